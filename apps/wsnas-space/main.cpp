@@ -1,0 +1,174 @@
+// wsnas-space: enumerate, sample, convert and describe architectures of a search space.
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "wsnas/app/app.h"
+#include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
+#include "wsnas/space/search_space.h"
+
+namespace {
+
+using namespace wsnas;
+namespace po = options::po;
+
+struct Args {
+  std::string command, space, format, from;
+  std::vector<std::string> arch, index;
+  std::int64_t n = 0;
+  std::uint64_t seed = 0;
+  bool valid_only = false, with_replacement = false;
+  space::CostOptions cost;
+};
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", v);
+  return buf;
+}
+
+// One row per architecture; the columns that apply to the space.
+void print_rows(const space::SearchSpace& sp, const std::vector<space::Arch>& archs, const Args& a,
+                bool with_canonical) {
+  const bool csv = a.format == "csv";
+  const bool indexed = sp.size().has_value() && sp.at(0).has_value();
+  const bool costed = !archs.empty() && sp.cost(archs.front(), a.cost).has_value();
+  if (csv) {
+    std::vector<std::string> head;
+    if (indexed) head.push_back("index");
+    head.push_back("arch");
+    head.push_back("valid");
+    if (with_canonical) head.push_back("canonical");
+    if (costed) {
+      head.push_back("params_m");
+      head.push_back("flops_m");
+    }
+    std::cout << join(head, ",") << '\n';
+  }
+  for (const auto& arch : archs) {
+    std::vector<std::string> row;
+    if (indexed) row.push_back(std::to_string(*sp.index_of(arch)));
+    row.push_back(sp.to_string(arch));
+    row.push_back(sp.is_valid(arch) ? "1" : "0");
+    if (with_canonical) row.push_back(sp.canonical(arch));
+    if (costed) {
+      auto c = *sp.cost(arch, a.cost);
+      row.push_back(fmt(c.params_m()));
+      row.push_back(fmt(c.flops_m()));
+    }
+    if (csv) {
+      std::cout << join(row, ",") << '\n';
+    } else if (!with_canonical) {
+      std::cout << sp.to_string(arch) << '\n';  // plain list, readable back by --from / --archs
+    } else {
+      std::size_t k = 0;
+      if (indexed) std::cout << "index:     " << row[k++] << '\n';
+      std::cout << "arch:      " << row[k++] << '\n';
+      std::cout << "valid:     " << (row[k++] == "1" ? "yes" : "no") << '\n';
+      std::cout << "canonical: " << row[k++] << '\n';
+      if (costed) {
+        std::cout << "params_m:  " << row[k++] << '\n';
+        std::cout << "flops_m:   " << row[k++] << '\n';
+      }
+      for (const auto& [name, choice] : sp.describe(arch)) std::cout << "  " << name << ": " << choice << '\n';
+    }
+  }
+}
+
+std::vector<space::Arch> given_archs(const space::SearchSpace& sp, const Args& a) {
+  std::vector<space::Arch> out;
+  for (const auto& s : a.arch) out.push_back(sp.parse(s));
+  for (const auto& s : a.index) {
+    std::int64_t i = 0;
+    WSNAS_CHECK_USAGE(parse_int(s, i), "--index '", s, "': expected an integer");
+    auto arch = sp.at(i);
+    WSNAS_CHECK_USAGE(arch.has_value(), "--index: space ", sp.name(), " has no index order");
+    out.push_back(*arch);
+  }
+  if (!a.from.empty()) {
+    auto more = space::read_arch_list(sp, a.from);
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  WSNAS_CHECK_USAGE(!out.empty(), a.command, ": give architectures with --arch STR, --index I or --from FILE");
+  return out;
+}
+
+int body(app::Context& ctx) {
+  Args a;
+  options::Parser parser(ctx.name,
+                         ctx.name + " COMMAND [options]\n"
+                         "Commands:\n"
+                         "  count    number of architectures and of valid ones\n"
+                         "  sample   draw -n K architectures (distinct unless --with-replacement)\n"
+                         "  convert  index <-> string for --arch/--index/--from\n"
+                         "  info     everything about --arch/--index/--from architectures\n");
+  po::options_description g("Search space");
+  g.add_options()
+      ("command", po::value(&a.command), "count | sample | convert | info (or first positional)")
+      ("space", po::value(&a.space)->default_value("nb201"), "search space")
+      ("arch", po::value(&a.arch)->composing(), "an architecture string (repeatable)")
+      ("index", po::value(&a.index)->composing(), "an official index (repeatable)")
+      ("from", po::value(&a.from), "file of architectures (strings or indices, one per line, or a CSV with an arch/index column); for sample: the pool to draw from")
+      (",n", po::value(&a.n)->default_value(10), "sample: how many")
+      ("seed", po::value(&a.seed)->default_value(0), "sample: random seed")
+      ("valid-only", po::bool_switch(&a.valid_only), "sample: only valid architectures")
+      ("with-replacement", po::bool_switch(&a.with_replacement), "sample: allow repeats")
+      ("format", po::value(&a.format)->default_value("text")->notifier(options::one_of("format", {"text", "csv"})),
+       "text | csv")
+      ("classes", po::value(&a.cost.classes)->default_value(100)->notifier(options::at_least("classes", 1)),
+       "classes of the network head (params/FLOPs)")
+      ("in-channels", po::value(&a.cost.in_channels)->default_value(3)->notifier(options::at_least("in-channels", 1)),
+       "input channels (params/FLOPs)")
+      ("input-size", po::value(&a.cost.input_size)->default_value(32)->notifier(options::at_least("input-size", 1)),
+       "input height = width (FLOPs)")
+      ("channels", po::value(&a.cost.channels)->default_value(0), "first-stage width C (0: space default)")
+      ("cells", po::value(&a.cost.cells)->default_value(0), "cells per stage N (0: space default)");
+  parser.add(g);
+  parser.positional("command", 1);
+  po::variables_map vm;
+  if (!app::parse_options(ctx, parser, vm)) return 0;
+  WSNAS_CHECK_USAGE(!a.command.empty(), "missing COMMAND (count, sample, convert or info; see --help)");
+  auto sp = space::make_space(a.space);
+  if (ctx.world.rank() != 0) return 0;  // a serial tool: under mpirun only rank 0 prints
+
+  if (a.command == "count") {
+    auto total = sp->size();
+    WSNAS_CHECK_USAGE(total && *total <= 100000000ULL, "count: space ", sp->name(), " is too large to enumerate");
+    std::uint64_t valid = 0;
+    for (std::uint64_t i = 0; i < *total; ++i) valid += sp->is_valid(*sp->at(static_cast<std::int64_t>(i))) ? 1 : 0;
+    if (a.format == "csv") {
+      std::cout << "space,total,valid\n" << sp->name() << ',' << *total << ',' << valid << '\n';
+    } else {
+      std::cout << "space: " << sp->name() << "\ntotal: " << *total << "\nvalid: " << valid << '\n';
+    }
+  } else if (a.command == "sample") {
+    WSNAS_CHECK_USAGE(a.n >= 0, "-n ", a.n, ": expected a non-negative count");
+    Rng rng(a.seed);
+    std::vector<space::Arch> pool;
+    if (!a.from.empty()) pool = space::read_arch_list(*sp, a.from);
+    auto archs = space::sample_architectures(*sp, static_cast<std::size_t>(a.n), rng, a.valid_only,
+                                             a.with_replacement, a.from.empty() ? nullptr : &pool);
+    print_rows(*sp, archs, a, false);
+  } else if (a.command == "convert") {
+    const bool indexed = sp->at(0).has_value();
+    if (a.format == "csv") std::cout << (indexed ? "index,arch\n" : "arch\n");
+    for (const auto& arch : given_archs(*sp, a)) {
+      auto idx = sp->index_of(arch);
+      if (a.format == "csv") {
+        std::cout << (idx ? std::to_string(*idx) + "," : "") << sp->to_string(arch) << '\n';
+      } else {
+        std::cout << (idx ? std::to_string(*idx) + " " : "") << sp->to_string(arch) << '\n';
+      }
+    }
+  } else if (a.command == "info") {
+    print_rows(*sp, given_archs(*sp, a), a, true);
+  } else {
+    throw UsageError("unknown command '" + a.command + "' (expected count, sample, convert or info)");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return wsnas::app::run(argc, argv, "wsnas-space", body); }

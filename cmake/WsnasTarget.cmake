@@ -1,0 +1,23 @@
+# wsnas_add_module(NAME name SOURCES ... DEPS ...): one library module of lib/, exported as
+# wsnas::<name>, public headers in lib/<name>/include/wsnas/<name>/.
+function(wsnas_add_module)
+  cmake_parse_arguments(M "" "NAME" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(wsnas_${M_NAME} ${M_SOURCES})
+  add_library(wsnas::${M_NAME} ALIAS wsnas_${M_NAME})
+  target_include_directories(wsnas_${M_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  target_link_libraries(wsnas_${M_NAME} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+  wsnas_warnings(wsnas_${M_NAME})
+endfunction()
+
+function(wsnas_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+endfunction()
+
+# wsnas_add_app(NAME name SOURCES ... DEPS ...): an executable under apps/ linking library targets.
+function(wsnas_add_app)
+  cmake_parse_arguments(A "" "NAME" "SOURCES;DEPS" ${ARGN})
+  add_executable(${A_NAME} ${A_SOURCES})
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS})
+  set_target_properties(${A_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+  wsnas_warnings(${A_NAME})
+endfunction()

@@ -1,0 +1,31 @@
+#pragma once
+/// What every app's main shares: MPI set-up, one-line error reporting, exit codes.
+
+#include <functional>
+#include <string>
+
+#include "wsnas/core/provenance.h"
+#include "wsnas/mpi/communicator.h"
+#include "wsnas/options/parser.h"
+
+namespace wsnas::app {
+
+/// Handed to an app's body.
+struct Context {
+  std::string name;          ///< app name, prefix of every message
+  int argc;
+  char** argv;
+  mpi::Communicator& world;  ///< all ranks of the job
+  Provenance provenance;     ///< command line, revision, versions; apps add config and seeds
+};
+
+/// Runs `body` inside an MPI environment and turns exceptions into one line on stderr and an
+/// exit status: UsageError (bad options, identical on every rank) is printed by rank 0 and exits
+/// 2 everywhere; any other error is printed by the failing rank as "name: error [rank r]: ..."
+/// and, in a job of several ranks, aborts the job so that no rank hangs in a collective.
+int run(int argc, char** argv, const std::string& name, const std::function<int(Context&)>& body);
+
+/// Parses options with `parser`; on --help prints the help on rank 0 and returns false.
+bool parse_options(Context& ctx, options::Parser& parser, options::po::variables_map& vm);
+
+}  // namespace wsnas::app

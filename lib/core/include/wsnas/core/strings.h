@@ -1,0 +1,24 @@
+#pragma once
+/// Small string helpers shared by parsers (architecture strings, CSV, config lists).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wsnas {
+
+/// Splits on `sep`, keeping empty fields.
+std::vector<std::string> split(std::string_view s, char sep);
+/// Removes leading and trailing whitespace.
+std::string trim(std::string_view s);
+/// Parses a whole string as a signed integer; false if anything else is there.
+bool parse_int(std::string_view s, std::int64_t& out);
+/// Parses a whole string as a double; false if anything else is there.
+bool parse_double(std::string_view s, double& out);
+/// Joins with `sep`.
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
+
+}  // namespace wsnas

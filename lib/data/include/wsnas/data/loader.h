@@ -1,0 +1,84 @@
+#pragma once
+/// Batches of augmented, normalised images as LibTorch tensors, produced by a background thread.
+/// Deterministic: the order and every random augmentation depend only on (seed, epoch, position
+/// in the epoch), so 1 and 2 ranks see the same global batches (each rank takes its slice).
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "wsnas/data/dataset.h"
+
+namespace wsnas::data {
+
+/// Augmentations (NAS-Bench-201 / DARTS CIFAR recipe: pad-4 random crop, horizontal flip,
+/// normalisation; optional cutout, DeVries & Taylor 2017).
+struct Augment {
+  int crop_padding = 0;   ///< pad by this many zero pixels and crop back at random (4 for CIFAR)
+  bool hflip = false;     ///< flip horizontally with probability 1/2
+  int cutout = 0;         ///< side of a zeroed square (0: no cutout)
+  ChannelStats stats;     ///< per-channel normalisation; empty: scale to [0, 1] only
+  /// Training augmentation for 32x32 colour images: crop 4 + flip.
+  static Augment cifar_train(const ChannelStats& stats);
+  /// Evaluation: normalisation only.
+  static Augment eval(const ChannelStats& stats);
+};
+
+/// One batch (this rank's slice of a global batch).
+struct Batch {
+  at::Tensor images;  ///< float32 [n, C, H, W]
+  at::Tensor labels;  ///< int64 [n]
+  std::int64_t index = 0;  ///< batch number within the epoch
+};
+
+struct LoaderOptions {
+  std::int64_t batch_size = 256;  ///< global batch size (all ranks together)
+  bool shuffle = true;
+  bool drop_last = true;          ///< drop an incomplete last global batch
+  std::uint64_t seed = 0;
+  int prefetch = 2;               ///< batches prepared ahead by the background thread
+  int rank = 0;                   ///< this rank's slice of every global batch
+  int world = 1;
+  Augment augment;
+};
+
+/// Converts images `ids` of `d` into a normalised float tensor, augmenting with per-image seeds.
+at::Tensor make_image_tensor(const Dataset& d, const std::vector<std::int64_t>& ids,
+                             const Augment& aug, const std::vector<std::uint64_t>& seeds);
+
+class BatchLoader {
+ public:
+  BatchLoader(const Split& split, LoaderOptions options);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  /// Starts an epoch (stopping any epoch in progress), skipping its first `skip` batches.
+  void start_epoch(std::int64_t epoch, std::int64_t skip = 0);
+  /// The next batch of the epoch; false at its end. Errors of the producer are rethrown here.
+  bool next(Batch& out);
+  /// Global batches per epoch.
+  std::int64_t batches_per_epoch() const;
+  const LoaderOptions& options() const { return options_; }
+
+ private:
+  void stop();
+  void produce(std::int64_t epoch, std::int64_t skip);
+  const Split& split_;
+  LoaderOptions options_;
+  std::thread worker_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> queue_;
+  bool done_ = true;
+  bool stopping_ = false;
+  std::exception_ptr error_;
+};
+
+}  // namespace wsnas::data

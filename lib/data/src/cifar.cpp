@@ -1,0 +1,97 @@
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "wsnas/core/error.h"
+#include "wsnas/data/dataset.h"
+#include "wsnas/io/atomic_file.h"
+
+namespace wsnas::data {
+
+namespace {
+constexpr std::int64_t kPixels = 3 * 32 * 32;
+
+std::vector<std::uint8_t> read_all(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  WSNAS_CHECK_INPUT(in, "file '", path, "': cannot open (expected ", what, "): ", std::strerror(errno));
+  std::vector<std::uint8_t> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return buf;
+}
+}  // namespace
+
+Dataset read_cifar_file(const std::string& path, bool cifar100, bool fine) {
+  const char* what = cifar100 ? "CIFAR-100 binary records of 2 label bytes + 3072 pixels"
+                              : "CIFAR-10 binary records of 1 label byte + 3072 pixels";
+  auto buf = read_all(path, what);
+  const std::int64_t label_bytes = cifar100 ? 2 : 1;
+  const std::int64_t record = label_bytes + kPixels;
+  const auto size = static_cast<std::int64_t>(buf.size());
+  WSNAS_CHECK_INPUT(size > 0, "file '", path, "': empty (expected ", what, ")");
+  WSNAS_CHECK_INPUT(size % record == 0, "file '", path, "': size ", size,
+                    " bytes is not a multiple of the record size ", record,
+                    " (truncated, or not ", cifar100 ? "CIFAR-100" : "CIFAR-10", " binary?)");
+  Dataset d;
+  d.name = cifar100 ? "cifar100" : "cifar10";
+  d.source = path;
+  d.channels = 3;
+  d.height = d.width = 32;
+  d.classes = cifar100 ? (fine ? 100 : 20) : 10;
+  const std::int64_t n = size / record;
+  d.images.resize(static_cast<std::size_t>(n * kPixels));
+  d.labels.resize(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::uint8_t* r = buf.data() + i * record;
+    std::int64_t label = cifar100 ? (fine ? r[1] : r[0]) : r[0];
+    WSNAS_CHECK_INPUT(label < d.classes, "file '", path, "': record ", i, " has label ", label,
+                      ", expected 0..", d.classes - 1, " (mislabelled, or not ",
+                      cifar100 ? "CIFAR-100" : "CIFAR-10", " binary?)");
+    if (cifar100) {
+      WSNAS_CHECK_INPUT(r[0] < 20 && r[1] < 100, "file '", path, "': record ", i,
+                        " has coarse/fine labels ", int(r[0]), "/", int(r[1]),
+                        ", expected <20/<100 (not CIFAR-100 binary?)");
+    }
+    d.labels[static_cast<std::size_t>(i)] = label;
+    std::memcpy(d.images.data() + i * kPixels, r + label_bytes, kPixels);
+  }
+  return d;
+}
+
+Dataset read_cifar10(const std::string& dir, bool train) {
+  Dataset d;
+  if (train) {
+    for (int b = 1; b <= 5; ++b) d.append(read_cifar_file(dir + "/data_batch_" + std::to_string(b) + ".bin", false));
+  } else {
+    d = read_cifar_file(dir + "/test_batch.bin", false);
+  }
+  return d;
+}
+
+Dataset read_cifar100(const std::string& dir, bool train, bool fine) {
+  return read_cifar_file(dir + (train ? "/train.bin" : "/test.bin"), true, fine);
+}
+
+void write_cifar_file(const std::string& path, const Dataset& d, bool cifar100,
+                      const std::vector<std::int64_t>& coarse) {
+  WSNAS_CHECK(d.channels == 3 && d.height == 32 && d.width == 32,
+              "CIFAR binary needs 3x32x32 images, got ", d.channels, "x", d.height, "x", d.width);
+  io::AtomicPath out(path);
+  {
+    std::ofstream f(out.temp(), std::ios::binary | std::ios::trunc);
+    WSNAS_CHECK(f, "file '", out.temp(), "': cannot open for writing");
+    for (std::int64_t i = 0; i < d.size(); ++i) {
+      auto label = static_cast<std::uint8_t>(d.labels[static_cast<std::size_t>(i)]);
+      if (cifar100) {
+        auto c = static_cast<std::uint8_t>(coarse.empty() ? label / 5 : coarse[static_cast<std::size_t>(i)]);
+        f.put(static_cast<char>(c));
+      }
+      f.put(static_cast<char>(label));
+      f.write(reinterpret_cast<const char*>(d.image(i)), kPixels);
+    }
+    WSNAS_CHECK(f, "file '", out.temp(), "': write failed");
+  }
+  out.commit();
+}
+
+}  // namespace wsnas::data

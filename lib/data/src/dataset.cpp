@@ -1,0 +1,123 @@
+#include <cmath>
+
+#include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
+#include "wsnas/data/dataset.h"
+
+namespace wsnas::data {
+
+void Dataset::append(const Dataset& o) {
+  if (labels.empty() && images.empty()) {
+    channels = o.channels;
+    height = o.height;
+    width = o.width;
+    classes = o.classes;
+    name = o.name;
+  }
+  WSNAS_CHECK_INPUT(o.channels == channels && o.height == height && o.width == width,
+                    "dataset '", o.source, "': image shape differs from the files before it");
+  images.insert(images.end(), o.images.begin(), o.images.end());
+  labels.insert(labels.end(), o.labels.begin(), o.labels.end());
+  source = source.empty() ? o.source : source + "," + o.source;
+}
+
+std::vector<std::string> dataset_names() { return {"cifar10", "cifar100", "fashion-mnist", "mnist"}; }
+
+std::string default_dataset_dir(const std::string& name) {
+  if (name == "fashion-mnist") return "/usr/share/datasets/fashion-mnist";
+  if (name == "mnist") return "/usr/share/datasets/mnist";
+  return "data/" + name;
+}
+
+Dataset load_dataset(const std::string& name, const std::string& dir, bool train) {
+  if (name == "cifar10") return read_cifar10(dir, train);
+  if (name == "cifar100") return read_cifar100(dir, train, true);
+  if (name == "fashion-mnist" || name == "mnist") return read_mnist_dir(dir, train, name);
+  throw InputError("--dataset '" + name + "': unknown dataset (expected one of: " +
+                   join(dataset_names(), ", ") + ")");
+}
+
+namespace {
+std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
+  std::vector<std::int64_t> v;
+  for (std::int64_t i = begin; i < end; ++i) v.push_back(i);
+  return v;
+}
+void limit(Split& s, std::int64_t n) {
+  if (n > 0 && s.size() > n) s.indices.resize(static_cast<std::size_t>(n));
+}
+}  // namespace
+
+DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& protocol_in,
+                       std::int64_t limit_train, std::int64_t limit_eval) {
+  DataBundle b;
+  b.train_set = std::move(train_set);
+  b.test_set = std::move(test_set);
+  std::string protocol = protocol_in;
+  if (protocol == "default") {
+    if (b.train_set.name == "cifar10") protocol = "nb101";
+    else if (b.train_set.name == "cifar100") protocol = "nb201";
+    else protocol = "holdout:10000";
+  }
+  b.protocol = protocol;
+  const std::int64_t ntrain = b.train_set.size(), ntest = b.test_set.size();
+  b.train.data = &b.train_set;
+  b.train.name = "train";
+  b.valid.name = "valid";
+  b.test.name = "test";
+  if (protocol == "nb101") {
+    WSNAS_CHECK_INPUT(ntrain == 50000, "--split nb101 needs the 50,000 CIFAR-10 training images, found ",
+                      ntrain);
+    b.train.indices = range(0, 40000);
+    b.valid = {&b.train_set, range(40000, 50000), "valid"};
+    b.test = {&b.test_set, range(0, ntest), "test"};
+  } else if (protocol == "nb201") {
+    WSNAS_CHECK_INPUT(ntest >= 2, "--split nb201 needs a test set to halve, found ", ntest, " images");
+    b.train.indices = range(0, ntrain);
+    b.valid = {&b.test_set, range(0, ntest / 2), "valid"};
+    b.test = {&b.test_set, range(ntest / 2, ntest), "test"};
+  } else if (starts_with(protocol, "holdout:")) {
+    std::int64_t k = 0;
+    WSNAS_CHECK_INPUT(parse_int(protocol.substr(8), k) && k > 0 && k < ntrain, "--split '", protocol,
+                      "': expected holdout:K with 0 < K < ", ntrain, " (training images)");
+    b.train.indices = range(0, ntrain - k);
+    b.valid = {&b.train_set, range(ntrain - k, ntrain), "valid"};
+    b.test = {&b.test_set, range(0, ntest), "test"};
+  } else {
+    throw InputError("--split '" + protocol + "': expected nb101, nb201, holdout:K or default");
+  }
+  limit(b.train, limit_train);
+  limit(b.valid, limit_eval);
+  limit(b.test, limit_eval);
+  return b;
+}
+
+ChannelStats channel_stats(const Dataset& d) {
+  // NAS-Bench-201's normalisation (lib/datasets/get_dataset_with_transform.py).
+  if (d.name == "cifar10" && d.channels == 3)
+    return {{125.3f / 255, 123.0f / 255, 113.9f / 255}, {63.0f / 255, 62.1f / 255, 66.7f / 255}};
+  if (d.name == "cifar100" && d.channels == 3)
+    return {{129.3f / 255, 124.1f / 255, 112.4f / 255}, {68.2f / 255, 65.4f / 255, 70.4f / 255}};
+  ChannelStats s;
+  const std::int64_t plane = static_cast<std::int64_t>(d.height) * d.width;
+  for (int c = 0; c < d.channels; ++c) {
+    double sum = 0, sq = 0;
+    std::int64_t count = 0;
+    for (std::int64_t i = 0; i < d.size(); ++i) {
+      const std::uint8_t* p = d.image(i) + c * plane;
+      for (std::int64_t k = 0; k < plane; ++k) {
+        double v = p[k] / 255.0;
+        sum += v;
+        sq += v * v;
+      }
+      count += plane;
+    }
+    double mean = count ? sum / static_cast<double>(count) : 0.0;
+    double var = count ? sq / static_cast<double>(count) - mean * mean : 1.0;
+    s.mean.push_back(static_cast<float>(mean));
+    s.std.push_back(static_cast<float>(std::sqrt(var > 1e-12 ? var : 1.0)));
+  }
+  return s;
+}
+
+}  // namespace wsnas::data

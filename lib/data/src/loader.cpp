@@ -1,0 +1,160 @@
+#include "wsnas/data/loader.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+
+#include "wsnas/core/error.h"
+#include "wsnas/core/random.h"
+
+namespace wsnas::data {
+
+Augment Augment::cifar_train(const ChannelStats& stats) {
+  Augment a;
+  a.crop_padding = 4;
+  a.hflip = true;
+  a.stats = stats;
+  return a;
+}
+
+Augment Augment::eval(const ChannelStats& stats) {
+  Augment a;
+  a.stats = stats;
+  return a;
+}
+
+at::Tensor make_image_tensor(const Dataset& d, const std::vector<std::int64_t>& ids,
+                             const Augment& aug, const std::vector<std::uint64_t>& seeds) {
+  const int C = d.channels, H = d.height, W = d.width;
+  const auto n = static_cast<std::int64_t>(ids.size());
+  at::Tensor out = at::empty({n, C, H, W}, at::kFloat);
+  float* dst = out.data_ptr<float>();
+  std::vector<float> scale(static_cast<std::size_t>(C), 1.0f / 255), shift(static_cast<std::size_t>(C), 0.0f);
+  if (!aug.stats.mean.empty()) {
+    WSNAS_CHECK(aug.stats.mean.size() == static_cast<std::size_t>(C) && aug.stats.std.size() == aug.stats.mean.size(),
+                "normalisation has ", aug.stats.mean.size(), " channels, images have ", C);
+    for (int c = 0; c < C; ++c) {
+      scale[static_cast<std::size_t>(c)] = 1.0f / (255.0f * aug.stats.std[static_cast<std::size_t>(c)]);
+      shift[static_cast<std::size_t>(c)] = -aug.stats.mean[static_cast<std::size_t>(c)] / aug.stats.std[static_cast<std::size_t>(c)];
+    }
+  }
+  for (std::int64_t i = 0; i < n; ++i) {
+    Rng rng(seeds.empty() ? 0 : seeds[static_cast<std::size_t>(i)]);
+    const int pad = aug.crop_padding;
+    const int ox = pad ? static_cast<int>(rng.below(static_cast<std::uint64_t>(2 * pad + 1))) - pad : 0;
+    const int oy = pad ? static_cast<int>(rng.below(static_cast<std::uint64_t>(2 * pad + 1))) - pad : 0;
+    const bool flip = aug.hflip && rng.below(2) == 1;
+    int cx = -1, cy = -1;
+    if (aug.cutout > 0) {
+      cx = static_cast<int>(rng.below(static_cast<std::uint64_t>(W)));
+      cy = static_cast<int>(rng.below(static_cast<std::uint64_t>(H)));
+    }
+    const std::uint8_t* src = d.image(ids[static_cast<std::size_t>(i)]);
+    float* img = dst + i * C * H * W;
+    for (int c = 0; c < C; ++c) {
+      const float sc = scale[static_cast<std::size_t>(c)], sh = shift[static_cast<std::size_t>(c)];
+      for (int y = 0; y < H; ++y) {
+        const int sy = y + oy;
+        for (int x = 0; x < W; ++x) {
+          int sx = (flip ? W - 1 - x : x) + ox;
+          // Zero padding happens before normalisation (as torchvision's RandomCrop on the image).
+          float v = (sy >= 0 && sy < H && sx >= 0 && sx < W) ? src[(c * H + sy) * W + sx] * sc + sh : sh;
+          if (cx >= 0 && std::abs(y - cy) * 2 < aug.cutout && std::abs(x - cx) * 2 < aug.cutout) v = 0.0f;
+          img[(c * H + y) * W + x] = v;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+BatchLoader::BatchLoader(const Split& split, LoaderOptions options)
+    : split_(split), options_(std::move(options)) {
+  WSNAS_CHECK(split_.data != nullptr, "BatchLoader: split '", split_.name, "' has no dataset");
+  WSNAS_CHECK_INPUT(options_.batch_size >= 1, "batch size must be >= 1");
+  WSNAS_CHECK_INPUT(options_.world >= 1 && options_.rank >= 0 && options_.rank < options_.world,
+                    "BatchLoader: bad rank/world");
+  WSNAS_CHECK_INPUT(options_.batch_size % options_.world == 0, "--batch-size ", options_.batch_size,
+                    " is not divisible by the ", options_.world, " ranks");
+}
+
+BatchLoader::~BatchLoader() { stop(); }
+
+std::int64_t BatchLoader::batches_per_epoch() const {
+  const std::int64_t n = split_.size(), b = options_.batch_size;
+  return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+void BatchLoader::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_.clear();
+  stopping_ = false;
+  done_ = true;
+  error_ = nullptr;
+}
+
+void BatchLoader::start_epoch(std::int64_t epoch, std::int64_t skip) {
+  stop();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = false;
+  }
+  worker_ = std::thread([this, epoch, skip] { produce(epoch, skip); });
+}
+
+void BatchLoader::produce(std::int64_t epoch, std::int64_t skip) {
+  try {
+    const std::uint64_t epoch_seed = Rng::derive(options_.seed, static_cast<std::uint64_t>(epoch));
+    std::vector<std::int64_t> order = split_.indices;
+    if (options_.shuffle) {
+      Rng rng(epoch_seed);
+      for (std::size_t i = order.size(); i-- > 1;) std::swap(order[i], order[rng.below(i + 1)]);
+    }
+    const std::int64_t nb = batches_per_epoch(), B = options_.batch_size;
+    for (std::int64_t b = skip; b < nb; ++b) {
+      // This rank's slice of global batch b: positions [lo, hi) within the epoch.
+      std::int64_t g_lo = b * B, g_hi = std::min<std::int64_t>(g_lo + B, static_cast<std::int64_t>(order.size()));
+      std::int64_t per = (g_hi - g_lo + options_.world - 1) / options_.world;
+      std::int64_t lo = std::min(g_hi, g_lo + options_.rank * per), hi = std::min(g_hi, lo + per);
+      std::vector<std::int64_t> ids(order.begin() + lo, order.begin() + hi);
+      std::vector<std::uint64_t> seeds;
+      for (std::int64_t p = lo; p < hi; ++p) seeds.push_back(Rng::derive(epoch_seed, static_cast<std::uint64_t>(p) + 1));
+      Batch batch;
+      batch.index = b;
+      batch.images = make_image_tensor(*split_.data, ids, options_.augment, seeds);
+      batch.labels = at::empty({static_cast<std::int64_t>(ids.size())}, at::kLong);
+      auto* lab = batch.labels.data_ptr<std::int64_t>();
+      for (std::size_t i = 0; i < ids.size(); ++i) lab[i] = split_.data->labels[static_cast<std::size_t>(ids[i])];
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || static_cast<int>(queue_.size()) < std::max(1, options_.prefetch); });
+      if (stopping_) return;
+      queue_.push_back(std::move(batch));
+      cv_.notify_all();
+    }
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mu_);
+    error_ = std::current_exception();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  done_ = true;
+  cv_.notify_all();
+}
+
+bool BatchLoader::next(Batch& out) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !queue_.empty() || done_ || error_; });
+  if (error_) std::rethrow_exception(error_);
+  if (queue_.empty()) return false;
+  out = std::move(queue_.front());
+  queue_.pop_front();
+  cv_.notify_all();
+  return true;
+}
+
+}  // namespace wsnas::data

@@ -1,0 +1,38 @@
+#pragma once
+/// Files that appear under their final name only when complete: written under a temporary name
+/// in the same directory, fsync'ed, then renamed (atomic on POSIX file systems). A crash or an
+/// exception leaves the previous file (if any) untouched.
+
+#include <string>
+
+namespace wsnas::io {
+
+/// Usage: AtomicPath p(final); write to p.temp(); p.commit();
+/// Without commit() the destructor deletes the temporary file.
+class AtomicPath {
+ public:
+  explicit AtomicPath(std::string final_path);
+  AtomicPath(const AtomicPath&) = delete;
+  AtomicPath& operator=(const AtomicPath&) = delete;
+  ~AtomicPath();
+
+  /// Where to write: "<final>.tmp.<pid>".
+  const std::string& temp() const { return temp_; }
+  const std::string& final_path() const { return final_; }
+  /// fsyncs the temporary file and renames it onto the final name.
+  void commit();
+
+ private:
+  std::string final_;
+  std::string temp_;
+  bool committed_ = false;
+};
+
+/// Writes `content` to `path` atomically.
+void write_text_atomic(const std::string& path, const std::string& content);
+/// Makes a directory and its parents (like mkdir -p); throws naming it on failure.
+void make_dirs(const std::string& path);
+/// True if the path exists.
+bool path_exists(const std::string& path);
+
+}  // namespace wsnas::io

@@ -1,0 +1,85 @@
+#include "wsnas/io/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "wsnas/core/error.h"
+
+namespace wsnas::io {
+
+namespace {
+void fsync_path(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+std::string parent_dir(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  if (pos == std::string::npos) return ".";
+  if (pos == 0) return "/";
+  return path.substr(0, pos);
+}
+}  // namespace
+
+AtomicPath::AtomicPath(std::string final_path)
+    : final_(std::move(final_path)), temp_(final_ + ".tmp." + std::to_string(::getpid())) {}
+
+AtomicPath::~AtomicPath() {
+  if (!committed_) std::remove(temp_.c_str());
+}
+
+void AtomicPath::commit() {
+  WSNAS_CHECK(path_exists(temp_), "file '", temp_, "': nothing was written before commit");
+  fsync_path(temp_);
+  if (std::rename(temp_.c_str(), final_.c_str()) != 0) {
+    throw Error("file '" + final_ + "': cannot rename from '" + temp_ + "': " + std::strerror(errno));
+  }
+  fsync_path(parent_dir(final_));
+  committed_ = true;
+}
+
+void write_text_atomic(const std::string& path, const std::string& content) {
+  AtomicPath p(path);
+  {
+    std::ofstream out(p.temp(), std::ios::binary | std::ios::trunc);
+    WSNAS_CHECK(out, "file '", p.temp(), "': cannot open for writing: ", std::strerror(errno));
+    out << content;
+    out.flush();
+    WSNAS_CHECK(out, "file '", p.temp(), "': write failed (disk full?)");
+  }
+  p.commit();
+}
+
+void make_dirs(const std::string& path) {
+  if (path.empty()) return;
+  std::string cur;
+  std::size_t i = 0;
+  while (i <= path.size()) {
+    std::size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    cur = path.substr(0, j);
+    if (!cur.empty() && !path_exists(cur)) {
+      if (::mkdir(cur.c_str(), 0775) != 0 && errno != EEXIST) {
+        throw Error("directory '" + cur + "': cannot create: " + std::strerror(errno));
+      }
+    }
+    i = j + 1;
+  }
+  struct stat st {};
+  WSNAS_CHECK(::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode), "'", path,
+              "': exists but is not a directory");
+}
+
+bool path_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace wsnas::io

@@ -1,0 +1,23 @@
+#pragma once
+/// Collectives on LibTorch tensors (any device: CUDA tensors are staged through host memory,
+/// so the code never needs a CUDA-aware MPI).
+
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "wsnas/mpi/communicator.h"
+
+namespace wsnas::mpi {
+
+/// In-place sum over ranks (float32/float64/int64/int32/uint8 tensors).
+void allreduce_sum(const Communicator& comm, at::Tensor& tensor);
+/// In-place mean over ranks (floating-point tensors).
+void allreduce_mean(const Communicator& comm, at::Tensor& tensor);
+/// Averages a list of tensors (e.g. gradients) with a single allreduce of one flat buffer.
+/// Undefined tensors (parameters without a gradient) are skipped on every rank alike.
+void allreduce_mean_flat(const Communicator& comm, const std::vector<at::Tensor>& tensors);
+/// In-place broadcast from `root`; shape and dtype must already agree.
+void broadcast(const Communicator& comm, at::Tensor& tensor, int root = 0);
+
+}  // namespace wsnas::mpi

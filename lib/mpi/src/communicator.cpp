@@ -1,0 +1,229 @@
+// The only translation unit that calls MPI directly.
+#include "wsnas/mpi/communicator.h"
+
+#include <mpi.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "wsnas/core/error.h"
+
+namespace wsnas::mpi {
+
+namespace {
+
+void check(int rc, const char* what) {
+  if (rc == MPI_SUCCESS) return;
+  char msg[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, msg, &len);
+  throw Error(detail::concat("MPI error in ", what, ": ", std::string(msg, static_cast<std::size_t>(len))));
+}
+
+MPI_Datatype to_mpi(DType t) {
+  switch (t) {
+    case DType::kFloat32: return MPI_FLOAT;
+    case DType::kFloat64: return MPI_DOUBLE;
+    case DType::kInt64: return MPI_INT64_T;
+    case DType::kInt32: return MPI_INT32_T;
+    case DType::kUInt8: return MPI_UINT8_T;
+  }
+  return MPI_DATATYPE_NULL;
+}
+
+int to_count(std::size_t n, const char* what) {
+  WSNAS_CHECK(n <= static_cast<std::size_t>(INT_MAX), what, ": ", n,
+              " elements exceed MPI's int count; split the buffer");
+  return static_cast<int>(n);
+}
+
+}  // namespace
+
+struct Communicator::Handle {
+  MPI_Comm comm = MPI_COMM_NULL;
+};
+
+// ---- Environment -------------------------------------------------------------------------------
+
+Environment::Environment(int* argc, char*** argv) {
+  if (initialized()) return;
+  int provided = 0;
+  check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  // Errors come back as return codes, which we turn into exceptions.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+}
+
+Environment::~Environment() {
+  if (initialized() && !finalized()) MPI_Finalize();
+}
+
+bool Environment::initialized() {
+  int flag = 0;
+  MPI_Initialized(&flag);
+  return flag != 0;
+}
+
+bool Environment::finalized() {
+  int flag = 0;
+  MPI_Finalized(&flag);
+  return flag != 0;
+}
+
+std::string library_version() {
+  char buf[MPI_MAX_LIBRARY_VERSION_STRING];
+  int len = 0;
+  MPI_Get_library_version(buf, &len);
+  std::string s(buf, static_cast<std::size_t>(len));
+  auto nl = s.find_first_of("\r\n,");
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+// ---- Communicator ------------------------------------------------------------------------------
+
+Communicator::Communicator(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {
+  MPI_Comm_set_errhandler(handle_->comm, MPI_ERRORS_RETURN);
+  check(MPI_Comm_rank(handle_->comm, &rank_), "MPI_Comm_rank");
+  check(MPI_Comm_size(handle_->comm, &size_), "MPI_Comm_size");
+}
+
+Communicator Communicator::world() {
+  WSNAS_CHECK(Environment::initialized(), "MPI is not initialised: create a wsnas::mpi::Environment first");
+  auto h = std::make_unique<Handle>();
+  check(MPI_Comm_dup(MPI_COMM_WORLD, &h->comm), "MPI_Comm_dup");
+  return Communicator(std::move(h));
+}
+
+Communicator::Communicator(Communicator&& other) noexcept
+    : handle_(std::move(other.handle_)), rank_(other.rank_), size_(other.size_) {
+  other.rank_ = 0;
+  other.size_ = 0;
+}
+
+Communicator& Communicator::operator=(Communicator&& other) noexcept {
+  if (this != &other) {
+    if (handle_ && Environment::initialized() && !Environment::finalized()) MPI_Comm_free(&handle_->comm);
+    handle_ = std::move(other.handle_);
+    rank_ = other.rank_;
+    size_ = other.size_;
+    other.rank_ = 0;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+Communicator::~Communicator() {
+  if (handle_ && handle_->comm != MPI_COMM_NULL && Environment::initialized() &&
+      !Environment::finalized()) {
+    MPI_Comm_free(&handle_->comm);
+  }
+}
+
+Communicator Communicator::dup() const {
+  auto h = std::make_unique<Handle>();
+  check(MPI_Comm_dup(handle_->comm, &h->comm), "MPI_Comm_dup");
+  return Communicator(std::move(h));
+}
+
+Communicator Communicator::split(int color, int key) const {
+  WSNAS_CHECK(color >= 0, "Communicator::split: color must be >= 0, got ", color);
+  auto h = std::make_unique<Handle>();
+  check(MPI_Comm_split(handle_->comm, color, key, &h->comm), "MPI_Comm_split");
+  return Communicator(std::move(h));
+}
+
+Communicator Communicator::split_node_local() const {
+  auto h = std::make_unique<Handle>();
+  check(MPI_Comm_split_type(handle_->comm, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &h->comm),
+        "MPI_Comm_split_type");
+  return Communicator(std::move(h));
+}
+
+void Communicator::barrier() const { check(MPI_Barrier(handle_->comm), "MPI_Barrier"); }
+
+void Communicator::allreduce_sum(void* data, std::size_t count, DType type) const {
+  if (size_ == 1 || count == 0) return;
+  check(MPI_Allreduce(MPI_IN_PLACE, data, to_count(count, "allreduce"), to_mpi(type), MPI_SUM,
+                      handle_->comm),
+        "MPI_Allreduce");
+}
+
+void Communicator::allreduce_max(void* data, std::size_t count, DType type) const {
+  if (size_ == 1 || count == 0) return;
+  check(MPI_Allreduce(MPI_IN_PLACE, data, to_count(count, "allreduce"), to_mpi(type), MPI_MAX,
+                      handle_->comm),
+        "MPI_Allreduce");
+}
+
+void Communicator::broadcast_bytes(void* data, std::size_t bytes, int root) const {
+  if (size_ == 1 || bytes == 0) return;
+  check(MPI_Bcast(data, to_count(bytes, "broadcast"), MPI_BYTE, root, handle_->comm), "MPI_Bcast");
+}
+
+std::vector<std::vector<std::uint8_t>> Communicator::gather_bytes(
+    const std::vector<std::uint8_t>& mine, int root) const {
+  int n = to_count(mine.size(), "gather");
+  std::vector<int> counts(rank_ == root ? static_cast<std::size_t>(size_) : 0);
+  check(MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, root, handle_->comm), "MPI_Gather");
+  std::vector<int> displs;
+  std::vector<std::uint8_t> all;
+  if (rank_ == root) {
+    displs.resize(counts.size());
+    long long total = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      displs[i] = static_cast<int>(total);
+      total += counts[i];
+    }
+    WSNAS_CHECK(total <= INT_MAX, "gather_bytes: ", total, " bytes in all exceed MPI's int count");
+    all.resize(static_cast<std::size_t>(total));
+  }
+  check(MPI_Gatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
+                    root, handle_->comm),
+        "MPI_Gatherv");
+  std::vector<std::vector<std::uint8_t>> out;
+  if (rank_ == root) {
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      auto b = all.begin() + displs[i];
+      out.emplace_back(b, b + counts[i]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::vector<std::uint8_t>> Communicator::allgather_bytes(
+    const std::vector<std::uint8_t>& mine) const {
+  int n = to_count(mine.size(), "allgather");
+  std::vector<int> counts(static_cast<std::size_t>(size_));
+  check(MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, handle_->comm), "MPI_Allgather");
+  std::vector<int> displs(counts.size());
+  long long total = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    displs[i] = static_cast<int>(total);
+    total += counts[i];
+  }
+  WSNAS_CHECK(total <= INT_MAX, "allgather_bytes: ", total, " bytes in all exceed MPI's int count");
+  std::vector<std::uint8_t> all(static_cast<std::size_t>(total));
+  check(MPI_Allgatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(),
+                       MPI_BYTE, handle_->comm),
+        "MPI_Allgatherv");
+  std::vector<std::vector<std::uint8_t>> out;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    auto b = all.begin() + displs[i];
+    out.emplace_back(b, b + counts[i]);
+  }
+  return out;
+}
+
+void Communicator::abort(int code) const {
+  MPI_Abort(handle_ ? handle_->comm : MPI_COMM_WORLD, code);
+  std::abort();
+}
+
+std::string broadcast_string(const Communicator& comm, std::string value, int root) {
+  std::uint64_t n = value.size();
+  comm.broadcast_bytes(&n, sizeof n, root);
+  value.resize(static_cast<std::size_t>(n));
+  comm.broadcast_bytes(value.data(), value.size(), root);
+  return value;
+}
+
+}  // namespace wsnas::mpi

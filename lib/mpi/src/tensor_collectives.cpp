@@ -1,0 +1,81 @@
+#include "wsnas/mpi/tensor_collectives.h"
+
+#include <ATen/ATen.h>
+
+#include "wsnas/core/error.h"
+
+namespace wsnas::mpi {
+
+namespace {
+
+DType dtype_of(const at::Tensor& t) {
+  switch (t.scalar_type()) {
+    case at::kFloat: return DType::kFloat32;
+    case at::kDouble: return DType::kFloat64;
+    case at::kLong: return DType::kInt64;
+    case at::kInt: return DType::kInt32;
+    case at::kByte: return DType::kUInt8;
+    default:
+      throw Error(detail::concat("MPI collectives: unsupported tensor dtype ", t.scalar_type()));
+  }
+}
+
+// Runs `op` on a contiguous host copy of `tensor` and writes the result back in place.
+template <class Op>
+void on_host(at::Tensor& tensor, Op op) {
+  at::Tensor host = tensor.is_cuda() || !tensor.is_contiguous()
+                        ? tensor.to(at::kCPU).contiguous()
+                        : tensor;
+  op(host);
+  if (!host.is_same(tensor)) tensor.copy_(host);
+}
+
+}  // namespace
+
+void allreduce_sum(const Communicator& comm, at::Tensor& tensor) {
+  if (comm.size() == 1) return;
+  on_host(tensor, [&](at::Tensor& h) {
+    comm.allreduce_sum(h.data_ptr(), static_cast<std::size_t>(h.numel()), dtype_of(h));
+  });
+}
+
+void allreduce_mean(const Communicator& comm, at::Tensor& tensor) {
+  WSNAS_CHECK(tensor.is_floating_point(), "allreduce_mean needs a floating-point tensor");
+  if (comm.size() == 1) return;
+  allreduce_sum(comm, tensor);
+  tensor.div_(comm.size());
+}
+
+void allreduce_mean_flat(const Communicator& comm, const std::vector<at::Tensor>& tensors) {
+  if (comm.size() == 1) return;
+  std::vector<at::Tensor> defined;
+  for (const auto& t : tensors)
+    if (t.defined()) defined.push_back(t);
+  if (defined.empty()) return;
+  auto dtype = defined.front().scalar_type();
+  std::vector<at::Tensor> flat_parts;
+  flat_parts.reserve(defined.size());
+  for (const auto& t : defined) {
+    WSNAS_CHECK(t.scalar_type() == dtype, "allreduce_mean_flat: tensors of mixed dtypes");
+    flat_parts.push_back(t.reshape({-1}).to(at::kCPU));
+  }
+  at::Tensor flat = at::cat(flat_parts).contiguous();
+  comm.allreduce_sum(flat.data_ptr(), static_cast<std::size_t>(flat.numel()), dtype_of(flat));
+  flat.div_(comm.size());
+  std::int64_t offset = 0;
+  for (const auto& t : defined) {
+    auto n = t.numel();
+    at::Tensor src = flat.narrow(0, offset, n).view(t.sizes());
+    const_cast<at::Tensor&>(t).copy_(src);
+    offset += n;
+  }
+}
+
+void broadcast(const Communicator& comm, at::Tensor& tensor, int root) {
+  if (comm.size() == 1) return;
+  on_host(tensor, [&](at::Tensor& h) {
+    comm.broadcast_bytes(h.data_ptr(), static_cast<std::size_t>(h.nbytes()), root);
+  });
+}
+
+}  // namespace wsnas::mpi

@@ -1,0 +1,20 @@
+#pragma once
+/// Device choice and seeding for LibTorch; nothing else in the design assumes CPU.
+
+#include <cstdint>
+#include <string>
+
+#include <c10/core/Device.h>
+
+namespace wsnas::nn {
+
+/// `spec` is "cpu", "cuda" or "auto" (CUDA when available). With CUDA the GPU is
+/// `local_rank % device_count` (local_rank from the node-local communicator).
+/// "cuda" without a usable GPU is an InputError naming --device.
+c10::Device select_device(const std::string& spec, int local_rank);
+/// Seeds LibTorch's generators (CPU and CUDA) for reproducible runs.
+void seed_torch(std::uint64_t seed);
+/// "LibTorch 1.13.0 (CPU)" or "... (CUDA 13.0)", for provenance.
+std::string torch_version();
+
+}  // namespace wsnas::nn

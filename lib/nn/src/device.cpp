@@ -1,0 +1,32 @@
+#include "wsnas/nn/device.h"
+
+#include <torch/cuda.h>
+#include <torch/utils.h>
+#include <torch/version.h>
+
+#include "wsnas/core/error.h"
+
+namespace wsnas::nn {
+
+c10::Device select_device(const std::string& spec, int local_rank) {
+  if (spec == "cpu") return c10::Device(c10::kCPU);
+  const bool have_cuda = torch::cuda::is_available();
+  if (spec == "auto") {
+    if (!have_cuda) return c10::Device(c10::kCPU);
+  } else if (spec == "cuda") {
+    WSNAS_CHECK_INPUT(have_cuda, "--device cuda: no CUDA device available (LibTorch ",
+                      TORCH_VERSION, "; use --device cpu or auto)");
+  } else {
+    throw UsageError("--device '" + spec + "': expected cpu, cuda or auto");
+  }
+  const auto count = static_cast<int>(torch::cuda::device_count());
+  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(local_rank % count));
+}
+
+void seed_torch(std::uint64_t seed) { torch::manual_seed(seed); }
+
+std::string torch_version() {
+  return std::string("LibTorch ") + TORCH_VERSION + (torch::cuda::is_available() ? " (CUDA available)" : " (CPU)");
+}
+
+}  // namespace wsnas::nn

@@ -1,0 +1,179 @@
+#include "wsnas/nn/nb201_model.h"
+
+#include <torch/nn/functional/pooling.h>
+
+#include "wsnas/core/error.h"
+
+namespace wsnas::nn {
+
+namespace F = torch::nn::functional;
+using space::Nb201Op;
+
+// ---- ReLU-Conv-BN ------------------------------------------------------------------------------
+
+ReluConvBnImpl::ReluConvBnImpl(int cin, int cout, int kernel, int stride, bool affine)
+    : cin_(cin), cout_(cout), kernel_(kernel), stride_(stride), affine_(affine) {
+  reset();
+}
+
+void ReluConvBnImpl::reset() {
+  conv_ = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(cin_, cout_, kernel_)
+                                                        .stride(stride_)
+                                                        .padding(kernel_ / 2)
+                                                        .bias(false)));
+  bn_ = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(cout_).affine(affine_)));
+}
+
+torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) { return bn_(conv_(torch::relu(x))); }
+
+// ---- ResNet basic block ------------------------------------------------------------------------
+
+ResNetBlockImpl::ResNetBlockImpl(int cin, int cout) : cin_(cin), cout_(cout) { reset(); }
+
+void ResNetBlockImpl::reset() {
+  a_ = register_module("conv_a", ReluConvBn(cin_, cout_, 3, 2, true));
+  b_ = register_module("conv_b", ReluConvBn(cout_, cout_, 3, 1, true));
+  shortcut_ = register_module(
+      "downsample", torch::nn::Conv2d(torch::nn::Conv2dOptions(cin_, cout_, 1).bias(false)));
+}
+
+torch::Tensor ResNetBlockImpl::forward(const torch::Tensor& x) {
+  // NAS-Bench-201: residual = conv1x1(avgpool2x2(x)); out = residual + conv_b(conv_a(x)).
+  auto residual = shortcut_(F::avg_pool2d(x, F::AvgPool2dFuncOptions(2).stride(2)));
+  return residual + b_(a_(x));
+}
+
+// ---- cell --------------------------------------------------------------------------------------
+
+Nb201CellImpl::Nb201CellImpl(int channels, bool affine, bool all_ops, space::Arch arch)
+    : channels_(channels), affine_(affine), all_ops_(all_ops), arch_(std::move(arch)) {
+  reset();
+}
+
+void Nb201CellImpl::reset() {
+  ops_.assign(space::kNb201NumEdges, std::vector<ReluConvBn>(space::kNb201NumOps, nullptr));
+  for (int e = 0; e < space::kNb201NumEdges; ++e) {
+    for (int op : {static_cast<int>(Nb201Op::kConv1x1), static_cast<int>(Nb201Op::kConv3x3)}) {
+      if (!all_ops_ && arch_.choices[static_cast<std::size_t>(e)] != op) continue;
+      const auto& [to, from] = space::kNb201Edges[static_cast<std::size_t>(e)];
+      std::string name = "edge_" + std::to_string(to) + "_" + std::to_string(from) + "_" +
+                         space::kNb201OpNames[static_cast<std::size_t>(op)];
+      ops_[static_cast<std::size_t>(e)][static_cast<std::size_t>(op)] = register_module(
+          name, ReluConvBn(channels_, channels_, op == static_cast<int>(Nb201Op::kConv1x1) ? 1 : 3, 1,
+                           affine_));
+    }
+  }
+}
+
+torch::Tensor Nb201CellImpl::apply_op(int edge, int op, const torch::Tensor& x) {
+  switch (static_cast<Nb201Op>(op)) {
+    case Nb201Op::kNone: return torch::zeros_like(x);
+    case Nb201Op::kSkip: return x;
+    case Nb201Op::kAvgPool3x3:
+      // NAS-Bench-201 POOLING: AvgPool2d(3, stride 1, padding 1, count_include_pad=False).
+      return F::avg_pool2d(x, F::AvgPool2dFuncOptions(3).stride(1).padding(1).count_include_pad(false));
+    case Nb201Op::kConv1x1:
+    case Nb201Op::kConv3x3: {
+      auto& m = ops_[static_cast<std::size_t>(edge)][static_cast<std::size_t>(op)];
+      WSNAS_ASSERT(!m.is_empty(), "operator missing on edge ", edge);
+      return m(x);
+    }
+  }
+  WSNAS_ASSERT(false, "unknown operator ", op);
+}
+
+torch::Tensor Nb201CellImpl::forward(const torch::Tensor& x, const space::Arch* arch) {
+  const space::Arch& a = arch ? *arch : arch_;
+  WSNAS_ASSERT(a.choices.size() == space::kNb201NumEdges, "cell needs 6 choices");
+  WSNAS_ASSERT(all_ops_ || a == arch_, "a stand-alone cell runs only its own architecture");
+  // Node j sums its inputs from every earlier node; `none` contributes zeros (the benchmark's
+  // Zero op), so a node without input is zero and conv-BN on it still runs as in the benchmark.
+  std::vector<torch::Tensor> nodes{x};
+  std::size_t e = 0;
+  for (int node = 1; node < space::kNb201NumNodes; ++node) {
+    torch::Tensor sum;
+    for (int in = 0; in < node; ++in, ++e) {
+      auto y = apply_op(static_cast<int>(e), a.choices[e], nodes[static_cast<std::size_t>(in)]);
+      sum = sum.defined() ? sum + y : y;
+    }
+    nodes.push_back(sum);
+  }
+  return nodes.back();
+}
+
+// ---- network -----------------------------------------------------------------------------------
+
+Nb201NetworkImpl::Nb201NetworkImpl(Nb201Options options, std::optional<space::Arch> arch)
+    : options_(options), arch_(std::move(arch)) {
+  WSNAS_CHECK_INPUT(options_.channels >= 1 && options_.cells >= 1 && options_.in_channels >= 1 &&
+                        options_.classes >= 1,
+                    "NAS-Bench-201 network: channels, cells, input channels and classes must be >= 1");
+  if (arch_) space::Nb201Space().check(*arch_);
+  reset();
+}
+
+void Nb201NetworkImpl::reset() {
+  const int C = options_.channels;
+  stem_ = register_module("stem", torch::nn::Sequential(
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(options_.in_channels, C, 3).padding(1).bias(false)),
+      torch::nn::BatchNorm2d(C)));
+  cells_.clear();
+  blocks_.clear();
+  const bool supernet = !arch_.has_value();
+  const space::Arch cell_arch = arch_ ? *arch_ : space::Arch{};
+  int ch = C;
+  for (int stage = 0; stage < 3; ++stage) {
+    if (stage > 0) {
+      blocks_.push_back(register_module("reduce" + std::to_string(stage), ResNetBlock(ch, ch * 2)));
+      ch *= 2;
+    }
+    for (int i = 0; i < options_.cells; ++i) {
+      cells_.push_back(register_module(
+          "cell" + std::to_string(stage) + "_" + std::to_string(i),
+          Nb201Cell(ch, options_.cell_bn_affine, supernet, cell_arch)));
+    }
+  }
+  last_bn_ = register_module("lastact_bn", torch::nn::BatchNorm2d(ch));
+  classifier_ = register_module("classifier", torch::nn::Linear(ch, options_.classes));
+}
+
+torch::Tensor Nb201NetworkImpl::forward(const torch::Tensor& x) {
+  WSNAS_ASSERT(arch_.has_value(), "the supernet needs a cell: call forward(x, arch)");
+  return forward(x, *arch_);
+}
+
+torch::Tensor Nb201NetworkImpl::forward(const torch::Tensor& x, const space::Arch& arch) {
+  WSNAS_CHECK(x.dim() == 4 && x.size(1) == options_.in_channels, "NAS-Bench-201 network: expected input [N, ",
+              options_.in_channels, ", H, W], got ", x.sizes());
+  auto h = stem_->forward(x);
+  std::size_t cell = 0;
+  for (int stage = 0; stage < 3; ++stage) {
+    if (stage > 0) h = blocks_[static_cast<std::size_t>(stage - 1)](h);
+    for (int i = 0; i < options_.cells; ++i) h = cells_[cell++](h, &arch);
+  }
+  h = torch::relu(last_bn_(h));
+  h = h.mean({2, 3});  // global average pooling
+  return classifier_(h);
+}
+
+Nb201Network make_nb201_network(const space::Arch& arch, Nb201Options options) {
+  return Nb201Network(options, arch);
+}
+
+Nb201Network make_nb201_supernet(Nb201Options options) {
+  return Nb201Network(options, std::nullopt);
+}
+
+Nb201Options nb201_supernet_defaults() {
+  Nb201Options o;
+  o.cell_bn_affine = false;
+  return o;
+}
+
+std::int64_t count_parameters(const torch::nn::Module& module) {
+  std::int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace wsnas::nn

@@ -1,0 +1,53 @@
+#pragma once
+/// Options: Boost.ProgramOptions groups declared once per component, read from the command line
+/// and from INI config files (`--config FILE`, repeatable; later files override earlier ones and
+/// the command line overrides every file).
+
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+namespace wsnas::options {
+
+namespace po = boost::program_options;
+
+/// Collects the option groups of an app and parses them.
+class Parser {
+ public:
+  /// `program` is the app name, `usage` the synopsis line(s) shown by --help.
+  Parser(std::string program, std::string usage);
+  /// Adds a component's group (copied).
+  void add(const po::options_description& group);
+  /// Positional arguments map to this option (e.g. a sub-command).
+  void positional(const std::string& name, int max_count);
+  /// Parses argv and config files into `vm` and runs notifiers. Returns false when --help was
+  /// asked for (the help text is then in help()). Throws UsageError on any problem, naming the
+  /// option or the config file and line.
+  bool parse(int argc, const char* const* argv, po::variables_map& vm);
+  /// The full help text.
+  std::string help() const;
+
+ private:
+  std::string program_;
+  std::string usage_;
+  po::options_description all_;
+  po::positional_options_description positional_;
+};
+
+/// Reads an INI file into (line number, key, value) triples. `[section]` headers group keys for
+/// readability only: a key belongs to whichever group declares it. '#' and ';' start comments.
+struct ConfigEntry {
+  int line;
+  std::string key;
+  std::string value;
+};
+std::vector<ConfigEntry> read_config_file(const std::string& path);
+
+/// Notifier factories for range checks: the error names the option and the accepted range.
+std::function<void(double)> in_range(const std::string& option, double lo, double hi);
+std::function<void(int)> at_least(const std::string& option, int lo);
+std::function<void(const std::string&)> one_of(const std::string& option,
+                                               const std::vector<std::string>& values);
+
+}  // namespace wsnas::options

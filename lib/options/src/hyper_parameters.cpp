@@ -1,0 +1,38 @@
+#include "wsnas/options/hyper_parameters.h"
+
+#include "wsnas/options/parser.h"
+
+namespace wsnas::options {
+
+po::options_description hyper_parameter_options(HyperParameters& hp) {
+  po::options_description g("Supernet training (paper Table 2; presets in configs/)");
+  g.add_options()
+      ("batch-size", po::value(&hp.batch_size)->default_value(hp.batch_size)->notifier(at_least("batch-size", 1)),
+       "global mini-batch size, split across ranks")
+      ("lr", po::value(&hp.lr)->default_value(hp.lr)->notifier(in_range("lr", 1e-12, 1e6)),
+       "initial learning rate")
+      ("lr-schedule", po::value(&hp.lr_schedule)->default_value(hp.lr_schedule)
+           ->notifier(one_of("lr-schedule", {"cosine", "fixed"})),
+       "learning-rate decay: cosine | fixed")
+      ("momentum", po::value(&hp.momentum)->default_value(hp.momentum)->notifier(in_range("momentum", 0, 1)),
+       "SGD momentum")
+      ("nesterov", po::value(&hp.nesterov)->default_value(hp.nesterov), "Nesterov momentum (true/false)")
+      ("weight-decay", po::value(&hp.weight_decay)->default_value(hp.weight_decay)
+           ->notifier(in_range("weight-decay", 0, 1)),
+       "L2 weight decay")
+      ("grad-clip", po::value(&hp.grad_clip)->default_value(hp.grad_clip)->notifier(in_range("grad-clip", 0, 1e9)),
+       "gradient-norm clip (0: none)")
+      ("bn-calib-batch", po::value(&hp.bn_calib_batch)->default_value(hp.bn_calib_batch)
+           ->notifier(at_least("bn-calib-batch", 1)),
+       "BN calibration batch size")
+      ("bn-calib-steps", po::value(&hp.bn_calib_steps)->default_value(hp.bn_calib_steps)
+           ->notifier(at_least("bn-calib-steps", 0)),
+       "BN calibration steps (0: none)")
+      ("gpus", po::value(&hp.gpus)->default_value(hp.gpus)->notifier(at_least("gpus", 1)),
+       "GPUs of the paper's run (informational)")
+      ("epochs", po::value(&hp.epochs)->default_value(hp.epochs)->notifier(at_least("epochs", 1)),
+       "training epochs");
+  return g;
+}
+
+}  // namespace wsnas::options

@@ -1,0 +1,119 @@
+#include "wsnas/options/parser.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
+
+namespace wsnas::options {
+
+Parser::Parser(std::string program, std::string usage)
+    : program_(std::move(program)), usage_(std::move(usage)), all_("") {
+  po::options_description general("General");
+  general.add_options()
+      ("help,h", "print this help and exit")
+      ("config", po::value<std::vector<std::string>>()->composing(),
+       "INI config file (repeatable; later files win, the command line wins over all)");
+  all_.add(general);
+}
+
+void Parser::add(const po::options_description& group) { all_.add(group); }
+
+void Parser::positional(const std::string& name, int max_count) { positional_.add(name.c_str(), max_count); }
+
+std::string Parser::help() const {
+  std::ostringstream os;
+  os << "Usage: " << usage_ << "\n" << all_;
+  return os.str();
+}
+
+std::vector<ConfigEntry> read_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError("--config '" + path + "': cannot open config file");
+  std::vector<ConfigEntry> out;
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    std::string t = trim(line);
+    if (t.empty() || t[0] == '#' || t[0] == ';') continue;
+    if (t.front() == '[') {
+      WSNAS_CHECK_USAGE(t.back() == ']', "config file '", path, "' line ", lineno,
+                        ": malformed section header '", t, "'");
+      continue;
+    }
+    auto eq = t.find('=');
+    WSNAS_CHECK_USAGE(eq != std::string::npos, "config file '", path, "' line ", lineno,
+                      ": expected 'key = value', found '", t, "'");
+    std::string key = trim(t.substr(0, eq));
+    std::string value = trim(t.substr(eq + 1));
+    // Trailing comments after the value.
+    auto hash = value.find(" #");
+    if (hash != std::string::npos) value = trim(value.substr(0, hash));
+    WSNAS_CHECK_USAGE(!key.empty(), "config file '", path, "' line ", lineno, ": empty key");
+    out.push_back({lineno, key, value});
+  }
+  return out;
+}
+
+bool Parser::parse(int argc, const char* const* argv, po::variables_map& vm) {
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all_).positional(positional_).run(), vm);
+  } catch (const po::error& e) {
+    throw UsageError(program_ + ": " + e.what() + " (see --help)");
+  }
+  if (vm.count("help")) return false;
+  if (vm.count("config")) {
+    // po::store keeps the first value stored: command line first, then the files from last to
+    // first, so later files override earlier ones.
+    auto files = vm["config"].as<std::vector<std::string>>();
+    for (auto it = files.rbegin(); it != files.rend(); ++it) {
+      for (const auto& entry : read_config_file(*it)) {
+        std::string arg = "--" + entry.key + (entry.value.empty() ? "" : "=" + entry.value);
+        const char* args[] = {program_.c_str(), arg.c_str()};
+        try {
+          WSNAS_CHECK_USAGE(entry.key != "config", "config file '", *it, "' line ", entry.line,
+                            ": config files cannot include others");
+          po::store(po::command_line_parser(2, args).options(all_).run(), vm);
+        } catch (const po::unknown_option&) {
+          throw UsageError("config file '" + *it + "' line " + std::to_string(entry.line) +
+                           ": unknown key '" + entry.key + "'");
+        } catch (const po::error& e) {
+          throw UsageError("config file '" + *it + "' line " + std::to_string(entry.line) + ": " +
+                           e.what());
+        }
+      }
+    }
+  }
+  try {
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(program_ + ": " + e.what() + " (see --help)");
+  }
+  return true;
+}
+
+std::function<void(double)> in_range(const std::string& option, double lo, double hi) {
+  return [option, lo, hi](double v) {
+    WSNAS_CHECK_USAGE(v >= lo && v <= hi, "--", option, " ", v, " out of range (expected ", lo,
+                      " to ", hi, ")");
+  };
+}
+
+std::function<void(int)> at_least(const std::string& option, int lo) {
+  return [option, lo](int v) {
+    WSNAS_CHECK_USAGE(v >= lo, "--", option, " ", v, " out of range (expected at least ", lo, ")");
+  };
+}
+
+std::function<void(const std::string&)> one_of(const std::string& option,
+                                               const std::vector<std::string>& values) {
+  return [option, values](const std::string& v) {
+    for (const auto& x : values)
+      if (v == x) return;
+    throw UsageError("--" + option + " '" + v + "': expected one of " + join(values, ", "));
+  };
+}
+
+}  // namespace wsnas::options

@@ -1,0 +1,112 @@
+#pragma once
+/// The search-space interface shared by the paper's five spaces (Zhang et al., "How does weight
+/// sharing help in NAS?", Appendix A.1): cells with operator and input choices (NAS-Bench-101
+/// sub-space, NAS-Bench-201, DARTS-CIFAR10), chain-wise block choices (ProxylessNAS) and an RNN
+/// cell (DARTS-PTB). Every architecture is a flat list of decisions, each one option chosen among
+/// a fixed list; that list is what the bias analysis groups by (paper, Figure 4).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "wsnas/core/random.h"
+
+namespace wsnas::space {
+
+/// One decision of a space: a name ("edge 3<-0", "node 2 input 1", "block 7") and its options.
+struct Decision {
+  std::string name;
+  std::vector<std::string> options;
+};
+
+/// An architecture: for each decision of its space, the index of the chosen option.
+struct Arch {
+  std::vector<int> choices;
+  bool operator==(const Arch& o) const { return choices == o.choices; }
+  bool operator!=(const Arch& o) const { return !(*this == o); }
+  bool operator<(const Arch& o) const { return choices < o.choices; }
+};
+
+/// The network around a cell, for parameter and FLOP counts; 0 means the space's default.
+struct CostOptions {
+  int classes = 100;
+  int in_channels = 3;
+  int input_size = 32;
+  int channels = 0;  ///< width of the first stage (NB201: C = 16)
+  int cells = 0;     ///< cells per stage (NB201: N = 5)
+};
+
+/// Size of the stand-alone network of an architecture, by the space's benchmark definitions.
+struct ModelCost {
+  std::int64_t params = 0;  ///< all parameters, BN affine included
+  std::int64_t flops = 0;   ///< multiply-adds of convolutions and linear layers
+  double params_m() const { return static_cast<double>(params) / 1e6; }
+  double flops_m() const { return static_cast<double>(flops) / 1e6; }
+};
+
+/// A search space. Implementations are immutable and thread-safe after construction.
+class SearchSpace {
+ public:
+  virtual ~SearchSpace() = default;
+
+  /// Short name used on command lines and in result files ("nb201").
+  virtual std::string name() const = 0;
+  /// The decisions, in the order of Arch::choices.
+  virtual const std::vector<Decision>& decisions() const = 0;
+
+  /// Parses the space's canonical string; throws InputError saying what was expected.
+  virtual Arch parse(const std::string& text) const = 0;
+  /// The space's canonical string (round-trips through parse).
+  virtual std::string to_string(const Arch& arch) const = 0;
+  /// Whether the architecture is a valid network (e.g. input connected to output).
+  virtual bool is_valid(const Arch& arch) const = 0;
+  /// A string equal for isomorphic architectures (the space's own definition where a benchmark
+  /// has one); defaults to to_string.
+  virtual std::string canonical(const Arch& arch) const { return to_string(arch); }
+
+  /// Number of architectures, valid or not, if the space is enumerable in 64 bits.
+  virtual std::optional<std::uint64_t> size() const;
+  /// Index of an architecture in the space's official order (enumerable spaces only).
+  virtual std::optional<std::int64_t> index_of(const Arch& arch) const { return std::nullopt; }
+  /// The architecture at an official index (enumerable spaces only); InputError if out of range.
+  virtual std::optional<Arch> at(std::int64_t index) const { return std::nullopt; }
+
+  /// Parameters and FLOPs of the stand-alone network, where the space defines them.
+  virtual std::optional<ModelCost> cost(const Arch& arch, const CostOptions& options) const {
+    return std::nullopt;
+  }
+
+  /// Draws one architecture uniformly at random (over all, or over valid ones by rejection).
+  virtual Arch sample(Rng& rng, bool valid_only) const;
+
+  /// Checks that `arch` has the right number of choices, each in range; InputError otherwise.
+  void check(const Arch& arch) const;
+  /// (decision name, chosen option) pairs, for bias analysis and printing.
+  std::vector<std::pair<std::string, std::string>> describe(const Arch& arch) const;
+};
+
+/// Draws `n` architectures: distinct unless `with_replacement`, valid only if `valid_only`,
+/// from `pool` when given (uniformly among its members) or else from the whole space.
+/// Throws InputError when fewer than `n` distinct candidates exist.
+std::vector<Arch> sample_architectures(const SearchSpace& space, std::size_t n, Rng& rng,
+                                       bool valid_only, bool with_replacement,
+                                       const std::vector<Arch>* pool = nullptr);
+
+/// Parses an architecture given either as the space's string or, for enumerable spaces, as an
+/// official index (all digits).
+Arch parse_arch_or_index(const SearchSpace& space, const std::string& text);
+
+/// Reads architectures from a text file: one per line, a string or an index; blank lines and
+/// lines starting with '#' are skipped; a CSV with a header containing `arch` or `index` is read
+/// by that column. Errors name the file and line.
+std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& path);
+
+/// The spaces this build knows ("nb201", ...).
+std::vector<std::string> space_names();
+/// Makes a space by name; InputError listing the known names otherwise.
+std::unique_ptr<SearchSpace> make_space(const std::string& name);
+
+}  // namespace wsnas::space

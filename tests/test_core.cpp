@@ -1,0 +1,131 @@
+// Core: errors, strings, portable random numbers (and CPython's Mersenne Twister), progress.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+
+#include "wsnas/core/error.h"
+#include "wsnas/core/progress.h"
+#include "wsnas/core/provenance.h"
+#include "wsnas/core/random.h"
+#include "wsnas/core/strings.h"
+
+using namespace wsnas;
+
+TEST(PyRandom, MatchesCPythonStream) {
+  // Values printed by CPython 3.11: random.Random(88).getrandbits(32) three times.
+  PyRandom r(88);
+  EXPECT_EQ(r.getrandbits(32), 1707201716u);
+  EXPECT_EQ(r.getrandbits(32), 4182107318u);
+  EXPECT_EQ(r.getrandbits(32), 813946014u);
+}
+
+TEST(PyRandom, RandomAndLargeSeedMatchCPython) {
+  // CPython 3.11: random.Random(88).random() == 0.3974888769814575
+  PyRandom r(88);
+  EXPECT_DOUBLE_EQ(r.random(), 0.3974888769814575);
+  // A seed above 2^32 is split into 32-bit words: random.Random(2**40 + 7).getrandbits(32) x2.
+  PyRandom big((1ULL << 40) + 7);
+  EXPECT_EQ(big.getrandbits(32), 2635837658u);
+  EXPECT_EQ(big.getrandbits(32), 3209733218u);
+}
+
+TEST(PyRandom, ShuffleMatchesCPython) {
+  // CPython 3.11: l = list(range(10)); random.seed(88); random.shuffle(l)
+  std::vector<int> v{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  PyRandom r(88);
+  r.shuffle(v);
+  EXPECT_EQ(v, (std::vector<int>{8, 2, 9, 4, 0, 7, 1, 5, 3, 6}));
+}
+
+TEST(Rng, DeterministicAndSeedSensitive) {
+  Rng a(42), b(42), c(43);
+  std::vector<std::uint64_t> va, vb, vc;
+  for (int i = 0; i < 5; ++i) {
+    va.push_back(a.next());
+    vb.push_back(b.next());
+    vc.push_back(c.next());
+  }
+  EXPECT_EQ(va, vb);
+  EXPECT_NE(va, vc);
+}
+
+TEST(Rng, BelowIsInRangeAndCoversAllValues) {
+  Rng r(7);
+  std::vector<int> counts(7, 0);
+  for (int i = 0; i < 7000; ++i) {
+    auto v = r.below(7);
+    ASSERT_LT(v, 7u);
+    ++counts[v];
+  }
+  for (int c : counts) {
+    EXPECT_GT(c, 850);  // 1000 expected each; 850 is > 4.5 sigma below
+    EXPECT_LT(c, 1150);
+  }
+}
+
+TEST(Rng, StateRoundTrip) {
+  Rng a(5);
+  a.next();
+  Rng b(0);
+  b.set_state(a.state());
+  EXPECT_EQ(a.next(), b.next());
+  EXPECT_NE(Rng::derive(1, 0), Rng::derive(1, 1));
+  EXPECT_NE(Rng::derive(1, 0), Rng::derive(2, 0));
+}
+
+TEST(Strings, SplitTrimParse) {
+  EXPECT_EQ(split("a,,b", ','), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(trim("  x y \t\n"), "x y");
+  std::int64_t i = 0;
+  EXPECT_TRUE(parse_int("-12", i));
+  EXPECT_EQ(i, -12);
+  EXPECT_FALSE(parse_int("12x", i));
+  EXPECT_FALSE(parse_int("", i));
+  double d = 0;
+  EXPECT_TRUE(parse_double("1.5e2", d));
+  EXPECT_DOUBLE_EQ(d, 150.0);
+  EXPECT_FALSE(parse_double("1.5.2", d));
+  EXPECT_EQ(join({"a", "b", "c"}, "+"), "a+b+c");
+}
+
+TEST(Errors, CheckMacrosThrowTheRightTypes) {
+  EXPECT_THROW(WSNAS_CHECK(false, "x"), Error);
+  EXPECT_THROW(WSNAS_CHECK_INPUT(false, "x"), InputError);
+  EXPECT_THROW(WSNAS_CHECK_USAGE(false, "x"), UsageError);
+  try {
+    WSNAS_CHECK_INPUT(1 == 2, "file '", "a.bin", "': expected ", 3, " found ", 4);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(), "file 'a.bin': expected 3 found 4");
+  }
+}
+
+TEST(Progress, PrintsStepRateAndEtaOnlyWhenEnabled) {
+  std::ostringstream out;
+  Progress p("train", 10, true, 0.0, "img");
+  p.set_stream(&out);
+  p.update(5, "loss=1.0");
+  p.update(10);
+  const std::string s = out.str();
+  EXPECT_NE(s.find("train: 5/10 (50.0%)"), std::string::npos) << s;
+  EXPECT_NE(s.find("img/s, ETA "), std::string::npos) << s;
+  EXPECT_NE(s.find("loss=1.0"), std::string::npos) << s;
+  EXPECT_NE(s.find("train: 10/10 (100.0%)"), std::string::npos) << s;
+
+  std::ostringstream quiet;
+  Progress q("train", 10, false, 0.0);
+  q.set_stream(&quiet);
+  q.update(5);
+  q.finish();
+  EXPECT_TRUE(quiet.str().empty());
+  EXPECT_EQ(Progress::format_duration(3723), "1:02:03");
+}
+
+TEST(Provenance, RecordsCommandLineAndRevision) {
+  const char* argv[] = {"wsnas-x", "--arch", "|a b|"};
+  auto p = Provenance::collect(3, argv);
+  EXPECT_EQ(p.entries.at("command_line"), "wsnas-x --arch '|a b|'");
+  EXPECT_FALSE(p.entries.at("git_revision").empty());
+  EXPECT_EQ(p.entries.at("created_utc").size(), 20u);
+}
