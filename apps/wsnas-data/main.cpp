@@ -39,8 +39,9 @@ int body(app::Context& ctx) {
   if (ctx.world.rank() != 0) return 0;
   if (command == "info") {
     if (dir.empty()) dir = data::default_dataset_dir(dataset);
-    auto bundle = data::make_bundle(data::load_dataset(dataset, dir, true),
-                                    data::load_dataset(dataset, dir, false), split);
+    auto train_set = data::load_dataset(dataset, dir, true);
+    auto test_set = data::load_dataset(dataset, dir, false);
+    auto bundle = data::make_bundle(std::move(train_set), std::move(test_set), split);
     const auto& d = bundle.train_set;
     std::cout << "dataset: " << dataset << "\ndirectory: " << dir << "\nimage: " << d.channels << "x"
               << d.height << "x" << d.width << "\nclasses: " << d.classes
