@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <torch/nn/functional/loss.h>
+#include <torch/cuda.h>
 #include <torch/nn/modules/batchnorm.h>
 
+#include "wsnas/nn/bn_calibration.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/nb201_model.h"
 
@@ -90,7 +92,9 @@ TEST(Nb201Model, SupernetHoldsAllOperatorsAndRunsOneCell) {
     const auto& p = item.value();
     bool cell_op = name.find("edge_") != std::string::npos;
     bool has_grad = p.grad().defined() && p.grad().abs().sum().item<double>() > 0;
-    if (cell_op) EXPECT_FALSE(has_grad) << name;
+    if (cell_op) {
+      EXPECT_FALSE(has_grad) << name;
+    }
   }
   EXPECT_THROW(net->forward(x), std::exception);  // the supernet needs a cell
 }
@@ -114,4 +118,48 @@ TEST(Device, SelectsCpuAndRejectsBadSpecs) {
   EXPECT_TRUE(d.type() == c10::kCPU || d.type() == c10::kCUDA);
   EXPECT_THROW(nn::select_device("tpu", 0), std::exception);
   EXPECT_NE(nn::torch_version().find("LibTorch"), std::string::npos);
+}
+
+TEST(Nb201Model, SupernetForwardBackward_CUDA) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  Nb201Space sp;
+  auto o = nn::nb201_supernet_defaults();
+  auto net = nn::make_nb201_supernet(o);
+  auto dev = nn::select_device("cuda", 0);
+  net->to(dev);
+  auto x = torch::randn({8, 3, 32, 32}, torch::TensorOptions().device(dev));
+  auto y = net->forward(x, *sp.at(9930));
+  EXPECT_EQ(y.device().type(), c10::kCUDA);
+  y.sum().backward();
+  net->to(torch::kCPU);
+  auto ycpu = net->forward(x.cpu(), *sp.at(9930));
+  EXPECT_EQ(ycpu.sizes(), y.sizes());
+}
+
+TEST(BnCalibration, RecomputesRunningStatisticsFromCalibrationBatches) {
+  nn::seed_torch(3);
+  Nb201Space sp;
+  auto o = nn::nb201_supernet_defaults();
+  o.channels = 4;
+  o.cells = 1;
+  auto net = nn::make_nb201_supernet(o);
+  auto stem_bn = net->named_buffers()["stem.1.running_mean"];
+  auto before = stem_bn.clone();
+  // Calibrate on inputs with mean ~3: the stem BN's running mean must move away from its reset 0.
+  auto arch = *sp.at(9930);
+  nn::calibrate_bn(*net, 3, [&](int) { net->forward(torch::randn({16, 3, 8, 8}) + 3.0, arch); });
+  auto after = net->named_buffers()["stem.1.running_mean"];
+  EXPECT_FALSE(torch::allclose(before, after));
+  EXPECT_FALSE(net->is_training());
+  // Exact cumulative average: calibrating twice on the same batches gives the same statistics.
+  auto batches = std::vector<torch::Tensor>{torch::randn({8, 3, 8, 8}), torch::randn({8, 3, 8, 8}) * 2};
+  nn::calibrate_bn(*net, 2, [&](int s) { net->forward(batches[static_cast<std::size_t>(s)], arch); });
+  auto first = net->named_buffers()["stem.1.running_var"].clone();
+  nn::calibrate_bn(*net, 2, [&](int s) { net->forward(batches[static_cast<std::size_t>(s)], arch); });
+  EXPECT_TRUE(torch::allclose(first, net->named_buffers()["stem.1.running_var"]));
+  // Momentum is restored afterwards (LibTorch default 0.1).
+  for (const auto& m : net->modules(true))
+    if (auto* bn = m->as<torch::nn::BatchNorm2dImpl>()) {
+      EXPECT_TRUE(bn->options.momentum().has_value());
+    }
 }

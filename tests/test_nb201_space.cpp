@@ -124,7 +124,7 @@ TEST(Nb201Space, MalformedStringsGetClearErrors) {
   EXPECT_NE(message("|none|+|none~0|none~1|+|none~0|none~1|none~2|").find("lacks '~input'"), std::string::npos);
   // Every message quotes the string and says the expected form.
   EXPECT_NE(message("garbage").find("nb201 architecture 'garbage'"), std::string::npos);
-  EXPECT_NE(message("garbage").find("expected |op~0|+|op~0|op~1|+"), std::string::npos);
+  EXPECT_NE(message("garbage").find("format: |op~0|+|op~0|op~1|+"), std::string::npos);
   EXPECT_THROW(sp.at(15625), InputError);
   EXPECT_THROW(sp.at(-1), InputError);
 }

@@ -65,7 +65,9 @@ TEST(Presets, HoldTable2OfThePaper) {
     EXPECT_DOUBLE_EQ(hp.weight_decay, e.wd);
     EXPECT_DOUBLE_EQ(hp.grad_clip, e.clip);
     EXPECT_EQ(hp.bn_calib_steps, e.calib_steps);
-    if (e.calib_steps > 0) EXPECT_EQ(hp.bn_calib_batch, e.calib_batch);
+    if (e.calib_steps > 0) {
+      EXPECT_EQ(hp.bn_calib_batch, e.calib_batch);
+    }
     EXPECT_EQ(hp.gpus, e.gpus);
     EXPECT_EQ(hp.epochs, 1000);  // Appendix A.2: 1000 epochs unless said otherwise
   }

@@ -26,7 +26,13 @@ c10::Device select_device(const std::string& spec, int local_rank) {
 void seed_torch(std::uint64_t seed) { torch::manual_seed(seed); }
 
 std::string torch_version() {
-  return std::string("LibTorch ") + TORCH_VERSION + (torch::cuda::is_available() ? " (CUDA available)" : " (CPU)");
+#ifdef WSNAS_WITH_CUDA
+  const char* build = "built with CUDA";
+#else
+  const char* build = "built for CPU";
+#endif
+  return std::string("LibTorch ") + TORCH_VERSION + " (" + build + ", " +
+         std::to_string(torch::cuda::device_count()) + " CUDA devices visible)";
 }
 
 }  // namespace wsnas::nn

@@ -54,7 +54,7 @@ Nb201Space::Nb201Space() {
 
 Arch Nb201Space::parse(const std::string& text) const {
   const std::string ctx = "nb201 architecture '" + text + "'";
-  const char* form = " (expected |op~0|+|op~0|op~1|+|op~0|op~1|op~2| with op one of none, "
+  const char* form = " (format: |op~0|+|op~0|op~1|+|op~0|op~1|op~2|, op one of none, "
                      "skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3)";
   auto nodes = split(text, '+');
   WSNAS_CHECK_INPUT(nodes.size() == 3, ctx, ": found ", nodes.size(),

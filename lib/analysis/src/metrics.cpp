@@ -1,0 +1,120 @@
+#include "wsnas/analysis/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "wsnas/core/error.h"
+
+namespace wsnas::analysis {
+
+namespace {
+void check_pair(const std::vector<double>& x, const std::vector<double>& y) {
+  WSNAS_CHECK_INPUT(x.size() == y.size(), "correlation of ", x.size(), " and ", y.size(),
+                    " values: the two columns must have the same length");
+}
+}  // namespace
+
+std::vector<double> average_ranks(const std::vector<double>& v) {
+  const std::size_t n = v.size();
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  std::vector<double> ranks(n);
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j + 1 < n && v[order[j + 1]] == v[order[i]]) ++j;
+    const double r = (static_cast<double>(i) + static_cast<double>(j)) / 2.0 + 1.0;
+    for (std::size_t k = i; k <= j; ++k) ranks[order[k]] = r;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+double pearson(const std::vector<double>& x, const std::vector<double>& y) {
+  check_pair(x, y);
+  const std::size_t n = x.size();
+  if (n < 2) return std::numeric_limits<double>::quiet_NaN();
+  double mx = 0, my = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= static_cast<double>(n);
+  my /= static_cast<double>(n);
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double dx = x[i] - mx, dy = y[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (sxx == 0 || syy == 0) return std::numeric_limits<double>::quiet_NaN();
+  return sxy / std::sqrt(sxx * syy);
+}
+
+double spearman(const std::vector<double>& x, const std::vector<double>& y) {
+  check_pair(x, y);
+  return pearson(average_ranks(x), average_ranks(y));
+}
+
+double kendall_tau_b(const std::vector<double>& x, const std::vector<double>& y) {
+  check_pair(x, y);
+  // tau_b = (C - D) / sqrt((n0 - n1)(n0 - n2)), n1/n2 the pairs tied in x/y (Kendall 1945).
+  // Pairs are counted directly: O(n^2), a fraction of a second for 15,625 cells.
+  const std::size_t n = x.size();
+  long long concordant = 0, discordant = 0, tie_x = 0, tie_y = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = i + 1; j < n; ++j) {
+      const double dx = x[i] - x[j], dy = y[i] - y[j];
+      if (dx == 0 && dy == 0) {
+        ++tie_x;
+        ++tie_y;
+      } else if (dx == 0) {
+        ++tie_x;
+      } else if (dy == 0) {
+        ++tie_y;
+      } else if ((dx > 0) == (dy > 0)) {
+        ++concordant;
+      } else {
+        ++discordant;
+      }
+    }
+  }
+  const double n0 = static_cast<double>(n) * static_cast<double>(n - 1) / 2.0;
+  const double denom = std::sqrt((n0 - static_cast<double>(tie_x)) * (n0 - static_cast<double>(tie_y)));
+  if (n < 2 || denom == 0) return std::numeric_limits<double>::quiet_NaN();
+  return static_cast<double>(concordant - discordant) / denom;
+}
+
+double top_k(const std::vector<double>& score, const std::vector<double>& ground_truth, std::int64_t k) {
+  check_pair(score, ground_truth);
+  WSNAS_CHECK_INPUT(!score.empty() && k >= 1, "top-k needs k >= 1 and at least one architecture");
+  std::vector<std::size_t> order(score.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+  const auto take = std::min<std::size_t>(static_cast<std::size_t>(k), order.size());
+  double best = -std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < take; ++i) best = std::max(best, ground_truth[order[i]]);
+  return best;
+}
+
+double random_top_k(const std::vector<double>& ground_truth, std::int64_t k) {
+  WSNAS_CHECK_INPUT(!ground_truth.empty() && k >= 1, "random top-k needs k >= 1 and at least one architecture");
+  std::vector<double> v = ground_truth;
+  std::sort(v.begin(), v.end());
+  const auto n = static_cast<std::int64_t>(v.size());
+  k = std::min(k, n);
+  // P(max is the i-th smallest, 1-based) = C(i-1, k-1) / C(n, k), in log space for large n.
+  const double log_cnk = std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0);
+  double expected = 0;
+  for (std::int64_t i = k; i <= n; ++i) {
+    const double log_c = std::lgamma(static_cast<double>(i)) - std::lgamma(static_cast<double>(k)) -
+                         std::lgamma(static_cast<double>(i - k + 1));
+    expected += v[static_cast<std::size_t>(i - 1)] * std::exp(log_c - log_cnk);
+  }
+  return expected;
+}
+
+}  // namespace wsnas::analysis

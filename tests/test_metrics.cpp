@@ -1,0 +1,93 @@
+// Ranking metrics on hand-checked cases with ties, and on a real published supernet table.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+
+#include "test_support.h"
+#include "wsnas/analysis/metrics.h"
+#include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
+
+using namespace wsnas;
+using namespace wsnas::analysis;
+
+TEST(Metrics, AverageRanksShareTies) {
+  EXPECT_EQ(average_ranks({10, 20, 20, 5}), (std::vector<double>{2, 3.5, 3.5, 1}));
+}
+
+TEST(Metrics, CorrelationsWithTiesMatchScipy) {
+  // Reference: scipy.stats 1.10.1 (Debian 12) spearmanr / kendalltau (tau-b) / pearsonr on these lists.
+  std::vector<double> x{1, 2, 2, 3, 4, 4, 4, 5}, y{2, 1, 3, 3, 5, 4, 6, 6};
+  EXPECT_NEAR(spearman(x, y), 0.9007775105401477, 1e-12);
+  EXPECT_NEAR(kendall_tau_b(x, y), 0.8006407690254358, 1e-12);
+  EXPECT_NEAR(pearson(x, y), 0.8767227853705732, 1e-12);
+  std::vector<double> a{1, 2, 3, 4, 5}, b{5, 6, 7, 8, 7};
+  EXPECT_NEAR(spearman(a, b), 0.8207826816681233, 1e-12);
+  EXPECT_NEAR(kendall_tau_b(a, b), 0.7378647873726218, 1e-12);
+  EXPECT_NEAR(pearson(a, b), 0.8320502943378438, 1e-12);
+}
+
+TEST(Metrics, HandCheckedExtremes) {
+  std::vector<double> up{1, 2, 3, 4}, down{4, 3, 2, 1};
+  EXPECT_DOUBLE_EQ(spearman(up, down), -1.0);
+  EXPECT_DOUBLE_EQ(kendall_tau_b(up, up), 1.0);
+  // Three concordant pairs, three discordant: tau = 0.
+  EXPECT_DOUBLE_EQ(kendall_tau_b({1, 2, 3, 4}, {2, 4, 1, 3}), 0.0);
+  EXPECT_TRUE(std::isnan(spearman({1, 1, 1}, {1, 2, 3})));  // constant input: undefined
+  EXPECT_THROW(spearman({1, 2}, {1, 2, 3}), InputError);
+}
+
+TEST(Metrics, TopKAndExactRandomTopK) {
+  std::vector<double> score{0.9, 0.1, 0.5, 0.9, 0.3}, gt{70, 90, 60, 65, 80};
+  EXPECT_DOUBLE_EQ(top_k(score, gt, 1), 70);  // tie at 0.9: the earlier one first
+  EXPECT_DOUBLE_EQ(top_k(score, gt, 2), 70);
+  EXPECT_DOUBLE_EQ(top_k(score, gt, 4), 80);
+  EXPECT_DOUBLE_EQ(top_k(score, gt, 99), 90);
+  // Best of 2 drawn from {1,2,3,4} without replacement: (2+3+4+3+4+4)/6.
+  EXPECT_NEAR(random_top_k({4, 1, 3, 2}, 2), 20.0 / 6.0, 1e-12);
+  EXPECT_NEAR(random_top_k({4, 1, 3, 2}, 1), 2.5, 1e-12);  // the mean
+  EXPECT_NEAR(random_top_k({4, 1, 3, 2}, 4), 4.0, 1e-12);  // the maximum
+  EXPECT_NEAR(random_top_k({5, 5, 1}, 2), 5.0, 1e-12);     // ties: every pair holds a 5
+}
+
+TEST(Metrics, PublishedOneShotSupernetOnNasBench201) {
+  // Zhao et al. (ICML 2021) one-shot supernet accuracy for all 15,625 NAS-Bench-201 cells against
+  // the NATS-Bench CIFAR-10 ground truth (both in ../shared/data/nb201). Reference values computed
+  // with scipy.stats 1.10.1: spearman 0.6764101150764299, kendall tau-b 0.4840883994604972,
+  // pearson 0.4989779314749087; top-1/5/10 (stable sort by score) 91.00667, 91.29667, 91.39333.
+  std::map<std::string, double> gt;
+  {
+    std::ifstream in(test::shared_data("nb201/nats_bench.csv"));
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      auto f = split(trim(line), ',');
+      double v = 0;
+      ASSERT_TRUE(parse_double(f[0], v));
+      gt[f[3]] = v;
+    }
+  }
+  std::vector<double> score, truth;
+  std::ifstream in(test::shared_data("nb201/fewshot_nas_cifar10.csv"));
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    auto f = split(trim(line), ',');
+    double v = 0;
+    ASSERT_TRUE(parse_double(f[2], v));
+    score.push_back(v);
+    truth.push_back(gt.at(f[1]));
+  }
+  ASSERT_EQ(score.size(), 15625u);
+  EXPECT_NEAR(spearman(score, truth), 0.6764101150764299, 1e-10);
+  EXPECT_NEAR(kendall_tau_b(score, truth), 0.4840883994604972, 1e-10);
+  EXPECT_NEAR(pearson(score, truth), 0.4989779314749087, 1e-10);
+  EXPECT_NEAR(top_k(score, truth, 1), 91.00666666666666, 1e-9);
+  EXPECT_NEAR(top_k(score, truth, 5), 91.29666666666667, 1e-9);
+  EXPECT_NEAR(top_k(score, truth, 10), 91.39333333333333, 1e-9);
+  // Random top-k grows with k towards the best ground truth.
+  EXPECT_LT(random_top_k(truth, 1), random_top_k(truth, 10));
+  EXPECT_LT(random_top_k(truth, 10), *std::max_element(truth.begin(), truth.end()));
+}
