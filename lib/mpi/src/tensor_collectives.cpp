@@ -66,7 +66,7 @@ void allreduce_mean_flat(const Communicator& comm, const std::vector<at::Tensor>
   for (const auto& t : defined) {
     auto n = t.numel();
     at::Tensor src = flat.narrow(0, offset, n).view(t.sizes());
-    const_cast<at::Tensor&>(t).copy_(src);
+    t.copy_(src);  // in place: at::Tensor handles share storage
     offset += n;
   }
 }
