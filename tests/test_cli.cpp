@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include "test_support.h"
 #include "wsnas/core/strings.h"
@@ -141,4 +142,56 @@ TEST(WsnasData, TruncatedAndMissingFilesGetOneLineAndExitCode2) {
   r = run(data_cmd("info --dataset imagenet"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--dataset 'imagenet': unknown dataset"), std::string::npos);
+}
+
+TEST(WsnasAnalyze, PublishedSupernetTableAgainstNasBench201) {
+  // Zhao et al. one-shot supernet accuracy vs NATS-Bench CIFAR-10 ground truth, the 15,284 valid
+  // cells. Reference computed independently with scipy.stats 1.10.1 (spearmanr, kendalltau,
+  // pearsonr) and numpy (stable argsort for top-k; exact combinatorial expectation for random top-k):
+  // spearman 0.6558337509001942, kendall 0.46524745025989195, pearson 0.6567242119783232,
+  // top-1 91.00666666666666 (random 88.78227525516893), top-10 91.39333333333333 (random 93.10752494805989).
+  std::string dir = test::scratch_dir("analyze");
+  auto r = run(test::bin_dir() + "/wsnas-analyze --scores " + test::shared_data("nb201/fewshot_nas_cifar10.csv") +
+               " --score-column one_shot_supernet_acc --truth " + test::shared_data("nb201/nats_bench.csv") +
+               " --truth-column CIFAR10TestAccuracy200Epochs --classes 10 --out-csv " + dir + "/r.csv --out-h5 " +
+               dir + "/r.h5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("dropped 341 invalid"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Spearman (score, truth)              0.6558"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("     1      91.0067        88.7823"), std::string::npos) << r.out;
+  std::map<std::string, double> v;
+  for (const auto& line : split(test::read_file(dir + "/r.csv"), '\n')) {
+    auto f = split(line, ',');
+    double x = 0;
+    if (f.size() == 3 && parse_double(f[2], x)) v[f[0] + (f[1].empty() ? "" : "@" + f[1])] = x;
+  }
+  EXPECT_EQ(v["n"], 15284);
+  EXPECT_NEAR(v["spearman"], 0.6558337509001942, 1e-10);
+  EXPECT_NEAR(v["kendall_tau_b"], 0.46524745025989195, 1e-10);
+  EXPECT_NEAR(v["pearson"], 0.6567242119783232, 1e-10);
+  EXPECT_NEAR(v["top_k@1"], 91.00666666666666, 1e-9);
+  EXPECT_NEAR(v["random_top_k@1"], 88.78227525516893, 1e-9);
+  EXPECT_NEAR(v["top_k@10"], 91.39333333333333, 1e-9);
+  EXPECT_NEAR(v["random_top_k@10"], 93.10752494805989, 1e-9);
+  // The HDF5 report opens with h5py (Debian's /usr/bin/python3) in the documented layout.
+  auto py = run("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + dir +
+                "/r.h5', 'r'); print(f.attrs['schema'], f.attrs['schema_version'], f.attrs['kind'], "
+                "round(float(f['correlation'].attrs['spearman']), 4), list(f['topk/k'][:3]), "
+                "'command_line' in f['provenance'].attrs)\"");
+  EXPECT_EQ(py.exit_code, 0) << py.err;
+  EXPECT_EQ(py.out, "wsnas 1 analysis 0.6558 [1, 5, 10] True\n");
+}
+
+TEST(WsnasAnalyze, BadColumnsAndFilesGetOneLine) {
+  auto r = run(test::bin_dir() + "/wsnas-analyze --scores " + test::shared_data("nb201/fewshot_nas_cifar10.csv") +
+               " --score-column nope --truth " + test::shared_data("nb201/nats_bench.csv") +
+               " --truth-column CIFAR10TestAccuracy200Epochs");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("fewshot_nas_cifar10.csv': no column 'nope' (columns: index, arch,"), std::string::npos) << r.err;
+  r = run(test::bin_dir() + "/wsnas-analyze --scores /nonexistent.csv --score-column a --truth x --truth-column b");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "wsnas-analyze: error: file '/nonexistent.csv': cannot open (expected a CSV table with a header row)\n");
+  r = run(test::bin_dir() + "/wsnas-analyze --scores a.csv");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is required"), std::string::npos) << r.err;
 }

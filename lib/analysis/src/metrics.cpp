@@ -106,13 +106,13 @@ double random_top_k(const std::vector<double>& ground_truth, std::int64_t k) {
   std::sort(v.begin(), v.end());
   const auto n = static_cast<std::int64_t>(v.size());
   k = std::min(k, n);
-  // P(max is the i-th smallest, 1-based) = C(i-1, k-1) / C(n, k), in log space for large n.
-  const double log_cnk = std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0);
+  // P(max is the i-th smallest, 1-based) = C(i-1, k-1) / C(n, k). From p_n = k / n downwards,
+  // p_(i-1) = p_i * (i - k) / (i - 1): exact ratios, no factorials.
+  double p = static_cast<double>(k) / static_cast<double>(n);
   double expected = 0;
-  for (std::int64_t i = k; i <= n; ++i) {
-    const double log_c = std::lgamma(static_cast<double>(i)) - std::lgamma(static_cast<double>(k)) -
-                         std::lgamma(static_cast<double>(i - k + 1));
-    expected += v[static_cast<std::size_t>(i - 1)] * std::exp(log_c - log_cnk);
+  for (std::int64_t i = n; i >= k && p > 0; --i) {
+    expected += v[static_cast<std::size_t>(i - 1)] * p;
+    if (i > 1) p *= static_cast<double>(i - k) / static_cast<double>(i - 1);
   }
   return expected;
 }

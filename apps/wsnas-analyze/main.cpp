@@ -1,0 +1,107 @@
+// wsnas-analyze: joins supernet scores and ground truth by architecture and reports rank
+// correlations, top-k against exact random top-k, and correlations with model size.
+// Inputs here are CSV tables (an architecture column and a value column chosen by name).
+#include <fstream>
+#include <iostream>
+
+#include "wsnas/analysis/report.h"
+#include "wsnas/analysis/table.h"
+#include "wsnas/app/app.h"
+#include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
+#include "wsnas/io/atomic_file.h"
+#include "wsnas/io/h5file.h"
+#include "wsnas/io/results.h"
+
+namespace {
+
+using namespace wsnas;
+namespace po = options::po;
+
+std::vector<std::int64_t> parse_ks(const std::string& s) {
+  std::vector<std::int64_t> ks;
+  for (const auto& part : split(s, ',')) {
+    std::int64_t k = 0;
+    WSNAS_CHECK_USAGE(parse_int(trim(part), k) && k >= 1, "--k '", s, "': expected a comma-separated list of integers >= 1");
+    ks.push_back(k);
+  }
+  return ks;
+}
+
+void write_h5(const std::string& path, const analysis::Report& r, const Provenance& prov) {
+  io::AtomicPath out(path);
+  {
+    auto f = io::File::create(out.temp());
+    io::stamp_results(f, "analysis", prov);
+    f.create_group("/correlation");
+    f.set_attr("/correlation", "n", r.n);
+    f.set_attr("/correlation", "spearman", r.spearman);
+    f.set_attr("/correlation", "kendall_tau_b", r.kendall_tau_b);
+    f.set_attr("/correlation", "pearson", r.pearson);
+    f.set_attr("/correlation", "spearman_truth_params", r.spearman_truth_params);
+    f.set_attr("/correlation", "spearman_score_params", r.spearman_score_params);
+    f.set_attr("/correlation", "best_truth", r.best_truth);
+    f.write_i64("/topk/k", r.ks);
+    f.write_f64("/topk/top_k", r.top_k);
+    f.write_f64("/topk/random_top_k", r.random_top_k);
+    f.close();
+  }
+  out.commit();
+}
+
+int body(app::Context& ctx) {
+  std::string space_name, scores, score_col, score_arch, truth, truth_col, truth_arch, ks_text, out_csv, out_h5;
+  bool include_invalid = false;
+  space::CostOptions cost;
+  options::Parser parser(ctx.name, ctx.name + " --scores FILE --score-column NAME --truth FILE --truth-column NAME [options]");
+  po::options_description g("Analysis");
+  g.add_options()
+      ("space", po::value(&space_name)->default_value("nb201"), "search space")
+      ("scores", po::value(&scores)->required(), "CSV of supernet scores (header row; an architecture column)")
+      ("score-column", po::value(&score_col)->required(), "column of --scores holding the score")
+      ("score-arch-column", po::value(&score_arch)->default_value(""), "architecture column of --scores (default: arch, ArchitectureString or index)")
+      ("truth", po::value(&truth)->required(), "CSV of ground truth")
+      ("truth-column", po::value(&truth_col)->required(), "column of --truth holding the ground truth")
+      ("truth-arch-column", po::value(&truth_arch)->default_value(""), "architecture column of --truth")
+      ("k", po::value(&ks_text)->default_value("1,5,10,20,50,100"), "top-k values (paper Figure 1)")
+      ("include-invalid", po::bool_switch(&include_invalid), "keep invalid architectures (default: drop them, as the paper)")
+      ("classes", po::value(&cost.classes)->default_value(100), "classes of the network head, for parameter counts")
+      ("out-csv", po::value(&out_csv), "also write the report as CSV")
+      ("out-h5", po::value(&out_h5), "also write the report as HDF5 (docs/results-format.md, kind 'analysis')");
+  parser.add(g);
+  po::variables_map vm;
+  if (!app::parse_options(ctx, parser, vm)) return 0;
+  const auto ks = parse_ks(ks_text);
+  if (ctx.world.rank() != 0) return 0;
+  auto sp = space::make_space(space_name);
+  auto a = analysis::read_arch_values(*sp, scores, score_col, score_arch);
+  auto b = analysis::read_arch_values(*sp, truth, truth_col, truth_arch);
+  auto joined = analysis::join_by_arch(*sp, a, b);
+  std::vector<double> s, t, params;
+  std::int64_t dropped = 0;
+  for (std::size_t i = 0; i < joined.archs.size(); ++i) {
+    if (!include_invalid && !sp->is_valid(joined.archs[i])) {
+      ++dropped;
+      continue;
+    }
+    s.push_back(joined.a[i]);
+    t.push_back(joined.b[i]);
+    if (auto c = sp->cost(joined.archs[i], cost)) params.push_back(static_cast<double>(c->params));
+  }
+  if (params.size() != s.size()) params.clear();
+  auto report = analysis::make_report(s, t, params, ks);
+  std::cout << "joined " << joined.archs.size() << " architectures (" << a.archs.size() << " scored, "
+            << b.archs.size() << " with ground truth)";
+  if (dropped) std::cout << ", dropped " << dropped << " invalid";
+  std::cout << "\n";
+  analysis::print_report(std::cout, report, a.source, b.source);
+  ctx.provenance.set("scores", a.source);
+  ctx.provenance.set("truth", b.source);
+  if (!out_csv.empty()) io::write_text_atomic(out_csv, analysis::report_csv(report));
+  if (!out_h5.empty()) write_h5(out_h5, report, ctx.provenance);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return wsnas::app::run(argc, argv, "wsnas-analyze", body); }

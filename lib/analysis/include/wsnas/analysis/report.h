@@ -1,0 +1,31 @@
+#pragma once
+/// The study table: how well supernet scores rank architectures against ground truth
+/// (paper Figure 1 and Figure 3 quantities).
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace wsnas::analysis {
+
+struct Report {
+  std::int64_t n = 0;                 ///< architectures joined
+  double spearman = 0, kendall_tau_b = 0, pearson = 0;  ///< score vs ground truth
+  double spearman_truth_params = 0;   ///< ground truth vs parameter count (NaN if unknown)
+  double spearman_score_params = 0;   ///< score vs parameter count (NaN if unknown)
+  double best_truth = 0;              ///< best ground truth among the joined architectures
+  std::vector<std::int64_t> ks;
+  std::vector<double> top_k, random_top_k;
+};
+
+/// Computes the report; `params` may be empty (no size correlations).
+Report make_report(const std::vector<double>& score, const std::vector<double>& truth,
+                   const std::vector<double>& params, const std::vector<std::int64_t>& ks);
+/// Human-readable table.
+void print_report(std::ostream& os, const Report& r, const std::string& score_name,
+                  const std::string& truth_name);
+/// CSV: columns metric,k,value (k empty for correlations).
+std::string report_csv(const Report& r);
+
+}  // namespace wsnas::analysis
