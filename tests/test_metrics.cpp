@@ -7,6 +7,8 @@
 
 #include "test_support.h"
 #include "wsnas/analysis/metrics.h"
+#include "wsnas/analysis/table.h"
+#include "wsnas/space/nb201.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
 
@@ -57,29 +59,12 @@ TEST(Metrics, PublishedOneShotSupernetOnNasBench201) {
   // the NATS-Bench CIFAR-10 ground truth (both in ../shared/data/nb201). Reference values computed
   // with scipy.stats 1.10.1: spearman 0.6764101150764299, kendall tau-b 0.4840883994604972,
   // pearson 0.4989779314749087; top-1/5/10 (stable sort by score) 91.00667, 91.29667, 91.39333.
-  std::map<std::string, double> gt;
-  {
-    std::ifstream in(test::shared_data("nb201/nats_bench.csv"));
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      auto f = split(trim(line), ',');
-      double v = 0;
-      ASSERT_TRUE(parse_double(f[0], v));
-      gt[f[3]] = v;
-    }
-  }
-  std::vector<double> score, truth;
-  std::ifstream in(test::shared_data("nb201/fewshot_nas_cifar10.csv"));
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    auto f = split(trim(line), ',');
-    double v = 0;
-    ASSERT_TRUE(parse_double(f[2], v));
-    score.push_back(v);
-    truth.push_back(gt.at(f[1]));
-  }
+  space::Nb201Space sp;
+  auto truth_col = read_arch_values(sp, test::shared_data("nb201/nats_bench.csv"), "CIFAR10TestAccuracy200Epochs");
+  auto score_col = read_arch_values(sp, test::shared_data("nb201/fewshot_nas_cifar10.csv"), "one_shot_supernet_acc");
+  auto joined = join_by_arch(sp, score_col, truth_col);
+  const std::vector<double>& score = joined.a;
+  const std::vector<double>& truth = joined.b;
   ASSERT_EQ(score.size(), 15625u);
   EXPECT_NEAR(spearman(score, truth), 0.6764101150764299, 1e-10);
   EXPECT_NEAR(kendall_tau_b(score, truth), 0.4840883994604972, 1e-10);

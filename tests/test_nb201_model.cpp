@@ -13,6 +13,17 @@
 using namespace wsnas;
 using space::Nb201Space;
 
+namespace {
+// A small supernet (non-affine cell BN) for fast tests.
+nn::Nb201Network small_supernet(int channels, int cells, int classes = 100) {
+  auto o = nn::nb201_supernet_defaults();
+  o.channels = channels;
+  o.cells = cells;
+  o.classes = classes;
+  return nn::make_nb201_supernet(o);
+}
+}  // namespace
+
 TEST(Nb201Model, StandAloneParametersMatchTheBenchmark) {
   Nb201Space sp;
   for (std::int64_t idx : {0, 9, 123, 9930, 15624}) {
@@ -53,11 +64,8 @@ TEST(Nb201Model, StandAloneForwardBackward) {
 TEST(Nb201Model, SupernetHoldsAllOperatorsAndRunsOneCell) {
   nn::seed_torch(1);
   Nb201Space sp;
-  auto o = nn::nb201_supernet_defaults();
-  o.channels = 8;
-  o.cells = 1;
-  o.classes = 10;
-  auto net = nn::make_nb201_supernet(o);
+  auto net = small_supernet(8, 1, 10);
+  const auto& o = net->options();
   ASSERT_TRUE(net->is_supernet());
   // Every edge of every cell holds conv1x1 and conv3x3 with non-affine BN: the supernet has
   // exactly the parameters of the all-conv network minus cell BN affine, plus the conv1x1s.
@@ -139,10 +147,7 @@ TEST(Nb201Model, SupernetForwardBackward_CUDA) {
 TEST(BnCalibration, RecomputesRunningStatisticsFromCalibrationBatches) {
   nn::seed_torch(3);
   Nb201Space sp;
-  auto o = nn::nb201_supernet_defaults();
-  o.channels = 4;
-  o.cells = 1;
-  auto net = nn::make_nb201_supernet(o);
+  auto net = small_supernet(4, 1);
   auto stem_bn = net->named_buffers()["stem.1.running_mean"];
   auto before = stem_bn.clone();
   // Calibrate on inputs with mean ~3: the stem BN's running mean must move away from its reset 0.
