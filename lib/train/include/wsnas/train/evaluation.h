@@ -1,0 +1,35 @@
+#pragma once
+/// Batches prepared once and reused for every cell (BN calibration and validation), and the
+/// top-1 accuracy and mean cross-entropy of a forward function over them.
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include "wsnas/data/loader.h"
+
+namespace wsnas::train {
+
+struct TensorBatches {
+  std::vector<at::Tensor> images, labels;  ///< on the target device
+  std::int64_t count = 0;                  ///< images in all batches
+};
+
+/// Materialises up to `max_batches` (0 = all) batches of `split` on `device`, in a deterministic
+/// order (shuffled with `seed` when `shuffle`), one process (no rank slicing).
+TensorBatches make_batches(const data::Split& split, std::int64_t batch_size, const data::Augment& augment,
+                           bool shuffle, bool drop_last, std::uint64_t seed, std::int64_t max_batches,
+                           c10::Device device);
+
+struct EvalResult {
+  double accuracy = 0;  ///< top-1, percent (NAS-Bench-201's convention)
+  double loss = 0;      ///< mean cross-entropy
+  std::int64_t count = 0;
+};
+/// Runs `forward` (logits) over all batches without gradients.
+EvalResult evaluate(const std::function<at::Tensor(const at::Tensor&)>& forward, const TensorBatches& batches);
+
+}  // namespace wsnas::train

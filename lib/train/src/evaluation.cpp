@@ -1,0 +1,50 @@
+#include "wsnas/train/evaluation.h"
+
+#include <ATen/ATen.h>
+#include <torch/nn/functional/loss.h>
+
+namespace wsnas::train {
+
+TensorBatches make_batches(const data::Split& split, std::int64_t batch_size, const data::Augment& augment,
+                           bool shuffle, bool drop_last, std::uint64_t seed, std::int64_t max_batches,
+                           c10::Device device) {
+  data::LoaderOptions lo;
+  lo.batch_size = batch_size;
+  lo.shuffle = shuffle;
+  lo.drop_last = drop_last;
+  lo.seed = seed;
+  lo.augment = augment;
+  data::BatchLoader loader(split, lo);
+  loader.start_epoch(0);
+  TensorBatches out;
+  data::Batch b;
+  while ((max_batches <= 0 || static_cast<std::int64_t>(out.images.size()) < max_batches) && loader.next(b)) {
+    out.count += b.labels.size(0);
+    out.images.push_back(b.images.to(device));
+    out.labels.push_back(b.labels.to(device));
+  }
+  return out;
+}
+
+EvalResult evaluate(const std::function<at::Tensor(const at::Tensor&)>& forward, const TensorBatches& batches) {
+  at::NoGradGuard no_grad;
+  double loss_sum = 0;
+  std::int64_t correct = 0;
+  for (std::size_t i = 0; i < batches.images.size(); ++i) {
+    at::Tensor logits = forward(batches.images[i]);
+    const auto& y = batches.labels[i];
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+    correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+  }
+  EvalResult r;
+  r.count = batches.count;
+  if (r.count > 0) {
+    r.accuracy = 100.0 * static_cast<double>(correct) / static_cast<double>(r.count);
+    r.loss = loss_sum / static_cast<double>(r.count);
+  }
+  return r;
+}
+
+}  // namespace wsnas::train

@@ -1,0 +1,63 @@
+#include "wsnas/train/setup.h"
+
+#include <boost/program_options.hpp>
+
+#include "wsnas/core/error.h"
+#include "wsnas/options/parser.h"
+
+namespace wsnas::train {
+
+namespace po = boost::program_options;
+
+po::options_description data_option_group(DataOptions& d) {
+  po::options_description g("Data");
+  g.add_options()
+      ("dataset", po::value(&d.dataset)->default_value(d.dataset)->notifier(options::one_of("dataset", data::dataset_names())),
+       "dataset: cifar10 | cifar100 | fashion-mnist | mnist")
+      ("data-dir", po::value(&d.dir)->default_value(d.dir), "dataset directory (default: the dataset's usual location)")
+      ("protocol", po::value(&d.protocol)->default_value(d.protocol),
+       "split protocol: default | nb101 | nb201 | holdout:K (docs/decisions.md)")
+      ("limit-train", po::value(&d.limit_train)->default_value(d.limit_train), "use the first N training images (0 = all)")
+      ("limit-eval", po::value(&d.limit_eval)->default_value(d.limit_eval), "use the first N validation and test images (0 = all)")
+      ("augment", po::value(&d.augment)->default_value(d.augment)->notifier(options::one_of("augment", {"standard", "none"})),
+       "training augmentation: standard (pad-4 random crop + flip) | none");
+  return g;
+}
+
+data::DataBundle load_data(const DataOptions& d) {
+  WSNAS_CHECK_USAGE(d.limit_train >= 0 && d.limit_eval >= 0, "--limit-train/--limit-eval must be >= 0");
+  const std::string dir = d.dir.empty() ? data::default_dataset_dir(d.dataset) : d.dir;
+  auto train_set = data::load_dataset(d.dataset, dir, true);
+  auto test_set = data::load_dataset(d.dataset, dir, false);
+  return data::make_bundle(std::move(train_set), std::move(test_set), d.protocol, d.limit_train, d.limit_eval);
+}
+
+data::Augment train_augment(const DataOptions& d, const data::Dataset& set) {
+  if (d.augment == "none") return data::Augment::eval(data::channel_stats(set));
+  return data::Augment::cifar_train(data::channel_stats(set));
+}
+
+data::Augment eval_augment(const data::Dataset& set) { return data::Augment::eval(data::channel_stats(set)); }
+
+po::options_description model_option_group(ModelOptions& m) {
+  po::options_description g("Network");
+  g.add_options()
+      ("space", po::value(&m.space)->default_value(m.space)->notifier(options::one_of("space", {"nb201"})),
+       "search space with a network implementation: nb201")
+      ("channels", po::value(&m.channels)->default_value(m.channels)->notifier(options::at_least("channels", 1)),
+       "C, channels of the first stage (NB201: 16)")
+      ("cells", po::value(&m.cells)->default_value(m.cells)->notifier(options::at_least("cells", 1)),
+       "N, cells per stage (NB201: 5)");
+  return g;
+}
+
+nn::Nb201Options nb201_options(const ModelOptions& m, const data::Dataset& set, bool supernet) {
+  nn::Nb201Options o = supernet ? nn::nb201_supernet_defaults() : nn::Nb201Options{};
+  o.channels = m.channels;
+  o.cells = m.cells;
+  o.in_channels = set.channels;
+  o.classes = set.classes;
+  return o;
+}
+
+}  // namespace wsnas::train

@@ -1,0 +1,61 @@
+#include "wsnas/train/sgd.h"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+#include "wsnas/core/error.h"
+
+namespace wsnas::train {
+
+Sgd::Sgd(std::vector<at::Tensor> params, double momentum, bool nesterov, double weight_decay)
+    : params_(std::move(params)), momentum_(momentum), weight_decay_(weight_decay), nesterov_(nesterov) {
+  WSNAS_CHECK_USAGE(!nesterov_ || momentum_ > 0, "--nesterov needs --momentum > 0");
+  buffers_.reserve(params_.size());
+  for (const auto& p : params_) buffers_.push_back(at::zeros_like(p));
+}
+
+void Sgd::zero_grad() {
+  for (auto& p : params_) p.mutable_grad().reset();
+}
+
+void Sgd::step(double lr) {
+  at::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    auto& p = params_[i];
+    if (!p.grad().defined()) continue;
+    at::Tensor d = p.grad();
+    if (weight_decay_ != 0) d = d.add(p, weight_decay_);
+    if (momentum_ != 0) {
+      // With zero-initialised buffers, buf = m*buf + d equals PyTorch's first-step buf = d.
+      auto& buf = buffers_[i];
+      buf.mul_(momentum_).add_(d);
+      d = nesterov_ ? d.add(buf, momentum_) : buf;
+    }
+    p.add_(d, -lr);
+  }
+}
+
+double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
+  at::NoGradGuard no_grad;
+  double sq = 0;
+  for (const auto& p : params) {
+    if (p.grad().defined()) sq += p.grad().to(at::kDouble).pow(2).sum().item<double>();
+  }
+  const double norm = std::sqrt(sq);
+  if (max_norm > 0 && norm > max_norm) {
+    const double scale = max_norm / (norm + 1e-6);
+    for (const auto& p : params) {
+      if (p.grad().defined()) p.grad().mul_(scale);
+    }
+  }
+  return norm;
+}
+
+double learning_rate(const options::HyperParameters& hp, std::int64_t step, std::int64_t total_steps) {
+  if (hp.lr_schedule == "fixed" || total_steps <= 0) return hp.lr;
+  const double pi = 3.14159265358979323846;
+  return 0.5 * hp.lr * (1.0 + std::cos(pi * static_cast<double>(step) / static_cast<double>(total_steps)));
+}
+
+}  // namespace wsnas::train
