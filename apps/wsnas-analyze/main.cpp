@@ -1,7 +1,10 @@
 // wsnas-analyze: joins supernet scores and ground truth by architecture and reports rank
 // correlations, top-k against exact random top-k, and correlations with model size.
-// Inputs here are CSV tables (an architecture column and a value column chosen by name).
+// Inputs are CSV tables or wsnas HDF5 result files (their /results table): an architecture column
+// and a value column chosen by name, with optional COLUMN=VALUE row filters.
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <iostream>
 
 #include "wsnas/analysis/report.h"
@@ -51,21 +54,24 @@ void write_h5(const std::string& path, const analysis::Report& r, const Provenan
 
 int body(app::Context& ctx) {
   std::string space_name, scores, score_col, score_arch, truth, truth_col, truth_arch, ks_text, out_csv, out_h5;
+  std::vector<std::string> score_where, truth_where;
   bool include_invalid = false;
   space::CostOptions cost;
   options::Parser parser(ctx.name, ctx.name + " --scores FILE --score-column NAME --truth FILE --truth-column NAME [options]");
   po::options_description g("Analysis");
   g.add_options()
       ("space", po::value(&space_name)->default_value("nb201"), "search space")
-      ("scores", po::value(&scores)->required(), "CSV of supernet scores (header row; an architecture column)")
+      ("scores", po::value(&scores)->required(), "supernet scores: CSV (header row; an architecture column) or wsnas HDF5 (e.g. wsnas-evaluate's file)")
       ("score-column", po::value(&score_col)->required(), "column of --scores holding the score")
       ("score-arch-column", po::value(&score_arch)->default_value(""), "architecture column of --scores (default: arch, ArchitectureString or index)")
-      ("truth", po::value(&truth)->required(), "CSV of ground truth")
+      ("score-where", po::value(&score_where)->multitoken(), "keep rows of --scores with COLUMN=VALUE (e.g. epoch=8)")
+      ("truth", po::value(&truth)->required(), "ground truth: CSV or wsnas HDF5 (e.g. wsnas-groundtruth's groundtruth.h5)")
+      ("truth-where", po::value(&truth_where)->multitoken(), "keep rows of --truth with COLUMN=VALUE")
       ("truth-column", po::value(&truth_col)->required(), "column of --truth holding the ground truth")
       ("truth-arch-column", po::value(&truth_arch)->default_value(""), "architecture column of --truth")
       ("k", po::value(&ks_text)->default_value("1,5,10,20,50,100"), "top-k values (paper Figure 1)")
       ("include-invalid", po::bool_switch(&include_invalid), "keep invalid architectures (default: drop them, as the paper)")
-      ("classes", po::value(&cost.classes)->default_value(100), "classes of the network head, for parameter counts")
+      ("classes", po::value(&cost.classes)->default_value(100), "classes of the network head, for analytic parameter counts (when --truth has no params column)")
       ("out-csv", po::value(&out_csv), "also write the report as CSV")
       ("out-h5", po::value(&out_h5), "also write the report as HDF5 (docs/results-format.md, kind 'analysis')");
   parser.add(g);
@@ -74,9 +80,20 @@ int body(app::Context& ctx) {
   const auto ks = parse_ks(ks_text);
   if (ctx.world.rank() != 0) return 0;
   auto sp = space::make_space(space_name);
-  auto a = analysis::read_arch_values(*sp, scores, score_col, score_arch);
-  auto b = analysis::read_arch_values(*sp, truth, truth_col, truth_arch);
+  auto a = analysis::read_arch_values(*sp, scores, score_col, score_arch, score_where);
+  auto b = analysis::read_arch_values(*sp, truth, truth_col, truth_arch, truth_where);
   auto joined = analysis::join_by_arch(*sp, a, b);
+  // Parameter counts: the ground truth's own `params` column when it has one (wsnas-groundtruth
+  // records the trained network's), else the space's analytic count for --classes.
+  std::map<std::string, double> truth_params;
+  {
+    auto table = analysis::read_table(truth);
+    analysis::filter_rows(table, truth_where);
+    if (std::find(table.header.begin(), table.header.end(), "params") != table.header.end()) {
+      auto p = analysis::read_arch_values(*sp, table, "params", truth_arch);
+      for (std::size_t i = 0; i < p.archs.size(); ++i) truth_params[sp->to_string(p.archs[i])] = p.values[i];
+    }
+  }
   std::vector<double> s, t, params;
   std::int64_t dropped = 0;
   for (std::size_t i = 0; i < joined.archs.size(); ++i) {
@@ -86,7 +103,12 @@ int body(app::Context& ctx) {
     }
     s.push_back(joined.a[i]);
     t.push_back(joined.b[i]);
-    if (auto c = sp->cost(joined.archs[i], cost)) params.push_back(static_cast<double>(c->params));
+    auto tp = truth_params.find(sp->to_string(joined.archs[i]));
+    if (tp != truth_params.end()) {
+      params.push_back(tp->second);
+    } else if (auto c = sp->cost(joined.archs[i], cost)) {
+      params.push_back(static_cast<double>(c->params));
+    }
   }
   if (params.size() != s.size()) params.clear();
   auto report = analysis::make_report(s, t, params, ks);

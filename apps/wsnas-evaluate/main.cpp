@@ -22,6 +22,7 @@
 #include "wsnas/nn/bn_calibration.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/nb201_model.h"
+#include "wsnas/options/hyper_parameters.h"
 #include "wsnas/train/evaluation.h"
 #include "wsnas/train/run_config.h"
 #include "wsnas/train/setup.h"
@@ -139,7 +140,7 @@ std::vector<Record> read_results(const std::string& path, const train::RunConfig
 int body(app::Context& ctx) {
   std::vector<std::string> checkpoints;
   std::string cells_path, out_path, split_name, data_dir, device_spec;
-  int calib_batch = 400, calib_steps = 25;
+  options::HyperParameters hp;  // only bn-calib-*; the group is taken whole so Table 2 configs apply as they are
   std::int64_t eval_batch = 500;
   std::uint64_t seed = 0;
   double flush_s = 30, progress_s = 10;
@@ -152,10 +153,6 @@ int body(app::Context& ctx) {
       ("out", po::value(&out_path)->required(), "results file (HDF5, kind 'evaluation'); existing results are kept")
       ("split", po::value(&split_name)->default_value("valid")->notifier(options::one_of("split", {"valid", "test"})),
        "split to score on")
-      ("bn-calib-batch", po::value(&calib_batch)->default_value(calib_batch)->notifier(options::at_least("bn-calib-batch", 1)),
-       "BN calibration batch size (Table 2: 400 for NB201)")
-      ("bn-calib-steps", po::value(&calib_steps)->default_value(calib_steps)->notifier(options::at_least("bn-calib-steps", 0)),
-       "BN calibration steps (Table 2: 25 for NB201; 0 keeps the trained statistics)")
       ("eval-batch", po::value(&eval_batch)->default_value(eval_batch), "evaluation batch size (does not change results)")
       ("seed", po::value(&seed)->default_value(0), "seed of the calibration batches (the same for every cell)")
       ("data-dir", po::value(&data_dir)->default_value(""), "dataset directory (default: the one the supernet used)")
@@ -164,9 +161,11 @@ int body(app::Context& ctx) {
       ("flush-seconds", po::value(&flush_s)->default_value(flush_s), "write finished results at least this often")
       ("progress-seconds", po::value(&progress_s)->default_value(progress_s), "seconds between progress lines");
   parser.add(g);
+  parser.add(options::hyper_parameter_options(hp));
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
   WSNAS_CHECK_USAGE(eval_batch >= 1, "--eval-batch must be >= 1");
+  const int calib_batch = hp.bn_calib_batch, calib_steps = hp.bn_calib_steps;
   install_stop_handlers();
   const int world = ctx.world.size(), rank = ctx.world.rank();
 
@@ -201,6 +200,8 @@ int body(app::Context& ctx) {
   WSNAS_CHECK_INPUT(!cells.empty(), "--archs '", cells_path, "': no architectures");
 
   auto cfg = train::config_of(vm);
+  for (const char* unused : {"batch-size", "lr", "lr-schedule", "momentum", "nesterov", "weight-decay", "grad-clip", "gpus", "epochs"})
+    cfg.erase(unused);  // training options: accepted so one config file serves every stage
   for (const auto& k : kModelKeys) cfg["supernet." + k] = model_cfg[k];
   for (const auto& [k, v] : cfg) ctx.provenance.set("config." + k, v);
   ctx.provenance.set("torch", nn::torch_version());
@@ -231,6 +232,7 @@ int body(app::Context& ctx) {
 
   auto local = ctx.world.split_node_local();
   const auto device = nn::select_device(device_spec, local.rank());
+  nn::configure_threads(local.size());
   auto bundle = train::load_data(dopts);
   const data::Split& split = split_name == "valid" ? bundle.valid : bundle.test;
   WSNAS_CHECK_INPUT(split.size() > 0, "the ", split_name, " split of ", dopts.dataset, " is empty");

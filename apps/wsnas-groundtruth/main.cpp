@@ -187,6 +187,7 @@ int body(app::Context& ctx) {
 
   auto local = ctx.world.split_node_local();
   const auto device = nn::select_device(device_spec, local.rank());
+  nn::configure_threads(local.size());
   auto bundle = train::load_data(data_opts);
   const auto valid = train::make_batches(bundle.valid, 500, train::eval_augment(bundle.train_set), false, false, 0, 0, device);
   const auto test = train::make_batches(bundle.test, 500, train::eval_augment(bundle.train_set), false, false, 0, 0, device);

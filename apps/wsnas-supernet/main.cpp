@@ -183,6 +183,7 @@ int body(app::Context& ctx) {
 
   auto local = ctx.world.split_node_local();
   const auto device = nn::select_device(device_spec, local.rank());
+  nn::configure_threads(local.size());
   auto bundle = train::load_data(data_opts);
   nn::seed_torch(seed);
   auto net = nn::make_nb201_supernet(train::nb201_options(model_opts, bundle.train_set, true));

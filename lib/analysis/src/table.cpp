@@ -5,6 +5,8 @@
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/io/h5file.h"
+#include "wsnas/io/results.h"
 
 namespace wsnas::analysis {
 
@@ -42,9 +44,78 @@ CsvTable read_csv(const std::string& path) {
   return t;
 }
 
+CsvTable read_h5_table(const std::string& path) {
+  auto f = io::File::open(path);
+  io::check_results(f);
+  WSNAS_CHECK_INPUT(f.exists("/results"), f.where("/results"), ": missing (expected a wsnas results table)");
+  CsvTable t;
+  t.path = path;
+  std::vector<std::vector<std::string>> cols;
+  for (const auto& name : f.list("/results")) {
+    const std::string obj = "/results/" + name;
+    if (f.shape(obj).size() != 1) continue;
+    std::vector<std::string> col;
+    try {
+      col = f.read_strings(obj);
+    } catch (const Error&) {
+      char buf[40];
+      for (double v : f.read_f64(obj)) {
+        std::snprintf(buf, sizeof buf, "%.17g", v);
+        col.emplace_back(buf);
+      }
+    }
+    WSNAS_CHECK_INPUT(cols.empty() || col.size() == cols.front().size(), f.where(obj), ": ", col.size(),
+                      " rows, other columns have ", cols.empty() ? 0 : cols.front().size());
+    t.header.push_back(name);
+    cols.push_back(std::move(col));
+  }
+  WSNAS_CHECK_INPUT(!cols.empty(), f.where("/results"), ": no columns");
+  for (std::size_t r = 0; r < cols.front().size(); ++r) {
+    std::vector<std::string> row;
+    for (const auto& c : cols) row.push_back(c[r]);
+    t.rows.push_back(std::move(row));
+    t.line_of_row.push_back(static_cast<int>(r));
+  }
+  return t;
+}
+
+CsvTable read_table(const std::string& path) { return io::is_hdf5(path) ? read_h5_table(path) : read_csv(path); }
+
+void filter_rows(CsvTable& t, const std::vector<std::string>& filters) {
+  for (const auto& flt : filters) {
+    const auto eq = flt.find('=');
+    WSNAS_CHECK_USAGE(eq != std::string::npos && eq > 0, "filter '", flt, "': expected COLUMN=VALUE");
+    const std::size_t c = t.column(trim(flt.substr(0, eq)));
+    const std::string want = trim(flt.substr(eq + 1));
+    double wv = 0;
+    const bool numeric = parse_double(want, wv);
+    CsvTable kept = t;
+    kept.rows.clear();
+    kept.line_of_row.clear();
+    for (std::size_t r = 0; r < t.rows.size(); ++r) {
+      double v = 0;
+      const bool match = t.rows[r][c] == want || (numeric && parse_double(t.rows[r][c], v) && v == wv);
+      if (match) {
+        kept.rows.push_back(t.rows[r]);
+        kept.line_of_row.push_back(t.line_of_row[r]);
+      }
+    }
+    WSNAS_CHECK_INPUT(!kept.rows.empty(), "file '", t.path, "': no row has ", flt);
+    t = std::move(kept);
+  }
+}
+
 ArchValues read_arch_values(const space::SearchSpace& space, const std::string& path,
+                            const std::string& value_column, const std::string& arch_column,
+                            const std::vector<std::string>& filters) {
+  CsvTable t = read_table(path);
+  filter_rows(t, filters);
+  return read_arch_values(space, t, value_column, arch_column);
+}
+
+ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& t,
                             const std::string& value_column, const std::string& arch_column) {
-  CsvTable t = read_csv(path);
+  const std::string& path = t.path;
   std::size_t ac = 0;
   if (!arch_column.empty()) {
     ac = t.column(arch_column);
@@ -65,7 +136,7 @@ ArchValues read_arch_values(const space::SearchSpace& space, const std::string& 
   ArchValues out;
   out.source = path + ":" + value_column;
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    const std::string where = "file '" + path + "' line " + std::to_string(t.line_of_row[r]);
+    const std::string where = "file '" + path + (io::is_hdf5(path) ? "' row " : "' line ") + std::to_string(t.line_of_row[r]);
     double v = 0;
     WSNAS_CHECK_INPUT(parse_double(t.rows[r][vc], v), where, ": column '", value_column, "' holds '",
                       t.rows[r][vc], "', expected a number");
@@ -83,13 +154,13 @@ Joined join_by_arch(const space::SearchSpace& space, const ArchValues& a, const 
   std::map<space::Arch, std::size_t> in_b;
   for (std::size_t i = 0; i < b.archs.size(); ++i) {
     WSNAS_CHECK_INPUT(in_b.emplace(b.archs[i], i).second, b.source, ": architecture ",
-                      space.to_string(b.archs[i]), " appears twice");
+                      space.to_string(b.archs[i]), " appears twice (several checkpoints? pick one, e.g. epoch=N)");
   }
   Joined j;
   std::map<space::Arch, bool> seen;
   for (std::size_t i = 0; i < a.archs.size(); ++i) {
     WSNAS_CHECK_INPUT(seen.emplace(a.archs[i], true).second, a.source, ": architecture ",
-                      space.to_string(a.archs[i]), " appears twice");
+                      space.to_string(a.archs[i]), " appears twice (several checkpoints? pick one, e.g. epoch=N)");
     auto it = in_b.find(a.archs[i]);
     if (it == in_b.end()) continue;
     j.archs.push_back(a.archs[i]);

@@ -1,6 +1,11 @@
 #include "wsnas/nn/device.h"
 
+#include <ATen/Parallel.h>
 #include <torch/cuda.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
 #include <torch/utils.h>
 #include <torch/version.h>
 
@@ -21,6 +26,14 @@ c10::Device select_device(const std::string& spec, int local_rank) {
   }
   const auto count = static_cast<int>(torch::cuda::device_count());
   return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(local_rank % count));
+}
+
+int configure_threads(int local_ranks) {
+  if (std::getenv("OMP_NUM_THREADS") == nullptr) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    at::set_num_threads(std::max(1, static_cast<int>(cores) / std::max(1, local_ranks)));
+  }
+  return at::get_num_threads();
 }
 
 void seed_torch(std::uint64_t seed) { torch::manual_seed(seed); }

@@ -22,6 +22,14 @@ struct CsvTable {
 
 /// Reads a CSV table; InputError naming the file and line on ragged rows.
 CsvTable read_csv(const std::string& path);
+/// Reads the /results table of a wsnas HDF5 result file (kinds evaluation, groundtruth, ...: 1-D
+/// datasets of equal length, one per column) as a table of strings; numbers keep full precision.
+CsvTable read_h5_table(const std::string& path);
+/// read_h5_table for HDF5 files, read_csv otherwise.
+CsvTable read_table(const std::string& path);
+/// Keeps the rows where column = value, for each "column=value" in `filters` (e.g. "epoch=8");
+/// InputError naming the file when a filter is malformed or no row is left.
+void filter_rows(CsvTable& t, const std::vector<std::string>& filters);
 
 /// One named value per architecture, read from a table: `arch_column` holds architectures
 /// (strings or, for enumerable spaces, indices; "" picks `arch`, then `index`), `value_column` a number.
@@ -30,8 +38,12 @@ struct ArchValues {
   std::vector<double> values;
   std::string source;  ///< "file:column"
 };
-ArchValues read_arch_values(const space::SearchSpace& space, const std::string& path,
+ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& table,
                             const std::string& value_column, const std::string& arch_column = "");
+/// The same from a file (CSV or wsnas HDF5), keeping rows that pass `filters`.
+ArchValues read_arch_values(const space::SearchSpace& space, const std::string& path,
+                            const std::string& value_column, const std::string& arch_column = "",
+                            const std::vector<std::string>& filters = {});
 
 /// Rows of `a` and `b` for the same architecture (by the space's string), in `a`'s order.
 /// Duplicated architectures in either input are an InputError.

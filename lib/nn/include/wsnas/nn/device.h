@@ -12,6 +12,9 @@ namespace wsnas::nn {
 /// `local_rank % device_count` (local_rank from the node-local communicator).
 /// "cuda" without a usable GPU is an InputError naming --device.
 c10::Device select_device(const std::string& spec, int local_rank);
+/// Shares the node's cores among its ranks: LibTorch's intra-op threads become
+/// cores / `local_ranks` (at least 1) unless OMP_NUM_THREADS is set. Returns the thread count.
+int configure_threads(int local_ranks);
 /// Seeds LibTorch's generators (CPU and CUDA) for reproducible runs.
 void seed_torch(std::uint64_t seed);
 /// "LibTorch 1.13.0 (CPU)" or "... (CUDA 13.0)", for provenance.
