@@ -238,10 +238,14 @@ int body(app::Context& ctx) {
   WSNAS_CHECK_INPUT(split.size() > 0, "the ", split_name, " split of ", dopts.dataset, " is empty");
   auto net = nn::make_nb201_supernet(train::nb201_options(mo, bundle.train_set, true));
   net->to(device);
-  auto calib = train::make_batches(bundle.train, calib_batch, train::train_augment(dopts, bundle.train_set), true, true,
-                                   Rng::derive(seed, 3), calib_steps, device);
-  WSNAS_CHECK_USAGE(static_cast<int>(calib.images.size()) == calib_steps, "--bn-calib-steps ", calib_steps,
-                    " x --bn-calib-batch ", calib_batch, " needs more than the ", bundle.train.size(), " training images");
+  train::TensorBatches calib;
+  if (calib_steps > 0) {
+    calib = train::make_batches(bundle.train, calib_batch, train::train_augment(dopts, bundle.train_set), true, true,
+                                Rng::derive(seed, 3), calib_steps, device);
+    WSNAS_CHECK_USAGE(static_cast<int>(calib.images.size()) == calib_steps, "--bn-calib-steps ", calib_steps,
+                      " x --bn-calib-batch ", calib_batch, " needs more than the ", bundle.train.size(),
+                      " training images");
+  }
   auto evalset = train::make_batches(split, eval_batch, train::eval_augment(bundle.train_set), false, false, 0, 0, device);
 
   std::string loaded;
