@@ -237,6 +237,21 @@ TEST_F(Pipeline, EvaluationKilledAndRerunRecomputesNothingAndMatches) {
   for (std::size_t i = 0; i < done.size(); ++i) EXPECT_EQ(secs[i], done_seconds[i]) << i;
 }
 
+TEST_F(Pipeline, Bf16MixedPrecisionTrainsCloseToFp32) {
+  const std::string args = kData + " --epochs 1 --batch-size 64 --save-epochs none --out ";
+  auto r = run(kEnv + app("wsnas-supernet") + args + *dir_ + "/fp32");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run(kEnv + app("wsnas-supernet") + args + *dir_ + "/bf16 --precision bf16");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto a = read_group(*dir_ + "/fp32/supernet.h5", "/log"), b = read_group(*dir_ + "/bf16/supernet.h5", "/log");
+  EXPECT_NEAR(a.at("loss")[0], b.at("loss")[0], 0.05);  // the same training, to bfloat16's precision
+  EXPECT_GT(max_abs_diff(read_group(*dir_ + "/fp32/supernet.h5", "/model"), read_group(*dir_ + "/bf16/supernet.h5", "/model")),
+            1e-4);  // autocast really ran in bfloat16
+  r = run(kEnv + app("wsnas-supernet") + args + *dir_ + "/fp16 --precision fp16");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--precision 'fp16': expected fp32 or bf16"), std::string::npos) << r.err;
+}
+
 TEST(GroundTruth, StoppedMidCellAndRerunMatchesAnUninterruptedRun) {
   const std::string dir = test::scratch_dir("pipeline_gt"), cells = dir + "/cells.txt";
   {

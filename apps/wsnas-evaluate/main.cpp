@@ -24,6 +24,7 @@
 #include "wsnas/nn/nb201_model.h"
 #include "wsnas/options/hyper_parameters.h"
 #include "wsnas/train/evaluation.h"
+#include "wsnas/train/precision.h"
 #include "wsnas/train/run_config.h"
 #include "wsnas/train/setup.h"
 #include "wsnas/train/state_io.h"
@@ -37,7 +38,7 @@ namespace po = options::po;
 const std::vector<std::string> kModelKeys = {"space", "channels", "cells", "dataset", "protocol", "limit-train",
                                              "limit-eval", "augment"};
 /// Evaluation options that change the scores: a rerun on the same output must agree on them.
-const std::vector<std::string> kEvalKeys = {"split", "bn-calib-batch", "bn-calib-steps", "seed"};
+const std::vector<std::string> kEvalKeys = {"split", "bn-calib-batch", "bn-calib-steps", "seed", "precision"};
 
 struct Record {
   std::string checkpoint, arch;
@@ -139,7 +140,7 @@ std::vector<Record> read_results(const std::string& path, const train::RunConfig
 
 int body(app::Context& ctx) {
   std::vector<std::string> checkpoints;
-  std::string cells_path, out_path, split_name, data_dir, device_spec;
+  std::string cells_path, out_path, split_name, data_dir, device_spec, precision;
   options::HyperParameters hp;  // only bn-calib-*; the group is taken whole so Table 2 configs apply as they are
   std::int64_t eval_batch = 500;
   std::uint64_t seed = 0;
@@ -158,6 +159,7 @@ int body(app::Context& ctx) {
       ("data-dir", po::value(&data_dir)->default_value(""), "dataset directory (default: the one the supernet used)")
       ("device", po::value(&device_spec)->default_value("auto")->notifier(options::one_of("device", {"auto", "cpu", "cuda"})),
        "cpu | cuda | auto")
+      ("precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (bfloat16 autocast)")
       ("flush-seconds", po::value(&flush_s)->default_value(flush_s), "write finished results at least this often")
       ("progress-seconds", po::value(&progress_s)->default_value(progress_s), "seconds between progress lines");
   parser.add(g);
@@ -166,6 +168,7 @@ int body(app::Context& ctx) {
   if (!app::parse_options(ctx, parser, vm)) return 0;
   WSNAS_CHECK_USAGE(eval_batch >= 1, "--eval-batch must be >= 1");
   const int calib_batch = hp.bn_calib_batch, calib_steps = hp.bn_calib_steps;
+  const bool bf16 = train::use_bf16(precision);
   install_stop_handlers();
   const int world = ctx.world.size(), rank = ctx.world.rank();
 
@@ -283,6 +286,7 @@ int body(app::Context& ctx) {
         loaded = r.checkpoint;
       }
       const space::Arch arch = sp->parse(r.arch);
+      train::Autocast autocast(device, bf16);
       if (calib_steps > 0) {
         nn::calibrate_bn(*net, calib_steps, [&](int s) { net->forward(calib.images[s], arch); });
       }

@@ -28,6 +28,7 @@
 #include "wsnas/nn/nb201_model.h"
 #include "wsnas/options/hyper_parameters.h"
 #include "wsnas/train/evaluation.h"
+#include "wsnas/train/precision.h"
 #include "wsnas/train/run_config.h"
 #include "wsnas/train/setup.h"
 #include "wsnas/train/sgd.h"
@@ -41,7 +42,8 @@ namespace po = options::po;
 /// Options that change a cell's result: a rerun into the same directory must agree on them.
 const std::vector<std::string> kResultKeys = {"space", "channels", "cells", "dataset", "protocol", "limit-train",
                                               "limit-eval", "augment", "seed", "batch-size", "lr", "lr-schedule",
-                                              "momentum", "nesterov", "weight-decay", "grad-clip", "epochs"};
+                                              "momentum", "nesterov", "weight-decay", "grad-clip", "epochs",
+                                              "precision"};
 
 /// One cell's learning curve and outcome.
 struct CellRun {
@@ -138,7 +140,7 @@ int body(app::Context& ctx) {
   hp.grad_clip = 0;
   train::DataOptions data_opts;
   train::ModelOptions model_opts;
-  std::string cells_path, out_dir, device_spec;
+  std::string cells_path, out_dir, device_spec, precision;
   std::uint64_t seed = 0;
   double progress_s = 10;
   options::Parser parser(ctx.name, ctx.name + " --archs FILE --out DIR [options]\n"
@@ -150,6 +152,7 @@ int body(app::Context& ctx) {
       ("seed", po::value(&seed)->default_value(0), "base seed; each cell's seed is derived from it and the cell")
       ("device", po::value(&device_spec)->default_value("auto")->notifier(options::one_of("device", {"auto", "cpu", "cuda"})),
        "cpu | cuda | auto")
+      ("precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (mixed precision: bfloat16 autocast)")
       ("progress-seconds", po::value(&progress_s)->default_value(progress_s), "seconds between progress lines");
   parser.add(run);
   parser.add(options::hyper_parameter_options(hp));
@@ -157,6 +160,7 @@ int body(app::Context& ctx) {
   parser.add(train::model_option_group(model_opts));
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
+  const bool bf16 = train::use_bf16(precision);
   install_stop_handlers();
   const int rank = ctx.world.rank(), world = ctx.world.size();
 
@@ -259,8 +263,12 @@ int body(app::Context& ctx) {
         const std::int64_t t = c.epoch * nb + batch.index;
         sgd.zero_grad();
         auto x = batch.images.to(device), y = batch.labels.to(device);
-        at::Tensor logits = net->forward(x);
-        at::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+        at::Tensor logits, loss;
+        {
+          train::Autocast autocast(device, bf16);
+          logits = net->forward(x);
+          loss = torch::nn::functional::cross_entropy(logits, y);
+        }
         loss.backward();
         train::clip_grad_norm(sgd.params(), hp.grad_clip);
         sgd.step(train::learning_rate(hp, t, hp.epochs * nb));
@@ -271,6 +279,7 @@ int body(app::Context& ctx) {
       }
       if (stopped) break;  // the epoch in progress is abandoned; the state file holds the last whole one
       net->eval();
+      train::Autocast autocast(device, bf16);
       auto fwd = [&](const at::Tensor& xx) { return net->forward(xx); };
       const auto v = train::evaluate(fwd, valid);
       const auto te = train::evaluate(fwd, test);

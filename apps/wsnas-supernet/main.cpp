@@ -24,6 +24,7 @@
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/nb201_model.h"
 #include "wsnas/options/hyper_parameters.h"
+#include "wsnas/train/precision.h"
 #include "wsnas/train/run_config.h"
 #include "wsnas/train/setup.h"
 #include "wsnas/train/sgd.h"
@@ -37,7 +38,7 @@ namespace po = options::po;
 /// Options that change the weights: a resumed run must agree on all of them.
 const std::vector<std::string> kResultKeys = {
     "space", "channels", "cells", "dataset", "protocol", "limit-train", "augment", "seed", "replicas",
-    "batch-size", "lr", "lr-schedule", "momentum", "nesterov", "weight-decay", "grad-clip", "epochs", "pool-archs"};
+    "batch-size", "lr", "lr-schedule", "momentum", "nesterov", "weight-decay", "grad-clip", "epochs", "pool-archs", "precision"};
 
 struct TrainState {
   std::int64_t epoch = 0;       ///< current epoch (epochs completed)
@@ -131,7 +132,7 @@ int body(app::Context& ctx) {
   hp.epochs = 1000;
   train::DataOptions data_opts;
   train::ModelOptions model_opts;
-  std::string out_dir, pool_path, save_epochs_text, device_spec;
+  std::string out_dir, pool_path, save_epochs_text, device_spec, precision;
   std::uint64_t seed = 0;
   int replicas = 0;
   double checkpoint_minutes = 10, progress_s = 10;
@@ -148,6 +149,7 @@ int body(app::Context& ctx) {
       ("checkpoint-minutes", po::value(&checkpoint_minutes)->default_value(10), "save the resume state at least this often")
       ("device", po::value(&device_spec)->default_value("auto")->notifier(options::one_of("device", {"auto", "cpu", "cuda"})),
        "cpu | cuda | auto (one GPU per node-local rank)")
+      ("precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (mixed precision: bfloat16 autocast)")
       ("progress-seconds", po::value(&progress_s)->default_value(10), "seconds between progress lines");
   parser.add(run);
   parser.add(options::hyper_parameter_options(hp));
@@ -155,6 +157,7 @@ int body(app::Context& ctx) {
   parser.add(train::model_option_group(model_opts));
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
+  const bool bf16 = train::use_bf16(precision);
   install_stop_handlers();
 
   const int world = ctx.world.size(), rank = ctx.world.rank();
@@ -264,8 +267,12 @@ int body(app::Context& ctx) {
           at::NoGradGuard g;
           for (std::size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
         }
-        at::Tensor logits = net->forward(xs[r], arch);
-        at::Tensor loss = torch::nn::functional::cross_entropy(logits, ys[r]);
+        at::Tensor logits, loss;
+        {
+          train::Autocast autocast(device, bf16);
+          logits = net->forward(xs[r], arch);
+          loss = torch::nn::functional::cross_entropy(logits, ys[r]);
+        }
         loss.div(local_r).backward();
         const auto n = static_cast<double>(ys[r].size(0));
         stats[0] += loss.item<double>() * n;
