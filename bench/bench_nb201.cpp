@@ -8,12 +8,13 @@
 
 #include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>
-#include <torch/optim/sgd.h>
 #include <torch/utils.h>
 
 #include "wsnas/app/app.h"
 #include "wsnas/core/random.h"
 #include "wsnas/nn/bn_calibration.h"
+#include "wsnas/train/precision.h"
+#include "wsnas/train/sgd.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/nb201_model.h"
 
@@ -30,7 +31,7 @@ void sync(const c10::Device& d) {
 }
 
 int body(app::Context& ctx) {
-  std::string device_spec;
+  std::string device_spec, precision;
   int batch = 256, steps = 20, warmup = 3, cells = 3, calib_batch = 400, calib_steps = 25, eval_images = 10000;
   int channels = 16, n_cells = 5, threads = 0;
   options::Parser parser(ctx.name, ctx.name + " [options]");
@@ -46,7 +47,8 @@ int body(app::Context& ctx) {
       ("eval-images", po::value(&eval_images)->default_value(10000), "validation images per cell")
       ("channels", po::value(&channels)->default_value(16), "C")
       ("n", po::value(&n_cells)->default_value(5), "N cells per stage")
-      ("threads", po::value(&threads)->default_value(0), "CPU threads for LibTorch (0: its default)");
+      ("threads", po::value(&threads)->default_value(0), "CPU threads for LibTorch (0: its default)")
+      ("precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (bfloat16 autocast)");
   parser.add(g);
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
@@ -60,7 +62,9 @@ int body(app::Context& ctx) {
   o.cells = n_cells;
   auto net = nn::make_nb201_supernet(o);
   net->to(dev);
-  torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9).nesterov(true).weight_decay(5e-4));
+  // The optimiser and clipping wsnas-supernet uses (Table 2: lr 0.05, clip 5; Nesterov, wd 5e-4).
+  train::Sgd opt(net->parameters(), 0.9, true, 5e-4);
+  const bool bf16 = train::use_bf16(precision);
   auto opts = torch::TensorOptions().device(dev);
   auto x = torch::randn({batch, 3, 32, 32}, opts);
   auto y = torch::randint(0, 100, {batch}, opts.dtype(torch::kLong));
@@ -68,9 +72,14 @@ int body(app::Context& ctx) {
   auto step = [&] {
     auto arch = sp.sample(rng, true);
     opt.zero_grad();
-    auto loss = torch::nn::functional::cross_entropy(net->forward(x, arch), y);
+    at::Tensor loss;
+    {
+      train::Autocast autocast(dev, bf16);
+      loss = torch::nn::functional::cross_entropy(net->forward(x, arch), y);
+    }
     loss.backward();
-    opt.step();
+    train::clip_grad_norm(opt.params(), 5.0);
+    opt.step(0.05);
   };
   net->train();
   for (int i = 0; i < warmup; ++i) step();
@@ -87,6 +96,7 @@ int body(app::Context& ctx) {
     auto arch = sp.sample(rng, true);
     sync(dev);
     auto t1 = Clock::now();
+    train::Autocast autocast(dev, bf16);
     nn::calibrate_bn(*net, calib_steps, [&](int) { net->forward(calib_x, arch); });
     torch::NoGradGuard no_grad;
     for (int done = 0; done < eval_images; done += static_cast<int>(val_x.size(0))) {
@@ -97,8 +107,8 @@ int body(app::Context& ctx) {
     eval_s += seconds_since(t1);
   }
   if (ctx.world.rank() == 0) {
-    std::printf("bench_nb201: device %s, %s, C=%d N=%d, CIFAR-100 head, 32x32x3\n", dev.str().c_str(),
-                nn::torch_version().c_str(), channels, n_cells);
+    std::printf("bench_nb201: device %s, %s, C=%d N=%d, CIFAR-100 head, 32x32x3, %s, %d threads\n", dev.str().c_str(),
+                nn::torch_version().c_str(), channels, n_cells, precision.c_str(), torch::get_num_threads());
     std::printf("supernet training: batch %d, %.2f ms/step, %.0f images/s (%d steps)\n", batch,
                 1000.0 * train_s / steps, static_cast<double>(batch) * steps / train_s, steps);
     std::printf("evaluation: %.3f s/cell (BN calibration %d x %d, then %d validation images; %d cells)\n",
