@@ -252,6 +252,31 @@ TEST_F(Pipeline, Bf16MixedPrecisionTrainsCloseToFp32) {
   EXPECT_NE(r.err.find("--precision 'fp16': expected fp32 or bf16"), std::string::npos) << r.err;
 }
 
+TEST_F(Pipeline, ResultFilesOpenWithH5pyAndH5dumpInTheDocumentedLayout) {
+  const std::string ev = *dir_ + "/eval_layout.h5";
+  auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
+               " --bn-calib-batch 64 --bn-calib-steps 1 --out " + ev);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // docs/results-format.md, read by Debian's h5py.
+  const std::string script = *dir_ + "/layout.py";
+  std::ofstream(script) << "import sys, h5py\n"
+                           "s = h5py.File(sys.argv[1], 'r'); e = h5py.File(sys.argv[2], 'r')\n"
+                           "print(s.attrs['kind'], s['state'].attrs['epoch'], s['state'].attrs['complete'],\n"
+                           "      len(s['log/loss']), 'stem.0.weight' in s['model'], s['config'].attrs['replicas'])\n"
+                           "r = e['results']\n"
+                           "print(e.attrs['kind'], r.attrs['rows'], len(r['arch']), r['arch'].asstr()[0].count('~'),\n"
+                           "      sorted(r.keys()))\n";
+  r = run("/usr/bin/python3 " + script + " " + supernet() + " " + ev);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "supernet 2 1 2 True 2\n"
+            "evaluation 6 6 6 ['accuracy', 'arch', 'arch_index', 'checkpoint', 'epoch', 'loss', 'seconds']\n");
+  r = run("h5dump -H " + ev);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("DATASET \"accuracy\""), std::string::npos);
+  EXPECT_NE(r.out.find("ATTRIBUTE \"schema_version\""), std::string::npos);
+}
+
 TEST(GroundTruth, StoppedMidCellAndRerunMatchesAnUninterruptedRun) {
   const std::string dir = test::scratch_dir("pipeline_gt"), cells = dir + "/cells.txt";
   {
@@ -321,6 +346,11 @@ TEST(GroundTruth, StoppedMidCellAndRerunMatchesAnUninterruptedRun) {
   const double expected = analysis::spearman(a.read_f64("/results/final_test_accuracy"), a.read_f64("/results/final_valid_accuracy"));
   EXPECT_NEAR(io::File::open(dir + "/analysis.h5").attr_double("/correlation", "spearman"), expected, 1e-12);
   EXPECT_NE(r.out.find("architectures: 3"), std::string::npos) << r.out;
+  r = run("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + ref +
+          "/groundtruth.h5', 'r'); print(f.attrs['kind'], f['curves/valid_accuracy'].shape, "
+          "list(f['results/arch_index'][[0, 2]]), f['provenance'].attrs['config.epochs'])\"");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "groundtruth (3, 3) [9930, 123] 3\n");
 }
 
 }  // namespace
