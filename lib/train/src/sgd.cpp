@@ -38,11 +38,12 @@ void Sgd::step(double lr) {
 
 double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
   at::NoGradGuard no_grad;
-  double sq = 0;
+  std::vector<at::Tensor> squares;
   for (const auto& p : params) {
-    if (p.grad().defined()) sq += p.grad().to(at::kDouble).pow(2).sum().item<double>();
+    if (p.grad().defined()) squares.push_back(p.grad().to(at::kDouble).pow(2).sum());
   }
-  const double norm = std::sqrt(sq);
+  if (squares.empty()) return 0;
+  const double norm = std::sqrt(at::stack(squares).sum().item<double>());  // one device sync
   if (max_norm > 0 && norm > max_norm) {
     const double scale = max_norm / (norm + 1e-6);
     for (const auto& p : params) {
