@@ -209,6 +209,7 @@ int body(app::Context& ctx) {
   for (const auto& [k, v] : cfg) ctx.provenance.set("config." + k, v);
   ctx.provenance.set("torch", nn::torch_version());
 
+  const auto lock = app::lock_output(ctx, out_path + ".lock", "'" + out_path + "'");
   std::vector<Record> done;
   if (io::path_exists(out_path)) done = read_results(out_path, cfg);
   std::map<std::pair<std::string, std::string>, std::size_t> have;

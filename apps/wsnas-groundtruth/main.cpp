@@ -178,11 +178,12 @@ int body(app::Context& ctx) {
   for (const auto& [k, v] : cfg) ctx.provenance.set("config." + k, v);
   ctx.provenance.set("torch", nn::torch_version());
 
+  const auto lock = app::lock_output(ctx, out_dir + "/wsnas.lock", "'" + out_dir + "'");
   const std::string cell_dir = out_dir + "/cells";
   const std::string merged_path = out_dir + "/groundtruth.h5";
   if (rank == 0) {
     io::make_dirs(cell_dir);
-    // No run is active on this directory (one run per study), so claims left by a killed run are stale.
+    // This run holds the directory's lock, so claims left by a killed run are stale.
     for (const auto& name : list_dir(cell_dir)) {
       if (ends_with(name, ".claim")) std::remove((cell_dir + "/" + name).c_str());
     }

@@ -184,6 +184,7 @@ int body(app::Context& ctx) {
   for (const auto& [k, v] : cfg) ctx.provenance.set("config." + k, v);
   ctx.provenance.set("torch", nn::torch_version());
 
+  const auto lock = app::lock_output(ctx, out_dir + "/wsnas.lock", "'" + out_dir + "'");
   auto local = ctx.world.split_node_local();
   const auto device = nn::select_device(device_spec, local.rank());
   nn::configure_threads(local.size());

@@ -1,8 +1,13 @@
 #include "wsnas/app/app.h"
 
+#include <unistd.h>
+
+#include <csignal>
 #include <iostream>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/signals.h"
+#include "wsnas/io/atomic_file.h"
 
 namespace wsnas::app {
 
@@ -18,6 +23,9 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
   }
   const int rank = world->rank();
   const int size = world->size();
+  // Past a file-size limit, writes fail with EFBIG (reported, the old result kept) instead of the
+  // process being killed by SIGXFSZ half-way through a file.
+  std::signal(SIGXFSZ, SIG_IGN);
   auto report = [&](const std::string& what, bool all_ranks_alike) {
     if (all_ranks_alike && rank != 0) return;
     std::cerr << name << ": error";
@@ -40,11 +48,31 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
     report(e.what(), false);
     code = kExitFailure;
   }
-  if (code != 0 && size > 1) {
+  if (code != 0 && code != kExitInterrupted && size > 1) {
     // Other ranks may be waiting in a collective: take the whole job down.
     world->abort(code);
   }
   return code;
+}
+
+std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_path, const std::string& what) {
+  std::optional<io::RunLock> lock;
+  std::string holder;
+  if (ctx.world.rank() == 0) {
+    const auto slash = lock_path.rfind('/');
+    if (slash != std::string::npos && slash > 0) io::make_dirs(lock_path.substr(0, slash));
+    char host[256] = "?";
+    gethostname(host, sizeof host - 1);
+    std::string owner = "host " + std::string(host) + " pid " + std::to_string(getpid());
+    if (const char* job = std::getenv("SLURM_JOB_ID")) owner += " slurm job " + std::string(job);
+    owner += " since " + utc_now_iso8601();
+    lock = io::RunLock::try_acquire(lock_path, owner);
+    if (!lock) holder = io::RunLock::holder(lock_path);
+  }
+  holder = mpi::broadcast_string(ctx.world, holder);
+  WSNAS_CHECK_USAGE(holder.empty(), "another run is using ", what, " (lock '", lock_path, "' held by ", holder,
+                    "); wait for it to end, or use another output");
+  return lock;
 }
 
 bool parse_options(Context& ctx, options::Parser& parser, options::po::variables_map& vm) {
