@@ -14,6 +14,7 @@ pkgs=(
   zlib1g-dev
   dataset-fashion-mnist
   python3-h5py python3-numpy
+  slurmctld slurmd slurm-client slurm-wlm-basic-plugins munge   # the one-node Slurm test cluster
 )
 
 missing=()

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# A real Slurm test (CTest label `slurm`): starts a one-node Slurm cluster on localhost (Debian's
+# slurm-wlm and munge, every file in a temporary directory), submits a small study through
+# slurm/submit-study.sh (two supernet seeds as a job array, ground truth, evaluation, analysis
+# chained by afterok), checks its results, then requeues a supernet job in the middle of training
+# (`scontrol requeue`) and checks that the resumed run equals an uninterrupted one. It stops every
+# daemon it started, pass or fail.
+#   tests/slurm/test_slurm_study.sh BIN_DIR
+set -uo pipefail
+bin=$(realpath "${1:?usage: $0 BIN_DIR}")
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+py=/usr/bin/python3
+if [ "$(id -u)" -ne 0 ]; then echo "SKIP: the local Slurm cluster needs root (slurmd)"; exit 77; fi
+for c in slurmctld slurmd munged sbatch; do
+  command -v $c >/dev/null || { echo "FAIL: $c not installed (scripts/install-deps.sh installs slurm-wlm and munge)"; exit 1; }
+done
+
+tmp=$(mktemp -d /tmp/wsnas-slurm-XXXXXX)
+cluster=$tmp/cluster
+export WSNAS_SLURM_PORT_BASE=$((17000 + ($$ % 400) * 2))
+failures=0
+cleanup() {
+  scancel --user=root 2>/dev/null || true
+  "$root/scripts/slurm-local-cluster.sh" stop "$cluster"
+  if [ -n "${WSNAS_KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+check() {  # check DESCRIPTION COMMAND...: one assertion
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+job_state() { scontrol show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2 | sort -u | tr '\n' ' ' | sed 's/ $//'; }
+wait_jobs() {  # wait_jobs TIMEOUT ID...: until none is pending or running
+  local deadline=$((SECONDS + $1)) id busy
+  shift
+  while [ $SECONDS -lt $deadline ]; do
+    busy=0
+    for id in "$@"; do
+      case " $(job_state "$id") " in *PENDING*|*RUNNING*|*REQUEUE*|*CONFIGURING*|*COMPLETING*) busy=1 ;; esac
+    done
+    [ $busy -eq 0 ] && return 0
+    sleep 1
+  done
+  return 1
+}
+
+out=$("$root/scripts/slurm-local-cluster.sh" start "$cluster") || { echo "FAIL: cluster did not start"; cat "$cluster"/log/* 2>/dev/null; exit 1; }
+export "$out"  # SLURM_CONF=...
+check "one idle node" test "$(sinfo -h -o %T)" = idle
+
+# ---- 1. a whole study through submit-study.sh ----------------------------------------------
+cfg=$tmp/cfg
+mkdir -p "$cfg"
+printf 'dataset = fashion-mnist\nlimit-train = 512\nlimit-eval = 200\nchannels = 4\ncells = 1\n' > "$cfg/study.ini"
+printf 'batch-size = 64\nepochs = 2\nbn-calib-batch = 64\nbn-calib-steps = 2\n' > "$cfg/supernet.ini"
+printf 'batch-size = 128\nepochs = 1\nlr = 0.1\ngrad-clip = 0\n' > "$cfg/groundtruth.ini"
+study=$tmp/study
+jobs=$("$root/slurm/submit-study.sh" --bin "$bin" --cells 4 --seeds "0 1" --time 10:00 --ranks 2 \
+  --study-config "$cfg/study.ini" --supernet-config "$cfg/supernet.ini" --groundtruth-config "$cfg/groundtruth.ini" "$study")
+check "submit-study.sh printed four job ids" test "$(echo "$jobs" | grep -cE '^[a-z]+ [0-9]+$')" -eq 4
+ids=$(echo "$jobs" | awk '{print $2}')
+an=$(echo "$jobs" | awk '$1 == "analyze" {print $2}')
+check "analysis waits on its dependencies" grep -q 'Dependency=afterok' <(scontrol show job "$an")
+check "the study finished within 10 minutes" wait_jobs 600 $ids
+for id in $ids; do check "job $id completed" test "$(job_state "$id")" = COMPLETED; done
+check "supernet logs per array task (%A_%a)" test -f "$study/logs/supernet-$(echo "$jobs" | awk '$1 == "supernet" {print $2}')_1.out"
+for seed in 0 1; do
+  check "analysis of seed $seed" test -s "$study/analysis-seed$seed.txt"
+  check "seed $seed table has Spearman" grep -q 'Spearman (score, truth)' "$study/analysis-seed$seed.txt"
+done
+check "results read with h5py in the documented layout" $py - "$study" <<'PY'
+import sys, h5py, math
+s = sys.argv[1]
+for seed in (0, 1):
+    a = h5py.File(f"{s}/analysis-seed{seed}.h5", "r")
+    assert a.attrs["kind"] == "analysis" and a["correlation"].attrs["n"] == 4
+    assert math.isfinite(a["correlation"].attrs["spearman"])
+    e = h5py.File(f"{s}/evaluation-seed{seed}.h5", "r")
+    assert e["results"].attrs["rows"] == 4 * 3, e["results"].attrs["rows"]  # epochs 1, 2 and the final state
+    sn = h5py.File(f"{s}/supernet-seed{seed}/supernet.h5", "r")
+    assert sn["config"].attrs["seed"] == str(seed) and sn["state"].attrs["complete"] == 1
+g = h5py.File(f"{s}/groundtruth/groundtruth.h5", "r")
+assert g["results"].attrs["rows"] == 4
+PY
+
+# ---- 2. requeue in the middle of supernet training -------------------------------------------
+printf 'dataset = fashion-mnist\nlimit-train = 4096\nlimit-eval = 200\nchannels = 4\ncells = 1\nbatch-size = 64\nepochs = 6\nseed = 3\n' > "$cfg/long.ini"
+rq=$tmp/requeue
+mkdir -p "$rq"
+jid=$(sbatch --parsable --requeue --open-mode=append --ntasks=2 --output="$rq/supernet-%j.out" \
+  --export="ALL,WSNAS_STUDY=$rq,WSNAS_SEEDS=3,WSNAS_BIN=$bin,WSNAS_SLURM_DIR=$root/slurm,OMP_NUM_THREADS=1" \
+  "$root/slurm/supernet.sbatch" --config "$cfg/long.ini")
+for _ in $(seq 600); do [ -f "$rq/supernet-seed3/epoch_0001.h5" ] && break; sleep 0.1; done
+check "training reached epoch 1 before the requeue" test -f "$rq/supernet-seed3/epoch_0001.h5"
+check "still running when requeued" test "$(job_state "$jid")" = RUNNING
+scontrol requeue "$jid"
+for _ in $(seq 50); do [ "$(job_state "$jid")" = PENDING ] && break; sleep 0.2; done
+scontrol update JobId="$jid" StartTime=now  # Slurm delays a requeued job's start; not needed here
+check "the requeued job finished" wait_jobs 300 "$jid"
+check "job $jid completed after one restart" grep -q 'Restarts=1' <(scontrol show job "$jid")
+check "the app saved its state on the stop signal" grep -q 'stop signal received; state saved' "$rq/supernet-$jid.out"
+check "the restarted job resumed" grep -q 'resuming .* at epoch' "$rq/supernet-$jid.out"
+# The same training without interruption, outside Slurm.
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 \
+  mpirun -np 2 --oversubscribe "$bin/wsnas-supernet" --config "$cfg/long.ini" --out "$tmp/reference" > "$tmp/reference.log" 2>&1
+check "uninterrupted reference run" test $? -eq 0
+check "resumed weights, optimizer state and log equal the uninterrupted run's" $py - "$rq/supernet-seed3/supernet.h5" "$tmp/reference/supernet.h5" <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+n = 0
+for group in ("model", "optimizer/momentum"):
+    for k in a[group]:
+        assert np.array_equal(a[group][k][()], b[group][k][()]), f"{group}/{k} differs"
+        n += 1
+assert n > 50, n
+assert np.array_equal(a["log/loss"][()], b["log/loss"][()])
+assert a["state"].attrs["step"] == b["state"].attrs["step"] == 6 * 64
+PY
+
+echo "$failures failure(s)"
+[ $failures -eq 0 ]
