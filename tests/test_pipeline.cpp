@@ -56,47 +56,11 @@ double max_abs_diff(const std::map<std::string, std::vector<double>>& a,
   return m;
 }
 
-/// Starts `command` in the background; its exit status lands in dir/bg.rc.
-void start_background(const std::string& command, const std::string& dir) {
-  std::remove((dir + "/bg.rc").c_str());
-  const std::string full = "(" + command + " >'" + dir + "/bg.out' 2>'" + dir + "/bg.err'; echo $? >'" + dir +
-                           "/bg.rc') &";
-  ASSERT_EQ(std::system(full.c_str()), 0);
-}
-
-bool wait_until(const std::function<bool()>& done, double timeout_s) {
-  const auto t0 = std::chrono::steady_clock::now();
-  while (!done()) {
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > timeout_s) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
-bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
-
-int wait_background(const std::string& dir) {
-  EXPECT_TRUE(wait_until([&] { return exists(dir + "/bg.rc"); }, 600)) << "background job did not end";
-  return std::atoi(test::read_file(dir + "/bg.rc").c_str());
-}
-
-/// Sends `sig` to every process whose command line starts with `binary` and mentions `needle`
-/// (the apps themselves, not mpiexec); returns how many were signalled.
-int signal_processes(const std::string& binary, const std::string& needle, int sig) {
-  int n = 0;
-  DIR* d = opendir("/proc");
-  while (dirent* e = readdir(d)) {
-    const int pid = std::atoi(e->d_name);
-    if (pid <= 0) continue;
-    std::string cmd = test::read_file("/proc/" + std::string(e->d_name) + "/cmdline");
-    for (char& c : cmd) {
-      if (c == '\0') c = ' ';
-    }
-    if (cmd.rfind(binary + " ", 0) == 0 && cmd.find(needle) != std::string::npos && kill(pid, sig) == 0) ++n;
-  }
-  closedir(d);
-  return n;
-}
+using test::exists;
+using test::signal_processes;
+using test::start_background;
+using test::wait_background;
+using test::wait_until;
 
 std::int64_t rows(const std::string& path) {
   if (!exists(path)) return 0;

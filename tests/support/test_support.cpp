@@ -1,9 +1,13 @@
 #include "test_support.h"
 
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -50,6 +54,52 @@ RunResult run(const std::string& command) {
   r.out = read_file(base + "/out");
   r.err = read_file(base + "/err");
   return r;
+}
+
+bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+void start_background(const std::string& command, const std::string& dir) {
+  std::remove((dir + "/bg.rc").c_str());
+  const std::string full = "(" + command + " >'" + dir + "/bg.out' 2>'" + dir + "/bg.err'; echo $? >'" + dir +
+                           "/bg.rc') &";
+  std::system(full.c_str());
+}
+
+bool wait_until(const std::function<bool()>& done, double timeout_s) {
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!done()) {
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > timeout_s) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+int wait_background(const std::string& dir) {
+  if (!wait_until([&] { return exists(dir + "/bg.rc"); }, 600)) return -1;
+  return std::atoi(read_file(dir + "/bg.rc").c_str());
+}
+
+std::vector<int> find_processes(const std::string& binary, const std::string& needle) {
+  std::vector<int> out;
+  DIR* d = opendir("/proc");
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    const int pid = std::atoi(e->d_name);
+    if (pid <= 0) continue;
+    std::string cmd = read_file("/proc/" + std::string(e->d_name) + "/cmdline");
+    for (char& c : cmd) {
+      if (c == '\0') c = ' ';
+    }
+    if (cmd.rfind(binary + " ", 0) == 0 && cmd.find(needle) != std::string::npos) out.push_back(pid);
+  }
+  closedir(d);
+  return out;
+}
+
+int signal_processes(const std::string& binary, const std::string& needle, int sig) {
+  int n = 0;
+  for (int pid : find_processes(binary, needle)) n += kill(pid, sig) == 0;
+  return n;
 }
 
 }  // namespace wsnas::test

@@ -1,7 +1,9 @@
 #pragma once
 /// Helpers shared by the tests: where things are, scratch directories, running an app.
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace wsnas::test {
 
@@ -24,5 +26,21 @@ struct RunResult {
 RunResult run(const std::string& command);
 /// Reads a whole file.
 std::string read_file(const std::string& path);
+/// True if the path exists.
+bool exists(const std::string& path);
+
+// ---- background jobs, for interrupting runs ----
+/// Starts `command` through /bin/sh in the background; stdout, stderr and, when it ends, its exit
+/// status land in dir/bg.out, dir/bg.err and dir/bg.rc.
+void start_background(const std::string& command, const std::string& dir);
+/// Polls `done` every 50 ms for up to `timeout_s` seconds.
+bool wait_until(const std::function<bool()>& done, double timeout_s);
+/// Waits (up to 10 minutes) for a background job and returns its exit status (-1 on timeout).
+int wait_background(const std::string& dir);
+/// Sends `sig` to every process whose command line starts with `binary` and contains `needle`
+/// (the app processes, not the mpiexec launching them); returns how many were signalled.
+int signal_processes(const std::string& binary, const std::string& needle, int sig);
+/// Process ids of those processes, in /proc order.
+std::vector<int> find_processes(const std::string& binary, const std::string& needle);
 
 }  // namespace wsnas::test

@@ -2,8 +2,11 @@
 
 #include <hdf5.h>
 
-#include <algorithm>
 #include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
@@ -12,9 +15,14 @@ namespace wsnas::io {
 
 namespace {
 
-// Switch off HDF5's automatic stack printing once: we report one line ourselves.
+// Switch off HDF5's automatic stack printing once: we report one line ourselves. And no clean-up
+// at exit: every file is closed by its owner; one whose close failed (disk full) must not be
+// flushed again while the process exits (HDF5 1.10 can crash doing so).
 struct SilenceHdf5 {
-  SilenceHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+  SilenceHdf5() {
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
 };
 void silence() { static SilenceHdf5 once; }
 
@@ -26,6 +34,12 @@ herr_t walk_cb(unsigned n, const H5E_error2_t* err, void* data) {
 }
 
 std::string fail_message(const std::string& where, const std::string& what) {
+  // A full disk or a file-size limit: the system's reason says more than HDF5's stack.
+  const int e = errno;
+  if (e == ENOSPC || e == EFBIG || e == EDQUOT || e == EIO || e == EROFS) {
+    detail::hdf5_error_message();  // clears the stack
+    return where + ": " + what + ": " + std::strerror(e);
+  }
   std::string d = detail::hdf5_error_message();
   return where + ": " + what + (d.empty() ? "" : " (" + d + ")");
 }

@@ -1,0 +1,245 @@
+// Cluster operation without Slurm: the bad-input matrix (each case: one clear line, its exit
+// status, nothing already written damaged), a file-size limit hit while writing, a rank killed in
+// the middle of a job, and a second run on an output that is in use. Real apps, real data
+// (Debian's Fashion-MNIST, copies of it damaged on purpose), real HDF5 files, real mpiexec.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+
+#include "test_support.h"
+#include "wsnas/io/h5file.h"
+
+namespace {
+
+using namespace wsnas;
+using test::exists;
+using test::read_file;
+using test::run;
+
+const std::string kEnv = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 ";
+const std::string kMpi2 = kEnv + "mpiexec -n 2 --oversubscribe ";
+const std::string kSmall = " --limit-train 512 --limit-eval 200 --channels 4 --cells 1 --batch-size 64 --epochs 1";
+const std::string kFmnist = "/usr/share/datasets/fashion-mnist";
+
+std::string app(const std::string& name) { return test::bin_dir() + "/" + name; }
+
+/// The one-line contract: exactly one line on stderr, naming the app, containing `what`.
+void expect_one_line(const test::RunResult& r, int code, const std::string& app_name, const std::string& what) {
+  EXPECT_EQ(r.exit_code, code) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(r.err.rfind(app_name + ": error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(what), std::string::npos) << "expected '" << what << "' in: " << r.err;
+}
+
+/// A supernet, its evaluation and a one-cell ground truth, made once and checked unchanged after
+/// every bad run.
+class Operations : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(test::scratch_dir("operations"));
+    std::ofstream(cells()) << "arch\n|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|\n"
+                              "|skip_connect~0|+|nor_conv_3x3~0|none~1|+|nor_conv_1x1~0|skip_connect~1|avg_pool_3x3~2|\n";
+    auto r = run(kEnv + app("wsnas-supernet") + kSmall + " --save-epochs none --out " + *dir_ + "/sn");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
+            " --bn-calib-batch 64 --bn-calib-steps 2 --out " + evaluation());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static std::string cells() { return *dir_ + "/cells.csv"; }
+  static std::string supernet() { return *dir_ + "/sn/supernet.h5"; }
+  static std::string evaluation() { return *dir_ + "/evaluation.h5"; }
+  /// A copy of Fashion-MNIST to damage.
+  static std::string data_copy(const std::string& name) {
+    const std::string d = test::scratch_dir("operations_data_" + name);
+    EXPECT_EQ(std::system(("cp " + kFmnist + "/*-ubyte.gz '" + d + "/'").c_str()), 0);
+    return d;
+  }
+  static std::string* dir_;
+};
+std::string* Operations::dir_ = nullptr;
+
+TEST_F(Operations, BadDatasetFilesAreNamedAndNothingIsWritten) {
+  struct Case {
+    std::string name, damage, message;
+  };
+  const std::vector<Case> cases = {
+      {"missing", "rm '{d}/train-images-idx3-ubyte.gz'",
+       "file '{d}/train-images-idx3-ubyte.gz': cannot open: No such file or directory"},
+      {"truncated", "gzip -dc " + kFmnist + "/train-images-idx3-ubyte.gz | head -c 100000 | gzip > '{d}/train-images-idx3-ubyte.gz'",
+       "file '{d}/train-images-idx3-ubyte.gz': truncated: header promises 60000 images of 28x28 (47040000 bytes), found 99984 bytes"},
+      {"fewer_labels", "gzip -dc " + kFmnist + "/t10k-labels-idx1-ubyte.gz | head -c 5008 | gzip > '{d}/t10k-labels-idx1-ubyte.gz'",
+       "file '{d}/t10k-labels-idx1-ubyte.gz': truncated: header promises 10000 labels, found 5000"},
+      {"swapped", "cp '{d}/train-images-idx3-ubyte.gz' '{d}/train-labels-idx1-ubyte.gz'",
+       "file '{d}/train-labels-idx1-ubyte.gz': magic number 0x00000803, expected 0x00000801"},
+      {"label_range",
+       "/usr/bin/python3 -c \"import gzip; p='{d}/t10k-labels-idx1-ubyte.gz'; b=bytearray(gzip.open(p).read()); "
+       "b[13]=12; gzip.open(p,'wb').write(b)\"",
+       "file '{d}/t10k-labels-idx1-ubyte.gz': label 12 at 5, expected 0..9"},
+  };
+  auto subst = [](std::string s, const std::string& d) {
+    for (std::size_t p; (p = s.find("{d}")) != std::string::npos;) s.replace(p, 3, d);
+    return s;
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string d = data_copy(c.name);
+    ASSERT_EQ(std::system(subst(c.damage, d).c_str()), 0);
+    const std::string out = *dir_ + "/bad_" + c.name;
+    auto r = run(kEnv + app("wsnas-supernet") + kSmall + " --data-dir " + d + " --out " + out);
+    expect_one_line(r, 2, "wsnas-supernet", subst(c.message, d));
+    EXPECT_FALSE(exists(out + "/supernet.h5"));
+  }
+}
+
+TEST_F(Operations, BadArchitecturesAreNamedByFileAndLine) {
+  std::ofstream(*dir_ + "/bad_op.csv") << "index,arch\n1,|nor_conv_3x3~0|+|none~0|skip_connect~1|+|skip_connect~0|none~1|conv_5x5~2|\n";
+  std::ofstream(*dir_ + "/bad_shape.txt") << "# an NB201 cell has 3 nodes\n|nor_conv_3x3~0|+|none~0|skip_connect~1|\n";
+  std::ofstream(*dir_ + "/darts.txt") << "Genotype(normal=[('sep_conv_3x3', 0)], normal_concat=[2])\n";
+  std::ofstream(*dir_ + "/index.txt") << "15625\n";
+  const std::string before = read_file(evaluation());
+  auto eval = [&](const std::string& file) {
+    return run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + *dir_ + "/" + file +
+               " --bn-calib-batch 64 --bn-calib-steps 2 --out " + evaluation());
+  };
+  expect_one_line(eval("bad_op.csv"), 2, "wsnas-evaluate",
+                  "file '" + *dir_ + "/bad_op.csv' line 2: nb201 architecture '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|skip_connect~0|none~1|conv_5x5~2|': unknown operator 'conv_5x5'");
+  expect_one_line(eval("bad_shape.txt"), 2, "wsnas-evaluate", "file '" + *dir_ + "/bad_shape.txt' line 2: nb201 architecture");
+  expect_one_line(eval("darts.txt"), 2, "wsnas-evaluate", "file '" + *dir_ + "/darts.txt' line 1");
+  expect_one_line(eval("index.txt"), 2, "wsnas-evaluate", "nb201 index 15625 out of range (expected 0..15624)");
+  EXPECT_EQ(read_file(evaluation()), before) << "a refused run changed the existing results";
+  auto r = run(kEnv + app("wsnas-groundtruth") + kSmall + " --archs " + *dir_ + "/bad_op.csv --out " + *dir_ + "/gt_bad");
+  expect_one_line(r, 2, "wsnas-groundtruth", "unknown operator 'conv_5x5'");
+}
+
+TEST_F(Operations, WrongCheckpointsAndResultFilesAreRefused) {
+  const std::string d = *dir_;
+  const std::string before = read_file(evaluation());
+  auto edit = [&](const std::string& name, const std::string& python) {
+    EXPECT_EQ(std::system(("cp " + supernet() + " " + d + "/" + name).c_str()), 0);
+    EXPECT_EQ(std::system(("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + d + "/" + name + "', 'a'); " + python + "\"").c_str()), 0);
+    return d + "/" + name;
+  };
+  auto eval = [&](const std::string& ckpt) {
+    return run(kEnv + app("wsnas-evaluate") + " --checkpoint " + ckpt + " --archs " + cells() +
+               " --bn-calib-batch 64 --bn-calib-steps 2 --out " + evaluation());
+  };
+  // Another shape: the checkpoint claims C=8 but holds C=4 tensors.
+  expect_one_line(eval(edit("shape.h5", "f['config'].attrs['channels'] = '8'")), 2, "wsnas-evaluate",
+                  "': shape [4,1,3,3], the network expects [8,1,3,3] (a checkpoint of another space or shape?)");
+  // Another space.
+  expect_one_line(eval(edit("space.h5", "f['config'].attrs['space'] = 'darts'")), 2, "wsnas-evaluate", "--space darts: not available in this build yet (available: nb201)");
+  // Another schema version, another kind, a truncated file, not HDF5 at all.
+  expect_one_line(eval(edit("v2.h5", "f.attrs['schema_version'] = 2")), 2, "wsnas-evaluate",
+                  "file '" + d + "/v2.h5': schema_version 2 is not supported (this build reads version 1)");
+  expect_one_line(eval(evaluation()), 2, "wsnas-evaluate",
+                  "file '" + evaluation() + "': expected a 'supernet' results file, found kind 'evaluation'");
+  ASSERT_EQ(std::system(("head -c 50000 " + supernet() + " > " + d + "/truncated.h5").c_str()), 0);
+  expect_one_line(eval(d + "/truncated.h5"), 2, "wsnas-evaluate", "file '" + d + "/truncated.h5': cannot open HDF5 file (truncated file");
+  expect_one_line(eval(cells()), 2, "wsnas-evaluate", "file '" + cells() + "'");
+  // Checkpoints that disagree on the network.
+  auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " " + edit("cells.h5", "f['config'].attrs['cells'] = '2'") +
+               " --archs " + cells() + " --out " + evaluation());
+  expect_one_line(r, 2, "wsnas-evaluate", "was made with --cells '1'; this run asks for '2'");
+  // An evaluation file of the wrong schema is not overwritten by a rerun.
+  const std::string v2 = edit("eval_v2.h5", "f.attrs['schema_version'] = 2");
+  const std::string v2_before = read_file(v2);
+  r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() + " --out " + v2);
+  expect_one_line(r, 2, "wsnas-evaluate", "schema_version 2 is not supported");
+  EXPECT_EQ(read_file(v2), v2_before);
+  // The analysis names a truncated input too.
+  r = run(app("wsnas-analyze") + " --scores " + d + "/truncated.h5 --score-column accuracy --truth " + evaluation() +
+          " --truth-column accuracy");
+  expect_one_line(r, 2, "wsnas-analyze", "file '" + d + "/truncated.h5': cannot open HDF5 file");
+  EXPECT_EQ(read_file(evaluation()), before) << "a refused run changed the existing results";
+}
+
+TEST_F(Operations, BadOptionsConfigsAndRankCounts) {
+  std::ofstream(*dir_ + "/typo.ini") << "# a typo in a key\nlr = 0.1\nlearning-rate = 3\n";
+  auto r = run(kEnv + app("wsnas-supernet") + kSmall + " --config " + *dir_ + "/typo.ini --out " + *dir_ + "/o");
+  expect_one_line(r, 2, "wsnas-supernet", "config file '" + *dir_ + "/typo.ini' line 3: unknown key 'learning-rate'");
+  r = run(kEnv + app("wsnas-supernet") + kSmall + " --lr -1 --out " + *dir_ + "/o");
+  expect_one_line(r, 2, "wsnas-supernet", "--lr -1 out of range (expected 1e-12 to 1e+06)");
+  r = run(kEnv + app("wsnas-groundtruth") + kSmall + " --archs " + cells() + " --precision fp8 --out " + *dir_ + "/o");
+  expect_one_line(r, 2, "wsnas-groundtruth", "--precision 'fp8': expected fp32 or bf16");
+  // 63 images cannot be split over 2 ranks: rank 0 alone prints the line, every rank exits 2.
+  r = run(kMpi2 + app("wsnas-supernet") + " --limit-train 512 --channels 4 --cells 1 --batch-size 63 --out " + *dir_ + "/o");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("wsnas-supernet: error: --batch-size 63 is not divisible by 2 replicas (ranks, or --replicas)\n", 0), 0u)
+      << r.err;
+  EXPECT_FALSE(exists(*dir_ + "/o/supernet.h5"));
+}
+
+TEST_F(Operations, AFileSizeLimitFailsCleanlyAndKeepsEarlierResults) {
+  // A one-cell ground truth first; then a second cell under a 64 KiB file-size limit: its
+  // per-epoch state (with the network's weights) cannot be written.
+  const std::string out = *dir_ + "/gt_full", one = *dir_ + "/one.csv", two = *dir_ + "/two.csv";
+  std::ofstream(one) << "9930\n";
+  std::ofstream(two) << "9930\n|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|\n";
+  const std::string args = " --limit-train 512 --limit-eval 200 --channels 4 --cells 1 --batch-size 64 --epochs 2 --out " + out;
+  auto r = run(kEnv + app("wsnas-groundtruth") + args + " --archs " + one);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string cell = read_file(out + "/cells/cell_009930.h5"), merged = read_file(out + "/groundtruth.h5");
+  ASSERT_FALSE(cell.empty());
+  // (PMIx keeps its job data in memory instead of shared-memory files, which the limit would hit first.)
+  r = run("ulimit -f 128; PMIX_MCA_gds=hash " + kEnv + app("wsnas-groundtruth") + args + " --archs " + two);
+  expect_one_line(r, 1, "wsnas-groundtruth", "cell_001462.state.h5.tmp.");
+  EXPECT_NE(r.err.find(": File too large"), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(out + "/cells/cell_009930.h5"), cell);
+  EXPECT_EQ(read_file(out + "/groundtruth.h5"), merged);
+  EXPECT_FALSE(exists(out + "/cells/cell_001462.state.h5"));
+  EXPECT_EQ(run("ls " + out + "/cells | grep -c tmp").out, "0\n") << "a temporary file was left behind";
+  // Without the limit the rerun finishes the job, reusing the finished cell.
+  r = run(kEnv + app("wsnas-groundtruth") + args + " --archs " + two);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 cells, 1 already trained"), std::string::npos) << r.out;
+  EXPECT_EQ(io::File::open(out + "/groundtruth.h5").attr_int("/results", "rows"), 2);
+}
+
+TEST_F(Operations, ARankKilledMidJobTakesTheJobDownAndTheStateSurvives) {
+  const std::string out = *dir_ + "/killed", bg = test::scratch_dir("operations_killed");
+  const std::string cmd = kMpi2 + app("wsnas-supernet") +
+                          " --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 6 --save-epochs none --out " + out;
+  test::start_background(cmd, bg);
+  ASSERT_TRUE(test::wait_until([&] { return exists(out + "/supernet.h5"); }, 120));  // epoch 1 saved
+  const auto pids = test::find_processes(app("wsnas-supernet"), out);
+  ASSERT_EQ(pids.size(), 2u);
+  ASSERT_EQ(kill(pids[1], SIGKILL), 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  const int code = test::wait_background(bg);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(code, 0);
+  EXPECT_NE(code, -1) << "the job hung after losing a rank";
+  EXPECT_LT(waited, 120);
+  EXPECT_TRUE(test::find_processes(app("wsnas-supernet"), out).empty()) << "a rank outlived its job";
+  // The last checkpoint is whole, and a rerun resumes from it and finishes.
+  {
+    auto f = io::File::open(out + "/supernet.h5");
+    EXPECT_GE(f.attr_int("/state", "step"), 64);
+    EXPECT_EQ(f.attr_int("/state", "complete"), 0);
+  }
+  auto r = run(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("resuming " + out + "/supernet.h5 at epoch"), std::string::npos) << r.out;
+  EXPECT_EQ(io::File::open(out + "/supernet.h5").attr_int("/state", "step"), 6 * 64);
+}
+
+TEST_F(Operations, ASecondRunOnAnOutputInUseIsRefused) {
+  const std::string out = *dir_ + "/busy", bg = test::scratch_dir("operations_busy");
+  const std::string cmd = app("wsnas-supernet") +
+                          " --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 20 --save-epochs none --out " + out;
+  test::start_background(kEnv + cmd, bg);
+  ASSERT_TRUE(test::wait_until([&] { return exists(out + "/supernet.h5"); }, 120));
+  auto r = run(kMpi2 + cmd);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("wsnas-supernet: error: another run is using '" + out + "' (lock '" + out + "/wsnas.lock' held by host ", 0), 0u)
+      << r.err;
+  // The first run goes on undisturbed and stops cleanly on SIGTERM.
+  EXPECT_EQ(test::signal_processes(app("wsnas-supernet"), out, SIGTERM), 1);
+  EXPECT_EQ(test::wait_background(bg), 75) << read_file(bg + "/bg.err");
+  EXPECT_GE(io::File::open(out + "/supernet.h5").attr_int("/state", "step"), 64);
+}
+
+}  // namespace
