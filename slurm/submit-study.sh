@@ -71,6 +71,15 @@ for f in "$study_cfg" "$supernet_cfg" "$gt_cfg"; do [ -f "$f" ] || die "config f
 [ -x "$bin/wsnas-supernet" ] || die "no wsnas apps in '$bin' (build first: scripts/build.sh, or --bin DIR)"
 mkdir -p "$1"
 study=$(realpath "$1")
+# One submission per study at a time: a second one would race the first for the same outputs
+# (the apps would refuse, but only once their jobs start).
+if [ $dry -eq 0 ] && [ -f "$study/jobs.txt" ]; then
+  for id in $(awk '{print $2}' "$study/jobs.txt"); do
+    if [ -n "$(squeue -h -j "$id" -o %i 2>/dev/null)" ]; then
+      die "study '$study' still has jobs queued or running ($(tr '\n' ' ' < "$study/jobs.txt")); wait for them or scancel them"
+    fi
+  done
+fi
 mkdir -p "$study/logs"
 nseeds=$(echo $seeds | wc -w)
 [ "$nseeds" -ge 1 ] || die "--seeds is empty"

@@ -13,6 +13,7 @@
 #include "wsnas/io/h5file.h"
 #include "wsnas/io/h5tensor.h"
 #include "wsnas/io/results.h"
+#include "wsnas/io/run_lock.h"
 
 using namespace wsnas;
 
@@ -157,4 +158,29 @@ TEST(AtomicPath, FinalNameAppearsOnlyOnCommit) {
   EXPECT_EQ(test::read_file(dir + "/t.txt"), "abc");
   io::make_dirs(dir + "/x/y/z");
   EXPECT_TRUE(io::path_exists(dir + "/x/y/z"));
+}
+
+TEST(AtomicPath, StaleTemporariesOfKilledWritersAreRemoved) {
+  const std::string d = test::scratch_dir("stale_temps");
+  for (const char* f : {"a.h5", "a.h5.tmp.123", "b.h5.tmp.77", "notes.tmp.txt", "c.h5.tmp.", "c.h5.tmp.9x"})
+    std::ofstream(d + "/" + f) << "x";
+  EXPECT_EQ(io::remove_stale_temps(d, "a.h5"), 1);  // only a.h5's
+  EXPECT_FALSE(io::path_exists(d + "/a.h5.tmp.123"));
+  EXPECT_TRUE(io::path_exists(d + "/b.h5.tmp.77"));
+  EXPECT_EQ(io::remove_stale_temps(d), 1);  // b.h5's; the others are not NAME.tmp.PID
+  for (const char* kept : {"a.h5", "notes.tmp.txt", "c.h5.tmp.", "c.h5.tmp.9x"}) EXPECT_TRUE(io::path_exists(d + "/" + kept)) << kept;
+  EXPECT_EQ(io::remove_stale_temps(d + "/missing"), 0);
+}
+
+TEST(RunLock, ASecondHolderIsRefusedUntilTheFirstReleases) {
+  const std::string p = test::scratch_dir("run_lock") + "/out.lock";
+  {
+    auto first = io::RunLock::try_acquire(p, "host h pid 1");
+    ASSERT_TRUE(first.has_value());
+    EXPECT_FALSE(io::RunLock::try_acquire(p, "host h pid 2").has_value());  // flock is per open file
+    EXPECT_EQ(io::RunLock::holder(p), "host h pid 1");
+  }
+  auto again = io::RunLock::try_acquire(p, "host h pid 3");
+  EXPECT_TRUE(again.has_value());
+  EXPECT_THROW(io::RunLock::try_acquire("/nonexistent-dir/x.lock", "me"), InputError);
 }

@@ -196,6 +196,7 @@ TEST_F(Pipeline, EvaluationKilledAndRerunRecomputesNothingAndMatches) {
   EXPECT_EQ(a.read_strings("/results/arch"), b.read_strings("/results/arch"));
   EXPECT_EQ(a.read_f64("/results/accuracy"), b.read_f64("/results/accuracy"));
   EXPECT_EQ(a.read_f64("/results/loss"), b.read_f64("/results/loss"));
+  EXPECT_EQ(run("ls " + dir + " | grep -c '\\.tmp\\.'").out, "0\n") << "a killed writer's temporary file was left";
   // Results finished before the kill were kept, not recomputed: their timings are unchanged.
   const auto secs = b.read_f64("/results/seconds");
   for (std::size_t i = 0; i < done.size(); ++i) EXPECT_EQ(secs[i], done_seconds[i]) << i;

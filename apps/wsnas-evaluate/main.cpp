@@ -210,6 +210,11 @@ int body(app::Context& ctx) {
   ctx.provenance.set("torch", nn::torch_version());
 
   const auto lock = app::lock_output(ctx, out_path + ".lock", "'" + out_path + "'");
+  if (rank == 0) {  // temporary files a killed run left beside the results
+    const auto slash = out_path.rfind('/');
+    io::remove_stale_temps(slash == std::string::npos ? "." : out_path.substr(0, slash),
+                           slash == std::string::npos ? out_path : out_path.substr(slash + 1));
+  }
   std::vector<Record> done;
   if (io::path_exists(out_path)) done = read_results(out_path, cfg);
   std::map<std::pair<std::string, std::string>, std::size_t> have;

@@ -187,6 +187,8 @@ int body(app::Context& ctx) {
     for (const auto& name : list_dir(cell_dir)) {
       if (ends_with(name, ".claim")) std::remove((cell_dir + "/" + name).c_str());
     }
+    io::remove_stale_temps(cell_dir);
+    io::remove_stale_temps(out_dir);
   }
   ctx.world.barrier();
 

@@ -185,6 +185,7 @@ int body(app::Context& ctx) {
   ctx.provenance.set("torch", nn::torch_version());
 
   const auto lock = app::lock_output(ctx, out_dir + "/wsnas.lock", "'" + out_dir + "'");
+  if (rank == 0) io::remove_stale_temps(out_dir);  // left by a killed run; never under a final name
   auto local = ctx.world.split_node_local();
   const auto device = nn::select_device(device_spec, local.rank());
   nn::configure_threads(local.size());

@@ -60,6 +60,11 @@ jobs=$("$root/slurm/submit-study.sh" --bin "$bin" --cells 4 --seeds "0 1" --time
   --study-config "$cfg/study.ini" --supernet-config "$cfg/supernet.ini" --groundtruth-config "$cfg/groundtruth.ini" "$study")
 check "submit-study.sh printed four job ids" test "$(echo "$jobs" | grep -cE '^[a-z]+ [0-9]+$')" -eq 4
 ids=$(echo "$jobs" | awk '{print $2}')
+again=$("$root/slurm/submit-study.sh" --bin "$bin" "$study" 2>&1)
+check "a second submission of a running study is refused (exit 2)" test $? -eq 2
+check "... with one line naming the study" grep -q "^submit-study.sh: error: study '$study' still has jobs queued or running" <<< "$again"
+bad=$("$root/slurm/submit-study.sh" --bin "$bin" --ranks two "$tmp/other" 2>&1)
+check "a bad option value is refused by name" grep -q "^submit-study.sh: error: --ranks 'two': expected a whole number" <<< "$bad"
 an=$(echo "$jobs" | awk '$1 == "analyze" {print $2}')
 check "analysis waits on its dependencies" grep -q 'Dependency=afterok' <(scontrol show job "$an")
 check "the study finished within 10 minutes" wait_jobs 600 $ids

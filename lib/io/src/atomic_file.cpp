@@ -1,5 +1,6 @@
 #include "wsnas/io/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 #include "wsnas/core/error.h"
 
@@ -80,6 +82,25 @@ void make_dirs(const std::string& path) {
 bool path_exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
+}
+
+int remove_stale_temps(const std::string& dir, const std::string& name) {
+  int n = 0;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  std::vector<std::string> doomed;
+  while (dirent* e = ::readdir(d)) {
+    const std::string f = e->d_name;
+    const auto pos = f.rfind(".tmp.");
+    if (pos == std::string::npos || pos == 0) continue;
+    const std::string pid = f.substr(pos + 5);
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!name.empty() && f.substr(0, pos) != name) continue;
+    doomed.push_back(dir + "/" + f);
+  }
+  ::closedir(d);
+  for (const auto& f : doomed) n += std::remove(f.c_str()) == 0;
+  return n;
 }
 
 }  // namespace wsnas::io

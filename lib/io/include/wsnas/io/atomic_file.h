@@ -34,5 +34,9 @@ void write_text_atomic(const std::string& path, const std::string& content);
 void make_dirs(const std::string& path);
 /// True if the path exists.
 bool path_exists(const std::string& path);
+/// Deletes the temporary files (`NAME.tmp.PID`) a killed writer left in `dir`, or only those of
+/// `NAME` when given; returns how many. Call only while holding the output's run lock, when no
+/// other process can be writing there.
+int remove_stale_temps(const std::string& dir, const std::string& name = "");
 
 }  // namespace wsnas::io
