@@ -230,12 +230,16 @@ TEST_F(Pipeline, ResultFilesOpenWithH5pyAndH5dumpInTheDocumentedLayout) {
                            "      len(s['log/loss']), 'stem.0.weight' in s['model'], s['config'].attrs['replicas'])\n"
                            "r = e['results']\n"
                            "print(e.attrs['kind'], r.attrs['rows'], len(r['arch']), r['arch'].asstr()[0].count('~'),\n"
-                           "      sorted(r.keys()))\n";
+                           "      sorted(r.keys()))\n"
+                           "p = e['provenance'].attrs\n"
+                           "print(p['hdf5'].startswith('HDF5 1.'), 'train-images-idx3-ubyte' in p['data.train_source'],\n"
+                           "      p['config.bn-calib-steps'], len(p['git_revision']) >= 7)\n";
   r = run("/usr/bin/python3 " + script + " " + supernet() + " " + ev);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "supernet 2 1 2 True 2\n"
-            "evaluation 6 6 6 ['accuracy', 'arch', 'arch_index', 'checkpoint', 'epoch', 'loss', 'seconds']\n");
+            "evaluation 6 6 6 ['accuracy', 'arch', 'arch_index', 'checkpoint', 'epoch', 'loss', 'seconds']\n"
+            "True True 1 True\n");
   r = run("h5dump -H " + ev);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("DATASET \"accuracy\""), std::string::npos);

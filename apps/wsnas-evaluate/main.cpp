@@ -243,6 +243,8 @@ int body(app::Context& ctx) {
   const auto device = nn::select_device(device_spec, local.rank());
   nn::configure_threads(local.size());
   auto bundle = train::load_data(dopts);
+  ctx.provenance.set("data.train_source", bundle.train_set.source);
+  ctx.provenance.set("data.test_source", bundle.test_set.source);
   const data::Split& split = split_name == "valid" ? bundle.valid : bundle.test;
   WSNAS_CHECK_INPUT(split.size() > 0, "the ", split_name, " split of ", dopts.dataset, " is empty");
   auto net = nn::make_nb201_supernet(train::nb201_options(mo, bundle.train_set, true));

@@ -196,6 +196,8 @@ int body(app::Context& ctx) {
   const auto device = nn::select_device(device_spec, local.rank());
   nn::configure_threads(local.size());
   auto bundle = train::load_data(data_opts);
+  ctx.provenance.set("data.train_source", bundle.train_set.source);
+  ctx.provenance.set("data.test_source", bundle.test_set.source);
   const auto valid = train::make_batches(bundle.valid, 500, train::eval_augment(bundle.train_set), false, false, 0, 0, device);
   const auto test = train::make_batches(bundle.test, 500, train::eval_augment(bundle.train_set), false, false, 0, 0, device);
   space::CostOptions cost_opts;

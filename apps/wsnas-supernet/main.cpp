@@ -190,6 +190,8 @@ int body(app::Context& ctx) {
   const auto device = nn::select_device(device_spec, local.rank());
   nn::configure_threads(local.size());
   auto bundle = train::load_data(data_opts);
+  ctx.provenance.set("data.train_source", bundle.train_set.source);
+  ctx.provenance.set("data.test_source", bundle.test_set.source);
   nn::seed_torch(seed);
   auto net = nn::make_nb201_supernet(train::nb201_options(model_opts, bundle.train_set, true));
   net->to(device);

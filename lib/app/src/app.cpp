@@ -8,6 +8,7 @@
 #include "wsnas/core/error.h"
 #include "wsnas/core/signals.h"
 #include "wsnas/io/atomic_file.h"
+#include "wsnas/io/h5file.h"
 
 namespace wsnas::app {
 
@@ -37,6 +38,7 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
     Context ctx{name, argc, argv, *world, Provenance::collect(argc, argv)};
     ctx.provenance.set("mpi_library", mpi::library_version());
     ctx.provenance.set("mpi_ranks", std::to_string(size));
+    ctx.provenance.set("hdf5", io::hdf5_version());
     code = body(ctx);
   } catch (const UsageError& e) {
     report(e.what(), true);
