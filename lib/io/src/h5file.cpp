@@ -491,6 +491,7 @@ std::vector<std::string> File::attr_names(const std::string& obj) const {
 }
 
 std::string hdf5_version() {
+  silence();  // before the library's first initialisation (H5dont_atexit must come first)
   unsigned maj = 0, min = 0, rel = 0;
   H5get_libversion(&maj, &min, &rel);
   return "HDF5 " + std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel);
