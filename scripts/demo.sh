@@ -8,25 +8,29 @@
 # Sizes (configs/demo/*.ini) are cut down to finish in minutes on 2 CPU cores.
 #
 # Usage: scripts/demo.sh [STUDY_DIR]      (default: study-fashion-mnist)
-#   WSNAS_RANKS (default 2), WSNAS_DEMO_CELLS (default 16) change the job's size.
+#   WSNAS_RANKS (default 2), WSNAS_DEMO_CELLS (default 16) and WSNAS_DEMO_CONFIGS (default
+#   configs/demo: study.ini, supernet.ini, groundtruth.ini) change the job's size;
+#   WSNAS_SKIP_BUILD=1 uses the apps already built (the test of this script does).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-./scripts/build.sh
+[ "${WSNAS_SKIP_BUILD:-0}" = 1 ] || ./scripts/build.sh
 study=${1:-study-fashion-mnist}
 ranks=${WSNAS_RANKS:-2}
 ncells=${WSNAS_DEMO_CELLS:-16}
-bin=$root/${WSNAS_BUILD_DIR:-build}/bin
+build=${WSNAS_BUILD_DIR:-build}
+case $build in /*) bin=$build/bin ;; *) bin=$root/$build/bin ;; esac
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun=(mpirun -np "$ranks" --oversubscribe)
-study_cfg=(--config configs/demo/study.ini)
+cfgdir=${WSNAS_DEMO_CONFIGS:-configs/demo}
+study_cfg=(--config "$cfgdir/study.ini")
 mkdir -p "$study"
 start=$(date +%s)
 
 echo "== dataset"
 "$bin/wsnas-data" info --dataset fashion-mnist | tee "$study/dataset.txt"
-echo "== configuration (configs/demo/)"
-grep -hv '^#' configs/demo/study.ini configs/demo/supernet.ini configs/demo/groundtruth.ini | grep '=' | sed 's/^/  /'
+echo "== configuration ($cfgdir/)"
+grep -hv '^#' "$cfgdir/study.ini" "$cfgdir/supernet.ini" "$cfgdir/groundtruth.ini" | grep '=' | sed 's/^/  /'
 
 echo "== 1. cells: $ncells valid NAS-Bench-201 cells, seed 0 (sizes for 1x28x28 input, 10 classes, C=8, N=1)"
 if [ ! -f "$study/cells.csv" ]; then
@@ -37,15 +41,15 @@ fi
 cut -d, -f1,2 "$study/cells.csv" | head -4; echo "  ... ($(($(wc -l < "$study/cells.csv") - 1)) cells in $study/cells.csv)"
 
 echo "== 2. supernet (single-path one-shot, $ranks replicas)"
-"${mpirun[@]}" "$bin/wsnas-supernet" "${study_cfg[@]}" --config configs/demo/supernet.ini \
+"${mpirun[@]}" "$bin/wsnas-supernet" "${study_cfg[@]}" --config "$cfgdir/supernet.ini" \
   --out "$study/supernet" --save-epochs pow2
 
 echo "== 3. ground truth (each cell trained stand-alone; ranks claim cells)"
-"${mpirun[@]}" "$bin/wsnas-groundtruth" "${study_cfg[@]}" --config configs/demo/groundtruth.ini \
+"${mpirun[@]}" "$bin/wsnas-groundtruth" "${study_cfg[@]}" --config "$cfgdir/groundtruth.ini" \
   --archs "$study/cells.csv" --out "$study/groundtruth"
 
 echo "== 4. supernet evaluation (BN calibration, then the validation split; cells sharded over ranks)"
-"${mpirun[@]}" "$bin/wsnas-evaluate" --config configs/demo/supernet.ini \
+"${mpirun[@]}" "$bin/wsnas-evaluate" --config "$cfgdir/supernet.ini" \
   --checkpoint "$study/supernet/supernet.h5" --archs "$study/cells.csv" --out "$study/evaluation.h5"
 
 echo "== 5. analysis: supernet accuracy vs stand-alone validation accuracy"
