@@ -184,3 +184,22 @@ TEST(RunLock, ASecondHolderIsRefusedUntilTheFirstReleases) {
   EXPECT_TRUE(again.has_value());
   EXPECT_THROW(io::RunLock::try_acquire("/nonexistent-dir/x.lock", "me"), InputError);
 }
+
+TEST(ResultsSchema, WriteResultsFileIsAllOrNothing) {
+  const std::string d = test::scratch_dir("write_results"), p = d + "/r.h5";
+  Provenance prov;
+  prov.set("command_line", "test");
+  io::write_results_file(p, "test", prov, [](io::File& f) { f.write_f64("/x", {1, 2, 3}); });
+  const std::string before = test::read_file(p);
+  EXPECT_THROW(io::write_results_file(p, "test", prov,
+                                      [](io::File& f) {
+                                        f.write_f64("/x", {4});
+                                        throw Error("failed half-way");
+                                      }),
+               Error);
+  EXPECT_EQ(test::read_file(p), before);  // the earlier file, untouched
+  EXPECT_EQ(io::list_dir(d), std::vector<std::string>{"r.h5"});  // no temporary left
+  auto f = io::File::open(p);
+  io::check_results(f, "test");
+  EXPECT_EQ(f.read_f64("/x"), (std::vector<double>{1, 2, 3}));
+}

@@ -32,10 +32,7 @@ std::vector<std::int64_t> parse_ks(const std::string& s) {
 }
 
 void write_h5(const std::string& path, const analysis::Report& r, const Provenance& prov) {
-  io::AtomicPath out(path);
-  {
-    auto f = io::File::create(out.temp());
-    io::stamp_results(f, "analysis", prov);
+  io::write_results_file(path, "analysis", prov, [&](io::File& f) {
     f.create_group("/correlation");
     f.set_attr("/correlation", "n", r.n);
     f.set_attr("/correlation", "spearman", r.spearman);
@@ -47,9 +44,7 @@ void write_h5(const std::string& path, const analysis::Report& r, const Provenan
     f.write_i64("/topk/k", r.ks);
     f.write_f64("/topk/top_k", r.top_k);
     f.write_f64("/topk/random_top_k", r.random_top_k);
-    f.close();
-  }
-  out.commit();
+  });
 }
 
 int body(app::Context& ctx) {

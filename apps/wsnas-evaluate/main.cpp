@@ -87,10 +87,7 @@ Record unpack(const std::vector<std::uint8_t>& b) {
 
 void write_results(const std::string& path, const Provenance& prov, const train::RunConfig& cfg,
                    const std::vector<Record>& recs) {
-  io::AtomicPath out(path);
-  {
-    auto f = io::File::create(out.temp());
-    io::stamp_results(f, "evaluation", prov);
+  io::write_results_file(path, "evaluation", prov, [&](io::File& f) {
     train::write_config(f, "/config", cfg);
     std::vector<std::string> ckpt, arch;
     std::vector<std::int64_t> epoch, index;
@@ -113,9 +110,7 @@ void write_results(const std::string& path, const Provenance& prov, const train:
     f.write_f64("/results/accuracy", acc);
     f.write_f64("/results/loss", loss);
     f.write_f64("/results/seconds", secs);
-    f.close();
-  }
-  out.commit();
+  });
 }
 
 std::vector<Record> read_results(const std::string& path, const train::RunConfig& cfg) {
@@ -140,11 +135,12 @@ std::vector<Record> read_results(const std::string& path, const train::RunConfig
 
 int body(app::Context& ctx) {
   std::vector<std::string> checkpoints;
-  std::string cells_path, out_path, split_name, data_dir, device_spec, precision;
+  std::string cells_path, out_path, split_name, data_dir;
+  train::RunOptions ro;
   options::HyperParameters hp;  // only bn-calib-*; the group is taken whole so Table 2 configs apply as they are
   std::int64_t eval_batch = 500;
   std::uint64_t seed = 0;
-  double flush_s = 30, progress_s = 10;
+  double flush_s = 30;
   options::Parser parser(ctx.name, ctx.name + " --checkpoint FILE... --archs FILE --out FILE [options]\n"
                                    "Scores cells on supernet checkpoints with BN calibration; resumes FILE.");
   po::options_description g("Evaluation");
@@ -157,18 +153,15 @@ int body(app::Context& ctx) {
       ("eval-batch", po::value(&eval_batch)->default_value(eval_batch), "evaluation batch size (does not change results)")
       ("seed", po::value(&seed)->default_value(0), "seed of the calibration batches (the same for every cell)")
       ("data-dir", po::value(&data_dir)->default_value(""), "dataset directory (default: the one the supernet used)")
-      ("device", po::value(&device_spec)->default_value("auto")->notifier(options::one_of("device", {"auto", "cpu", "cuda"})),
-       "cpu | cuda | auto")
-      ("precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (bfloat16 autocast)")
-      ("flush-seconds", po::value(&flush_s)->default_value(flush_s), "write finished results at least this often")
-      ("progress-seconds", po::value(&progress_s)->default_value(progress_s), "seconds between progress lines");
+      ("flush-seconds", po::value(&flush_s)->default_value(flush_s), "write finished results at least this often");
+  train::add_run_options(g, ro);
   parser.add(g);
   parser.add(options::hyper_parameter_options(hp));
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
   WSNAS_CHECK_USAGE(eval_batch >= 1, "--eval-batch must be >= 1");
   const int calib_batch = hp.bn_calib_batch, calib_steps = hp.bn_calib_steps;
-  const bool bf16 = train::use_bf16(precision);
+  const bool bf16 = train::use_bf16(ro.precision);
   install_stop_handlers();
   const int world = ctx.world.size(), rank = ctx.world.rank();
 
@@ -206,8 +199,7 @@ int body(app::Context& ctx) {
   for (const char* unused : {"batch-size", "lr", "lr-schedule", "momentum", "nesterov", "weight-decay", "grad-clip", "gpus", "epochs"})
     cfg.erase(unused);  // training options: accepted so one config file serves every stage
   for (const auto& k : kModelKeys) cfg["supernet." + k] = model_cfg[k];
-  for (const auto& [k, v] : cfg) ctx.provenance.set("config." + k, v);
-  ctx.provenance.set("torch", nn::torch_version());
+  train::record_config(ctx.provenance, cfg);
 
   const auto lock = app::lock_output(ctx, out_path + ".lock", "'" + out_path + "'");
   if (rank == 0) {  // temporary files a killed run left beside the results
@@ -239,12 +231,8 @@ int body(app::Context& ctx) {
   }
   if (pending.empty()) return 0;
 
-  auto local = ctx.world.split_node_local();
-  const auto device = nn::select_device(device_spec, local.rank());
-  nn::configure_threads(local.size());
-  auto bundle = train::load_data(dopts);
-  ctx.provenance.set("data.train_source", bundle.train_set.source);
-  ctx.provenance.set("data.test_source", bundle.test_set.source);
+  const auto device = train::setup_device(ctx.world, ro.device);
+  auto bundle = train::load_data(dopts, &ctx.provenance);
   const data::Split& split = split_name == "valid" ? bundle.valid : bundle.test;
   WSNAS_CHECK_INPUT(split.size() > 0, "the ", split_name, " split of ", dopts.dataset, " is empty");
   auto net = nn::make_nb201_supernet(train::nb201_options(mo, bundle.train_set, true));
@@ -279,7 +267,7 @@ int body(app::Context& ctx) {
     return out;
   };
 
-  Progress progress("evaluate", static_cast<std::int64_t>(pending.size()), rank == 0, progress_s, "cell");
+  Progress progress("evaluate", static_cast<std::int64_t>(pending.size()), rank == 0, ro.progress_s, "cell");
   auto last_flush = std::chrono::steady_clock::now();
   const std::size_t rounds = (pending.size() + world - 1) / world;
   for (std::size_t q = 0; q < rounds; ++q) {
@@ -330,7 +318,7 @@ int body(app::Context& ctx) {
   }
   if (rank == 0) {
     progress.finish();
-    std::cout << ctx.name << ": wrote " << out_path << " (" << merged().size() << " results)\n";
+    std::cout << ctx.name << ": wrote " << out_path << " (" << done.size() + fresh.size() << " results)\n";
   }
   return 0;
 }

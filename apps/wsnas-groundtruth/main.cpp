@@ -8,11 +8,11 @@
 #include <torch/nn/functional/loss.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <cstdio>
-#include <dirent.h>
 #include <iostream>
 #include <set>
 
@@ -71,10 +71,7 @@ std::string cell_key(const std::string& arch, std::int64_t index) {
 
 void write_cell(const std::string& path, const std::string& kind, const Provenance& prov, const train::RunConfig& cfg,
                 const CellRun& c, nn::Nb201NetworkImpl* net, train::Sgd* sgd) {
-  io::AtomicPath out(path);
-  {
-    auto f = io::File::create(out.temp());
-    io::stamp_results(f, kind, prov);
+  io::write_results_file(path, kind, prov, [&](io::File& f) {
     train::write_config(f, "/config", cfg);
     f.create_group("/cell");
     f.set_attr("/cell", "arch", c.arch);
@@ -90,9 +87,7 @@ void write_cell(const std::string& path, const std::string& kind, const Provenan
     f.write_f64("/curves/test_accuracy", c.test_accuracy);
     if (net) train::write_module(f, "/model", *net);
     if (sgd) train::write_tensor_list(f, "/optimizer/momentum", sgd->buffers());
-    f.close();
-  }
-  out.commit();
+  });
 }
 
 CellRun read_cell(const io::File& f) {
@@ -124,15 +119,6 @@ bool claim(const std::string& path, int rank) {
   return n >= 0;
 }
 
-std::vector<std::string> list_dir(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) out.emplace_back(e->d_name);
-    ::closedir(d);
-  }
-  return out;
-}
-
 int body(app::Context& ctx) {
   options::HyperParameters hp;  // NAS-Bench-201's stand-alone recipe (Dong & Yang 2020, Table 5)
   hp.lr = 0.1;
@@ -140,27 +126,24 @@ int body(app::Context& ctx) {
   hp.grad_clip = 0;
   train::DataOptions data_opts;
   train::ModelOptions model_opts;
-  std::string cells_path, out_dir, device_spec, precision;
+  std::string cells_path, out_dir;
+  train::RunOptions ro;
   std::uint64_t seed = 0;
-  double progress_s = 10;
   options::Parser parser(ctx.name, ctx.name + " --archs FILE --out DIR [options]\n"
                                    "Trains each cell stand-alone (ground truth); resumes DIR.");
   po::options_description run("Run");
   run.add_options()
       ("archs", po::value(&cells_path)->required(), "architectures to train (wsnas-space sample output, or one per line)")
       ("out", po::value(&out_dir)->required(), "output directory: cells/*.h5 per cell, groundtruth.h5 merged")
-      ("seed", po::value(&seed)->default_value(0), "base seed; each cell's seed is derived from it and the cell")
-      ("device", po::value(&device_spec)->default_value("auto")->notifier(options::one_of("device", {"auto", "cpu", "cuda"})),
-       "cpu | cuda | auto")
-      ("precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (mixed precision: bfloat16 autocast)")
-      ("progress-seconds", po::value(&progress_s)->default_value(progress_s), "seconds between progress lines");
+      ("seed", po::value(&seed)->default_value(0), "base seed; each cell's seed is derived from it and the cell");
+  train::add_run_options(run, ro);
   parser.add(run);
   parser.add(options::hyper_parameter_options(hp));
   parser.add(train::data_option_group(data_opts));
   parser.add(train::model_option_group(model_opts));
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
-  const bool bf16 = train::use_bf16(precision);
+  const bool bf16 = train::use_bf16(ro.precision);
   install_stop_handlers();
   const int rank = ctx.world.rank(), world = ctx.world.size();
 
@@ -174,17 +157,21 @@ int body(app::Context& ctx) {
   }
   WSNAS_CHECK_INPUT(!cells.empty(), "--archs '", cells_path, "': no architectures");
   auto cfg = train::config_of(vm);
-  cfg["data-dir"] = data_opts.dir.empty() ? data::default_dataset_dir(data_opts.dataset) : data_opts.dir;
-  for (const auto& [k, v] : cfg) ctx.provenance.set("config." + k, v);
-  ctx.provenance.set("torch", nn::torch_version());
+  cfg["data-dir"] = train::data_dir(data_opts);
+  train::record_config(ctx.provenance, cfg);
 
   const auto lock = app::lock_output(ctx, out_dir + "/wsnas.lock", "'" + out_dir + "'");
   const std::string cell_dir = out_dir + "/cells";
   const std::string merged_path = out_dir + "/groundtruth.h5";
+  // A cell's files: BASE.h5 (result), BASE.state.h5 (last epoch), BASE.claim (a rank trains it).
+  auto base_of = [&](const space::Arch& a) { return cell_dir + "/" + cell_key(sp->to_string(a), sp->index_of(a).value_or(-1)); };
+  auto count_finished = [&] {
+    return std::count_if(cells.begin(), cells.end(), [&](const space::Arch& a) { return io::path_exists(base_of(a) + ".h5"); });
+  };
   if (rank == 0) {
     io::make_dirs(cell_dir);
     // This run holds the directory's lock, so claims left by a killed run are stale.
-    for (const auto& name : list_dir(cell_dir)) {
+    for (const auto& name : io::list_dir(cell_dir)) {
       if (ends_with(name, ".claim")) std::remove((cell_dir + "/" + name).c_str());
     }
     io::remove_stale_temps(cell_dir);
@@ -192,12 +179,8 @@ int body(app::Context& ctx) {
   }
   ctx.world.barrier();
 
-  auto local = ctx.world.split_node_local();
-  const auto device = nn::select_device(device_spec, local.rank());
-  nn::configure_threads(local.size());
-  auto bundle = train::load_data(data_opts);
-  ctx.provenance.set("data.train_source", bundle.train_set.source);
-  ctx.provenance.set("data.test_source", bundle.test_set.source);
+  const auto device = train::setup_device(ctx.world, ro.device);
+  auto bundle = train::load_data(data_opts, &ctx.provenance);
   const auto valid = train::make_batches(bundle.valid, 500, train::eval_augment(bundle.train_set), false, false, 0, 0, device);
   const auto test = train::make_batches(bundle.test, 500, train::eval_augment(bundle.train_set), false, false, 0, 0, device);
   space::CostOptions cost_opts;
@@ -207,10 +190,7 @@ int body(app::Context& ctx) {
   cost_opts.channels = model_opts.channels;
   cost_opts.cells = model_opts.cells;
 
-  std::int64_t already = 0;
-  for (const auto& a : cells) {
-    if (io::path_exists(cell_dir + "/" + cell_key(sp->to_string(a), sp->index_of(a).value_or(-1)) + ".h5")) ++already;
-  }
+  const auto already = count_finished();
   if (rank == 0) {
     std::cout << ctx.name << ": " << cells.size() << " cells, " << already << " already trained, " << hp.epochs
               << " epochs each (batch " << hp.batch_size << ", lr " << hp.lr << " " << hp.lr_schedule << "), "
@@ -227,7 +207,7 @@ int body(app::Context& ctx) {
     CellRun c;
     c.arch = sp->to_string(arch);
     c.arch_index = sp->index_of(arch).value_or(-1);
-    const std::string base = cell_dir + "/" + cell_key(c.arch, c.arch_index);
+    const std::string base = base_of(arch);
     if (io::path_exists(base + ".h5") || !claim(base + ".claim", rank)) continue;
 
     const std::uint64_t cell_seed = Rng::derive(seed, fnv1a(c.arch));
@@ -254,7 +234,7 @@ int body(app::Context& ctx) {
     const auto t0 = std::chrono::steady_clock::now();
     Progress progress("cell " + std::to_string(c.arch_index >= 0 ? c.arch_index : 0) + " (rank " +
                           std::to_string(rank) + ")",
-                      hp.epochs * nb, rank == 0, progress_s, "step");
+                      hp.epochs * nb, rank == 0, ro.progress_s, "step");
     while (c.epoch < hp.epochs) {
       loader.start_epoch(c.epoch);
       net->train();
@@ -306,11 +286,7 @@ int body(app::Context& ctx) {
     }
     std::remove((base + ".claim").c_str());
     if (rank == 0 && !stopped) {
-      std::int64_t finished = 0;
-      for (const auto& a : cells) {
-        if (io::path_exists(cell_dir + "/" + cell_key(sp->to_string(a), sp->index_of(a).value_or(-1)) + ".h5")) ++finished;
-      }
-      std::cout << ctx.name << ": " << finished << "/" << cells.size() << " cells finished (all ranks)\n";
+      std::cout << ctx.name << ": " << count_finished() << "/" << cells.size() << " cells finished (all ranks)\n";
     }
   }
 
@@ -327,7 +303,7 @@ int body(app::Context& ctx) {
   // Merge, in the order of --archs, every cell's result into one file.
   std::vector<CellRun> runs;
   for (const auto& arch : cells) {
-    const std::string path = cell_dir + "/" + cell_key(sp->to_string(arch), sp->index_of(arch).value_or(-1)) + ".h5";
+    const std::string path = base_of(arch) + ".h5";
     auto f = io::File::open(path);
     io::check_results(f, "groundtruth-cell");
     train::check_same_config(train::read_config(f, "/config"), cfg, kResultKeys, "'" + path + "'");
@@ -356,10 +332,7 @@ int body(app::Context& ctx) {
                                             &r.test_accuracy};
     for (int k = 0; k < 5; ++k) flat[k].insert(flat[k].end(), curves[k]->begin(), curves[k]->end());
   }
-  io::AtomicPath out(merged_path);
-  {
-    auto f = io::File::create(out.temp());
-    io::stamp_results(f, "groundtruth", ctx.provenance);
+  io::write_results_file(merged_path, "groundtruth", ctx.provenance, [&](io::File& f) {
     train::write_config(f, "/config", cfg);
     f.create_group("/results");
     f.set_attr("/results", "rows", static_cast<std::int64_t>(n));
@@ -376,9 +349,7 @@ int body(app::Context& ctx) {
     const char* names[5] = {"train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "test_accuracy"};
     const std::vector<std::int64_t> shape = {static_cast<std::int64_t>(n), static_cast<std::int64_t>(E)};
     for (int k = 0; k < 5; ++k) f.write_f64(std::string("/curves/") + names[k], flat[k], shape);
-    f.close();
-  }
-  out.commit();
+  });
   std::cout << ctx.name << ": trained " << trained << " cells here; wrote " << merged_path << " (" << n << " cells)\n";
   return 0;
 }

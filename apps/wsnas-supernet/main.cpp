@@ -76,10 +76,7 @@ std::string epoch_file(const std::string& dir, std::int64_t epoch) {
 void write_checkpoint(const std::string& path, const Provenance& prov, const train::RunConfig& cfg,
                       nn::Nb201NetworkImpl& net, train::Sgd& sgd, const TrainState& st,
                       const std::vector<std::string>& pool) {
-  io::AtomicPath out(path);
-  {
-    auto f = io::File::create(out.temp());
-    io::stamp_results(f, "supernet", prov);
+  io::write_results_file(path, "supernet", prov, [&](io::File& f) {
     train::write_config(f, "/config", cfg);
     f.create_group("/state");
     f.set_attr("/state", "epoch", st.epoch);
@@ -98,9 +95,7 @@ void write_checkpoint(const std::string& path, const Provenance& prov, const tra
     f.write_f64("/log/lr", st.log_lr);
     f.write_f64("/log/seconds", st.log_seconds);
     if (!pool.empty()) f.write_strings("/pool/arch", pool);
-    f.close();
-  }
-  out.commit();
+  });
 }
 
 TrainState read_checkpoint(const std::string& path, const train::RunConfig& cfg, nn::Nb201NetworkImpl& net,
@@ -132,10 +127,11 @@ int body(app::Context& ctx) {
   hp.epochs = 1000;
   train::DataOptions data_opts;
   train::ModelOptions model_opts;
-  std::string out_dir, pool_path, save_epochs_text, device_spec, precision;
+  std::string out_dir, pool_path, save_epochs_text;
+  train::RunOptions ro;
   std::uint64_t seed = 0;
   int replicas = 0;
-  double checkpoint_minutes = 10, progress_s = 10;
+  double checkpoint_minutes = 10;
   options::Parser parser(ctx.name, ctx.name + " --out DIR [--config configs/nb201.ini] [options]\n"
                                    "Trains a supernet with single-path one-shot; resumes from DIR/supernet.h5.");
   po::options_description run("Run");
@@ -146,18 +142,15 @@ int body(app::Context& ctx) {
       ("replicas", po::value(&replicas)->default_value(0),
        "data-parallel replicas splitting the global batch (0 = one per rank); fixes the result whatever the rank count")
       ("save-epochs", po::value(&save_epochs_text)->default_value("pow2"), "also keep checkpoints after these epochs: pow2 | none | 1,2,5")
-      ("checkpoint-minutes", po::value(&checkpoint_minutes)->default_value(10), "save the resume state at least this often")
-      ("device", po::value(&device_spec)->default_value("auto")->notifier(options::one_of("device", {"auto", "cpu", "cuda"})),
-       "cpu | cuda | auto (one GPU per node-local rank)")
-      ("precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (mixed precision: bfloat16 autocast)")
-      ("progress-seconds", po::value(&progress_s)->default_value(10), "seconds between progress lines");
+      ("checkpoint-minutes", po::value(&checkpoint_minutes)->default_value(10), "save the resume state at least this often");
+  train::add_run_options(run, ro);
   parser.add(run);
   parser.add(options::hyper_parameter_options(hp));
   parser.add(train::data_option_group(data_opts));
   parser.add(train::model_option_group(model_opts));
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
-  const bool bf16 = train::use_bf16(precision);
+  const bool bf16 = train::use_bf16(ro.precision);
   install_stop_handlers();
 
   const int world = ctx.world.size(), rank = ctx.world.rank();
@@ -180,18 +173,13 @@ int body(app::Context& ctx) {
   cfg["replicas"] = std::to_string(R);
   cfg["pool-archs"] = std::to_string(pool.size());
   if (!pool.empty()) cfg["pool-archs"] += ":" + std::to_string(std::hash<std::string>{}(join(pool_strings, ";")));
-  cfg["data-dir"] = data_opts.dir.empty() ? data::default_dataset_dir(data_opts.dataset) : data_opts.dir;
-  for (const auto& [k, v] : cfg) ctx.provenance.set("config." + k, v);
-  ctx.provenance.set("torch", nn::torch_version());
+  cfg["data-dir"] = train::data_dir(data_opts);
+  train::record_config(ctx.provenance, cfg);
 
   const auto lock = app::lock_output(ctx, out_dir + "/wsnas.lock", "'" + out_dir + "'");
   if (rank == 0) io::remove_stale_temps(out_dir);  // left by a killed run; never under a final name
-  auto local = ctx.world.split_node_local();
-  const auto device = nn::select_device(device_spec, local.rank());
-  nn::configure_threads(local.size());
-  auto bundle = train::load_data(data_opts);
-  ctx.provenance.set("data.train_source", bundle.train_set.source);
-  ctx.provenance.set("data.test_source", bundle.test_set.source);
+  const auto device = train::setup_device(ctx.world, ro.device);
+  auto bundle = train::load_data(data_opts, &ctx.provenance);
   nn::seed_torch(seed);
   auto net = nn::make_nb201_supernet(train::nb201_options(model_opts, bundle.train_set, true));
   net->to(device);
@@ -238,7 +226,7 @@ int body(app::Context& ctx) {
   std::vector<at::Tensor> buffers = net->buffers();
   std::vector<at::Tensor> float_bufs = train::float_buffers(*net);
   std::vector<at::Tensor> saved(buffers.size()), sum(float_bufs.size());
-  Progress progress("supernet", total, rank == 0, progress_s, "step");
+  Progress progress("supernet", total, rank == 0, ro.progress_s, "step");
   auto clock = std::chrono::steady_clock::now();
   auto last_ckpt = clock;
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count(); };

@@ -84,22 +84,28 @@ bool path_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      if (name != "." && name != "..") out.push_back(name);
+    }
+    ::closedir(d);
+  }
+  return out;
+}
+
 int remove_stale_temps(const std::string& dir, const std::string& name) {
   int n = 0;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return 0;
-  std::vector<std::string> doomed;
-  while (dirent* e = ::readdir(d)) {
-    const std::string f = e->d_name;
+  for (const auto& f : list_dir(dir)) {
     const auto pos = f.rfind(".tmp.");
     if (pos == std::string::npos || pos == 0) continue;
     const std::string pid = f.substr(pos + 5);
     if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
     if (!name.empty() && f.substr(0, pos) != name) continue;
-    doomed.push_back(dir + "/" + f);
+    n += std::remove((dir + "/" + f).c_str()) == 0;
   }
-  ::closedir(d);
-  for (const auto& f : doomed) n += std::remove(f.c_str()) == 0;
   return n;
 }
 

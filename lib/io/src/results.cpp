@@ -1,6 +1,7 @@
 #include "wsnas/io/results.h"
 
 #include "wsnas/core/error.h"
+#include "wsnas/io/atomic_file.h"
 
 namespace wsnas::io {
 
@@ -9,6 +10,18 @@ void stamp_results(File& f, const std::string& kind, const Provenance& provenanc
   f.set_attr("/", "schema_version", kSchemaVersion);
   f.set_attr("/", "kind", kind);
   write_provenance(f, provenance);
+}
+
+void write_results_file(const std::string& path, const std::string& kind, const Provenance& provenance,
+                        const std::function<void(File&)>& fill) {
+  AtomicPath out(path);
+  {
+    auto f = File::create(out.temp());
+    stamp_results(f, kind, provenance);
+    fill(f);
+    f.close();
+  }
+  out.commit();
 }
 
 void check_results(const File& f, const std::string& kind) {

@@ -4,6 +4,7 @@
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/nn/device.h"
 
 namespace wsnas::train {
 
@@ -40,6 +41,11 @@ RunConfig config_of(const po::variables_map& vm) {
     c[name] = text_of(value.value());
   }
   return c;
+}
+
+void record_config(Provenance& provenance, const RunConfig& config) {
+  for (const auto& [k, v] : config) provenance.set("config." + k, v);
+  provenance.set("torch", nn::torch_version());
 }
 
 void write_config(io::File& f, const std::string& group, const RunConfig& config) {

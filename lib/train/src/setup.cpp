@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include "wsnas/core/error.h"
+#include "wsnas/nn/device.h"
 #include "wsnas/options/parser.h"
 
 namespace wsnas::train {
@@ -24,12 +25,33 @@ po::options_description data_option_group(DataOptions& d) {
   return g;
 }
 
-data::DataBundle load_data(const DataOptions& d) {
+std::string data_dir(const DataOptions& d) { return d.dir.empty() ? data::default_dataset_dir(d.dataset) : d.dir; }
+
+data::DataBundle load_data(const DataOptions& d, Provenance* provenance) {
   WSNAS_CHECK_USAGE(d.limit_train >= 0 && d.limit_eval >= 0, "--limit-train/--limit-eval must be >= 0");
-  const std::string dir = d.dir.empty() ? data::default_dataset_dir(d.dataset) : d.dir;
+  const std::string dir = data_dir(d);
   auto train_set = data::load_dataset(d.dataset, dir, true);
   auto test_set = data::load_dataset(d.dataset, dir, false);
+  if (provenance) {
+    provenance->set("data.train_source", train_set.source);
+    provenance->set("data.test_source", test_set.source);
+  }
   return data::make_bundle(std::move(train_set), std::move(test_set), d.protocol, d.limit_train, d.limit_eval);
+}
+
+void add_run_options(po::options_description& g, RunOptions& r) {
+  g.add_options()
+      ("device", po::value(&r.device)->default_value(r.device)->notifier(options::one_of("device", {"auto", "cpu", "cuda"})),
+       "cpu | cuda | auto (one GPU per node-local rank)")
+      ("precision", po::value(&r.precision)->default_value(r.precision), "fp32 | bf16 (mixed precision: bfloat16 autocast)")
+      ("progress-seconds", po::value(&r.progress_s)->default_value(r.progress_s), "seconds between progress lines");
+}
+
+c10::Device setup_device(const mpi::Communicator& world, const std::string& spec) {
+  auto local = world.split_node_local();
+  const auto device = nn::select_device(spec, local.rank());
+  nn::configure_threads(local.size());
+  return device;
 }
 
 data::Augment train_augment(const DataOptions& d, const data::Dataset& set) {

@@ -4,6 +4,7 @@
 /// exception leaves the previous file (if any) untouched.
 
 #include <string>
+#include <vector>
 
 namespace wsnas::io {
 
@@ -34,6 +35,8 @@ void write_text_atomic(const std::string& path, const std::string& content);
 void make_dirs(const std::string& path);
 /// True if the path exists.
 bool path_exists(const std::string& path);
+/// Names in a directory (without "." and ".."); empty if it cannot be read.
+std::vector<std::string> list_dir(const std::string& dir);
 /// Deletes the temporary files (`NAME.tmp.PID`) a killed writer left in `dir`, or only those of
 /// `NAME` when given; returns how many. Call only while holding the output's run lock, when no
 /// other process can be writing there.

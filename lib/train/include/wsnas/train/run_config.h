@@ -8,6 +8,7 @@
 
 #include <boost/program_options/variables_map.hpp>
 
+#include "wsnas/core/provenance.h"
 #include "wsnas/io/h5file.h"
 
 namespace wsnas::train {
@@ -16,6 +17,8 @@ using RunConfig = std::map<std::string, std::string>;
 
 /// Every option in `vm` as text (numbers in shortest round-trip form, lists comma-joined).
 RunConfig config_of(const boost::program_options::variables_map& vm);
+/// Records `config` in `provenance` (config.<option>), with the LibTorch version.
+void record_config(Provenance& provenance, const RunConfig& config);
 /// Writes `config` as string attributes of `group`.
 void write_config(io::File& f, const std::string& group, const RunConfig& config);
 /// Reads the string attributes of `group`.

@@ -7,8 +7,12 @@
 
 #include <boost/program_options/options_description.hpp>
 
+#include <c10/core/Device.h>
+
+#include "wsnas/core/provenance.h"
 #include "wsnas/data/dataset.h"
 #include "wsnas/data/loader.h"
+#include "wsnas/mpi/communicator.h"
 #include "wsnas/nn/nb201_model.h"
 
 namespace wsnas::train {
@@ -23,12 +27,27 @@ struct DataOptions {
   std::string augment = "standard";       ///< standard (pad-4 crop + flip) | none
 };
 boost::program_options::options_description data_option_group(DataOptions& d);
-/// Reads the dataset and builds the splits; errors name the files.
-data::DataBundle load_data(const DataOptions& d);
+/// The dataset directory the options name (the dataset's usual location when --data-dir is empty).
+std::string data_dir(const DataOptions& d);
+/// Reads the dataset and builds the splits; errors name the files. Records the files read in
+/// `provenance` (data.train_source, data.test_source) when given.
+data::DataBundle load_data(const DataOptions& d, Provenance* provenance = nullptr);
 /// Training augmentation for the options (normalised by the dataset's channel statistics).
 data::Augment train_augment(const DataOptions& d, const data::Dataset& set);
 /// Evaluation transform (normalisation only).
 data::Augment eval_augment(const data::Dataset& set);
+
+/// How an app runs, whatever it computes: device, precision, progress interval.
+struct RunOptions {
+  std::string device = "auto";     ///< cpu | cuda | auto
+  std::string precision = "fp32";  ///< fp32 | bf16
+  double progress_s = 10;          ///< seconds between progress lines
+};
+/// Adds --device, --precision and --progress-seconds to `group`.
+void add_run_options(boost::program_options::options_description& group, RunOptions& r);
+/// The device of this rank (one GPU per node-local rank with CUDA) and LibTorch's threads shared
+/// among the node's ranks.
+c10::Device setup_device(const mpi::Communicator& world, const std::string& spec);
 
 /// Network shape. The space fixes the topology; channels and cells scale it.
 struct ModelOptions {
