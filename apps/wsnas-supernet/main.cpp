@@ -279,11 +279,10 @@ int body(app::Context& ctx) {
         if (local_r > 1) {
           for (std::size_t i = 0; i < float_bufs.size(); ++i) float_bufs[i].copy_(sum[i].div_(local_r));
         }
-        mpi::allreduce_mean_flat(ctx.world, float_bufs);
-        std::vector<at::Tensor> grads;
-        grads.reserve(params.size());
-        for (auto& p : params) grads.push_back(p.grad());
-        mpi::allreduce_mean_flat(ctx.world, grads);
+        // BN running statistics and gradients, averaged over ranks in one allreduce.
+        std::vector<at::Tensor> averaged = float_bufs;
+        for (auto& p : params) averaged.push_back(p.grad());
+        mpi::allreduce_mean_flat(ctx.world, averaged);
       }
       train::clip_grad_norm(params, hp.grad_clip);
       sgd.step(lr);

@@ -28,21 +28,24 @@ TensorBatches make_batches(const data::Split& split, std::int64_t batch_size, co
 
 EvalResult evaluate(const std::function<at::Tensor(const at::Tensor&)>& forward, const TensorBatches& batches) {
   at::NoGradGuard no_grad;
-  double loss_sum = 0;
-  std::int64_t correct = 0;
+  EvalResult r;
+  r.count = batches.count;
+  if (batches.images.empty()) return r;
+  // Totals stay on the device; one synchronisation at the end.
+  at::Tensor loss_sum, correct;
   for (std::size_t i = 0; i < batches.images.size(); ++i) {
     at::Tensor logits = forward(batches.images[i]);
     const auto& y = batches.labels[i];
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
-    correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
+    at::Tensor l = torch::nn::functional::cross_entropy(
+                       logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                       .to(at::kDouble);
+    at::Tensor c = logits.argmax(1).eq(y).sum();
+    loss_sum = loss_sum.defined() ? loss_sum + l : l;
+    correct = correct.defined() ? correct + c : c;
   }
-  EvalResult r;
-  r.count = batches.count;
   if (r.count > 0) {
-    r.accuracy = 100.0 * static_cast<double>(correct) / static_cast<double>(r.count);
-    r.loss = loss_sum / static_cast<double>(r.count);
+    r.accuracy = 100.0 * static_cast<double>(correct.item<std::int64_t>()) / static_cast<double>(r.count);
+    r.loss = loss_sum.item<double>() / static_cast<double>(r.count);
   }
   return r;
 }
