@@ -16,7 +16,8 @@
 #include "wsnas/train/precision.h"
 #include "wsnas/train/sgd.h"
 #include "wsnas/nn/device.h"
-#include "wsnas/nn/nb201_model.h"
+#include "wsnas/nn/network.h"
+#include "wsnas/space/search_space.h"
 
 namespace {
 
@@ -31,20 +32,27 @@ void sync(const c10::Device& d) {
 }
 
 int body(app::Context& ctx) {
-  std::string device_spec, precision;
+  std::string device_spec, precision, space_name, archs_path;
   int batch = 256, steps = 20, warmup = 3, cells = 3, calib_batch = 400, calib_steps = 25, eval_images = 10000;
   int channels = 16, n_cells = 5, threads = 0;
+  bool cache_stem = true;
   options::Parser parser(ctx.name, ctx.name + " [options]");
   po::options_description g("Benchmark");
   g.add_options()
       ("device", po::value(&device_spec)->default_value("auto"), "cpu | cuda | auto")
+      ("space", po::value(&space_name)->default_value("nb201"), "search space (model registry)")
+      ("archs", po::value(&archs_path)->default_value(""),
+       "fixed architectures (one per line or CSV): training cycles through them, evaluation scores each; "
+       "default: uniform valid draws, seed 0")
       ("batch", po::value(&batch)->default_value(256)->notifier(options::at_least("batch", 1)), "training batch")
       ("steps", po::value(&steps)->default_value(20)->notifier(options::at_least("steps", 1)), "timed training steps")
       ("warmup", po::value(&warmup)->default_value(3), "untimed warm-up steps")
-      ("cells", po::value(&cells)->default_value(3)->notifier(options::at_least("cells", 1)), "cells to evaluate")
+      ("cells", po::value(&cells)->default_value(3)->notifier(options::at_least("cells", 1)),
+       "architectures to evaluate (without --archs)")
       ("calib-batch", po::value(&calib_batch)->default_value(400), "BN calibration batch (Table 2)")
       ("calib-steps", po::value(&calib_steps)->default_value(25), "BN calibration steps (Table 2)")
-      ("eval-images", po::value(&eval_images)->default_value(10000), "validation images per cell")
+      ("eval-images", po::value(&eval_images)->default_value(10000), "validation images per architecture")
+      ("cache-stem", po::value(&cache_stem)->default_value(true), "stem computed once for all architectures")
       ("channels", po::value(&channels)->default_value(16), "C")
       ("n", po::value(&n_cells)->default_value(5), "N cells per stage")
       ("threads", po::value(&threads)->default_value(0), "CPU threads for LibTorch (0: its default)")
@@ -56,21 +64,26 @@ int body(app::Context& ctx) {
   auto local = ctx.world.split_node_local();
   const c10::Device dev = nn::select_device(device_spec, local.rank());
   nn::seed_torch(0);
-  space::Nb201Space sp;
-  auto o = nn::nb201_supernet_defaults();
+  auto sp = space::make_space(space_name);
+  std::vector<space::Arch> fixed;
+  if (!archs_path.empty()) fixed = space::read_arch_list(*sp, archs_path);
+  nn::NetworkOptions o;
   o.channels = channels;
   o.cells = n_cells;
-  auto net = nn::make_nb201_supernet(o);
+  o.classes = 100;
+  auto net = nn::make_supernet(space_name, o);
   net->to(dev);
   // The optimiser and clipping wsnas-supernet uses (Table 2: lr 0.05, clip 5; Nesterov, wd 5e-4).
-  train::Sgd opt(net->parameters(), 0.9, true, 5e-4);
+  train::Sgd opt(net->parameters(), 0.9, true, 5e-4, train::UnusedParams::kDecay);
   const bool bf16 = train::use_bf16(precision);
   auto opts = torch::TensorOptions().device(dev);
   auto x = torch::randn({batch, 3, 32, 32}, opts);
   auto y = torch::randint(0, 100, {batch}, opts.dtype(torch::kLong));
   Rng rng(0);
+  std::size_t next_fixed = 0;
+  auto next_arch = [&] { return fixed.empty() ? sp->sample(rng, true) : fixed[next_fixed++ % fixed.size()]; };
   auto step = [&] {
-    auto arch = sp.sample(rng, true);
+    auto arch = next_arch();
     opt.zero_grad();
     at::Tensor loss;
     {
@@ -89,30 +102,53 @@ int body(app::Context& ctx) {
   sync(dev);
   const double train_s = seconds_since(t0);
 
+  // Evaluation as wsnas-evaluate runs it: calibration batches and validation batches prepared
+  // once; with --cache-stem the stem's outputs too.
+  std::vector<space::Arch> eval_archs = fixed;
+  if (eval_archs.empty()) {
+    for (int c = 0; c < cells; ++c) eval_archs.push_back(sp->sample(rng, true));
+  }
   auto calib_x = torch::randn({calib_batch, 3, 32, 32}, opts);
-  auto val_x = torch::randn({std::min(eval_images, 1000), 3, 32, 32}, opts);
-  double eval_s = 0;
-  for (int c = 0; c < cells; ++c) {
-    auto arch = sp.sample(rng, true);
+  std::vector<at::Tensor> val;
+  for (int done = 0; done < eval_images; done += 500) val.push_back(torch::randn({std::min(500, eval_images - done), 3, 32, 32}, opts));
+  std::vector<at::Tensor> calib_h(static_cast<std::size_t>(calib_steps), calib_x), val_h = val;
+  const auto t_stem = Clock::now();
+  if (cache_stem) {
+    train::Autocast autocast(dev, bf16);
+    nn::calibrate_bn(*net, calib_steps, [&](int s) { calib_h[static_cast<std::size_t>(s)] = net->stem(calib_x); });
+    torch::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < val.size(); ++i) val_h[i] = net->stem(val[i]);
+  }
+  sync(dev);
+  const double stem_s = seconds_since(t_stem);
+  std::vector<double> per_cell;
+  for (const auto& arch : eval_archs) {
     sync(dev);
     auto t1 = Clock::now();
     train::Autocast autocast(dev, bf16);
-    nn::calibrate_bn(*net, calib_steps, [&](int) { net->forward(calib_x, arch); });
+    auto run = [&](const at::Tensor& in) { return cache_stem ? net->body(in, arch) : net->forward(in, arch); };
+    nn::calibrate_bn(*net, calib_steps, [&](int s) { run(calib_h[static_cast<std::size_t>(s)]); });
     torch::NoGradGuard no_grad;
-    for (int done = 0; done < eval_images; done += static_cast<int>(val_x.size(0))) {
-      auto logits = net->forward(val_x, arch);
-      (void)logits.argmax(1).sum().item<std::int64_t>();
-    }
+    at::Tensor correct = torch::zeros({}, opts.dtype(torch::kLong));
+    for (const auto& v : val_h) correct += run(v).argmax(1).sum();
+    (void)correct.item<std::int64_t>();
     sync(dev);
-    eval_s += seconds_since(t1);
+    per_cell.push_back(seconds_since(t1));
   }
   if (ctx.world.rank() == 0) {
-    std::printf("bench_nb201: device %s, %s, C=%d N=%d, CIFAR-100 head, 32x32x3, %s, %d threads\n", dev.str().c_str(),
-                nn::torch_version().c_str(), channels, n_cells, precision.c_str(), torch::get_num_threads());
-    std::printf("supernet training: batch %d, %.2f ms/step, %.0f images/s (%d steps)\n", batch,
-                1000.0 * train_s / steps, static_cast<double>(batch) * steps / train_s, steps);
-    std::printf("evaluation: %.3f s/cell (BN calibration %d x %d, then %d validation images; %d cells)\n",
-                eval_s / cells, calib_steps, calib_batch, eval_images, cells);
+    double eval_s = 0;
+    for (double s : per_cell) eval_s += s;
+    std::printf("bench_nb201: space %s, device %s, %s, C=%d N=%d, CIFAR-100 head, 32x32x3, %s, %d threads\n",
+                space_name.c_str(), dev.str().c_str(), nn::torch_version().c_str(), channels, n_cells,
+                precision.c_str(), torch::get_num_threads());
+    std::printf("supernet training: batch %d, %.2f ms/step, %.0f images/s (%d steps%s)\n", batch,
+                1000.0 * train_s / steps, static_cast<double>(batch) * steps / train_s, steps,
+                fixed.empty() ? ", uniform valid draws" : ", cycling --archs");
+    std::printf("evaluation: %.3f s/arch (BN calibration %d x %d, then %d validation images; %zu archs; stem %s%s)\n",
+                eval_s / static_cast<double>(per_cell.size()), calib_steps, calib_batch, eval_images, per_cell.size(),
+                cache_stem ? "cached, once " : "per arch", cache_stem ? std::to_string(stem_s).c_str() : "");
+    for (std::size_t i = 0; i < per_cell.size(); ++i)
+      std::printf("  arch %zu %s: %.3f s\n", i, sp->to_string(eval_archs[i]).c_str(), per_cell[i]);
   }
   return 0;
 }

@@ -90,6 +90,16 @@ common=(--requeue --open-mode=append --signal="B:USR1@$signal_time" --time="$tim
 [ -n "$account" ] && common+=(--account="$account")
 par=(--ntasks="$ranks" --cpus-per-task="$cpus")
 [ "$gpus" -gt 0 ] && par+=(--gpus-per-task="$gpus")
+# Supernet jobs: the replicas are the config's `gpus` (Table 2's GPU count; 1 when absent), and a
+# rank holds whole replicas, so those jobs get the largest rank count <= --ranks dividing them.
+replicas=$(sed -n 's/^[[:space:]]*gpus[[:space:]]*=[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$supernet_cfg" | tail -n 1)
+replicas=${replicas:-1}
+sn_ranks=$ranks
+while [ "$sn_ranks" -gt 1 ] && { [ "$sn_ranks" -gt "$replicas" ] || [ $((replicas % sn_ranks)) -ne 0 ]; }; do
+  sn_ranks=$((sn_ranks - 1))
+done
+sn_par=(--ntasks="$sn_ranks" --cpus-per-task="$cpus")
+[ "$gpus" -gt 0 ] && sn_par+=(--gpus-per-task="$gpus")
 
 submit() {  # submit STAGE SBATCH-ARGS... : prints the job id
   local stage=$1
@@ -111,7 +121,7 @@ cp "$study_cfg" "$study/study.ini"
 cp "$supernet_cfg" "$study/supernet.ini"
 cp "$gt_cfg" "$study/groundtruth.ini"
 
-sn=$(submit supernet "${common[@]}" "${par[@]}" --array="0-$((nseeds - 1))" \
+sn=$(submit supernet "${common[@]}" "${sn_par[@]}" --array="0-$((nseeds - 1))" \
   --output="$study/logs/supernet-%A_%a.out" --job-name=wsnas-supernet \
   "$here/supernet.sbatch" --config "$study/study.ini" --config "$study/supernet.ini")
 gt=$(submit groundtruth "${common[@]}" "${par[@]}" --output="$study/logs/groundtruth-%j.out" --job-name=wsnas-groundtruth \

@@ -120,7 +120,7 @@ TEST(WsnasData, ReadsRealFashionMnistAndSynthesisesCifar) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run(data_cmd("info --dataset cifar100 --data-dir " + dir));
   EXPECT_NE(r.out.find("classes: 100"), std::string::npos) << r.out << r.err;
-  EXPECT_NE(r.out.find("split: nb201 (train 100, valid 10, test 10)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("split: nb201-halves (train 100, valid 10, test 10)"), std::string::npos) << r.out;
 }
 
 TEST(WsnasData, TruncatedAndMissingFilesGetOneLineAndExitCode2) {

@@ -2,12 +2,17 @@
 // CIFAR binary files written by our generator, the paper's splits, augmentation and the loader.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <numeric>
+
 #include <ATen/ATen.h>
 
 #include <fstream>
 
 #include "test_support.h"
 #include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
 #include "wsnas/data/dataset.h"
 #include "wsnas/data/loader.h"
 
@@ -132,8 +137,8 @@ TEST(Splits, FollowThePaper) {
   EXPECT_EQ(b.valid.indices.front(), 40000);
   EXPECT_EQ(b.valid.data, &b.train_set);
   EXPECT_EQ(b.test.data, &b.test_set);
-  // NAS-Bench-201 on CIFAR-100: all 50k to train, the 10k test set halved into valid and test.
-  auto c = data::make_bundle(big, small, "nb201");
+  // Halves of the test set (any size): all 50k to train, the 10k test set halved.
+  auto c = data::make_bundle(big, small, "nb201-halves");
   EXPECT_EQ(c.train.size(), 50000);
   EXPECT_EQ(c.valid.size(), 5000);
   EXPECT_EQ(c.test.size(), 5000);
@@ -144,6 +149,72 @@ TEST(Splits, FollowThePaper) {
   auto l = data::make_bundle(big, small, "holdout:100", 1000, 50);
   EXPECT_EQ(l.train.size(), 1000);
   EXPECT_EQ(l.valid.size(), 50);
+}
+
+namespace {
+// The list `key` of a NAS-Bench-201 split file (JSON name -> ["int", ["1", "3", ...]]), parsed
+// here independently of the build's embedding.
+std::vector<std::int64_t> published(const std::string& file, const std::string& key) {
+  const std::string text = test::read_file(test::shared_data("nb201/" + file));
+  auto at = text.find("\"" + key + "\"");
+  EXPECT_NE(at, std::string::npos) << key;
+  at = text.find('[', text.find('[', at) + 1);
+  const auto end = text.find(']', at);
+  std::vector<std::int64_t> out;
+  for (const auto& f : split(text.substr(at + 1, end - at - 1), ',')) {
+    std::int64_t v = 0;
+    EXPECT_TRUE(parse_int(trim(f).substr(1, trim(f).size() - 2), v)) << f;
+    out.push_back(v);
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Splits, NasBench201OfficialIndexLists) {
+  // The lists in ../shared/data/nb201 (AutoDL-Projects configs/nas-benchmark, MIT) are the ones
+  // compiled in: x-valid / x-test 5,000 each partitioning the CIFAR-100 test set, and
+  // cifar10-valid's 25,000 / 25,000 partition of the CIFAR-10 training set.
+  const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> lists = {
+      {"cifar100-xvalid", {"cifar100-test-split.txt", "xvalid"}}, {"cifar100-xtest", {"cifar100-test-split.txt", "xtest"}},
+      {"cifar10-train", {"cifar10-train-split.txt", "train"}}, {"cifar10-valid", {"cifar10-train-split.txt", "valid"}}};
+  std::map<std::string, std::vector<std::int64_t>> got;
+  for (const auto& [name, src] : lists) {
+    ASSERT_TRUE(data::embedded_split(name, got[name])) << name;
+    EXPECT_EQ(got[name], published(src.first, src.second)) << name;
+  }
+  std::vector<std::int64_t> none;
+  EXPECT_FALSE(data::embedded_split("imagenet16-xvalid", none));
+  auto partition = [](std::vector<std::int64_t> a, const std::vector<std::int64_t>& b, std::int64_t n) {
+    a.insert(a.end(), b.begin(), b.end());
+    std::sort(a.begin(), a.end());
+    std::vector<std::int64_t> all(static_cast<std::size_t>(n));
+    std::iota(all.begin(), all.end(), 0);
+    return a == all;
+  };
+  EXPECT_EQ(got["cifar100-xvalid"].size(), 5000u);
+  EXPECT_TRUE(partition(got["cifar100-xvalid"], got["cifar100-xtest"], 10000));
+  EXPECT_EQ(got["cifar10-train"].size(), 25000u);
+  EXPECT_TRUE(partition(got["cifar10-train"], got["cifar10-valid"], 50000));
+
+  // The protocols use them, and refuse sets of another size.
+  auto train100 = data::make_synthetic(50000, 100, 1, 1, 1, 1), test100 = data::make_synthetic(10000, 100, 2, 1, 1, 1);
+  train100.name = test100.name = "cifar100";
+  auto b = data::make_bundle(train100, test100, "default");
+  EXPECT_EQ(b.protocol, "nb201");
+  EXPECT_EQ(b.valid.indices, got["cifar100-xvalid"]);
+  EXPECT_EQ(b.test.indices, got["cifar100-xtest"]);
+  EXPECT_EQ(b.valid.data, &b.test_set);
+  EXPECT_EQ(b.train.size(), 50000);
+  auto c = data::make_bundle(train100, test100, "nb201-cifar10-valid");
+  EXPECT_EQ(c.train.indices, got["cifar10-train"]);
+  EXPECT_EQ(c.valid.indices, got["cifar10-valid"]);
+  EXPECT_EQ(c.valid.data, &c.train_set);
+  auto small = data::make_synthetic(100, 100, 3, 1, 1, 1);
+  small.name = "cifar100";
+  EXPECT_EQ(data::make_bundle(train100, small, "default").protocol, "nb201-halves");
+  EXPECT_NE(error_of([&] { data::make_bundle(train100, small, "nb201"); })
+                .find("--protocol nb201 needs the official test set of 10000 images (NAS-Bench-201's split files index it), found 100"),
+            std::string::npos);
 }
 
 TEST(Augment, CropFlipNormaliseAndCutout) {

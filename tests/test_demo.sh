@@ -43,8 +43,8 @@ cp "$tmp/study/analysis.csv" "$tmp/analysis-first.csv"
 run_demo "$tmp/second.log"
 check "the second run succeeded" test $? -eq 0
 check "the supernet was not retrained" grep -q 'is complete (2 epochs); nothing to do' "$tmp/second.log"
-check "no cell was retrained" grep -q '4 cells, 4 already trained' "$tmp/second.log"
-check "no cell was rescored" grep -q '4 (checkpoint, cell) pairs, 4 already in' "$tmp/second.log"
+check "no cell was retrained" grep -q '4 architectures, 4 already trained' "$tmp/second.log"
+check "no cell was rescored" grep -q '4 (checkpoint, architecture) pairs, 4 already in' "$tmp/second.log"
 check "the same table" cmp -s "$tmp/study/analysis.csv" "$tmp/analysis-first.csv"
 echo "$failures failure(s)"
 [ $failures -eq 0 ]

@@ -76,3 +76,48 @@ TEST(Metrics, PublishedOneShotSupernetOnNasBench201) {
   EXPECT_LT(random_top_k(truth, 1), random_top_k(truth, 10));
   EXPECT_LT(random_top_k(truth, 10), *std::max_element(truth.begin(), truth.end()));
 }
+
+TEST(Metrics, TopKSelectsByValidationAndReportsTest) {
+  // Paper §2 ("top-k"; paper-code-spec §8, AceNAS metrics.py:11-26): among the k best by score,
+  // the best by ground-truth validation, reported by its test value. By hand:
+  const std::vector<double> score = {0.9, 0.8, 0.7, 0.6}, valid = {70, 75, 72, 80}, test = {69, 73, 74, 79};
+  EXPECT_EQ(analysis::top_k(score, valid, test, 1), 69);
+  EXPECT_EQ(analysis::top_k(score, valid, test, 2), 73);
+  EXPECT_EQ(analysis::top_k(score, valid, test, 3), 73);  // test 74 is higher, but validation picks 75
+  EXPECT_EQ(analysis::top_k(score, valid, test, 4), 79);
+  // Random top-2 over the 6 pairs: picks 73, 74, 79, 73, 79, 79 -> 457 / 6.
+  EXPECT_NEAR(analysis::random_top_k(valid, test, 2), 457.0 / 6, 1e-12);
+  // The same column for both is the old definition.
+  EXPECT_EQ(analysis::top_k(score, test, test, 3), analysis::top_k(score, test, 3));
+  EXPECT_NEAR(analysis::random_top_k(test, test, 2), analysis::random_top_k(test, 2), 1e-12);
+  // Lower is better (perplexity): best score 90 (index 1), then 95 (index 2) whose validation 70 wins.
+  const std::vector<double> ppl = {100, 90, 95}, vppl = {80, 85, 70}, tppl = {78, 84, 72};
+  EXPECT_EQ(analysis::top_k(ppl, vppl, tppl, 1, false), 84);
+  EXPECT_EQ(analysis::top_k(ppl, vppl, tppl, 2, false), 72);
+  // Random top-1 is the mean report value whatever the direction.
+  EXPECT_NEAR(analysis::random_top_k(vppl, tppl, 1, false), (78 + 84 + 72) / 3.0, 1e-12);
+}
+
+TEST(Metrics, RandomTopKEqualsEnumerationOverAllSubsets) {
+  // An independent computation: every k-subset of 8 architectures (ties in validation included),
+  // its pick by the documented rule (best validation, ties to the earlier one), averaged.
+  const std::vector<double> valid = {71, 73, 73, 60, 80, 80, 65, 73}, test = {70, 72, 75, 61, 78, 81, 66, 74};
+  const int n = 8;
+  for (bool higher : {true, false}) {
+    for (int k = 1; k <= n; ++k) {
+      double sum = 0;
+      int subsets = 0;
+      for (int mask = 0; mask < (1 << n); ++mask) {
+        if (__builtin_popcount(static_cast<unsigned>(mask)) != k) continue;
+        int pick = -1;
+        for (int i = 0; i < n; ++i) {
+          if (!(mask & (1 << i))) continue;
+          if (pick < 0 || (higher ? valid[i] > valid[pick] : valid[i] < valid[pick])) pick = i;
+        }
+        sum += test[static_cast<std::size_t>(pick)];
+        ++subsets;
+      }
+      EXPECT_NEAR(analysis::random_top_k(valid, test, k, higher), sum / subsets, 1e-9) << "k " << k;
+    }
+  }
+}

@@ -9,14 +9,18 @@
 #include "wsnas/nn/bn_calibration.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/nb201_model.h"
+#include "wsnas/core/error.h"
+
+#include <map>
 
 using namespace wsnas;
 using space::Nb201Space;
 
 namespace {
-// A small supernet (non-affine cell BN) for fast tests.
+// A small supernet (non-affine cell BN, as NAS-Bench-201's search models) for fast tests.
 nn::Nb201Network small_supernet(int channels, int cells, int classes = 100) {
-  auto o = nn::nb201_supernet_defaults();
+  nn::Nb201Options o;
+  o.cell_bn_affine = false;
   o.channels = channels;
   o.cells = cells;
   o.classes = classes;
@@ -131,8 +135,7 @@ TEST(Device, SelectsCpuAndRejectsBadSpecs) {
 TEST(Nb201Model, SupernetForwardBackward_CUDA) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   Nb201Space sp;
-  auto o = nn::nb201_supernet_defaults();
-  auto net = nn::make_nb201_supernet(o);
+  auto net = nn::make_nb201_supernet(nn::Nb201Options{});
   auto dev = nn::select_device("cuda", 0);
   net->to(dev);
   auto x = torch::randn({8, 3, 32, 32}, torch::TensorOptions().device(dev));
@@ -167,4 +170,96 @@ TEST(BnCalibration, RecomputesRunningStatisticsFromCalibrationBatches) {
     if (auto* bn = m->as<torch::nn::BatchNorm2dImpl>()) {
       EXPECT_TRUE(bn->options.momentum().has_value());
     }
+}
+
+namespace {
+// Logits, and gradients by parameter name, of one training-mode forward/backward.
+std::pair<torch::Tensor, std::map<std::string, torch::Tensor>> run_once(nn::Nb201Network& net, const space::Arch& a,
+                                                                       const torch::Tensor& x, bool train) {
+  net->zero_grad();
+  if (train) net->train(); else net->eval();
+  auto logits = net->forward(x, a);
+  logits.pow(2).sum().backward();
+  std::map<std::string, torch::Tensor> grads;
+  for (const auto& it : net->named_parameters()) {
+    if (it.value().grad().defined()) grads[it.key()] = it.value().grad().clone();
+  }
+  return {logits.detach(), grads};
+}
+}  // namespace
+
+TEST(Nb201Model, PrunedForwardEqualsTheFullOne) {
+  Nb201Space sp;
+  // Node 1 cannot reach the output (its edges to 2 and 3 are `none`): its conv is skipped.
+  // Node 1 of the second cell has only `none` inputs: it is zero, and the conv on it still runs.
+  const std::vector<std::string> cells = {
+      "|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|nor_conv_3x3~0|none~1|skip_connect~2|",
+      "|none~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|nor_conv_3x3~0|none~1|skip_connect~2|",
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|"};
+  for (const auto& text : cells) {
+    const auto a = sp.parse(text);
+    for (bool train : {true, false}) {
+      nn::seed_torch(5);
+      auto full = small_supernet(4, 2, 10);
+      nn::seed_torch(5);
+      auto pruned = small_supernet(4, 2, 10);
+      full->set_pruning(false);
+      const auto x = torch::randn({6, 3, 8, 8});
+      auto [yf, gf] = run_once(full, a, x, train);
+      auto [yp, gp] = run_once(pruned, a, x, train);
+      EXPECT_TRUE(torch::allclose(yf, yp, 1e-5, 1e-6)) << text;
+      for (const auto& [name, g] : gf) {
+        // The full pass may give gradients (zeros) to no parameter the pruned pass lacks: the
+        // dead branch's output never reaches the loss.
+        auto it = gp.find(name);
+        ASSERT_TRUE(it != gp.end()) << text << ": " << name << " has a gradient only unpruned";
+        EXPECT_TRUE(torch::allclose(g, it->second, 1e-5, 1e-6)) << text << ": " << name;
+      }
+      EXPECT_EQ(gf.size(), gp.size()) << text;
+    }
+  }
+  // Pruning really skips the dead conv: in training mode its BN statistics move only unpruned.
+  const auto a = sp.parse(cells[0]);
+  const std::string dead_bn = "cell0_0.edge_1_0_nor_conv_3x3.bn.running_mean";
+  for (bool prune : {false, true}) {
+    auto net = small_supernet(4, 1, 10);
+    net->set_pruning(prune);
+    net->train();
+    torch::NoGradGuard g;
+    net->forward(torch::randn({4, 3, 8, 8}) + 1, a);
+    const bool moved = net->named_buffers()[dead_bn].abs().sum().item<double>() > 0;
+    EXPECT_EQ(moved, !prune) << dead_bn;
+  }
+}
+
+TEST(ModelRegistry, MakesNetworksBySpaceName) {
+  Nb201Space sp;
+  EXPECT_EQ(nn::model_names(), std::vector<std::string>{"nb201"});
+  EXPECT_EQ(nn::model_entry("nb201").task, "classification");
+  nn::NetworkOptions o;  // 0 = the space's defaults (C 16, N 5)
+  o.classes = 100;
+  auto arch = *sp.at(9930);
+  auto standalone = nn::make_network("nb201", arch, o);
+  EXPECT_EQ(nn::count_parameters(*standalone), 1294356);  // NAS-Bench-201 API, index 9930, CIFAR-100
+  ASSERT_NE(standalone->own_arch(), nullptr);
+  EXPECT_EQ(*standalone->own_arch(), arch);
+  auto supernet = nn::make_supernet("nb201", o);
+  EXPECT_EQ(supernet->own_arch(), nullptr);
+  // The paper's code: affine BN in every supernet operator (paper-code-spec §3.2); 15 cells x 6
+  // edges x 2 convolutions, all affine.
+  int affine = 0;
+  for (const auto& m : supernet->modules(false))
+    if (auto* bn = m->as<torch::nn::BatchNorm2dImpl>()) affine += bn->options.affine() ? 1 : 0;
+  EXPECT_EQ(affine, 15 * 6 * 2 + 1 + 2 * 2 + 1);  // + stem, 2 ResNet blocks x 2, last BN
+  // forward = body(stem(x)).
+  auto x = torch::randn({2, 3, 32, 32});
+  supernet->eval();
+  EXPECT_TRUE(torch::allclose(supernet->forward(x, arch), supernet->body(supernet->stem(x), arch)));
+  try {
+    nn::make_supernet("darts", o);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--space 'darts': no network implementation in this build (available: nb201)"),
+              std::string::npos) << e.what();
+  }
 }

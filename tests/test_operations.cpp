@@ -165,9 +165,9 @@ TEST_F(Operations, BadOptionsConfigsAndRankCounts) {
   r = run(kEnv + app("wsnas-groundtruth") + kSmall + " --archs " + cells() + " --precision fp8 --out " + *dir_ + "/o");
   expect_one_line(r, 2, "wsnas-groundtruth", "--precision 'fp8': expected fp32 or bf16");
   // 63 images cannot be split over 2 ranks: rank 0 alone prints the line, every rank exits 2.
-  r = run(kMpi2 + app("wsnas-supernet") + " --limit-train 512 --channels 4 --cells 1 --batch-size 63 --out " + *dir_ + "/o");
+  r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + " --limit-train 512 --channels 4 --cells 1 --batch-size 63 --out " + *dir_ + "/o");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err.rfind("wsnas-supernet: error: --batch-size 63 is not divisible by 2 replicas (ranks, or --replicas)\n", 0), 0u)
+  EXPECT_EQ(r.err.rfind("wsnas-supernet: error: --batch-size 63 is not divisible by 2 replicas (--gpus or --replicas)\n", 0), 0u)
       << r.err;
   EXPECT_FALSE(exists(*dir_ + "/o/supernet.h5"));
 }
@@ -194,13 +194,13 @@ TEST_F(Operations, AFileSizeLimitFailsCleanlyAndKeepsEarlierResults) {
   // Without the limit the rerun finishes the job, reusing the finished cell.
   r = run(kEnv + app("wsnas-groundtruth") + args + " --archs " + two);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("2 cells, 1 already trained"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 architectures, 1 already trained"), std::string::npos) << r.out;
   EXPECT_EQ(io::File::open(out + "/groundtruth.h5").attr_int("/results", "rows"), 2);
 }
 
 TEST_F(Operations, ARankKilledMidJobTakesTheJobDownAndTheStateSurvives) {
   const std::string out = *dir_ + "/killed", bg = test::scratch_dir("operations_killed");
-  const std::string cmd = kMpi2 + app("wsnas-supernet") +
+  const std::string cmd = kMpi2 + app("wsnas-supernet") + " --gpus 2" +
                           " --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 6 --save-epochs none --out " + out;
   test::start_background(cmd, bg);
   ASSERT_TRUE(test::wait_until([&] { return exists(out + "/supernet.h5"); }, 120));  // epoch 1 saved
@@ -229,7 +229,7 @@ TEST_F(Operations, ARankKilledMidJobTakesTheJobDownAndTheStateSurvives) {
 TEST_F(Operations, ASecondRunOnAnOutputInUseIsRefused) {
   const std::string out = *dir_ + "/busy", bg = test::scratch_dir("operations_busy");
   const std::string cmd = app("wsnas-supernet") +
-                          " --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 20 --save-epochs none --out " + out;
+                          " --gpus 2 --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 20 --save-epochs none --out " + out;
   test::start_background(kEnv + cmd, bg);
   ASSERT_TRUE(test::wait_until([&] { return exists(out + "/supernet.h5"); }, 120));
   auto r = run(kMpi2 + cmd);

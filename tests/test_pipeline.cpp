@@ -79,7 +79,7 @@ class Pipeline : public ::testing::Test {
     auto r = run(app("wsnas-space") + " sample --space nb201 -n 6 --seed 5 --format csv");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::ofstream(cells()) << r.out;
-    r = run(kMpi2 + app("wsnas-supernet") + kData + " --epochs 2 --batch-size 64 --out " + *dir_ + "/sn2");
+    r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + kData + " --epochs 2 --batch-size 64 --out " + *dir_ + "/sn2");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static std::string cells() { return *dir_ + "/cells.csv"; }
@@ -108,7 +108,7 @@ TEST_F(Pipeline, SupernetOnOneRankEqualsTwoRanks) {
   // Training moved the weights: epoch 1 and epoch 2 differ (so equality above means something).
   EXPECT_GT(max_abs_diff(read_group(supernet("epoch_0001.h5"), "/model"), m2), 1e-3);
   // A rank count that does not divide the replicas is refused with one line.
-  r = run(kMpi2 + app("wsnas-supernet") + kData + " --replicas 3 --out " + *dir_ + "/bad");
+  r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + kData + " --replicas 3 --out " + *dir_ + "/bad");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("wsnas-supernet: error: --replicas 3 is not a multiple of the 2 ranks"), std::string::npos) << r.err;
   EXPECT_FALSE(exists(*dir_ + "/bad/supernet.h5"));
@@ -117,11 +117,11 @@ TEST_F(Pipeline, SupernetOnOneRankEqualsTwoRanks) {
 TEST_F(Pipeline, SupernetStoppedBySignalResumesToTheSameWeights) {
   const std::string args = kNet + " --limit-train 2048 --epochs 3 --batch-size 64 --save-epochs none ";
   const std::string ref = *dir_ + "/snref", stopped = *dir_ + "/snstop";
-  auto r = run(kMpi2 + app("wsnas-supernet") + args + "--out " + ref);
+  auto r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args + "--out " + ref);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   test::run("mkdir -p " + stopped);
   // Saves the resume state every step, so the stop lands mid-epoch.
-  start_background(kMpi2 + app("wsnas-supernet") + args + "--checkpoint-minutes 0 --out " + stopped, stopped);
+  start_background(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args + "--checkpoint-minutes 0 --out " + stopped, stopped);
   ASSERT_TRUE(wait_until([&] { return exists(stopped + "/supernet.h5"); }, 120));
   EXPECT_EQ(signal_processes(app("wsnas-supernet"), stopped, SIGTERM), 2);
   EXPECT_EQ(wait_background(stopped), 75) << test::read_file(stopped + "/bg.err");
@@ -131,7 +131,7 @@ TEST_F(Pipeline, SupernetStoppedBySignalResumesToTheSameWeights) {
     EXPECT_EQ(f.attr_int("/state", "complete"), 0);
     EXPECT_LT(f.attr_int("/state", "step"), 3 * 32);
   }
-  r = run(kMpi2 + app("wsnas-supernet") + args + "--out " + stopped);
+  r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args + "--out " + stopped);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("resuming"), std::string::npos) << r.out;
   EXPECT_EQ(max_abs_diff(read_group(ref + "/supernet.h5", "/model"), read_group(stopped + "/supernet.h5", "/model")), 0.0);
@@ -139,9 +139,9 @@ TEST_F(Pipeline, SupernetStoppedBySignalResumesToTheSameWeights) {
                          read_group(stopped + "/supernet.h5", "/optimizer/momentum")),
             0.0);
   // A finished run is not redone, and changed options are refused rather than mixed in.
-  r = run(kMpi2 + app("wsnas-supernet") + args + "--out " + stopped);
+  r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args + "--out " + stopped);
   EXPECT_NE(r.out.find("is complete (3 epochs); nothing to do"), std::string::npos) << r.out;
-  r = run(kMpi2 + app("wsnas-supernet") + args + "--lr 0.1 --out " + stopped);
+  r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args + "--lr 0.1 --out " + stopped);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("was made with --lr '0.05'; this run asks for '0.1'"), std::string::npos) << r.err;
 }
@@ -154,7 +154,7 @@ TEST_F(Pipeline, EvaluationShardedOverTwoRanksEqualsOneRank) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run(kMpi2 + app("wsnas-evaluate") + common + " --out " + e2);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("12 (checkpoint, cell) pairs, 0 already in"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("12 (checkpoint, architecture) pairs, 0 already in"), std::string::npos) << r.out;
   auto f1 = io::File::open(e1), f2 = io::File::open(e2);
   EXPECT_EQ(f1.read_strings("/results/arch"), f2.read_strings("/results/arch"));
   EXPECT_EQ(f1.read_i64("/results/epoch"), (std::vector<std::int64_t>{1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2}));
@@ -190,7 +190,7 @@ TEST_F(Pipeline, EvaluationKilledAndRerunRecomputesNothingAndMatches) {
   ASSERT_LT(done.size(), 12u) << "the run ended before it was killed";
   r = run(kMpi2 + app("wsnas-evaluate") + common + " --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("12 (checkpoint, cell) pairs, " + std::to_string(done.size()) + " already in"), std::string::npos)
+  EXPECT_NE(r.out.find("12 (checkpoint, architecture) pairs, " + std::to_string(done.size()) + " already in"), std::string::npos)
       << r.out;
   auto a = io::File::open(ref), b = io::File::open(out);
   EXPECT_EQ(a.read_strings("/results/arch"), b.read_strings("/results/arch"));
@@ -238,7 +238,7 @@ TEST_F(Pipeline, ResultFilesOpenWithH5pyAndH5dumpInTheDocumentedLayout) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "supernet 2 1 2 True 2\n"
-            "evaluation 6 6 6 ['accuracy', 'arch', 'arch_index', 'checkpoint', 'epoch', 'loss', 'seconds']\n"
+            "evaluation 6 6 6 ['accuracy', 'arch', 'arch_index', 'checkpoint', 'epoch', 'loss', 'schedule_epochs', 'seconds', 'top5']\n"
             "True True 1 True\n");
   r = run("h5dump -H " + ev);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -290,7 +290,7 @@ TEST(GroundTruth, StoppedMidCellAndRerunMatchesAnUninterruptedRun) {
   ASSERT_GE(finished_seconds.size(), 1u);
   r = run(kMpi2 + app("wsnas-groundtruth") + args + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("3 cells, " + std::to_string(finished_seconds.size()) + " already trained"), std::string::npos)
+  EXPECT_NE(r.out.find("3 architectures, " + std::to_string(finished_seconds.size()) + " already trained"), std::string::npos)
       << r.out;
   for (const auto& [name, s] : finished_seconds)
     EXPECT_EQ(io::File::open(out + "/cells/" + name).attr_double("/cell", "seconds"), s) << name << " was retrained";

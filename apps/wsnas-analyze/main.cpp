@@ -49,8 +49,9 @@ void write_h5(const std::string& path, const analysis::Report& r, const Provenan
 
 int body(app::Context& ctx) {
   std::string space_name, scores, score_col, score_arch, truth, truth_col, truth_arch, ks_text, out_csv, out_h5;
+  std::string truth_select, truth_report;
   std::vector<std::string> score_where, truth_where;
-  bool include_invalid = false;
+  bool include_invalid = false, lower_is_better = false;
   space::CostOptions cost;
   options::Parser parser(ctx.name, ctx.name + " --scores FILE --score-column NAME --truth FILE --truth-column NAME [options]");
   po::options_description g("Analysis");
@@ -62,7 +63,13 @@ int body(app::Context& ctx) {
       ("score-where", po::value(&score_where)->multitoken(), "keep rows of --scores with COLUMN=VALUE (e.g. epoch=8)")
       ("truth", po::value(&truth)->required(), "ground truth: CSV or wsnas HDF5 (e.g. wsnas-groundtruth's groundtruth.h5)")
       ("truth-where", po::value(&truth_where)->multitoken(), "keep rows of --truth with COLUMN=VALUE")
-      ("truth-column", po::value(&truth_col)->required(), "column of --truth holding the ground truth")
+      ("truth-column", po::value(&truth_col)->default_value(""),
+       "column of --truth holding the ground truth (both --truth-select and --truth-report)")
+      ("truth-select", po::value(&truth_select)->default_value(""),
+       "ground-truth column correlated with the score and used to pick among the top-k (validation)")
+      ("truth-report", po::value(&truth_report)->default_value(""),
+       "ground-truth column reported for the pick (test; default: --truth-select)")
+      ("lower-is-better", po::bool_switch(&lower_is_better), "score and ground truth are lower-is-better (perplexity)")
       ("truth-arch-column", po::value(&truth_arch)->default_value(""), "architecture column of --truth")
       ("k", po::value(&ks_text)->default_value("1,5,10,20,50,100"), "top-k values (paper Figure 1)")
       ("include-invalid", po::bool_switch(&include_invalid), "keep invalid architectures (default: drop them, as the paper)")
@@ -73,11 +80,20 @@ int body(app::Context& ctx) {
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
   const auto ks = parse_ks(ks_text);
+  if (truth_select.empty()) truth_select = truth_col;
+  WSNAS_CHECK_USAGE(!truth_select.empty(), "the ground truth needs a column: --truth-column, or --truth-select");
+  if (truth_report.empty()) truth_report = truth_select;
   if (ctx.world.rank() != 0) return 0;
   auto sp = space::make_space(space_name);
   auto a = analysis::read_arch_values(*sp, scores, score_col, score_arch, score_where);
-  auto b = analysis::read_arch_values(*sp, truth, truth_col, truth_arch, truth_where);
+  auto b = analysis::read_arch_values(*sp, truth, truth_select, truth_arch, truth_where);
   auto joined = analysis::join_by_arch(*sp, a, b);
+  // The reported ground truth, by architecture (the same table as --truth-select).
+  std::map<std::string, double> reported;
+  {
+    auto rep = analysis::read_arch_values(*sp, truth, truth_report, truth_arch, truth_where);
+    for (std::size_t i = 0; i < rep.archs.size(); ++i) reported[sp->to_string(rep.archs[i])] = rep.values[i];
+  }
   // Parameter counts: the ground truth's own `params` column when it has one (wsnas-groundtruth
   // records the trained network's), else the space's analytic count for --classes.
   std::map<std::string, double> truth_params;
@@ -89,7 +105,7 @@ int body(app::Context& ctx) {
       for (std::size_t i = 0; i < p.archs.size(); ++i) truth_params[sp->to_string(p.archs[i])] = p.values[i];
     }
   }
-  std::vector<double> s, t, params;
+  std::vector<double> s, t, rep, params;
   std::int64_t dropped = 0;
   for (std::size_t i = 0; i < joined.archs.size(); ++i) {
     if (!include_invalid && !sp->is_valid(joined.archs[i])) {
@@ -98,6 +114,7 @@ int body(app::Context& ctx) {
     }
     s.push_back(joined.a[i]);
     t.push_back(joined.b[i]);
+    rep.push_back(reported.at(sp->to_string(joined.archs[i])));
     auto tp = truth_params.find(sp->to_string(joined.archs[i]));
     if (tp != truth_params.end()) {
       params.push_back(tp->second);
@@ -106,14 +123,16 @@ int body(app::Context& ctx) {
     }
   }
   if (params.size() != s.size()) params.clear();
-  auto report = analysis::make_report(s, t, params, ks);
+  auto report = analysis::make_report(s, t, rep, params, ks, !lower_is_better);
   std::cout << "joined " << joined.archs.size() << " architectures (" << a.archs.size() << " scored, "
             << b.archs.size() << " with ground truth)";
   if (dropped) std::cout << ", dropped " << dropped << " invalid";
   std::cout << "\n";
-  analysis::print_report(std::cout, report, a.source, b.source);
+  const std::string truth_name = truth_report == truth_select ? b.source : b.source + " (top-k reports " + truth_report + ")";
+  analysis::print_report(std::cout, report, a.source, truth_name);
   ctx.provenance.set("scores", a.source);
   ctx.provenance.set("truth", b.source);
+  ctx.provenance.set("truth_report", truth_report);
   if (!out_csv.empty()) io::write_text_atomic(out_csv, analysis::report_csv(report));
   if (!out_h5.empty()) write_h5(out_h5, report, ctx.provenance);
   return 0;

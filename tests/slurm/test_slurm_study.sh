@@ -53,7 +53,7 @@ check "one idle node" test "$(sinfo -h -o %T)" = idle
 cfg=$tmp/cfg
 mkdir -p "$cfg"
 printf 'dataset = fashion-mnist\nlimit-train = 512\nlimit-eval = 200\nchannels = 4\ncells = 1\n' > "$cfg/study.ini"
-printf 'batch-size = 64\nepochs = 2\nbn-calib-batch = 64\nbn-calib-steps = 2\n' > "$cfg/supernet.ini"
+printf 'batch-size = 64\nepochs = 2\nbn-calib-batch = 64\nbn-calib-steps = 2\ngpus = 2\n' > "$cfg/supernet.ini"
 printf 'batch-size = 128\nepochs = 1\nlr = 0.1\ngrad-clip = 0\n' > "$cfg/groundtruth.ini"
 study=$tmp/study
 jobs=$("$root/slurm/submit-study.sh" --bin "$bin" --cells 4 --seeds "0 1" --time 10:00 --ranks 2 \
@@ -90,7 +90,7 @@ assert g["results"].attrs["rows"] == 4
 PY
 
 # ---- 2. requeue in the middle of supernet training -------------------------------------------
-printf 'dataset = fashion-mnist\nlimit-train = 4096\nlimit-eval = 200\nchannels = 4\ncells = 1\nbatch-size = 64\nepochs = 6\nseed = 3\n' > "$cfg/long.ini"
+printf 'dataset = fashion-mnist\nlimit-train = 4096\nlimit-eval = 200\nchannels = 4\ncells = 1\nbatch-size = 64\nepochs = 6\nseed = 3\ngpus = 2\n' > "$cfg/long.ini"
 rq=$tmp/requeue
 mkdir -p "$rq"
 jid=$(sbatch --parsable --requeue --open-mode=append --ntasks=2 --output="$rq/supernet-%j.out" \

@@ -117,4 +117,51 @@ double random_top_k(const std::vector<double>& ground_truth, std::int64_t k) {
   return expected;
 }
 
+namespace {
+/// Indices ordered best-first by `v` (direction `higher`), ties by position, earlier first.
+std::vector<std::size_t> best_first(const std::vector<double>& v, bool higher) {
+  std::vector<std::size_t> order(v.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return higher ? v[a] > v[b] : v[a] < v[b]; });
+  return order;
+}
+}  // namespace
+
+double top_k(const std::vector<double>& score, const std::vector<double>& select, const std::vector<double>& report,
+             std::int64_t k, bool higher_is_better) {
+  check_pair(score, select);
+  check_pair(score, report);
+  WSNAS_CHECK_INPUT(!score.empty() && k >= 1, "top-k needs k >= 1 and at least one architecture");
+  const auto by_score = best_first(score, higher_is_better);
+  const auto take = std::min<std::size_t>(static_cast<std::size_t>(k), by_score.size());
+  std::size_t pick = by_score[0];
+  for (std::size_t i = 1; i < take; ++i) {
+    const std::size_t c = by_score[i];
+    const bool better = higher_is_better ? select[c] > select[pick] : select[c] < select[pick];
+    const bool tie_earlier = select[c] == select[pick] && c < pick;
+    if (better || tie_earlier) pick = c;
+  }
+  return report[pick];
+}
+
+double random_top_k(const std::vector<double>& select, const std::vector<double>& report, std::int64_t k,
+                    bool higher_is_better) {
+  check_pair(select, report);
+  WSNAS_CHECK_INPUT(!select.empty() && k >= 1, "random top-k needs k >= 1 and at least one architecture");
+  // A strict order, best first: by `select`, ties by position. The drawn set's pick is its first
+  // member in this order; P(the member at 0-based position j is picked) = C(n-1-j, k-1) / C(n, k).
+  const auto order = best_first(select, higher_is_better);
+  const auto n = static_cast<std::int64_t>(order.size());
+  k = std::min(k, n);
+  // p_0 = k / n; p_(j+1) = p_j * (n - j - k) / (n - j - 1): exact ratios, no factorials.
+  double p = static_cast<double>(k) / static_cast<double>(n);
+  double expected = 0;
+  for (std::int64_t j = 0; j <= n - k && p > 0; ++j) {
+    expected += report[order[static_cast<std::size_t>(j)]] * p;
+    if (j + 1 < n) p *= static_cast<double>(n - j - k) / static_cast<double>(n - j - 1);
+  }
+  return expected;
+}
+
 }  // namespace wsnas::analysis

@@ -13,7 +13,8 @@
 namespace wsnas::analysis {
 
 Report make_report(const std::vector<double>& score, const std::vector<double>& truth,
-                   const std::vector<double>& params, const std::vector<std::int64_t>& ks) {
+                   const std::vector<double>& report, const std::vector<double>& params,
+                   const std::vector<std::int64_t>& ks, bool higher_is_better) {
   WSNAS_CHECK_INPUT(score.size() >= 2, "analysis needs at least 2 architectures present in both inputs, found ",
                     score.size());
   Report r;
@@ -24,12 +25,13 @@ Report make_report(const std::vector<double>& score, const std::vector<double>& 
   const double nan = std::numeric_limits<double>::quiet_NaN();
   r.spearman_truth_params = params.empty() ? nan : spearman(truth, params);
   r.spearman_score_params = params.empty() ? nan : spearman(score, params);
-  r.best_truth = *std::max_element(truth.begin(), truth.end());
+  r.higher_is_better = higher_is_better;
+  r.best_truth = top_k(truth, truth, report, r.n, higher_is_better);
   for (auto k : ks) {
     if (k > r.n) continue;
     r.ks.push_back(k);
-    r.top_k.push_back(top_k(score, truth, k));
-    r.random_top_k.push_back(random_top_k(truth, k));
+    r.top_k.push_back(top_k(score, truth, report, k, higher_is_better));
+    r.random_top_k.push_back(random_top_k(truth, report, k, higher_is_better));
   }
   return r;
 }

@@ -46,6 +46,16 @@ std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
 void limit(Split& s, std::int64_t n) {
   if (n > 0 && s.size() > n) s.indices.resize(static_cast<std::size_t>(n));
 }
+/// One of NAS-Bench-201's published index lists (configs/splits/), checked against the set it
+/// indexes.
+std::vector<std::int64_t> official(const std::string& name, const std::string& protocol, std::int64_t set_size,
+                                   std::int64_t expected_size, const char* set_name) {
+  WSNAS_CHECK_INPUT(set_size == expected_size, "--protocol ", protocol, " needs the official ", set_name, " of ",
+                    expected_size, " images (NAS-Bench-201's split files index it), found ", set_size);
+  std::vector<std::int64_t> v;
+  WSNAS_ASSERT(embedded_split(name, v), "split ", name, " not embedded");
+  return v;
+}
 }  // namespace
 
 DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& protocol_in,
@@ -56,7 +66,7 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
   std::string protocol = protocol_in;
   if (protocol == "default") {
     if (b.train_set.name == "cifar10") protocol = "nb101";
-    else if (b.train_set.name == "cifar100") protocol = "nb201";
+    else if (b.train_set.name == "cifar100") protocol = b.test_set.size() == 10000 ? "nb201" : "nb201-halves";
     else protocol = "holdout:10000";
   }
   b.protocol = protocol;
@@ -72,7 +82,15 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
     b.valid = {&b.train_set, range(40000, 50000), "valid"};
     b.test = {&b.test_set, range(0, ntest), "test"};
   } else if (protocol == "nb201") {
-    WSNAS_CHECK_INPUT(ntest >= 2, "--split nb201 needs a test set to halve, found ", ntest, " images");
+    b.train.indices = range(0, ntrain);
+    b.valid = {&b.test_set, official("cifar100-xvalid", protocol, ntest, 10000, "test set"), "valid"};
+    b.test = {&b.test_set, official("cifar100-xtest", protocol, ntest, 10000, "test set"), "test"};
+  } else if (protocol == "nb201-cifar10-valid") {
+    b.train.indices = official("cifar10-train", protocol, ntrain, 50000, "training set");
+    b.valid = {&b.train_set, official("cifar10-valid", protocol, ntrain, 50000, "training set"), "valid"};
+    b.test = {&b.test_set, range(0, ntest), "test"};
+  } else if (protocol == "nb201-halves") {
+    WSNAS_CHECK_INPUT(ntest >= 2, "--protocol nb201-halves needs a test set to halve, found ", ntest, " images");
     b.train.indices = range(0, ntrain);
     b.valid = {&b.test_set, range(0, ntest / 2), "valid"};
     b.test = {&b.test_set, range(ntest / 2, ntest), "test"};
@@ -84,7 +102,8 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
     b.valid = {&b.train_set, range(ntrain - k, ntrain), "valid"};
     b.test = {&b.test_set, range(0, ntest), "test"};
   } else {
-    throw InputError("--split '" + protocol + "': expected nb101, nb201, holdout:K or default");
+    throw InputError("--split '" + protocol +
+                     "': expected nb101, nb201, nb201-cifar10-valid, nb201-halves, holdout:K or default");
   }
   limit(b.train, limit_train);
   limit(b.valid, limit_eval);

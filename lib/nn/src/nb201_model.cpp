@@ -86,15 +86,31 @@ torch::Tensor Nb201CellImpl::forward(const torch::Tensor& x, const space::Arch* 
   const space::Arch& a = arch ? *arch : arch_;
   WSNAS_ASSERT(a.choices.size() == space::kNb201NumEdges, "cell needs 6 choices");
   WSNAS_ASSERT(all_ops_ || a == arch_, "a stand-alone cell runs only its own architecture");
-  // Node j sums its inputs from every earlier node; `none` contributes zeros (the benchmark's
-  // Zero op), so a node without input is zero and conv-BN on it still runs as in the benchmark.
+  constexpr int kNone = static_cast<int>(Nb201Op::kNone);
+  // Edges in the official order: node 1 <- 0; node 2 <- 0, 1; node 3 <- 0, 1, 2.
+  auto edge_of = [](int to, int from) { return to * (to - 1) / 2 + from; };
+  // live[j]: node j's value reaches the output (node 3) through edges that are not `none`.
+  bool live[space::kNb201NumNodes] = {false, false, false, true};
+  for (int j = space::kNb201NumNodes - 2; j >= 0; --j) {
+    for (int k = j + 1; k < space::kNb201NumNodes && !live[j]; ++k)
+      live[j] = live[k] && a.choices[static_cast<std::size_t>(edge_of(k, j))] != kNone;
+  }
+  // Node j sums its inputs from every earlier node. A `none` edge adds zeros (the benchmark's Zero
+  // op), so skipping it changes nothing; a node whose inputs are all `none` is zero, and operators
+  // on it still run as in the benchmark (conv-BN of zeros is not zero in general). Pruned: nodes
+  // that cannot reach the output are not computed at all.
   std::vector<torch::Tensor> nodes{x};
-  std::size_t e = 0;
   for (int node = 1; node < space::kNb201NumNodes; ++node) {
     torch::Tensor sum;
-    for (int in = 0; in < node; ++in, ++e) {
-      auto y = apply_op(static_cast<int>(e), a.choices[e], nodes[static_cast<std::size_t>(in)]);
-      sum = sum.defined() ? sum + y : y;
+    if (!prune_ || live[node]) {
+      for (int in = 0; in < node; ++in) {
+        const int e = edge_of(node, in);
+        const int op = a.choices[static_cast<std::size_t>(e)];
+        if (prune_ && op == kNone) continue;
+        auto y = apply_op(e, op, nodes[static_cast<std::size_t>(in)]);
+        sum = sum.defined() ? sum + y : y;
+      }
+      if (!sum.defined()) sum = torch::zeros_like(x);
     }
     nodes.push_back(sum);
   }
@@ -109,10 +125,6 @@ Nb201NetworkImpl::Nb201NetworkImpl(Nb201Options options, std::optional<space::Ar
                         options_.classes >= 1,
                     "NAS-Bench-201 network: channels, cells, input channels and classes must be >= 1");
   if (arch_) space::Nb201Space().check(*arch_);
-  reset();
-}
-
-void Nb201NetworkImpl::reset() {
   const int C = options_.channels;
   stem_ = register_module("stem", torch::nn::Sequential(
       torch::nn::Conv2d(torch::nn::Conv2dOptions(options_.in_channels, C, 3).padding(1).bias(false)),
@@ -139,13 +151,22 @@ void Nb201NetworkImpl::reset() {
 
 torch::Tensor Nb201NetworkImpl::forward(const torch::Tensor& x) {
   WSNAS_ASSERT(arch_.has_value(), "the supernet needs a cell: call forward(x, arch)");
-  return forward(x, *arch_);
+  return Network::forward(x, *arch_);
 }
 
-torch::Tensor Nb201NetworkImpl::forward(const torch::Tensor& x, const space::Arch& arch) {
+torch::Tensor Nb201NetworkImpl::stem(const torch::Tensor& x) {
   WSNAS_CHECK(x.dim() == 4 && x.size(1) == options_.in_channels, "NAS-Bench-201 network: expected input [N, ",
               options_.in_channels, ", H, W], got ", x.sizes());
-  auto h = stem_->forward(x);
+  return stem_->forward(x);
+}
+
+void Nb201NetworkImpl::set_pruning(bool on) {
+  for (auto& c : cells_) c->set_pruning(on);
+}
+
+torch::Tensor Nb201NetworkImpl::body(const torch::Tensor& stem_out, const space::Arch& arch) {
+  WSNAS_ASSERT(!arch_ || arch == *arch_, "a stand-alone network runs only its own cell");
+  auto h = stem_out;
   std::size_t cell = 0;
   for (int stage = 0; stage < 3; ++stage) {
     if (stage > 0) h = blocks_[static_cast<std::size_t>(stage - 1)](h);
@@ -164,16 +185,26 @@ Nb201Network make_nb201_supernet(Nb201Options options) {
   return Nb201Network(options, std::nullopt);
 }
 
-Nb201Options nb201_supernet_defaults() {
-  Nb201Options o;
-  o.cell_bn_affine = false;
-  return o;
+namespace {
+Nb201Options nb201_options(const NetworkOptions& o) {
+  Nb201Options n;
+  if (o.channels > 0) n.channels = o.channels;
+  if (o.cells > 0) n.cells = o.cells;
+  n.in_channels = o.in_channels;
+  n.classes = o.classes;
+  n.cell_bn_affine = o.supernet_bn_affine;
+  return n;
+}
+}  // namespace
+
+std::shared_ptr<Network> nb201_supernet(const NetworkOptions& options) {
+  return make_nb201_supernet(nb201_options(options)).ptr();
 }
 
-std::int64_t count_parameters(const torch::nn::Module& module) {
-  std::int64_t n = 0;
-  for (const auto& p : module.parameters()) n += p.numel();
-  return n;
+std::shared_ptr<Network> nb201_network(const space::Arch& arch, const NetworkOptions& options) {
+  auto o = nb201_options(options);
+  o.cell_bn_affine = true;  // the benchmark trains stand-alone cells with affine BN
+  return make_nb201_network(arch, o).ptr();
 }
 
 }  // namespace wsnas::nn

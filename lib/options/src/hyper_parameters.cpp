@@ -12,8 +12,8 @@ po::options_description hyper_parameter_options(HyperParameters& hp) {
       ("lr", po::value(&hp.lr)->default_value(hp.lr)->notifier(in_range("lr", 1e-12, 1e6)),
        "initial learning rate")
       ("lr-schedule", po::value(&hp.lr_schedule)->default_value(hp.lr_schedule)
-           ->notifier(one_of("lr-schedule", {"cosine", "fixed"})),
-       "learning-rate decay: cosine | fixed")
+           ->notifier(one_of("lr-schedule", {"cosine", "cosine-epoch", "fixed"})),
+       "learning-rate decay: cosine (to 0, per step) | cosine-epoch (per epoch) | fixed")
       ("momentum", po::value(&hp.momentum)->default_value(hp.momentum)->notifier(in_range("momentum", 0, 1)),
        "SGD momentum")
       ("nesterov", po::value(&hp.nesterov)->default_value(hp.nesterov), "Nesterov momentum (true/false)")
@@ -29,9 +29,18 @@ po::options_description hyper_parameter_options(HyperParameters& hp) {
            ->notifier(at_least("bn-calib-steps", 0)),
        "BN calibration steps (0: none)")
       ("gpus", po::value(&hp.gpus)->default_value(hp.gpus)->notifier(at_least("gpus", 1)),
-       "GPUs of the paper's run (informational)")
+       "data-parallel replicas, as the GPUs of the paper's run (Table 2): they split the global batch, "
+       "whatever the rank count")
       ("epochs", po::value(&hp.epochs)->default_value(hp.epochs)->notifier(at_least("epochs", 1)),
-       "training epochs");
+       "training epochs")
+      ("warmup-epochs", po::value(&hp.warmup_epochs)->default_value(hp.warmup_epochs)
+           ->notifier(in_range("warmup-epochs", 0, 1e6)),
+       "linear learning-rate warm-up over this many epochs, from --warmup-lr to --lr, then the schedule")
+      ("warmup-lr", po::value(&hp.warmup_lr)->default_value(hp.warmup_lr)->notifier(in_range("warmup-lr", 0, 1e6)),
+       "learning rate at the start of the warm-up")
+      ("label-smoothing", po::value(&hp.label_smoothing)->default_value(hp.label_smoothing)
+           ->notifier(in_range("label-smoothing", 0, 0.999)),
+       "training loss with smoothed targets: 1 - e on the label, e / (classes - 1) on each other class");
   return g;
 }
 

@@ -1,7 +1,6 @@
 #include "wsnas/train/evaluation.h"
 
 #include <ATen/ATen.h>
-#include <torch/nn/functional/loss.h>
 
 namespace wsnas::train {
 
@@ -26,28 +25,25 @@ TensorBatches make_batches(const data::Split& split, std::int64_t batch_size, co
   return out;
 }
 
-EvalResult evaluate(const std::function<at::Tensor(const at::Tensor&)>& forward, const TensorBatches& batches) {
+Scores evaluate(const Task& task, const std::function<at::Tensor(const at::Tensor&)>& forward,
+                const TensorBatches& batches) {
   at::NoGradGuard no_grad;
-  EvalResult r;
-  r.count = batches.count;
-  if (batches.images.empty()) return r;
-  // Totals stay on the device; one synchronisation at the end.
-  at::Tensor loss_sum, correct;
+  at::Tensor sum;  // totals stay on the device; one synchronisation at the end
   for (std::size_t i = 0; i < batches.images.size(); ++i) {
-    at::Tensor logits = forward(batches.images[i]);
-    const auto& y = batches.labels[i];
-    at::Tensor l = torch::nn::functional::cross_entropy(
-                       logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                       .to(at::kDouble);
-    at::Tensor c = logits.argmax(1).eq(y).sum();
-    loss_sum = loss_sum.defined() ? loss_sum + l : l;
-    correct = correct.defined() ? correct + c : c;
+    at::Tensor t = task.totals(forward(batches.images[i]), batches.labels[i]);
+    sum = sum.defined() ? sum + t : t;
   }
-  if (r.count > 0) {
-    r.accuracy = 100.0 * static_cast<double>(correct.item<std::int64_t>()) / static_cast<double>(r.count);
-    r.loss = loss_sum.item<double>() / static_cast<double>(r.count);
+  Scores s;
+  for (const auto& m : task.metrics()) s.names.push_back(m.name);
+  std::vector<double> totals;
+  if (sum.defined()) {
+    at::Tensor host = sum.to(at::kCPU).contiguous();
+    totals.assign(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
+    s.values = task.finish(totals);
+  } else {
+    s.values.assign(s.names.size(), 0.0);
   }
-  return r;
+  return s;
 }
 
 }  // namespace wsnas::train

@@ -64,21 +64,26 @@ data::Augment eval_augment(const data::Dataset& set) { return data::Augment::eva
 po::options_description model_option_group(ModelOptions& m) {
   po::options_description g("Network");
   g.add_options()
-      ("space", po::value(&m.space)->default_value(m.space)->notifier(options::one_of("space", {"nb201"})),
-       "search space with a network implementation: nb201")
-      ("channels", po::value(&m.channels)->default_value(m.channels)->notifier(options::at_least("channels", 1)),
-       "C, channels of the first stage (NB201: 16)")
-      ("cells", po::value(&m.cells)->default_value(m.cells)->notifier(options::at_least("cells", 1)),
-       "N, cells per stage (NB201: 5)");
+      ("space", po::value(&m.space)->default_value(m.space)->notifier(options::one_of("space", nn::model_names())),
+       "search space with a network implementation")
+      ("channels", po::value(&m.channels)->default_value(m.channels)->notifier(options::at_least("channels", 0)),
+       "C, channels of the first stage (0: the space's own; NB201 16)")
+      ("cells", po::value(&m.cells)->default_value(m.cells)->notifier(options::at_least("cells", 0)),
+       "N, cells per stage (0: the space's own; NB201 5)")
+      ("supernet-bn-affine", po::value(&m.supernet_bn_affine)->default_value(m.supernet_bn_affine),
+       "learnable BN affine parameters in supernet operators (true: the paper's code; false: NAS-Bench-201's "
+       "search models)");
   return g;
 }
 
-nn::Nb201Options nb201_options(const ModelOptions& m, const data::Dataset& set, bool supernet) {
-  nn::Nb201Options o = supernet ? nn::nb201_supernet_defaults() : nn::Nb201Options{};
+nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& set) {
+  nn::NetworkOptions o;
   o.channels = m.channels;
   o.cells = m.cells;
   o.in_channels = set.channels;
+  o.input_size = set.height;
   o.classes = set.classes;
+  o.supernet_bn_affine = m.supernet_bn_affine;
   return o;
 }
 

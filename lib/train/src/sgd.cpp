@@ -8,8 +8,19 @@
 
 namespace wsnas::train {
 
-Sgd::Sgd(std::vector<at::Tensor> params, double momentum, bool nesterov, double weight_decay)
-    : params_(std::move(params)), momentum_(momentum), weight_decay_(weight_decay), nesterov_(nesterov) {
+UnusedParams parse_unused_params(const std::string& text) {
+  if (text == "decay") return UnusedParams::kDecay;
+  if (text == "skip") return UnusedParams::kSkip;
+  throw UsageError("--unused-params '" + text + "': expected decay or skip");
+}
+
+Sgd::Sgd(std::vector<at::Tensor> params, double momentum, bool nesterov, double weight_decay, UnusedParams unused)
+    : params_(std::move(params)),
+      touched_(params_.size(), 0),
+      unused_(unused),
+      momentum_(momentum),
+      weight_decay_(weight_decay),
+      nesterov_(nesterov) {
   WSNAS_CHECK_USAGE(!nesterov_ || momentum_ > 0, "--nesterov needs --momentum > 0");
   buffers_.reserve(params_.size());
   for (const auto& p : params_) buffers_.push_back(at::zeros_like(p));
@@ -23,9 +34,15 @@ void Sgd::step(double lr) {
   at::NoGradGuard no_grad;
   for (std::size_t i = 0; i < params_.size(); ++i) {
     auto& p = params_[i];
-    if (!p.grad().defined()) continue;
-    at::Tensor d = p.grad();
-    if (weight_decay_ != 0) d = d.add(p, weight_decay_);
+    at::Tensor d;
+    if (p.grad().defined()) {
+      touched_[i] = 1;
+      d = weight_decay_ != 0 ? p.grad().add(p, weight_decay_) : p.grad();
+    } else if (unused_ == UnusedParams::kDecay && touched_[i]) {
+      d = p.mul(weight_decay_);  // a zero gradient plus weight decay
+    } else {
+      continue;
+    }
     if (momentum_ != 0) {
       // With zero-initialised buffers, buf = m*buf + d equals PyTorch's first-step buf = d.
       auto& buf = buffers_[i];
@@ -53,10 +70,25 @@ double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
   return norm;
 }
 
-double learning_rate(const options::HyperParameters& hp, std::int64_t step, std::int64_t total_steps) {
+double learning_rate(const options::HyperParameters& hp, std::int64_t step, std::int64_t total_steps,
+                     std::int64_t steps_per_epoch) {
+  WSNAS_ASSERT(steps_per_epoch >= 1, "steps per epoch");
+  const double spe = static_cast<double>(steps_per_epoch);
+  // Warm-up (ProxylessNAS code, paper-code-spec §5.3): per step, by fractional epoch, linear from
+  // warmup_lr to lr; the schedule then runs over the remaining epochs.
+  const double epoch = static_cast<double>(step) / spe;
+  if (hp.warmup_epochs > 0 && epoch < hp.warmup_epochs)
+    return hp.warmup_lr + epoch * (hp.lr - hp.warmup_lr) / hp.warmup_epochs;
   if (hp.lr_schedule == "fixed" || total_steps <= 0) return hp.lr;
+  const double warm_steps = hp.warmup_epochs * spe;
+  double t = static_cast<double>(step) - warm_steps, total = static_cast<double>(total_steps) - warm_steps;
+  if (hp.lr_schedule == "cosine-epoch") {
+    t = std::floor(t / spe);
+    total = std::ceil(total / spe);
+  }
+  if (total <= 0) return hp.lr;
   const double pi = 3.14159265358979323846;
-  return 0.5 * hp.lr * (1.0 + std::cos(pi * static_cast<double>(step) / static_cast<double>(total_steps)));
+  return 0.5 * hp.lr * (1.0 + std::cos(pi * t / total));
 }
 
 }  // namespace wsnas::train

@@ -24,4 +24,16 @@ double top_k(const std::vector<double>& score, const std::vector<double>& ground
 /// replacement, exactly: sum over sorted values v_(i) of C(i-1, k-1) / C(n, k) * v_(i).
 double random_top_k(const std::vector<double>& ground_truth, std::int64_t k);
 
+/// Top-k as the paper defines it (paper §2, "top-k"; paper-code-spec §8): among the k
+/// architectures with the best `score`, take the one with the best ground-truth `select` value
+/// (validation) and return its `report` value (test). Ties: in score, the earlier architecture
+/// ranks first; in `select`, the earlier architecture is taken. `higher_is_better` applies to
+/// score and ground truth alike (false for perplexity). With select == report this is top_k.
+double top_k(const std::vector<double>& score, const std::vector<double>& select, const std::vector<double>& report,
+             std::int64_t k, bool higher_is_better = true);
+/// Random top-k by the same rule, exactly: the expected `report` value of the best-`select`
+/// architecture among k drawn uniformly without replacement (ties in `select`: the earlier wins).
+double random_top_k(const std::vector<double>& select, const std::vector<double>& report, std::int64_t k,
+                    bool higher_is_better = true);
+
 }  // namespace wsnas::analysis

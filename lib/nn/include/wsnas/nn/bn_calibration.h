@@ -17,7 +17,8 @@ std::vector<double> reset_bn_statistics(torch::nn::Module& module);
 void restore_bn_momentum(torch::nn::Module& module, const std::vector<double>& momenta);
 
 /// Runs `steps` forward passes in training mode without gradients, calling `forward_batch(step)`
-/// each time, after resetting BN statistics; leaves the module in eval mode.
+/// each time, after resetting BN statistics; BN layers the passes did not run keep their previous
+/// statistics (as the paper's code). Leaves the module in eval mode.
 void calibrate_bn(torch::nn::Module& module, int steps, const std::function<void(int)>& forward_batch);
 
 }  // namespace wsnas::nn

@@ -14,6 +14,7 @@
 
 #include <optional>
 
+#include "wsnas/nn/network.h"
 #include "wsnas/space/nb201.h"
 
 namespace wsnas::nn {
@@ -24,8 +25,9 @@ struct Nb201Options {
   int cells = 5;         ///< N cells per stage
   int in_channels = 3;
   int classes = 100;
-  /// Affine BN inside cell operators. The stand-alone network uses true; the supernet false by
-  /// default (NAS-Bench-201's search models use affine=False).
+  /// Affine BN inside cell operators. The stand-alone network uses true, and so does the supernet
+  /// of the paper's released code (paper-code-spec §3.2); NAS-Bench-201's own search models use
+  /// false (--supernet-bn-affine false).
   bool cell_bn_affine = true;
 };
 
@@ -66,11 +68,14 @@ class Nb201CellImpl : public torch::nn::Cloneable<Nb201CellImpl> {
   void reset() override;
   /// Runs the fixed cell (stand-alone) or `arch` (supernet).
   torch::Tensor forward(const torch::Tensor& x, const space::Arch* arch = nullptr);
+  /// With pruning (the default) the forward pass skips `none` edges and the operators into nodes
+  /// with no path to the cell output: the output and the gradients are the same (tested).
+  void set_pruning(bool on) { prune_ = on; }
 
  private:
   torch::Tensor apply_op(int edge, int op, const torch::Tensor& x);
   int channels_;
-  bool affine_, all_ops_;
+  bool affine_, all_ops_, prune_ = true;
   space::Arch arch_;
   // ops_[edge][op]: parametrised operators (conv 1x1, conv 3x3); others are functional.
   std::vector<std::vector<ReluConvBn>> ops_;
@@ -79,19 +84,24 @@ TORCH_MODULE(Nb201Cell);
 
 /// The whole network: stem, three stages of cells with ResNet blocks between, BN-ReLU, pool,
 /// linear. Built either stand-alone for one cell, or as the supernet (all operators everywhere).
-class Nb201NetworkImpl : public torch::nn::Cloneable<Nb201NetworkImpl> {
+/// The stem (conv-BN) does not depend on the cell.
+class Nb201NetworkImpl : public Network {
  public:
   /// `arch` given: the stand-alone network of that cell. Empty: the supernet.
   Nb201NetworkImpl(Nb201Options options, std::optional<space::Arch> arch);
-  void reset() override;
+  using Network::forward;
   /// Stand-alone forward (the network's own cell).
   torch::Tensor forward(const torch::Tensor& x);
-  /// Supernet forward through one cell choice (the same choice in every cell, as NAS-Bench-201
-  /// shares the cell topology across the network).
-  torch::Tensor forward(const torch::Tensor& x, const space::Arch& arch);
+  torch::Tensor stem(const torch::Tensor& x) override;
+  /// Cells, ResNet blocks and head through one cell choice (the same choice in every cell, as
+  /// NAS-Bench-201 shares the cell topology across the network).
+  torch::Tensor body(const torch::Tensor& h, const space::Arch& arch) override;
+  const space::Arch* own_arch() const override { return arch_ ? &*arch_ : nullptr; }
 
   const Nb201Options& options() const { return options_; }
   bool is_supernet() const { return !arch_.has_value(); }
+  /// Pruned forward passes (default) or the full ones (every edge, every node; for tests).
+  void set_pruning(bool on);
 
  private:
   Nb201Options options_;
@@ -106,13 +116,11 @@ TORCH_MODULE(Nb201Network);
 
 /// The stand-alone network of one cell (BN affine everywhere, as the benchmark trains it).
 Nb201Network make_nb201_network(const space::Arch& arch, Nb201Options options = {});
-/// The supernet; cell BN is non-affine unless `options.cell_bn_affine` is set.
+/// The supernet (cell BN affine as `options.cell_bn_affine` says).
 Nb201Network make_nb201_supernet(Nb201Options options);
 
-/// Supernet defaults: options with non-affine cell BN.
-Nb201Options nb201_supernet_defaults();
-
-/// Number of parameters of a module (all, trainable or not).
-std::int64_t count_parameters(const torch::nn::Module& module);
+/// The registry's makers (NetworkOptions: 0 = C 16, N 5).
+std::shared_ptr<Network> nb201_supernet(const NetworkOptions& options);
+std::shared_ptr<Network> nb201_network(const space::Arch& arch, const NetworkOptions& options);
 
 }  // namespace wsnas::nn

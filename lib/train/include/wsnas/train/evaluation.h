@@ -1,6 +1,6 @@
 #pragma once
-/// Batches prepared once and reused for every cell (BN calibration and validation), and the
-/// top-1 accuracy and mean cross-entropy of a forward function over them.
+/// Batches prepared once and reused for every cell (BN calibration and validation), and a task's
+/// metrics of a forward function over them.
 
 #include <cstdint>
 #include <functional>
@@ -10,6 +10,7 @@
 #include <c10/core/Device.h>
 
 #include "wsnas/data/loader.h"
+#include "wsnas/train/task.h"
 
 namespace wsnas::train {
 
@@ -24,12 +25,9 @@ TensorBatches make_batches(const data::Split& split, std::int64_t batch_size, co
                            bool shuffle, bool drop_last, std::uint64_t seed, std::int64_t max_batches,
                            c10::Device device);
 
-struct EvalResult {
-  double accuracy = 0;  ///< top-1, percent (NAS-Bench-201's convention)
-  double loss = 0;      ///< mean cross-entropy
-  std::int64_t count = 0;
-};
-/// Runs `forward` (logits) over all batches without gradients.
-EvalResult evaluate(const std::function<at::Tensor(const at::Tensor&)>& forward, const TensorBatches& batches);
+/// Runs `forward` (network outputs) over all batches without gradients and returns the task's
+/// metrics (one device synchronisation).
+Scores evaluate(const Task& task, const std::function<at::Tensor(const at::Tensor&)>& forward,
+                const TensorBatches& batches);
 
 }  // namespace wsnas::train

@@ -13,7 +13,7 @@
 #include "wsnas/data/dataset.h"
 #include "wsnas/data/loader.h"
 #include "wsnas/mpi/communicator.h"
-#include "wsnas/nn/nb201_model.h"
+#include "wsnas/nn/network.h"
 
 namespace wsnas::train {
 
@@ -49,14 +49,15 @@ void add_run_options(boost::program_options::options_description& group, RunOpti
 /// among the node's ranks.
 c10::Device setup_device(const mpi::Communicator& world, const std::string& spec);
 
-/// Network shape. The space fixes the topology; channels and cells scale it.
+/// Network shape. The space fixes the topology; channels and cells scale it (0: the space's own).
 struct ModelOptions {
   std::string space = "nb201";
-  int channels = 16;  ///< C (NB201: 16)
-  int cells = 5;      ///< N cells per stage (NB201: 5)
+  int channels = 0;                ///< C (NB201: 16)
+  int cells = 0;                   ///< N cells per stage (NB201: 5)
+  bool supernet_bn_affine = true;  ///< affine BN in supernet operators (the paper's code)
 };
 boost::program_options::options_description model_option_group(ModelOptions& m);
-/// NB201 network options for a dataset (its channels and classes) and the model options.
-nn::Nb201Options nb201_options(const ModelOptions& m, const data::Dataset& set, bool supernet);
+/// Network options for a dataset (its channels, size and classes) and the model options.
+nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& set);
 
 }  // namespace wsnas::train

@@ -4,6 +4,7 @@
 /// learning-rate schedules and gradient clipping (paper Table 2).
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -12,20 +13,36 @@
 
 namespace wsnas::train {
 
+/// What a step does to a parameter without a gradient (an operator the sampled path did not use).
+enum class UnusedParams {
+  /// PyTorch 1.x, the paper's code (paper-code-spec §1.3): zero_grad() zeroed gradients in place,
+  /// so a parameter used once before gets weight decay and momentum on every later step.
+  kDecay,
+  /// Left alone, momentum included (PyTorch 2's zero_grad(set_to_none=True)).
+  kSkip,
+};
+/// "decay" | "skip"; UsageError naming --unused-params otherwise.
+UnusedParams parse_unused_params(const std::string& text);
+
 class Sgd {
  public:
-  Sgd(std::vector<at::Tensor> params, double momentum, bool nesterov, double weight_decay);
-  /// One update of every parameter that has a gradient; parameters without one (operators the
-  /// sampled cell did not use) are left alone, momentum included, as PyTorch does.
+  Sgd(std::vector<at::Tensor> params, double momentum, bool nesterov, double weight_decay,
+      UnusedParams unused = UnusedParams::kSkip);
+  /// One update: every parameter with a gradient, and with kDecay every parameter that has had
+  /// one before (as if its gradient were zero).
   void step(double lr);
   /// Sets every gradient to undefined (PyTorch's zero_grad(set_to_none=True)).
   void zero_grad();
   const std::vector<at::Tensor>& params() const { return params_; }
   /// Momentum buffers, one per parameter (zeros until the parameter is first updated).
   std::vector<at::Tensor>& buffers() { return buffers_; }
+  /// Per parameter, 1 once it has had a gradient (checkpointed with the buffers).
+  std::vector<std::int64_t>& touched() { return touched_; }
 
  private:
   std::vector<at::Tensor> params_, buffers_;
+  std::vector<std::int64_t> touched_;
+  UnusedParams unused_;
   double momentum_, weight_decay_;
   bool nesterov_;
 };
@@ -34,8 +51,12 @@ class Sgd {
 /// returns the norm before clipping. `max_norm` <= 0 only measures.
 double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm);
 
-/// Learning rate at optimisation step `step` of `total_steps`: "fixed", or "cosine" annealing to 0
-/// per step (NAS-Bench-201 and SPOS anneal per iteration).
-double learning_rate(const options::HyperParameters& hp, std::int64_t step, std::int64_t total_steps);
+/// Learning rate at optimisation step `step` of `total_steps` (`steps_per_epoch` per epoch):
+/// "fixed"; "cosine" annealing to 0 per step (the paper's supernets, paper-code-spec §1.3); or
+/// "cosine-epoch", constant within an epoch (NAS-Bench-201's stand-alone training). With
+/// hp.warmup_epochs > 0, a linear warm-up from hp.warmup_lr comes first and the schedule spans the
+/// remaining steps (ProxylessNAS code).
+double learning_rate(const options::HyperParameters& hp, std::int64_t step, std::int64_t total_steps,
+                     std::int64_t steps_per_epoch = 1);
 
 }  // namespace wsnas::train

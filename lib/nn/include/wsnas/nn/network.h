@@ -1,0 +1,75 @@
+#pragma once
+/// The engine's model interface. Every search space provides two networks behind it, made by name
+/// through the registry (registry.cpp, one line per space):
+///  - the supernet, holding every candidate operator and running one architecture per forward;
+///  - the stand-alone network of one architecture (the ground truth's network).
+/// The pipeline (lib/pipeline) trains, calibrates and evaluates them without knowing the space.
+/// docs/engine.md says how to add a space.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+
+#include "wsnas/space/search_space.h"
+
+namespace wsnas::nn {
+
+/// The shape of a network, whatever the space; 0 means the space's default.
+struct NetworkOptions {
+  int channels = 0;     ///< width of the first stage (NB201: C = 16)
+  int cells = 0;        ///< cells (or blocks) per stage (NB201: N = 5)
+  int in_channels = 3;  ///< input channels of an image task
+  int input_size = 32;  ///< input height = width of an image task
+  int classes = 10;     ///< outputs: classes, or the vocabulary of a language-modelling task
+  /// Affine (learnable) BN in the searched operators of a supernet. The paper's released code uses
+  /// affine BN everywhere (paper-code-spec §3.2); NAS-Bench-201's own search models do not.
+  bool supernet_bn_affine = true;
+};
+
+/// A network the pipeline runs. forward = body(stem(x)): the stem is the part that does not depend
+/// on the architecture, so evaluation can compute it once per batch for every architecture.
+class Network : public torch::nn::Module {
+ public:
+  /// Runs a batch through `arch`. A supernet runs any architecture of its space; a stand-alone
+  /// network only its own.
+  at::Tensor forward(const at::Tensor& x, const space::Arch& arch) { return body(stem(x), arch); }
+  /// The architecture-independent input stem (identity when a space has none).
+  virtual at::Tensor stem(const at::Tensor& x) = 0;
+  /// The rest of the forward pass, from the stem's output.
+  virtual at::Tensor body(const at::Tensor& h, const space::Arch& arch) = 0;
+  /// The stand-alone network's architecture; nullptr for a supernet.
+  virtual const space::Arch* own_arch() const = 0;
+
+  /// Recurrent state carried between batches (language modelling). The pipeline calls
+  /// reset_state at the start of every epoch and evaluation pass, and detach_state after every
+  /// training step (truncated back-propagation through time). Feed-forward networks ignore both.
+  virtual void reset_state(std::int64_t batch_size) {}
+  virtual void detach_state() {}
+};
+
+/// How one space's networks are made: one entry per space in registry.cpp.
+struct ModelEntry {
+  std::string space;  ///< the space's name (space::make_space)
+  std::string task;   ///< the task its networks solve (train::make_task): "classification", ...
+  std::shared_ptr<Network> (*supernet)(const NetworkOptions&);
+  std::shared_ptr<Network> (*network)(const space::Arch&, const NetworkOptions&);
+};
+
+/// The spaces with networks in this build.
+std::vector<std::string> model_names();
+/// The entry of a space; InputError naming --space and listing the known ones otherwise.
+const ModelEntry& model_entry(const std::string& space);
+/// The supernet of a space.
+std::shared_ptr<Network> make_supernet(const std::string& space, const NetworkOptions& options);
+/// The stand-alone network of one architecture.
+std::shared_ptr<Network> make_network(const std::string& space, const space::Arch& arch,
+                                      const NetworkOptions& options);
+
+/// Number of parameters of a module (all, trainable or not).
+std::int64_t count_parameters(const torch::nn::Module& module);
+
+}  // namespace wsnas::nn

@@ -1,0 +1,52 @@
+// The model registry: one line per space. Adding a space = its files + one line here (and one in
+// lib/space/src/registry.cpp for the space itself); no app or pipeline stage changes.
+#include <algorithm>
+
+#include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
+#include "wsnas/nn/nb201_model.h"
+#include "wsnas/nn/network.h"
+
+namespace wsnas::nn {
+
+namespace {
+
+const std::vector<ModelEntry>& entries() {
+  static const std::vector<ModelEntry> all = {
+      {"nb201", "classification", &nb201_supernet, &nb201_network},
+  };
+  return all;
+}
+
+}  // namespace
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> out;
+  for (const auto& e : entries()) out.push_back(e.space);
+  return out;
+}
+
+const ModelEntry& model_entry(const std::string& space) {
+  for (const auto& e : entries()) {
+    if (e.space == space) return e;
+  }
+  throw InputError("--space '" + space + "': no network implementation in this build (available: " +
+                   join(model_names(), ", ") + ")");
+}
+
+std::shared_ptr<Network> make_supernet(const std::string& space, const NetworkOptions& options) {
+  return model_entry(space).supernet(options);
+}
+
+std::shared_ptr<Network> make_network(const std::string& space, const space::Arch& arch,
+                                      const NetworkOptions& options) {
+  return model_entry(space).network(arch, options);
+}
+
+std::int64_t count_parameters(const torch::nn::Module& module) {
+  std::int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace wsnas::nn

@@ -1,0 +1,36 @@
+#pragma once
+/// Evaluation of architectures on supernet checkpoints as a library stage: BN calibration, then
+/// the task's metrics on a split; (checkpoint, architecture) pairs sharded over ranks; rank 0
+/// writes the results file atomically, and a rerun scores only what is missing.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "wsnas/app/app.h"
+#include "wsnas/options/hyper_parameters.h"
+#include "wsnas/train/run_config.h"
+#include "wsnas/train/setup.h"
+
+namespace wsnas::pipeline {
+
+struct EvaluateJob {
+  std::vector<std::string> checkpoints;
+  std::string archs_path, out_path;
+  std::string split = "valid";  ///< valid | test
+  std::string data_dir;         ///< "" = the one the supernet used
+  options::HyperParameters hp;  ///< only bn-calib-*; whole so one config file serves every stage
+  train::RunOptions run;
+  std::int64_t eval_batch = 500;
+  std::uint64_t seed = 0;       ///< calibration batches (the same for every architecture)
+  double flush_s = 30;
+  bool cache_stem = true;       ///< compute the architecture-independent stem once per batch
+};
+
+void add_options(options::Parser& parser, EvaluateJob& job);
+
+/// Scores job.archs on every checkpoint into job.out_path (resuming it). Returns 0, or
+/// kExitInterrupted after saving on a stop signal.
+int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig config);
+
+}  // namespace wsnas::pipeline

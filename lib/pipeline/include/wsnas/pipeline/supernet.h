@@ -1,0 +1,43 @@
+#pragma once
+/// Supernet training as a library stage: weight sharing over data-parallel replicas, paths chosen
+/// by an architecture sampler, HDF5 checkpoints, resume, signals, progress and provenance.
+/// `wsnas-supernet` is option parsing plus train_supernet(); tests call it in-process too.
+
+#include <cstdint>
+#include <string>
+
+#include "wsnas/app/app.h"
+#include "wsnas/options/hyper_parameters.h"
+#include "wsnas/train/run_config.h"
+#include "wsnas/train/setup.h"
+
+namespace wsnas::pipeline {
+
+struct SupernetJob {
+  options::HyperParameters hp;  ///< Table 2 (configs/<space>.ini); hp.gpus = replicas
+  train::DataOptions data;
+  train::ModelOptions model;
+  train::RunOptions run;
+  std::string out_dir;
+  std::string pool_path;                ///< sample from these architectures only ("" = the space)
+  std::string save_epochs = "pow2";     ///< snapshots of the one schedule: pow2 | none | 1,2,5
+  std::string sampler = "uniform";      ///< uniform | fairnas | multipath | per-replica
+  int paths = 2;                        ///< k of multipath
+  std::string unused_params = "decay";  ///< decay (the paper's code) | skip
+  std::uint64_t seed = 0;
+  int replicas = 0;                     ///< 0: hp.gpus
+  double checkpoint_minutes = 10;
+};
+
+/// Adds the stage's option groups, bound to `job`, to `parser`.
+void add_options(options::Parser& parser, SupernetJob& job);
+/// The supernet-protocol group alone (--sampler, --paths, --unused-params), so that other stages
+/// can accept one config file for the whole study.
+options::po::options_description protocol_option_group(SupernetJob& job);
+
+/// Trains a supernet into job.out_dir, resuming what is there. `config` is every option as text
+/// (train::config_of), recorded in the results and compared on resume. Returns 0, or
+/// kExitInterrupted after saving on a stop signal.
+int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig config);
+
+}  // namespace wsnas::pipeline

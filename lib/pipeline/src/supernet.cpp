@@ -1,0 +1,408 @@
+// Supernet training (single-path one-shot and the Table 3 variants): each step, an architecture
+// sampler gives every data-parallel replica its path(s); a replica sums its paths' gradients on
+// its slice of the global batch; gradients and BN running statistics are averaged over replicas,
+// so the weights depend on (seed, global batch, replicas), not on how many MPI ranks hold them.
+#include "wsnas/pipeline/supernet.h"
+
+#include <ATen/ATen.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <set>
+
+#include "wsnas/core/error.h"
+#include "wsnas/core/progress.h"
+#include "wsnas/core/random.h"
+#include "wsnas/core/signals.h"
+#include "wsnas/core/strings.h"
+#include "wsnas/data/loader.h"
+#include "wsnas/io/atomic_file.h"
+#include "wsnas/io/results.h"
+#include "wsnas/mpi/tensor_collectives.h"
+#include "wsnas/nn/device.h"
+#include "wsnas/nn/network.h"
+#include "wsnas/space/sampler.h"
+#include "wsnas/train/precision.h"
+#include "wsnas/train/sgd.h"
+#include "wsnas/train/state_io.h"
+#include "wsnas/train/task.h"
+
+namespace wsnas::pipeline {
+
+namespace po = options::po;
+
+namespace {
+
+/// Options that change the weights: a resumed run must agree on all of them.
+const std::vector<std::string> kResultKeys = {
+    "space", "channels", "cells", "supernet-bn-affine", "dataset", "protocol", "limit-train", "augment", "seed",
+    "replicas", "batch-size", "lr", "lr-schedule", "momentum", "nesterov", "weight-decay", "grad-clip", "epochs",
+    "pool-archs", "precision", "sampler", "paths", "unused-params", "warmup-epochs", "warmup-lr", "label-smoothing"};
+
+struct TrainState {
+  std::int64_t epoch = 0;       ///< epochs completed
+  std::int64_t epoch_step = 0;  ///< batches done in the current epoch
+  std::int64_t step = 0;        ///< optimisation steps done in all
+  std::vector<double> totals;   ///< the task's running totals over the current epoch's paths
+  double seconds = 0;           ///< training time over all runs
+  bool complete = false;
+  std::vector<std::int64_t> log_epoch;
+  std::vector<double> log_loss, log_score, log_lr, log_seconds;
+};
+
+std::set<std::int64_t> parse_save_epochs(const std::string& text, std::int64_t epochs) {
+  std::set<std::int64_t> out;
+  if (text == "none") return out;
+  if (text == "pow2") {
+    for (std::int64_t e = 1; e <= epochs; e *= 2) out.insert(e);
+    return out;
+  }
+  for (const auto& part : split(text, ',')) {
+    std::int64_t e = 0;
+    WSNAS_CHECK_USAGE(parse_int(trim(part), e) && e >= 1 && e <= epochs, "--save-epochs '", text,
+                      "': expected pow2, none, or a list of epochs in 1..", epochs);
+    out.insert(e);
+  }
+  return out;
+}
+
+std::string epoch_file(const std::string& dir, std::int64_t epoch) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "/epoch_%04lld.h5", static_cast<long long>(epoch));
+  return dir + buf;
+}
+
+/// Everything a checkpoint holds besides the state.
+struct Saved {
+  const Provenance& prov;
+  const train::RunConfig& cfg;
+  nn::Network& net;
+  train::Sgd& sgd;
+  const std::vector<std::string>& pool;
+  const std::string& score_name;
+  std::int64_t schedule_epochs;
+};
+
+void write_checkpoint(const std::string& path, const Saved& s, const TrainState& st) {
+  io::write_results_file(path, "supernet", s.prov, [&](io::File& f) {
+    train::write_config(f, "/config", s.cfg);
+    f.create_group("/state");
+    f.set_attr("/state", "epoch", st.epoch);
+    f.set_attr("/state", "epoch_step", st.epoch_step);
+    f.set_attr("/state", "step", st.step);
+    f.set_attr("/state", "seconds", st.seconds);
+    f.set_attr("/state", "complete", static_cast<std::int64_t>(st.complete));
+    // Budgets are separate runs: a checkpoint before the last epoch is a snapshot of a schedule
+    // that had not annealed to 0 yet, not a supernet trained for `epoch` epochs (docs/protocol.md).
+    f.set_attr("/state", "schedule_epochs", s.schedule_epochs);
+    f.set_attr("/state", "snapshot", static_cast<std::int64_t>(st.epoch < s.schedule_epochs));
+    f.write_f64("/state/totals", st.totals);
+    train::write_module(f, "/model", s.net);
+    train::write_tensor_list(f, "/optimizer/momentum", s.sgd.buffers());
+    f.write_i64("/optimizer/touched", s.sgd.touched());
+    f.write_i64("/log/epoch", st.log_epoch);
+    f.write_f64("/log/loss", st.log_loss);
+    f.write_f64("/log/" + s.score_name, st.log_score);
+    f.write_f64("/log/lr", st.log_lr);
+    f.write_f64("/log/seconds", st.log_seconds);
+    if (!s.pool.empty()) f.write_strings("/pool/arch", s.pool);
+  });
+}
+
+TrainState read_checkpoint(const std::string& path, const Saved& s) {
+  auto f = io::File::open(path);
+  io::check_results(f, "supernet");
+  train::check_same_config(train::read_config(f, "/config"), s.cfg, kResultKeys, "'" + path + "'");
+  TrainState st;
+  st.epoch = f.attr_int("/state", "epoch");
+  st.epoch_step = f.attr_int("/state", "epoch_step");
+  st.step = f.attr_int("/state", "step");
+  st.seconds = f.attr_double("/state", "seconds");
+  st.complete = f.attr_int("/state", "complete") != 0;
+  st.totals = f.read_f64("/state/totals");
+  train::read_module(f, "/model", s.net);
+  train::read_tensor_list(f, "/optimizer/momentum", s.sgd.buffers());
+  const auto touched = f.read_i64("/optimizer/touched");
+  WSNAS_CHECK_INPUT(touched.size() == s.sgd.touched().size(), f.where("/optimizer/touched"), ": ", touched.size(),
+                    " entries, expected ", s.sgd.touched().size());
+  s.sgd.touched() = touched;
+  st.log_epoch = f.read_i64("/log/epoch");
+  st.log_loss = f.read_f64("/log/loss");
+  st.log_score = f.read_f64("/log/" + s.score_name);
+  st.log_lr = f.read_f64("/log/lr");
+  st.log_seconds = f.read_f64("/log/seconds");
+  return st;
+}
+
+}  // namespace
+
+po::options_description protocol_option_group(SupernetJob& job) {
+  po::options_description g("Supernet protocol (paper Table 3 variants; docs/protocol.md)");
+  g.add_options()
+      ("sampler", po::value(&job.sampler)->default_value(job.sampler)->notifier(options::one_of("sampler", space::sampler_names())),
+       "paths per step: uniform (single-path one-shot) | fairnas (strict fairness) | multipath (--paths k) | "
+       "per-replica (each replica its own path)")
+      ("paths", po::value(&job.paths)->default_value(job.paths)->notifier(options::at_least("paths", 1)),
+       "k paths per step for --sampler multipath (gradients summed, one step)")
+      ("unused-params", po::value(&job.unused_params)->default_value(job.unused_params)
+           ->notifier(options::one_of("unused-params", {"decay", "skip"})),
+       "parameters of operators a step did not use: decay (weight decay and momentum still act once used: the "
+       "paper's PyTorch 1.x code) | skip (left alone)");
+  return g;
+}
+
+void add_options(options::Parser& parser, SupernetJob& job) {
+  job.hp.epochs = 1000;
+  po::options_description run("Run");
+  run.add_options()
+      ("out", po::value(&job.out_dir)->required(), "output directory: supernet.h5 (latest state) and epoch_NNNN.h5")
+      ("pool", po::value(&job.pool_path)->default_value(job.pool_path),
+       "sample architectures only from this file (strings or indices; valid ones only)")
+      ("seed", po::value(&job.seed)->default_value(job.seed), "seed of weights, data order, augmentation and sampling")
+      ("replicas", po::value(&job.replicas)->default_value(job.replicas),
+       "data-parallel replicas splitting the global batch (0: --gpus, Table 2's GPU count); ranks <= replicas")
+      ("save-epochs", po::value(&job.save_epochs)->default_value(job.save_epochs),
+       "also keep snapshots of this one schedule after these epochs: pow2 | none | 1,2,5")
+      ("checkpoint-minutes", po::value(&job.checkpoint_minutes)->default_value(job.checkpoint_minutes),
+       "save the resume state at least this often");
+  train::add_run_options(run, job.run);
+  parser.add(run);
+  parser.add(protocol_option_group(job));
+  parser.add(options::hyper_parameter_options(job.hp));
+  parser.add(train::data_option_group(job.data));
+  parser.add(train::model_option_group(job.model));
+}
+
+int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig cfg) {
+  const auto& hp = job.hp;
+  const bool bf16 = train::use_bf16(job.run.precision);
+  install_stop_handlers();
+
+  const int world = ctx.world.size(), rank = ctx.world.rank();
+  const int R = job.replicas > 0 ? job.replicas : hp.gpus;
+  const char* origin = job.replicas > 0 ? "--replicas" : "--gpus";
+  WSNAS_CHECK_USAGE(world <= R, world, " ranks for ", R, " replicas (", origin, " ", R,
+                    "): run at most as many ranks as replicas, or raise --gpus/--replicas");
+  WSNAS_CHECK_USAGE(R % world == 0, origin, " ", R, " is not a multiple of the ", world, " ranks");
+  WSNAS_CHECK_USAGE(hp.batch_size % R == 0, "--batch-size ", hp.batch_size, " is not divisible by ", R,
+                    " replicas (--gpus or --replicas)");
+  const int local_r = R / world;
+  const auto save_epochs = parse_save_epochs(job.save_epochs, hp.epochs);
+
+  auto sp = space::make_space(job.model.space);
+  std::vector<space::Arch> pool;
+  std::vector<std::string> pool_strings;
+  const std::string pool_what = "--pool '" + job.pool_path + "'";
+  if (!job.pool_path.empty()) {
+    pool = space::read_arch_list(*sp, job.pool_path);
+    WSNAS_CHECK_INPUT(!pool.empty(), pool_what, ": no architectures");
+    for (const auto& a : pool) pool_strings.push_back(sp->to_string(a));
+  }
+  const std::uint64_t arch_seed = Rng::derive(job.seed, 2);
+  const auto sampler = space::make_sampler(job.sampler, *sp, pool, arch_seed, job.paths, pool_what);
+  train::TaskOptions task_opts;
+  task_opts.label_smoothing = hp.label_smoothing;
+  const auto task = train::make_task(nn::model_entry(job.model.space).task, task_opts);
+  const std::string score = task->score().name;
+
+  cfg["replicas"] = std::to_string(R);
+  cfg["pool-archs"] = std::to_string(pool.size());
+  if (!pool.empty()) cfg["pool-archs"] += ":" + std::to_string(fnv1a(join(pool_strings, ";")));
+  if (job.sampler != "multipath") cfg.erase("paths");
+  cfg["data-dir"] = train::data_dir(job.data);
+  cfg["task"] = task->name();
+  train::record_config(ctx.provenance, cfg);
+
+  const std::string& out_dir = job.out_dir;
+  const auto lock = app::lock_output(ctx, out_dir + "/wsnas.lock", "'" + out_dir + "'");
+  if (rank == 0) io::remove_stale_temps(out_dir);  // left by a killed run; never under a final name
+  const auto device = train::setup_device(ctx.world, job.run.device);
+  auto bundle = train::load_data(job.data, &ctx.provenance);
+  nn::seed_torch(job.seed);
+  auto net = nn::make_supernet(job.model.space, train::network_options(job.model, bundle.train_set));
+  net->to(device);
+  for (auto& p : net->parameters()) {
+    at::NoGradGuard g;
+    mpi::broadcast(ctx.world, p);
+  }
+  train::Sgd sgd(net->parameters(), hp.momentum, hp.nesterov, hp.weight_decay,
+                 train::parse_unused_params(job.unused_params));
+
+  io::make_dirs(out_dir);
+  const std::string state_path = out_dir + "/supernet.h5";
+  const Saved saved_parts{ctx.provenance, cfg, *net, sgd, pool_strings, score, hp.epochs};
+  TrainState st;
+  if (io::path_exists(state_path)) {
+    st = read_checkpoint(state_path, saved_parts);
+    if (st.complete) {
+      if (rank == 0)
+        std::cout << ctx.name << ": " << state_path << " is complete (" << st.epoch << " epochs); nothing to do\n";
+      return 0;
+    }
+    if (rank == 0)
+      std::cout << ctx.name << ": resuming " << state_path << " at epoch " << st.epoch << " step " << st.epoch_step
+                << "\n";
+  }
+
+  data::LoaderOptions lo;
+  lo.batch_size = hp.batch_size;
+  lo.seed = Rng::derive(job.seed, 1);
+  lo.rank = rank;
+  lo.world = world;
+  lo.augment = train::train_augment(job.data, bundle.train_set);
+  data::BatchLoader loader(bundle.train, lo);
+  const std::int64_t nb = loader.batches_per_epoch();
+  WSNAS_CHECK_USAGE(nb >= 1, "training split has ", bundle.train.size(), " images, fewer than one --batch-size ",
+                    hp.batch_size);
+  const std::int64_t total = hp.epochs * nb;
+  if (rank == 0) {
+    std::cout << ctx.name << ": " << sp->name() << " supernet, " << nn::count_parameters(*net) << " parameters; "
+              << bundle.train_set.name << " " << bundle.train.size() << " training images, batch " << hp.batch_size
+              << " over " << R << " replicas on " << world << " ranks (" << device.str() << "), " << hp.epochs
+              << " epochs x " << nb << " steps, sampler " << sampler->name()
+              << (pool.empty() ? "" : ", pool of " + std::to_string(pool.size()) + " architectures") << "\n";
+  }
+
+  auto params = net->parameters();
+  std::vector<at::Tensor> buffers = net->buffers();
+  std::vector<at::Tensor> float_bufs = train::float_buffers(*net);
+  std::vector<at::Tensor> saved(buffers.size()), sum(float_bufs.size());
+  // Replicas on different ranks may train different paths: their gradients are zero-filled for
+  // the allreduce, and a parameter keeps a gradient only if some replica used it.
+  const bool union_grads = sampler->replicas_differ() && world > 1;
+  Progress progress("supernet", total, rank == 0, job.run.progress_s, "step");
+  auto clock = std::chrono::steady_clock::now();
+  auto last_ckpt = clock;
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count(); };
+  const double seconds_base = st.seconds;
+  auto save_state = [&](const std::string& path) {
+    st.seconds = seconds_base + elapsed();
+    if (rank == 0) write_checkpoint(path, saved_parts, st);
+  };
+
+  while (st.epoch < hp.epochs) {
+    loader.start_epoch(st.epoch, st.epoch_step);
+    net->reset_state(hp.batch_size / R);
+    data::Batch batch;
+    double lr = 0;
+    while (loader.next(batch)) {
+      const std::int64_t t = st.epoch * nb + batch.index;
+      lr = train::learning_rate(hp, t, total, nb);
+      net->train();
+      sgd.zero_grad();
+      auto xs = batch.images.to(device).chunk(local_r);
+      auto ys = batch.labels.to(device).chunk(local_r);
+      if (local_r > 1) {
+        for (std::size_t i = 0; i < buffers.size(); ++i) saved[i] = buffers[i].clone();
+        for (std::size_t i = 0; i < float_bufs.size(); ++i) sum[i] = at::zeros_like(float_bufs[i]);
+      }
+      at::Tensor totals;
+      for (int r = 0; r < local_r; ++r) {
+        if (local_r > 1) {
+          at::NoGradGuard g;
+          for (std::size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
+        }
+        const auto paths = sampler->paths(static_cast<std::uint64_t>(t), rank * local_r + r, R);
+        for (const auto& arch : paths) {
+          at::Tensor out, loss;
+          {
+            train::Autocast autocast(device, bf16);
+            out = net->forward(xs[r], arch);
+            loss = task->loss(out, ys[r]);
+          }
+          // Paths of a replica: gradients summed; replicas: averaged (here and over ranks).
+          loss.div(local_r).backward();
+          const at::Tensor tt = task->totals(out, ys[r], loss);
+          totals = totals.defined() ? totals + tt : tt;
+        }
+        if (local_r > 1) {
+          for (std::size_t i = 0; i < float_bufs.size(); ++i) sum[i].add_(float_bufs[i]);
+        }
+      }
+      net->detach_state();
+      {
+        at::NoGradGuard g;
+        if (local_r > 1) {
+          for (std::size_t i = 0; i < float_bufs.size(); ++i) float_bufs[i].copy_(sum[i].div_(local_r));
+        }
+        // BN running statistics and gradients, averaged over ranks in one allreduce.
+        std::vector<at::Tensor> averaged = float_bufs;
+        at::Tensor used;
+        if (union_grads) {
+          used = at::zeros({static_cast<std::int64_t>(params.size())}, params.front().options());
+          for (std::size_t i = 0; i < params.size(); ++i) {
+            if (params[i].grad().defined()) {
+              used[static_cast<std::int64_t>(i)] = 1;
+            } else {
+              params[i].mutable_grad() = at::zeros_like(params[i]);
+            }
+          }
+          averaged.push_back(used);
+        }
+        for (auto& p : params) averaged.push_back(p.grad());
+        mpi::allreduce_mean_flat(ctx.world, averaged);
+        if (union_grads) {
+          const at::Tensor host = used.to(at::kCPU);
+          const float* u = host.data_ptr<float>();
+          for (std::size_t i = 0; i < params.size(); ++i) {
+            if (u[i] == 0) params[i].mutable_grad().reset();
+          }
+        }
+      }
+      train::clip_grad_norm(params, hp.grad_clip);
+      sgd.step(lr);
+
+      // The step's totals, checkpoint time and stop request, agreed on by all ranks at once.
+      const at::Tensor host = totals.to(at::kCPU).contiguous();
+      std::vector<double> stats(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
+      const std::size_t nt = stats.size();
+      const auto now = std::chrono::steady_clock::now();
+      stats.push_back(rank == 0 && std::chrono::duration<double>(now - last_ckpt).count() >= job.checkpoint_minutes * 60);
+      stats.push_back(stop_signal() != 0);
+      ctx.world.allreduce_sum(stats.data(), stats.size(), mpi::DType::kFloat64);
+      if (st.totals.size() != nt) st.totals.assign(nt, 0.0);
+      for (std::size_t i = 0; i < nt; ++i) st.totals[i] += stats[i];
+      st.epoch_step = batch.index + 1;
+      st.step = t + 1;
+      const auto metrics = task->finish(st.totals);
+      char extra[128];
+      std::snprintf(extra, sizeof extra, "epoch %lld loss %.4f %s %.4g lr %.4g", static_cast<long long>(st.epoch + 1),
+                    metrics.back(), score.c_str(), metrics.front(), lr);
+      progress.update(st.step, extra);
+      if (stats[nt + 1] > 0) {
+        save_state(state_path);
+        if (rank == 0)
+          std::cerr << ctx.name << ": stop signal received; state saved to " << state_path << " at step " << st.step
+                    << "; rerun the same command to resume\n";
+        return kExitInterrupted;
+      }
+      if (stats[nt] > 0) {
+        save_state(state_path);
+        last_ckpt = now;
+      }
+    }
+    const auto metrics = task->finish(st.totals);
+    st.log_epoch.push_back(st.epoch + 1);
+    st.log_loss.push_back(metrics.back());
+    st.log_score.push_back(metrics.front());
+    st.log_lr.push_back(lr);
+    st.log_seconds.push_back(seconds_base + elapsed());
+    const std::int64_t done = st.epoch + 1;
+    st.epoch = done;
+    st.epoch_step = 0;
+    st.totals.assign(st.totals.size(), 0.0);
+    st.complete = done == hp.epochs;
+    if (save_epochs.count(done)) save_state(epoch_file(out_dir, done));
+    save_state(state_path);
+    last_ckpt = std::chrono::steady_clock::now();
+  }
+  progress.finish();
+  if (rank == 0) {
+    std::cout << ctx.name << ": done, " << hp.epochs << " epochs; last epoch loss " << st.log_loss.back() << ", "
+              << score << " of sampled paths " << st.log_score.back() << "; wrote " << state_path << "\n";
+  }
+  return 0;
+}
+
+}  // namespace wsnas::pipeline

@@ -1,0 +1,155 @@
+// Architecture samplers (--sampler): each strategy's defining property, on NAS-Bench-201
+// (15,284 valid cells of 15,625; paper Table 1, checked against the benchmark in test_nb201_space).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "wsnas/core/error.h"
+#include "wsnas/space/nb201.h"
+#include "wsnas/space/sampler.h"
+
+using namespace wsnas;
+using space::Arch;
+
+namespace {
+const std::vector<Arch> kNoPool;
+}
+
+TEST(Samplers, UniformDrawsOnlyValidCellsUniformly) {
+  space::Nb201Space sp;
+  auto s = space::make_sampler("uniform", sp, kNoPool, 7);
+  std::vector<int> counts(15625, 0);
+  const int draws = 100000;
+  for (int t = 0; t < draws; ++t) {
+    auto p = s->paths(static_cast<std::uint64_t>(t), 0, 1);
+    ASSERT_EQ(p.size(), 1u);
+    ASSERT_TRUE(sp.is_valid(p[0])) << "step " << t << ": " << sp.to_string(p[0]);
+    ++counts[static_cast<std::size_t>(*sp.index_of(p[0]))];
+  }
+  // Pearson's chi-square over the 15,284 valid cells (expected draws/15,284 each). With this many
+  // degrees of freedom chi2 is close to normal with mean df and sd sqrt(2 df): accept within 5 sd
+  // (two-sided p ~ 6e-7). Sampling over all 15,625 cells and mapping invalid ones elsewhere, or a
+  // biased operator draw, moves chi2 by thousands.
+  const double expected = static_cast<double>(draws) / 15284.0;
+  double chi2 = 0;
+  int valid = 0;
+  for (std::int64_t i = 0; i < 15625; ++i) {
+    if (!sp.is_valid(*sp.at(i))) {
+      EXPECT_EQ(counts[static_cast<std::size_t>(i)], 0);
+      continue;
+    }
+    ++valid;
+    const double d = counts[static_cast<std::size_t>(i)] - expected;
+    chi2 += d * d / expected;
+  }
+  ASSERT_EQ(valid, 15284);
+  const double df = valid - 1;
+  EXPECT_LT(std::abs(chi2 - df), 5 * std::sqrt(2 * df)) << "chi2 " << chi2 << " df " << df;
+}
+
+TEST(Samplers, DeterministicInSeedAndStepAndTheSameOnEveryReplica) {
+  space::Nb201Space sp;
+  for (const auto& name : {"uniform", "multipath", "fairnas"}) {
+    auto a = space::make_sampler(name, sp, kNoPool, 3, 2);
+    auto b = space::make_sampler(name, sp, kNoPool, 3, 2);
+    auto c = space::make_sampler(name, sp, kNoPool, 4, 2);
+    int differ = 0;
+    for (std::uint64_t t = 0; t < 50; ++t) {
+      EXPECT_EQ(a->paths(t, 0, 1), b->paths(t, 0, 1)) << name;       // same seed, same step
+      EXPECT_EQ(a->paths(t, 0, 4), a->paths(t, 3, 4)) << name;       // every replica alike
+      if (a->paths(t, 0, 1) != c->paths(t, 0, 1)) ++differ;         // another seed, other paths
+    }
+    EXPECT_GT(differ, 45) << name;
+    EXPECT_FALSE(a->replicas_differ());
+  }
+}
+
+TEST(Samplers, FairnasTrainsEveryOptionOfEveryEdgeExactlyOncePerStep) {
+  space::Nb201Space sp;
+  auto s = space::make_sampler("fairnas", sp, kNoPool, 11);
+  std::set<std::vector<int>> first_paths;
+  for (std::uint64_t t = 0; t < 1000; ++t) {
+    auto p = s->paths(t, 0, 1);
+    ASSERT_EQ(p.size(), 5u) << "m = 5 operators per edge";
+    for (const auto& a : p) ASSERT_TRUE(sp.is_valid(a)) << "step " << t << ": " << sp.to_string(a);
+    for (std::size_t e = 0; e < 6; ++e) {
+      std::multiset<int> ops;
+      for (const auto& a : p) ops.insert(a.choices[e]);
+      ASSERT_EQ(ops, (std::multiset<int>{0, 1, 2, 3, 4})) << "step " << t << " edge " << e;
+    }
+    first_paths.insert(p[0].choices);
+  }
+  // The permutations are random: the first path is (close to) uniform over ~15k cells, so 1,000
+  // steps repeat about 1000^2 / (2 * 15284) = 33 of them (birthday bound): ~967 distinct, sd ~6.
+  // A fixed permutation would give 1.
+  EXPECT_GT(first_paths.size(), 940u);
+}
+
+TEST(Samplers, MultipathDrawsKIndependentValidPaths) {
+  space::Nb201Space sp;
+  auto s = space::make_sampler("multipath", sp, kNoPool, 5, 3);
+  int all_same = 0;
+  for (std::uint64_t t = 0; t < 1000; ++t) {
+    auto p = s->paths(t, 0, 1);
+    ASSERT_EQ(p.size(), 3u);
+    for (const auto& a : p) ASSERT_TRUE(sp.is_valid(a));
+    if (p[0] == p[1] && p[1] == p[2]) ++all_same;
+  }
+  EXPECT_EQ(all_same, 0);
+  // The first of the k paths is the single path of uniform with the same seed.
+  auto u = space::make_sampler("uniform", sp, kNoPool, 5);
+  EXPECT_EQ(s->paths(17, 0, 1)[0], u->paths(17, 0, 1)[0]);
+  EXPECT_THROW(space::make_sampler("multipath", sp, kNoPool, 5, 0), UsageError);
+}
+
+TEST(Samplers, PerReplicaGivesEachReplicaItsOwnDraw) {
+  space::Nb201Space sp;
+  auto s = space::make_sampler("per-replica", sp, kNoPool, 9);
+  auto u = space::make_sampler("uniform", sp, kNoPool, 9);
+  EXPECT_TRUE(s->replicas_differ());
+  int distinct_steps = 0;
+  for (std::uint64_t t = 0; t < 1000; ++t) {
+    std::set<std::vector<int>> archs;
+    for (int r = 0; r < 4; ++r) {
+      auto p = s->paths(t, r, 4);
+      ASSERT_EQ(p.size(), 1u);
+      ASSERT_TRUE(sp.is_valid(p[0]));
+      archs.insert(p[0].choices);
+      // A replica's draw does not depend on how many replicas there are.
+      ASSERT_EQ(p, s->paths(t, r, 8));
+    }
+    if (archs.size() == 4) ++distinct_steps;
+    // One replica: per-replica sampling is single-path one-shot.
+    ASSERT_EQ(s->paths(t, 0, 1), u->paths(t, 0, 1));
+  }
+  EXPECT_GT(distinct_steps, 990);
+}
+
+TEST(Samplers, PoolRestrictsDrawsAndMustHoldValidCellsOnly) {
+  space::Nb201Space sp;
+  std::vector<Arch> pool = {*sp.at(9930), *sp.at(0), *sp.at(15624)};
+  ASSERT_TRUE(sp.is_valid(pool[0]) && sp.is_valid(pool[1]) && sp.is_valid(pool[2]));
+  for (const auto& name : {"uniform", "multipath", "per-replica"}) {
+    auto s = space::make_sampler(name, sp, pool, 1, 2);
+    std::map<std::vector<int>, int> seen;
+    for (std::uint64_t t = 0; t < 300; ++t) {
+      for (const auto& a : s->paths(t, 1, 2)) ++seen[a.choices];
+    }
+    EXPECT_EQ(seen.size(), 3u) << name << ": every member drawn, nothing else";
+    for (const auto& a : pool) EXPECT_GT(seen[a.choices], 50) << name;
+  }
+  // A cell with no path from input to output (edges into node 3 all `none`) is an input error.
+  auto bad = pool;
+  bad.push_back(sp.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|none~2|"));
+  ASSERT_FALSE(sp.is_valid(bad.back()));
+  try {
+    space::make_sampler("uniform", sp, bad, 1, 1, "--pool 'cells.csv'");
+    FAIL() << "an invalid pool member was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--pool 'cells.csv': architecture 4 ("), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(space::make_sampler("fairnas", sp, pool, 1), UsageError);
+  EXPECT_THROW(space::make_sampler("random", sp, kNoPool, 1), UsageError);
+}

@@ -1,0 +1,120 @@
+// lib/train against hand computations: SGD's two modes for unused parameters (paper-code-spec
+// §1.3), the learning-rate schedules, and the classification task's metrics.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+#include "wsnas/core/error.h"
+#include "wsnas/train/sgd.h"
+#include "wsnas/train/task.h"
+
+using namespace wsnas;
+
+namespace {
+
+at::Tensor scalar(double v) { return at::full({1}, v, at::kDouble); }
+double value(const at::Tensor& t) { return t.item<double>(); }
+
+struct TwoSteps {
+  at::Tensor used, once, never;
+};
+
+// Three parameters through two steps of SGD (lr 0.1, momentum 0.9, weight decay 0.01, no
+// Nesterov): `used` has a gradient in both steps (0.5, then 0.2), `once` only in the first (0.3),
+// `never` in neither.
+TwoSteps two_steps(train::UnusedParams mode) {
+  TwoSteps p{scalar(1.0), scalar(2.0), scalar(3.0)};
+  train::Sgd sgd({p.used, p.once, p.never}, 0.9, false, 0.01, mode);
+  p.used.mutable_grad() = scalar(0.5);
+  p.once.mutable_grad() = scalar(0.3);
+  sgd.step(0.1);
+  sgd.zero_grad();
+  p.used.mutable_grad() = scalar(0.2);
+  sgd.step(0.1);
+  return p;
+}
+
+}  // namespace
+
+TEST(Sgd, UnusedParametersDecayAsPyTorch1ZeroGradDid) {
+  // By hand, PyTorch's rule d = g + wd p; buf = m buf + d; p -= lr buf:
+  //  step 1: used: d = 0.5 + 0.01 = 0.51, buf 0.51, p = 1 - 0.051 = 0.949
+  //          once: d = 0.3 + 0.02 = 0.32, buf 0.32, p = 2 - 0.032 = 1.968
+  //  step 2: used: d = 0.2 + 0.00949 = 0.20949, buf = 0.459 + 0.20949 = 0.66849, p = 0.882151
+  //          once (decay): g = 0, d = 0.01968, buf = 0.288 + 0.01968 = 0.30768, p = 1.937232
+  //          once (skip): unchanged, 1.968
+  //  never: 3 in both modes (no gradient ever: PyTorch 1.x left grad None).
+  const auto decay = two_steps(train::UnusedParams::kDecay);
+  EXPECT_NEAR(value(decay.used), 0.882151, 1e-12);
+  EXPECT_NEAR(value(decay.once), 1.937232, 1e-12);
+  EXPECT_EQ(value(decay.never), 3.0);
+  const auto skip = two_steps(train::UnusedParams::kSkip);
+  EXPECT_NEAR(value(skip.used), 0.882151, 1e-12);
+  EXPECT_NEAR(value(skip.once), 1.968, 1e-12);
+  EXPECT_EQ(value(skip.never), 3.0);
+}
+
+TEST(Sgd, NesterovAndTouchedState) {
+  // One Nesterov step: d = 0.5 + 0.01 = 0.51, buf = 0.51, d = 0.51 + 0.9 * 0.51 = 0.969,
+  // p = 1 - 0.0969 = 0.9031.
+  auto p = scalar(1.0), q = scalar(1.0);
+  train::Sgd sgd({p, q}, 0.9, true, 0.01, train::UnusedParams::kDecay);
+  p.mutable_grad() = scalar(0.5);
+  sgd.step(0.1);
+  EXPECT_NEAR(value(p), 0.9031, 1e-12);
+  EXPECT_EQ(value(q), 1.0);
+  EXPECT_EQ(sgd.touched(), (std::vector<std::int64_t>{1, 0}));
+  EXPECT_NEAR(value(sgd.buffers()[0]), 0.51, 1e-12);
+  EXPECT_THROW(train::parse_unused_params("zero"), UsageError);
+}
+
+TEST(Schedules, CosinePerStepAndPerEpoch) {
+  options::HyperParameters hp;
+  hp.lr = 0.1;
+  hp.lr_schedule = "cosine";
+  // Per step: 0.5 lr (1 + cos(pi t / T)); T = 10 steps.
+  EXPECT_DOUBLE_EQ(train::learning_rate(hp, 0, 10), 0.1);
+  EXPECT_NEAR(train::learning_rate(hp, 5, 10), 0.05, 1e-15);
+  EXPECT_NEAR(train::learning_rate(hp, 3, 10), 0.05 * (1 + std::cos(M_PI * 0.3)), 1e-15);
+  // Per epoch (NAS-Bench-201): constant within an epoch; 4 epochs of 3 steps: epoch 1 is
+  // 0.5 lr (1 + cos(pi / 4)) = 0.0853553...
+  hp.lr_schedule = "cosine-epoch";
+  EXPECT_DOUBLE_EQ(train::learning_rate(hp, 0, 12, 3), 0.1);
+  EXPECT_DOUBLE_EQ(train::learning_rate(hp, 2, 12, 3), 0.1);
+  EXPECT_NEAR(train::learning_rate(hp, 3, 12, 3), 0.05 * (1 + std::cos(M_PI / 4)), 1e-15);
+  EXPECT_NEAR(train::learning_rate(hp, 5, 12, 3), 0.05 * (1 + std::cos(M_PI / 4)), 1e-15);
+  EXPECT_NEAR(train::learning_rate(hp, 11, 12, 3), 0.05 * (1 + std::cos(3 * M_PI / 4)), 1e-15);
+  hp.lr_schedule = "fixed";
+  EXPECT_EQ(train::learning_rate(hp, 7, 12, 3), 0.1);
+}
+
+TEST(Task, ClassificationTopOneTopFiveAndLoss) {
+  auto task = train::make_task("classification");
+  EXPECT_EQ(task->score().name, "accuracy");
+  EXPECT_TRUE(task->score().higher_is_better);
+  // 3 samples, 6 classes. Sample 0: label 2 is the best logit (top-1 and top-5 hit). Sample 1:
+  // label 0 is the 2nd best (top-5 hit only). Sample 2: label 5 is the worst (no hit).
+  auto logits = at::tensor({0.0, 1.0, 5.0, 0.5, 0.2, 0.1,   //
+                            4.0, 5.0, 0.0, 0.1, 0.2, 0.3,   //
+                            1.0, 2.0, 3.0, 4.0, 5.0, -1.0}, at::kFloat).view({3, 6});
+  auto labels = at::tensor({2, 0, 5}, at::kLong);
+  auto t = task->totals(logits, labels);
+  std::vector<double> totals(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
+  // Mean cross-entropy by hand: -log softmax(label) per sample.
+  double ce = 0;
+  const double rows[3][6] = {{0.0, 1.0, 5.0, 0.5, 0.2, 0.1}, {4.0, 5.0, 0.0, 0.1, 0.2, 0.3}, {1.0, 2.0, 3.0, 4.0, 5.0, -1.0}};
+  const int lab[3] = {2, 0, 5};
+  for (int i = 0; i < 3; ++i) {
+    double z = 0;
+    for (double v : rows[i]) z += std::exp(v);
+    ce += std::log(z) - rows[i][lab[i]];
+  }
+  const auto m = task->finish(totals);
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_NEAR(m[0], 100.0 / 3, 1e-9);      // top-1
+  EXPECT_NEAR(m[1], 200.0 / 3, 1e-9);      // top-5
+  EXPECT_NEAR(m[2], ce / 3, 1e-5);         // mean loss
+  EXPECT_THROW(train::make_task("segmentation"), InputError);
+}
