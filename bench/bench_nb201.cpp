@@ -32,7 +32,7 @@ void sync(const c10::Device& d) {
 }
 
 int body(app::Context& ctx) {
-  std::string device_spec, precision, space_name, archs_path;
+  std::string device_spec, precision, space_name, archs_path, format_spec;
   int batch = 256, steps = 20, warmup = 3, cells = 3, calib_batch = 400, calib_steps = 25, eval_images = 10000;
   int channels = 16, n_cells = 5, threads = 0;
   bool cache_stem = true;
@@ -56,7 +56,9 @@ int body(app::Context& ctx) {
       ("channels", po::value(&channels)->default_value(16), "C")
       ("n", po::value(&n_cells)->default_value(5), "N cells per stage")
       ("threads", po::value(&threads)->default_value(0), "CPU threads for LibTorch (0: its default)")
-      ("precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (bfloat16 autocast)");
+      ("precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (bfloat16 autocast)")
+      ("memory-format", po::value(&format_spec)->default_value("auto"),
+       "auto (channels-last on CPU, contiguous on CUDA) | channels-last | contiguous");
   parser.add(g);
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
@@ -73,11 +75,13 @@ int body(app::Context& ctx) {
   o.classes = 100;
   auto net = nn::make_supernet(space_name, o);
   net->to(dev);
+  const auto format = train::memory_format(format_spec, dev);
+  train::set_memory_format(*net, format);
   // The optimiser and clipping wsnas-supernet uses (Table 2: lr 0.05, clip 5; Nesterov, wd 5e-4).
   train::Sgd opt(net->parameters(), 0.9, true, 5e-4, train::UnusedParams::kDecay);
   const bool bf16 = train::use_bf16(precision);
   auto opts = torch::TensorOptions().device(dev);
-  auto x = torch::randn({batch, 3, 32, 32}, opts);
+  auto x = torch::randn({batch, 3, 32, 32}, opts).contiguous(format);
   auto y = torch::randint(0, 100, {batch}, opts.dtype(torch::kLong));
   Rng rng(0);
   std::size_t next_fixed = 0;
@@ -108,9 +112,9 @@ int body(app::Context& ctx) {
   if (eval_archs.empty()) {
     for (int c = 0; c < cells; ++c) eval_archs.push_back(sp->sample(rng, true));
   }
-  auto calib_x = torch::randn({calib_batch, 3, 32, 32}, opts);
+  auto calib_x = torch::randn({calib_batch, 3, 32, 32}, opts).contiguous(format);
   std::vector<at::Tensor> val;
-  for (int done = 0; done < eval_images; done += 500) val.push_back(torch::randn({std::min(500, eval_images - done), 3, 32, 32}, opts));
+  for (int done = 0; done < eval_images; done += 500) val.push_back(torch::randn({std::min(500, eval_images - done), 3, 32, 32}, opts).contiguous(format));
   std::vector<at::Tensor> calib_h(static_cast<std::size_t>(calib_steps), calib_x), val_h = val;
   const auto t_stem = Clock::now();
   if (cache_stem) {
@@ -138,9 +142,10 @@ int body(app::Context& ctx) {
   if (ctx.world.rank() == 0) {
     double eval_s = 0;
     for (double s : per_cell) eval_s += s;
-    std::printf("bench_nb201: space %s, device %s, %s, C=%d N=%d, CIFAR-100 head, 32x32x3, %s, %d threads\n",
+    std::printf("bench_nb201: space %s, device %s, %s, C=%d N=%d, CIFAR-100 head, 32x32x3, %s, %s, %d threads\n",
                 space_name.c_str(), dev.str().c_str(), nn::torch_version().c_str(), channels, n_cells,
-                precision.c_str(), torch::get_num_threads());
+                precision.c_str(), format == c10::MemoryFormat::ChannelsLast ? "channels-last" : "contiguous",
+                torch::get_num_threads());
     std::printf("supernet training: batch %d, %.2f ms/step, %.0f images/s (%d steps%s)\n", batch,
                 1000.0 * train_s / steps, static_cast<double>(batch) * steps / train_s, steps,
                 fixed.empty() ? ", uniform valid draws" : ", cycling --archs");

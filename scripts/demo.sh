@@ -54,7 +54,7 @@ echo "== 4. supernet evaluation (BN calibration, then the validation split; cell
 
 echo "== 5. analysis: supernet accuracy vs stand-alone validation accuracy"
 "$bin/wsnas-analyze" --scores "$study/evaluation.h5" --score-column accuracy \
-  --truth "$study/groundtruth/groundtruth.h5" --truth-column final_valid_accuracy \
+  --truth "$study/groundtruth/groundtruth.h5" --truth-select final_valid_accuracy --truth-report final_test_accuracy \
   --k 1,3,5,10 --out-csv "$study/analysis.csv" --out-h5 "$study/analysis.h5" | tee "$study/analysis.txt"
 
 echo "== study directory: $study ($(($(date +%s) - start)) s)"

@@ -16,7 +16,7 @@ check() {
 }
 mkdir -p "$tmp/cfg"
 printf 'dataset = fashion-mnist\nprotocol = holdout:10000\nlimit-train = 512\nlimit-eval = 200\nchannels = 4\ncells = 1\n' > "$tmp/cfg/study.ini"
-printf 'batch-size = 64\nepochs = 2\nbn-calib-batch = 64\nbn-calib-steps = 2\n' > "$tmp/cfg/supernet.ini"
+printf 'batch-size = 64\nepochs = 2\nbn-calib-batch = 64\nbn-calib-steps = 2\ngpus = 2\n' > "$tmp/cfg/supernet.ini"
 printf 'batch-size = 64\nepochs = 1\nlr = 0.1\ngrad-clip = 0\n' > "$tmp/cfg/groundtruth.ini"
 run_demo() {
   WSNAS_SKIP_BUILD=1 WSNAS_BUILD_DIR="$build" WSNAS_DEMO_CONFIGS="$tmp/cfg" WSNAS_DEMO_CELLS=4 OMP_NUM_THREADS=1 \

@@ -9,6 +9,7 @@
 #include "wsnas/nn/bn_calibration.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/nb201_model.h"
+#include "wsnas/train/precision.h"
 #include "wsnas/core/error.h"
 
 #include <map>
@@ -262,4 +263,35 @@ TEST(ModelRegistry, MakesNetworksBySpaceName) {
     EXPECT_NE(std::string(e.what()).find("--space 'darts': no network implementation in this build (available: nb201)"),
               std::string::npos) << e.what();
   }
+}
+
+TEST(Nb201Model, ChannelsLastGivesTheSameResultsAsContiguous) {
+  // --memory-format: the same network in NHWC gives the same logits and gradients within float
+  // rounding, in training and evaluation mode.
+  Nb201Space sp;
+  const auto a = *sp.at(9930);
+  const auto x = torch::randn({6, 3, 16, 16});
+  for (bool train : {true, false}) {
+    nn::seed_torch(8);
+    auto plain = small_supernet(4, 2, 10);
+    nn::seed_torch(8);
+    auto nhwc = small_supernet(4, 2, 10);
+    train::set_memory_format(*nhwc, c10::MemoryFormat::ChannelsLast);
+    bool any4d = false;
+    for (const auto& p : nhwc->parameters()) {
+      if (p.dim() == 4) {
+        any4d = true;
+        EXPECT_TRUE(p.is_contiguous(c10::MemoryFormat::ChannelsLast));
+      }
+    }
+    ASSERT_TRUE(any4d);
+    auto [y1, g1] = run_once(plain, a, x, train);
+    auto [y2, g2] = run_once(nhwc, a, x.contiguous(c10::MemoryFormat::ChannelsLast), train);
+    EXPECT_TRUE(torch::allclose(y1, y2, 1e-4, 1e-5)) << (y1 - y2).abs().max().item<double>();
+    ASSERT_EQ(g1.size(), g2.size());
+    for (const auto& [name, g] : g1) EXPECT_TRUE(torch::allclose(g, g2.at(name), 1e-3, 1e-4)) << name;
+  }
+  EXPECT_EQ(train::memory_format("auto", c10::Device(c10::kCPU)), c10::MemoryFormat::ChannelsLast);
+  EXPECT_EQ(train::memory_format("auto", c10::Device(c10::kCUDA, 0)), c10::MemoryFormat::Contiguous);
+  EXPECT_THROW(train::memory_format("nhwc", c10::Device(c10::kCPU)), UsageError);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -112,6 +113,57 @@ TEST_F(Pipeline, SupernetOnOneRankEqualsTwoRanks) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("wsnas-supernet: error: --replicas 3 is not a multiple of the 2 ranks"), std::string::npos) << r.err;
   EXPECT_FALSE(exists(*dir_ + "/bad/supernet.h5"));
+}
+
+TEST_F(Pipeline, SamplersUnusedParametersAndSnapshots) {
+  const std::string args = kData + " --epochs 1 --batch-size 64 --save-epochs none --gpus 2 ";
+  // Per-replica sampling: each replica its own architecture; one rank holding both replicas equals
+  // two ranks (a parameter only the other rank's replica used is averaged in with a zero gradient).
+  const std::string pr1 = *dir_ + "/pr1", pr2 = *dir_ + "/pr2";
+  auto r = run(kEnv + app("wsnas-supernet") + args + "--sampler per-replica --out " + pr1);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("sampler per-replica"), std::string::npos) << r.out;
+  r = run(kMpi2 + app("wsnas-supernet") + args + "--sampler per-replica --out " + pr2);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto p1 = read_group(pr1 + "/supernet.h5", "/model"), p2 = read_group(pr2 + "/supernet.h5", "/model");
+  EXPECT_LT(max_abs_diff(p1, p2), 1e-5);
+  EXPECT_LT(max_abs_diff(read_group(pr1 + "/supernet.h5", "/optimizer/momentum"),
+                         read_group(pr2 + "/supernet.h5", "/optimizer/momentum")),
+            1e-5);
+  // The same run with one architecture for both replicas trains other weights.
+  const std::string un = *dir_ + "/uniform1";
+  r = run(kEnv + app("wsnas-supernet") + args + "--out " + un);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto u = read_group(un + "/supernet.h5", "/model");
+  EXPECT_GT(max_abs_diff(u, p1), 1e-4);
+  // --unused-params skip: operators not sampled in a step keep their weights; decay (the default,
+  // the paper's code) moves them: the two runs differ.
+  r = run(kEnv + app("wsnas-supernet") + args + "--unused-params skip --out " + *dir_ + "/skip1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(max_abs_diff(read_group(*dir_ + "/skip1/supernet.h5", "/model"), u), 1e-6);
+  // FairNAS (5 paths a step) and multi-path (3) train to the end with a finite loss.
+  for (const std::string sampler : {"fairnas", "multipath --paths 3"}) {
+    const std::string out = *dir_ + "/" + sampler.substr(0, 4);
+    r = run(kEnv + app("wsnas-supernet") + args + "--sampler " + sampler + " --out " + out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto loss = read_group(out + "/supernet.h5", "/log").at("loss");
+    ASSERT_EQ(loss.size(), 1u);
+    EXPECT_TRUE(std::isfinite(loss[0]) && loss[0] > 0) << sampler;
+    EXPECT_GT(max_abs_diff(read_group(out + "/supernet.h5", "/model"), u), 1e-4) << sampler;
+  }
+  // A pool holding a cell with no path from input to output is refused, naming the file.
+  const std::string pool = *dir_ + "/pool.txt";
+  std::ofstream(pool) << "9930\n|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|none~2|\n";
+  r = run(kEnv + app("wsnas-supernet") + args + "--pool " + pool + " --out " + *dir_ + "/badpool");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("wsnas-supernet: error: --pool '" + pool + "': architecture 2 (", 0), 0u) << r.err;
+  EXPECT_FALSE(exists(*dir_ + "/badpool/supernet.h5"));
+  // --save-epochs files are snapshots of one schedule (2 epochs here), labelled as such.
+  auto snap = io::File::open(supernet("epoch_0001.h5")), last = io::File::open(supernet());
+  EXPECT_EQ(snap.attr_int("/state", "snapshot"), 1);
+  EXPECT_EQ(snap.attr_int("/state", "schedule_epochs"), 2);
+  EXPECT_EQ(last.attr_int("/state", "snapshot"), 0);
+  EXPECT_EQ(last.attr_int("/state", "schedule_epochs"), 2);
 }
 
 TEST_F(Pipeline, SupernetStoppedBySignalResumesToTheSameWeights) {

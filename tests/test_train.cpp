@@ -118,3 +118,37 @@ TEST(Task, ClassificationTopOneTopFiveAndLoss) {
   EXPECT_NEAR(m[2], ce / 3, 1e-5);         // mean loss
   EXPECT_THROW(train::make_task("segmentation"), InputError);
 }
+
+TEST(Schedules, WarmUpThenCosineAsTheProxylessCode) {
+  // paper-code-spec §5.3 (trainers/utils.py:259-270): by fractional epoch e, e < 5:
+  // lr = 0.025 + e (0.2 - 0.025) / 5; then 0.2 * 0.5 (1 + cos(pi (e - 5) / (E - 5))). E = 1000
+  // epochs of 10 steps.
+  options::HyperParameters hp;
+  hp.lr = 0.2;
+  hp.lr_schedule = "cosine";
+  hp.warmup_epochs = 5;
+  hp.warmup_lr = 0.025;
+  const std::int64_t nb = 10, total = 1000 * nb;
+  EXPECT_DOUBLE_EQ(train::learning_rate(hp, 0, total, nb), 0.025);
+  EXPECT_NEAR(train::learning_rate(hp, 25, total, nb), 0.025 + 2.5 * 0.175 / 5, 1e-15);  // e = 2.5
+  EXPECT_NEAR(train::learning_rate(hp, 50, total, nb), 0.2, 1e-15);                      // e = 5
+  EXPECT_NEAR(train::learning_rate(hp, 5025, total, nb), 0.1, 1e-12);  // e = 502.5: cos(pi/2) = 0
+  EXPECT_NEAR(train::learning_rate(hp, 1234, total, nb), 0.1 * (1 + std::cos(M_PI * (123.4 - 5) / 995)), 1e-12);
+}
+
+TEST(Task, LabelSmoothingAsTheProxylessCode) {
+  // paper-code-spec §5.3 (trainers/utils.py:215-229): target 1 - e on the label and e / (C - 1)
+  // on the others; loss = mean over the batch of -sum q log_softmax. By hand for one sample,
+  // logits (1, 2, 3), label 0, e = 0.1: q = (0.9, 0.05, 0.05).
+  train::TaskOptions o;
+  o.label_smoothing = 0.1;
+  auto task = train::make_task("classification", o);
+  auto logits = at::tensor({1.0, 2.0, 3.0}, at::kFloat).view({1, 3});
+  auto label = at::tensor({0}, at::kLong);
+  const double z = std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0));
+  const double expected = -(0.9 * (1 - z) + 0.05 * (2 - z) + 0.05 * (3 - z));
+  EXPECT_NEAR(task->loss(logits, label).item<double>(), expected, 1e-6);
+  // Evaluation metrics are unsmoothed: the loss metric is the plain cross-entropy.
+  auto t = task->totals(logits, label);
+  EXPECT_NEAR(t[0].item<double>(), z - 1, 1e-6);
+}

@@ -41,6 +41,7 @@ void write_h5(const std::string& path, const analysis::Report& r, const Provenan
     f.set_attr("/correlation", "spearman_truth_params", r.spearman_truth_params);
     f.set_attr("/correlation", "spearman_score_params", r.spearman_score_params);
     f.set_attr("/correlation", "best_truth", r.best_truth);
+    f.set_attr("/correlation", "higher_is_better", static_cast<std::int64_t>(r.higher_is_better));
     f.write_i64("/topk/k", r.ks);
     f.write_f64("/topk/top_k", r.top_k);
     f.write_f64("/topk/random_top_k", r.random_top_k);

@@ -259,16 +259,18 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   WSNAS_CHECK_INPUT(split.size() > 0, "the ", job.split, " split of ", dopts.dataset, " is empty");
   auto net = nn::make_supernet(mo.space, train::network_options(mo, bundle.train_set));
   net->to(device);
+  const auto format = train::memory_format(job.run.memory_format, device);
+  train::set_memory_format(*net, format);
   train::TensorBatches calib;
   if (calib_steps > 0) {
     calib = train::make_batches(bundle.train, calib_batch, train::train_augment(dopts, bundle.train_set), true, true,
-                                Rng::derive(job.seed, 3), calib_steps, device);
+                                Rng::derive(job.seed, 3), calib_steps, device, format);
     WSNAS_CHECK_USAGE(static_cast<int>(calib.images.size()) == calib_steps, "--bn-calib-steps ", calib_steps,
                       " x --bn-calib-batch ", calib_batch, " needs more than the ", bundle.train.size(),
                       " training images");
   }
   const auto evalset =
-      train::make_batches(split, job.eval_batch, train::eval_augment(bundle.train_set), false, false, 0, 0, device);
+      train::make_batches(split, job.eval_batch, train::eval_augment(bundle.train_set), false, false, 0, 0, device, format);
 
   // With --cache-stem, the stem's outputs are computed once per checkpoint: in training mode on
   // the calibration batches (its BN calibrated on them, as for every architecture), then in

@@ -236,8 +236,9 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
   const auto device = train::setup_device(ctx.world, job.run.device);
   auto bundle = train::load_data(job.data, &ctx.provenance);
   const auto eval_aug = train::eval_augment(bundle.train_set);
-  const auto valid = train::make_batches(bundle.valid, 500, eval_aug, false, false, 0, 0, device);
-  const auto test = train::make_batches(bundle.test, 500, eval_aug, false, false, 0, 0, device);
+  const auto format = train::memory_format(job.run.memory_format, device);
+  const auto valid = train::make_batches(bundle.valid, 500, eval_aug, false, false, 0, 0, device, format);
+  const auto test = train::make_batches(bundle.test, 500, eval_aug, false, false, 0, 0, device, format);
   const auto net_opts = train::network_options(job.model, bundle.train_set);
   space::CostOptions cost_opts;
   cost_opts.classes = bundle.train_set.classes;
@@ -271,6 +272,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     nn::seed_torch(cell_seed);
     auto net = nn::make_network(job.model.space, arch, net_opts);
     net->to(device);
+    train::set_memory_format(*net, format);
     train::Sgd sgd(net->parameters(), hp.momentum, hp.nesterov, hp.weight_decay);
     c.params = nn::count_parameters(*net);
     if (auto cost = sp->cost(arch, cost_opts)) c.flops = static_cast<double>(cost->flops);
@@ -306,7 +308,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
         }
         const std::int64_t t = c.epoch * nb + batch.index;
         sgd.zero_grad();
-        auto x = batch.images.to(device), y = batch.labels.to(device);
+        auto x = batch.images.to(device).contiguous(format), y = batch.labels.to(device);
         at::Tensor out, loss;
         {
           train::Autocast autocast(device, bf16);

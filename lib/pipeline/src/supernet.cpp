@@ -222,6 +222,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   nn::seed_torch(job.seed);
   auto net = nn::make_supernet(job.model.space, train::network_options(job.model, bundle.train_set));
   net->to(device);
+  const auto format = train::memory_format(job.run.memory_format, device);
+  train::set_memory_format(*net, format);
   for (auto& p : net->parameters()) {
     at::NoGradGuard g;
     mpi::broadcast(ctx.world, p);
@@ -271,6 +273,13 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   // Replicas on different ranks may train different paths: their gradients are zero-filled for
   // the allreduce, and a parameter keeps a gradient only if some replica used it.
   const bool union_grads = sampler->replicas_differ() && world > 1;
+  // BN step counters (num_batches_tracked): with replicas on different paths, a layer's counter
+  // advances when any replica ran it, whichever ranks hold the replicas.
+  const bool merge_counters = sampler->replicas_differ() && R > 1;
+  std::vector<at::Tensor> counters, counter_start, counter_ran;
+  for (const auto& b : buffers) {
+    if (!b.is_floating_point()) counters.push_back(b);
+  }
   Progress progress("supernet", total, rank == 0, job.run.progress_s, "step");
   auto clock = std::chrono::steady_clock::now();
   auto last_ckpt = clock;
@@ -291,11 +300,19 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
       lr = train::learning_rate(hp, t, total, nb);
       net->train();
       sgd.zero_grad();
-      auto xs = batch.images.to(device).chunk(local_r);
+      auto xs = batch.images.to(device).contiguous(format).chunk(local_r);
       auto ys = batch.labels.to(device).chunk(local_r);
       if (local_r > 1) {
         for (std::size_t i = 0; i < buffers.size(); ++i) saved[i] = buffers[i].clone();
         for (std::size_t i = 0; i < float_bufs.size(); ++i) sum[i] = at::zeros_like(float_bufs[i]);
+      }
+      if (merge_counters) {
+        counter_start.clear();
+        counter_ran.clear();
+        for (const auto& c : counters) {
+          counter_start.push_back(c.clone());
+          counter_ran.push_back(at::zeros(c.sizes(), float_bufs.front().options()));
+        }
       }
       at::Tensor totals;
       for (int r = 0; r < local_r; ++r) {
@@ -319,6 +336,9 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
         if (local_r > 1) {
           for (std::size_t i = 0; i < float_bufs.size(); ++i) sum[i].add_(float_bufs[i]);
         }
+        if (merge_counters) {
+          for (std::size_t i = 0; i < counters.size(); ++i) counter_ran[i].add_(counters[i].gt(counter_start[i]));
+        }
       }
       net->detach_state();
       {
@@ -328,6 +348,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
         }
         // BN running statistics and gradients, averaged over ranks in one allreduce.
         std::vector<at::Tensor> averaged = float_bufs;
+        if (merge_counters) averaged.insert(averaged.end(), counter_ran.begin(), counter_ran.end());
         at::Tensor used;
         if (union_grads) {
           used = at::zeros({static_cast<std::int64_t>(params.size())}, params.front().options());
@@ -342,6 +363,9 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
         }
         for (auto& p : params) averaged.push_back(p.grad());
         mpi::allreduce_mean_flat(ctx.world, averaged);
+        for (std::size_t i = 0; merge_counters && i < counters.size(); ++i) {
+          counters[i].copy_(counter_start[i] + counter_ran[i].gt(0).to(counters[i].scalar_type()));
+        }
         if (union_grads) {
           const at::Tensor host = used.to(at::kCPU);
           const float* u = host.data_ptr<float>();

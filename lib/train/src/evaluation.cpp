@@ -6,7 +6,7 @@ namespace wsnas::train {
 
 TensorBatches make_batches(const data::Split& split, std::int64_t batch_size, const data::Augment& augment,
                            bool shuffle, bool drop_last, std::uint64_t seed, std::int64_t max_batches,
-                           c10::Device device) {
+                           c10::Device device, c10::MemoryFormat format) {
   data::LoaderOptions lo;
   lo.batch_size = batch_size;
   lo.shuffle = shuffle;
@@ -19,7 +19,7 @@ TensorBatches make_batches(const data::Split& split, std::int64_t batch_size, co
   data::Batch b;
   while ((max_batches <= 0 || static_cast<std::int64_t>(out.images.size()) < max_batches) && loader.next(b)) {
     out.count += b.labels.size(0);
-    out.images.push_back(b.images.to(device));
+    out.images.push_back(b.images.to(device).contiguous(format));
     out.labels.push_back(b.labels.to(device));
   }
   return out;

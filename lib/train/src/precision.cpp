@@ -1,6 +1,8 @@
 #include "wsnas/train/precision.h"
 
+#include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
+#include <torch/nn/module.h>
 #include <torch/version.h>
 
 #include "wsnas/core/error.h"
@@ -57,6 +59,23 @@ Autocast::~Autocast() {
     at::autocast::set_autocast_cpu_dtype(dtype);
   }
 #endif
+}
+
+c10::MemoryFormat memory_format(const std::string& spec, c10::Device device) {
+  if (spec == "channels-last") return c10::MemoryFormat::ChannelsLast;
+  if (spec == "contiguous") return c10::MemoryFormat::Contiguous;
+  WSNAS_CHECK_USAGE(spec == "auto", "--memory-format '", spec, "': expected auto, channels-last or contiguous");
+  return device.is_cuda() ? c10::MemoryFormat::Contiguous : c10::MemoryFormat::ChannelsLast;
+}
+
+void set_memory_format(torch::nn::Module& module, c10::MemoryFormat format) {
+  at::NoGradGuard no_grad;
+  for (auto& p : module.parameters()) {
+    if (p.dim() == 4) p.set_data(p.contiguous(format));
+  }
+  for (auto& b : module.buffers()) {
+    if (b.dim() == 4) b.set_data(b.contiguous(format));
+  }
 }
 
 }  // namespace wsnas::train

@@ -44,6 +44,10 @@ void add_run_options(po::options_description& g, RunOptions& r) {
       ("device", po::value(&r.device)->default_value(r.device)->notifier(options::one_of("device", {"auto", "cpu", "cuda"})),
        "cpu | cuda | auto (one GPU per node-local rank)")
       ("precision", po::value(&r.precision)->default_value(r.precision), "fp32 | bf16 (mixed precision: bfloat16 autocast)")
+      ("memory-format", po::value(&r.memory_format)->default_value(r.memory_format)
+           ->notifier(options::one_of("memory-format", {"auto", "channels-last", "contiguous"})),
+       "layout of images and convolution weights: auto (channels-last on CPU, contiguous on CUDA) | channels-last | "
+       "contiguous (same results within float rounding)")
       ("progress-seconds", po::value(&r.progress_s)->default_value(r.progress_s), "seconds between progress lines");
 }
 

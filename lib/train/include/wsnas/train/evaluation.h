@@ -8,6 +8,7 @@
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
+#include <c10/core/MemoryFormat.h>
 
 #include "wsnas/data/loader.h"
 #include "wsnas/train/task.h"
@@ -23,7 +24,7 @@ struct TensorBatches {
 /// order (shuffled with `seed` when `shuffle`), one process (no rank slicing).
 TensorBatches make_batches(const data::Split& split, std::int64_t batch_size, const data::Augment& augment,
                            bool shuffle, bool drop_last, std::uint64_t seed, std::int64_t max_batches,
-                           c10::Device device);
+                           c10::Device device, c10::MemoryFormat format = c10::MemoryFormat::Contiguous);
 
 /// Runs `forward` (network outputs) over all batches without gradients and returns the task's
 /// metrics (one device synchronisation).

@@ -5,6 +5,11 @@
 #include <string>
 
 #include <c10/core/Device.h>
+#include <c10/core/MemoryFormat.h>
+
+namespace torch::nn {
+class Module;
+}
 
 namespace wsnas::train {
 
@@ -25,5 +30,13 @@ class Autocast {
   bool previous_ = false;
   int previous_dtype_ = 0;
 };
+
+/// Memory layout of 4-D tensors (images, convolution weights): "channels-last" (NHWC; oneDNN
+/// convolutions on CPU), "contiguous" (NCHW), or "auto": channels-last on CPU, contiguous on CUDA
+/// (measured in bench/, README "Benchmarks"). Results agree within float rounding (tested).
+/// UsageError naming --memory-format otherwise.
+c10::MemoryFormat memory_format(const std::string& spec, c10::Device device);
+/// Puts every 4-D parameter and buffer of `module` in `format` (call before making the optimiser).
+void set_memory_format(torch::nn::Module& module, c10::MemoryFormat format);
 
 }  // namespace wsnas::train

@@ -41,9 +41,10 @@ data::Augment eval_augment(const data::Dataset& set);
 struct RunOptions {
   std::string device = "auto";     ///< cpu | cuda | auto
   std::string precision = "fp32";  ///< fp32 | bf16
+  std::string memory_format = "auto";  ///< auto | channels-last | contiguous
   double progress_s = 10;          ///< seconds between progress lines
 };
-/// Adds --device, --precision and --progress-seconds to `group`.
+/// Adds --device, --precision, --memory-format and --progress-seconds to `group`.
 void add_run_options(boost::program_options::options_description& group, RunOptions& r);
 /// The device of this rank (one GPU per node-local rank with CUDA) and LibTorch's threads shared
 /// among the node's ranks.
