@@ -57,7 +57,7 @@ int body(app::Context& ctx) {
   options::Parser parser(ctx.name, ctx.name + " --scores FILE --score-column NAME --truth FILE --truth-column NAME [options]");
   po::options_description g("Analysis");
   g.add_options()
-      ("space", po::value(&space_name)->default_value("nb201"), "search space")
+      ("space", po::value(&space_name)->default_value(space::default_space_name()), "search space")
       ("scores", po::value(&scores)->required(), "supernet scores: CSV (header row; an architecture column) or wsnas HDF5 (e.g. wsnas-evaluate's file)")
       ("score-column", po::value(&score_col)->required(), "column of --scores holding the score")
       ("score-arch-column", po::value(&score_arch)->default_value(""), "architecture column of --scores (default: arch, ArchitectureString or index)")

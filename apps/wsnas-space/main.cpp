@@ -106,7 +106,7 @@ int body(app::Context& ctx) {
   po::options_description g("Search space");
   g.add_options()
       ("command", po::value(&a.command), "count | sample | convert | info (or first positional)")
-      ("space", po::value(&a.space)->default_value("nb201"), "search space")
+      ("space", po::value(&a.space)->default_value(space::default_space_name()), "search space")
       ("arch", po::value(&a.arch)->composing(), "an architecture string (repeatable)")
       ("index", po::value(&a.index)->composing(), "an official index (repeatable)")
       ("from", po::value(&a.from), "file of architectures (strings or indices, one per line, or a CSV with an arch/index column); for sample: the pool to draw from")

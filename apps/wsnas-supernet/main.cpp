@@ -8,7 +8,7 @@ namespace {
 
 int body(wsnas::app::Context& ctx) {
   wsnas::pipeline::SupernetJob job;
-  wsnas::options::Parser parser(ctx.name, ctx.name + " --out DIR [--config configs/nb201.ini] [options]\n"
+  wsnas::options::Parser parser(ctx.name, ctx.name + " --out DIR [--config configs/SPACE.ini] [options]\n"
                                                      "Trains a supernet; resumes from DIR/supernet.h5.");
   wsnas::pipeline::add_options(parser, job);
   wsnas::options::po::variables_map vm;

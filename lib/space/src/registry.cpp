@@ -9,6 +9,8 @@ namespace wsnas::space {
 
 std::vector<std::string> space_names() { return {"nb201"}; }
 
+std::string default_space_name() { return space_names().front(); }
+
 std::unique_ptr<SearchSpace> make_space(const std::string& name) {
   if (name == "nb201") return std::make_unique<Nb201Space>();
   // Spaces of the paper not yet in this build are named so the message says what to expect.

@@ -17,7 +17,7 @@ po::options_description data_option_group(DataOptions& d) {
        "dataset: cifar10 | cifar100 | fashion-mnist | mnist")
       ("data-dir", po::value(&d.dir)->default_value(d.dir), "dataset directory (default: the dataset's usual location)")
       ("protocol", po::value(&d.protocol)->default_value(d.protocol),
-       "split protocol: default | nb101 | nb201 | holdout:K (docs/decisions.md)")
+       "split protocol: default | nb101 | nb201 | nb201-cifar10-valid | nb201-halves | holdout:K (docs/protocol.md)")
       ("limit-train", po::value(&d.limit_train)->default_value(d.limit_train), "use the first N training images (0 = all)")
       ("limit-eval", po::value(&d.limit_eval)->default_value(d.limit_eval), "use the first N validation and test images (0 = all)")
       ("augment", po::value(&d.augment)->default_value(d.augment)->notifier(options::one_of("augment", {"standard", "none"})),

@@ -106,6 +106,8 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
 
 /// The spaces this build knows ("nb201", ...).
 std::vector<std::string> space_names();
+/// The default --space of the tools: the first space of the registry.
+std::string default_space_name();
 /// Makes a space by name; InputError listing the known names otherwise.
 std::unique_ptr<SearchSpace> make_space(const std::string& name);
 

@@ -52,7 +52,7 @@ c10::Device setup_device(const mpi::Communicator& world, const std::string& spec
 
 /// Network shape. The space fixes the topology; channels and cells scale it (0: the space's own).
 struct ModelOptions {
-  std::string space = "nb201";
+  std::string space = space::default_space_name();
   int channels = 0;                ///< C (NB201: 16)
   int cells = 0;                   ///< N cells per stage (NB201: 5)
   bool supernet_bn_affine = true;  ///< affine BN in supernet operators (the paper's code)
