@@ -25,6 +25,7 @@
 #include "wsnas/train/evaluation.h"
 #include "wsnas/train/precision.h"
 #include "wsnas/train/state_io.h"
+#include "task_for.h"
 
 namespace wsnas::pipeline {
 
@@ -209,7 +210,7 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   dopts.augment = train::config_value(model_cfg, "augment", what);
 
   auto sp = space::make_space(mo.space);
-  const auto task = train::make_task(nn::model_entry(mo.space).task);
+  const auto task = task_for(mo.space, {});  // evaluation: the task's plain metrics
   const auto archs = space::read_arch_list(*sp, job.archs_path);
   WSNAS_CHECK_INPUT(!archs.empty(), "--archs '", job.archs_path, "': no architectures");
 

@@ -27,6 +27,7 @@
 #include "wsnas/train/sgd.h"
 #include "wsnas/train/state_io.h"
 #include "wsnas/train/task.h"
+#include "task_for.h"
 
 namespace wsnas::pipeline {
 
@@ -193,9 +194,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
   const int rank = ctx.world.rank(), world = ctx.world.size();
 
   auto sp = space::make_space(job.model.space);
-  train::TaskOptions task_opts;
-  task_opts.label_smoothing = hp.label_smoothing;
-  const auto task = train::make_task(nn::model_entry(job.model.space).task, task_opts);
+  const auto task = task_for(job.model.space, hp);
   const train::Metric score = task->score();
   std::vector<space::Arch> archs;
   {

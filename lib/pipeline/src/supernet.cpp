@@ -27,6 +27,7 @@
 #include "wsnas/train/sgd.h"
 #include "wsnas/train/state_io.h"
 #include "wsnas/train/task.h"
+#include "task_for.h"
 
 namespace wsnas::pipeline {
 
@@ -201,9 +202,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   }
   const std::uint64_t arch_seed = Rng::derive(job.seed, 2);
   const auto sampler = space::make_sampler(job.sampler, *sp, pool, arch_seed, job.paths, pool_what);
-  train::TaskOptions task_opts;
-  task_opts.label_smoothing = hp.label_smoothing;
-  const auto task = train::make_task(nn::model_entry(job.model.space).task, task_opts);
+  const auto task = task_for(job.model.space, hp);
   const std::string score = task->score().name;
 
   cfg["replicas"] = std::to_string(R);
