@@ -43,5 +43,5 @@ bool embedded_split(const std::string& name, std::vector<std::int64_t>& out) {
 }
 }  // namespace wsnas::data
 ")
-file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUTPUT}.tmp" "${OUTPUT}")
 file(REMOVE "${OUTPUT}.tmp")

@@ -205,13 +205,21 @@ TEST(Splits, NasBench201OfficialIndexLists) {
   EXPECT_EQ(b.test.indices, got["cifar100-xtest"]);
   EXPECT_EQ(b.valid.data, &b.test_set);
   EXPECT_EQ(b.train.size(), 50000);
-  auto c = data::make_bundle(train100, test100, "nb201-cifar10-valid");
+  auto train10 = train100, test10 = test100;
+  train10.name = test10.name = "cifar10";
+  auto c = data::make_bundle(train10, test10, "nb201-cifar10-valid");
   EXPECT_EQ(c.train.indices, got["cifar10-train"]);
   EXPECT_EQ(c.valid.indices, got["cifar10-valid"]);
   EXPECT_EQ(c.valid.data, &c.train_set);
   auto small = data::make_synthetic(100, 100, 3, 1, 1, 1);
   small.name = "cifar100";
   EXPECT_EQ(data::make_bundle(train100, small, "default").protocol, "nb201-halves");
+  // A list of one dataset on the other (both have 10,000 test images) is refused.
+  EXPECT_NE(error_of([&] { data::make_bundle(train10, test10, "nb201"); }).find("indexes CIFAR-100's test set"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { data::make_bundle(train100, test100, "nb201-cifar10-valid"); })
+                .find("indexes CIFAR-10's training set"),
+            std::string::npos);
   EXPECT_NE(error_of([&] { data::make_bundle(train100, small, "nb201"); })
                 .find("--protocol nb201 needs the official test set of 10000 images (NAS-Bench-201's split files index it), found 100"),
             std::string::npos);

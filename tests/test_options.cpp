@@ -94,7 +94,7 @@ TEST(Presets, CodePresetsDifferFromTable2ExactlyWhereTheReleasedCodeDid) {
         {"warmup-epochs", {"", "5"}},
         {"warmup-lr", {"", "0.025"}},
         {"label-smoothing", {"", "0.1"}}}},
-      {"darts", {{"sampler", {"", "per-replica"}}}},
+      {"darts", {{"sampler", {"", "per-replica"}}, {"unused-params", {"", "decay-all"}}}},
   };
   for (const auto& [space, diffs] : expected) {
     SCOPED_TRACE(space);

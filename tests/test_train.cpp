@@ -152,3 +152,15 @@ TEST(Task, LabelSmoothingAsTheProxylessCode) {
   auto t = task->totals(logits, label);
   EXPECT_NEAR(t[0].item<double>(), z - 1, 1e-6);
 }
+
+TEST(Sgd, DecayAllActsOnEveryParameterFromTheFirstStep) {
+  // The DARTS code with parallel sampling pre-fills zero gradients for all parameters
+  // (paper-code-spec §1.3): `never` (3.0, no gradient ever) is decayed from step 1. By hand:
+  //  step 1: d = 0.01 * 3 = 0.03, buf 0.03, p = 3 - 0.003 = 2.997
+  //  step 2: d = 0.02997, buf = 0.027 + 0.02997 = 0.05697, p = 2.997 - 0.005697 = 2.991303
+  const auto all = two_steps(train::UnusedParams::kDecayAll);
+  EXPECT_NEAR(value(all.never), 2.991303, 1e-12);
+  EXPECT_NEAR(value(all.used), 0.882151, 1e-12);
+  EXPECT_NEAR(value(all.once), 1.937232, 1e-12);
+  EXPECT_EQ(train::parse_unused_params("decay-all"), train::UnusedParams::kDecayAll);
+}

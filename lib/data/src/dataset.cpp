@@ -82,10 +82,14 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
     b.valid = {&b.train_set, range(40000, 50000), "valid"};
     b.test = {&b.test_set, range(0, ntest), "test"};
   } else if (protocol == "nb201") {
+    WSNAS_CHECK_INPUT(b.train_set.name == "cifar100", "--protocol nb201 indexes CIFAR-100's test set (x-valid, x-test); "
+                      "the dataset is ", b.train_set.name, " (CIFAR-10: nb201-cifar10-valid or nb101)");
     b.train.indices = range(0, ntrain);
     b.valid = {&b.test_set, official("cifar100-xvalid", protocol, ntest, 10000, "test set"), "valid"};
     b.test = {&b.test_set, official("cifar100-xtest", protocol, ntest, 10000, "test set"), "test"};
   } else if (protocol == "nb201-cifar10-valid") {
+    WSNAS_CHECK_INPUT(b.train_set.name == "cifar10", "--protocol nb201-cifar10-valid indexes CIFAR-10's training set; "
+                      "the dataset is ", b.train_set.name);
     b.train.indices = official("cifar10-train", protocol, ntrain, 50000, "training set");
     b.valid = {&b.train_set, official("cifar10-valid", protocol, ntrain, 50000, "training set"), "valid"};
     b.test = {&b.test_set, range(0, ntest), "test"};

@@ -277,6 +277,23 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   // the calibration batches (its BN calibrated on them, as for every architecture), then in
   // evaluation mode on the split. Architectures then run only the body; calibration leaves BN
   // layers that did not run (the stem's) as they are (nn::calibrate_bn).
+  // The cache holds the stem's outputs for every calibration and evaluation image: skipped (same
+  // results, the stem then runs per architecture) when that exceeds kStemCacheBytes.
+  constexpr double kStemCacheBytes = 4.0 * (1LL << 30);
+  bool cache_stem = job.cache_stem && !evalset.images.empty();
+  if (cache_stem) {
+    at::NoGradGuard g;
+    net->eval();
+    const at::Tensor probe = net->stem(evalset.images.front().narrow(0, 0, 1));
+    const double bytes = static_cast<double>(probe.numel() * probe.element_size()) *
+                         static_cast<double>(evalset.count + calib.count);
+    if (bytes > kStemCacheBytes) {
+      cache_stem = false;
+      if (rank == 0)
+        std::cout << ctx.name << ": the stem's outputs would take " << bytes / (1 << 30)
+                  << " GiB; computing the stem per architecture instead (--cache-stem)\n";
+    }
+  }
   std::string loaded;
   train::TensorBatches calib_h, eval_h;
   auto load = [&](const std::string& path) {
@@ -284,7 +301,7 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
     auto f = io::File::open(path);
     train::read_module(f, "/model", *net);
     loaded = path;
-    if (!job.cache_stem) return;
+    if (!cache_stem) return;
     train::Autocast autocast(device, bf16);
     calib_h = calib;
     eval_h = evalset;
@@ -329,9 +346,9 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
       load(r.checkpoint);
       const space::Arch arch = sp->parse(r.arch);
       train::Autocast autocast(device, bf16);
-      const auto& cb = job.cache_stem ? calib_h : calib;
-      const auto& eb = job.cache_stem ? eval_h : evalset;
-      auto run = [&](const at::Tensor& x) { return job.cache_stem ? net->body(x, arch) : net->forward(x, arch); };
+      const auto& cb = cache_stem ? calib_h : calib;
+      const auto& eb = cache_stem ? eval_h : evalset;
+      auto run = [&](const at::Tensor& x) { return cache_stem ? net->body(x, arch) : net->forward(x, arch); };
       if (calib_steps > 0) {
         nn::calibrate_bn(*net, calib_steps, [&](int s) { run(cb.images[static_cast<std::size_t>(s)]); });
       }

@@ -147,9 +147,10 @@ po::options_description protocol_option_group(SupernetJob& job) {
       ("paths", po::value(&job.paths)->default_value(job.paths)->notifier(options::at_least("paths", 1)),
        "k paths per step for --sampler multipath (gradients summed, one step)")
       ("unused-params", po::value(&job.unused_params)->default_value(job.unused_params)
-           ->notifier(options::one_of("unused-params", {"decay", "skip"})),
+           ->notifier(options::one_of("unused-params", {"decay", "skip", "decay-all"})),
        "parameters of operators a step did not use: decay (weight decay and momentum still act once used: the "
-       "paper's PyTorch 1.x code) | skip (left alone)");
+       "paper's PyTorch 1.x code) | skip (left alone) | decay-all (from the first step: the DARTS code's "
+       "parallel sampling)");
   return g;
 }
 
@@ -310,7 +311,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
         counter_ran.clear();
         for (const auto& c : counters) {
           counter_start.push_back(c.clone());
-          counter_ran.push_back(at::zeros(c.sizes(), float_bufs.front().options()));
+          counter_ran.push_back(at::zeros(c.sizes(), c.options().dtype(at::kFloat)));
         }
       }
       at::Tensor totals;
@@ -350,14 +351,15 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
         if (merge_counters) averaged.insert(averaged.end(), counter_ran.begin(), counter_ran.end());
         at::Tensor used;
         if (union_grads) {
-          used = at::zeros({static_cast<std::int64_t>(params.size())}, params.front().options());
+          std::vector<float> flags(params.size(), 0.0f);
           for (std::size_t i = 0; i < params.size(); ++i) {
             if (params[i].grad().defined()) {
-              used[static_cast<std::int64_t>(i)] = 1;
+              flags[i] = 1;
             } else {
               params[i].mutable_grad() = at::zeros_like(params[i]);
             }
           }
+          used = at::tensor(flags, at::kFloat);  // host: allreduce_mean_flat works on host copies
           averaged.push_back(used);
         }
         for (auto& p : params) averaged.push_back(p.grad());
@@ -405,6 +407,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
         last_ckpt = now;
       }
     }
+    // A resume at the very end of an epoch runs no batch of it: log the epoch's last rate.
+    if (st.epoch_step == nb && lr == 0) lr = train::learning_rate(hp, (st.epoch + 1) * nb - 1, total, nb);
     const auto metrics = task->finish(st.totals);
     st.log_epoch.push_back(st.epoch + 1);
     st.log_loss.push_back(metrics.back());

@@ -11,12 +11,13 @@ namespace wsnas::train {
 UnusedParams parse_unused_params(const std::string& text) {
   if (text == "decay") return UnusedParams::kDecay;
   if (text == "skip") return UnusedParams::kSkip;
-  throw UsageError("--unused-params '" + text + "': expected decay or skip");
+  if (text == "decay-all") return UnusedParams::kDecayAll;
+  throw UsageError("--unused-params '" + text + "': expected decay, skip or decay-all");
 }
 
 Sgd::Sgd(std::vector<at::Tensor> params, double momentum, bool nesterov, double weight_decay, UnusedParams unused)
     : params_(std::move(params)),
-      touched_(params_.size(), 0),
+      touched_(params_.size(), unused == UnusedParams::kDecayAll ? 1 : 0),
       unused_(unused),
       momentum_(momentum),
       weight_decay_(weight_decay),
@@ -38,7 +39,7 @@ void Sgd::step(double lr) {
     if (p.grad().defined()) {
       touched_[i] = 1;
       d = weight_decay_ != 0 ? p.grad().add(p, weight_decay_) : p.grad();
-    } else if (unused_ == UnusedParams::kDecay && touched_[i]) {
+    } else if (unused_ != UnusedParams::kSkip && touched_[i]) {
       d = p.mul(weight_decay_);  // a zero gradient plus weight decay
     } else {
       continue;

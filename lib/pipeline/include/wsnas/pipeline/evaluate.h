@@ -24,7 +24,7 @@ struct EvaluateJob {
   std::int64_t eval_batch = 500;
   std::uint64_t seed = 0;       ///< calibration batches (the same for every architecture)
   double flush_s = 30;
-  bool cache_stem = true;       ///< compute the architecture-independent stem once per batch
+  bool cache_stem = true;       ///< compute the architecture-independent stem once per batch (up to 4 GiB of outputs)
 };
 
 void add_options(options::Parser& parser, EvaluateJob& job);

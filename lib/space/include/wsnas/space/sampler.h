@@ -7,10 +7,11 @@
 /// global batch; a replica sums the gradients of its paths, and replicas are averaged.
 ///  - uniform:     single-path one-shot (Guo et al. 2019): one architecture, on every replica.
 ///  - fairnas:     strict fairness (Chu et al. 2019; paper Table 3): for each decision a random
-///                 permutation of its options; m paths (m = options per decision) so that every
-///                 option of every decision is trained exactly once per step; every replica runs
-///                 all m paths. Steps whose permutations make an invalid path are redrawn
-///                 (docs/protocol.md: the released code trains such invalid NB201 cells).
+///                 permutation of its options; m paths (m = the most options of any decision) so
+///                 that every option of a decision with m options is trained exactly once per
+///                 step (a decision with fewer: each at least once, the rest uniform); every
+///                 replica runs all m paths. Steps whose permutations make an invalid path are
+///                 redrawn (docs/protocol.md: the released code trains such invalid NB201 cells).
 ///  - multipath:   k independent uniform paths on every replica (paper Table 3, "Multi-Path").
 ///  - per-replica: replica r trains the r-th of `replicas` uniform draws (the released DARTS
 ///                 code's "parallel sampling", paper-code-spec §1.6).

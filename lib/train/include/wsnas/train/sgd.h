@@ -20,8 +20,11 @@ enum class UnusedParams {
   kDecay,
   /// Left alone, momentum included (PyTorch 2's zero_grad(set_to_none=True)).
   kSkip,
+  /// Every parameter counts as used from the first step: the released DARTS code with parallel
+  /// sampling pre-fills zero gradients for all parameters (paper-code-spec §1.3).
+  kDecayAll,
 };
-/// "decay" | "skip"; UsageError naming --unused-params otherwise.
+/// "decay" | "skip" | "decay-all"; UsageError naming --unused-params otherwise.
 UnusedParams parse_unused_params(const std::string& text);
 
 class Sgd {
