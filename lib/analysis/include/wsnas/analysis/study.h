@@ -1,0 +1,36 @@
+#pragma once
+/// The analysis of a study as a library stage (what `wsnas-analyze` runs): supernet scores and
+/// ground truth joined by architecture; rank correlations, the paper's top-k against exact random
+/// top-k, correlations with model size; printed, and optionally written as CSV and HDF5.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "wsnas/core/provenance.h"
+#include "wsnas/options/parser.h"
+#include "wsnas/space/search_space.h"
+
+namespace wsnas::analysis {
+
+struct StudyJob {
+  std::string space = space::default_space_name();
+  std::string scores, score_column, score_arch_column;
+  std::vector<std::string> score_where;
+  std::string truth, truth_column, truth_select, truth_report, truth_arch_column;
+  std::vector<std::string> truth_where;
+  std::string k = "1,5,10,20,50,100";
+  bool include_invalid = false, lower_is_better = false;
+  space::CostOptions cost;
+  std::string out_csv, out_h5;
+};
+
+/// The option group of the stage, bound to `job`.
+options::po::options_description study_options(StudyJob& job);
+/// Checks the options that need no file (the same on every rank); UsageError otherwise.
+void check_study(const StudyJob& job);
+/// Runs the analysis: prints the table to `out`, writes --out-csv/--out-h5, and records the
+/// inputs in `provenance`.
+void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out);
+
+}  // namespace wsnas::analysis

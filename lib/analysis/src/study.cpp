@@ -1,0 +1,141 @@
+// The analysis stage (wsnas-analyze).
+#include "wsnas/analysis/study.h"
+
+#include <algorithm>
+#include <map>
+#include <ostream>
+
+#include "wsnas/analysis/report.h"
+#include "wsnas/analysis/table.h"
+#include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
+#include "wsnas/io/atomic_file.h"
+#include "wsnas/io/h5file.h"
+#include "wsnas/io/results.h"
+
+namespace wsnas::analysis {
+
+namespace po = options::po;
+
+namespace {
+
+std::vector<std::int64_t> parse_ks(const std::string& s) {
+  std::vector<std::int64_t> ks;
+  for (const auto& part : split(s, ',')) {
+    std::int64_t k = 0;
+    WSNAS_CHECK_USAGE(parse_int(trim(part), k) && k >= 1, "--k '", s, "': expected a comma-separated list of integers >= 1");
+    ks.push_back(k);
+  }
+  return ks;
+}
+
+void write_h5(const std::string& path, const Report& r, const Provenance& prov) {
+  io::write_results_file(path, "analysis", prov, [&](io::File& f) {
+    f.create_group("/correlation");
+    f.set_attr("/correlation", "n", r.n);
+    f.set_attr("/correlation", "spearman", r.spearman);
+    f.set_attr("/correlation", "kendall_tau_b", r.kendall_tau_b);
+    f.set_attr("/correlation", "pearson", r.pearson);
+    f.set_attr("/correlation", "spearman_truth_params", r.spearman_truth_params);
+    f.set_attr("/correlation", "spearman_score_params", r.spearman_score_params);
+    f.set_attr("/correlation", "best_truth", r.best_truth);
+    f.set_attr("/correlation", "higher_is_better", static_cast<std::int64_t>(r.higher_is_better));
+    f.write_i64("/topk/k", r.ks);
+    f.write_f64("/topk/top_k", r.top_k);
+    f.write_f64("/topk/random_top_k", r.random_top_k);
+  });
+}
+
+}  // namespace
+
+po::options_description study_options(StudyJob& job) {
+  po::options_description g("Analysis");
+  g.add_options()
+      ("space", po::value(&job.space)->default_value(space::default_space_name()), "search space")
+      ("scores", po::value(&job.scores)->required(), "supernet scores: CSV (header row; an architecture column) or wsnas HDF5 (e.g. wsnas-evaluate's file)")
+      ("score-column", po::value(&job.score_column)->required(), "column of --scores holding the score")
+      ("score-arch-column", po::value(&job.score_arch_column)->default_value(""), "architecture column of --scores (default: arch, ArchitectureString or index)")
+      ("score-where", po::value(&job.score_where)->multitoken(), "keep rows of --scores with COLUMN=VALUE (e.g. epoch=8)")
+      ("truth", po::value(&job.truth)->required(), "ground truth: CSV or wsnas HDF5 (e.g. wsnas-groundtruth's groundtruth.h5)")
+      ("truth-where", po::value(&job.truth_where)->multitoken(), "keep rows of --truth with COLUMN=VALUE")
+      ("truth-column", po::value(&job.truth_column)->default_value(""),
+       "column of --truth holding the ground truth (both --truth-select and --truth-report)")
+      ("truth-select", po::value(&job.truth_select)->default_value(""),
+       "ground-truth column correlated with the score and used to pick among the top-k (validation)")
+      ("truth-report", po::value(&job.truth_report)->default_value(""),
+       "ground-truth column reported for the pick (test; default: --truth-select)")
+      ("lower-is-better", po::bool_switch(&job.lower_is_better), "score and ground truth are lower-is-better (perplexity)")
+      ("truth-arch-column", po::value(&job.truth_arch_column)->default_value(""), "architecture column of --truth")
+      ("k", po::value(&job.k)->default_value("1,5,10,20,50,100"), "top-k values (paper Figure 1)")
+      ("include-invalid", po::bool_switch(&job.include_invalid), "keep invalid architectures (default: drop them, as the paper)")
+      ("classes", po::value(&job.cost.classes)->default_value(100), "classes of the network head, for analytic parameter counts (when --truth has no params column)")
+      ("out-csv", po::value(&job.out_csv), "also write the report as CSV")
+      ("out-h5", po::value(&job.out_h5), "also write the report as HDF5 (docs/results-format.md, kind 'analysis')");
+  return g;
+}
+
+void check_study(const StudyJob& job) {
+  parse_ks(job.k);
+  WSNAS_CHECK_USAGE(!job.truth_select.empty() || !job.truth_column.empty(),
+                    "the ground truth needs a column: --truth-column, or --truth-select");
+}
+
+void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
+  check_study(job);
+  const auto ks = parse_ks(job.k);
+  const std::string select = job.truth_select.empty() ? job.truth_column : job.truth_select;
+  const std::string report_col = job.truth_report.empty() ? select : job.truth_report;
+  auto sp = space::make_space(job.space);
+  auto a = read_arch_values(*sp, job.scores, job.score_column, job.score_arch_column, job.score_where);
+  auto b = read_arch_values(*sp, job.truth, select, job.truth_arch_column, job.truth_where);
+  auto joined = join_by_arch(*sp, a, b);
+  // The reported ground truth, by architecture (the same table as --truth-select).
+  std::map<std::string, double> reported;
+  {
+    auto rep = read_arch_values(*sp, job.truth, report_col, job.truth_arch_column, job.truth_where);
+    for (std::size_t i = 0; i < rep.archs.size(); ++i) reported[sp->to_string(rep.archs[i])] = rep.values[i];
+  }
+  // Parameter counts: the ground truth's own `params` column when it has one (wsnas-groundtruth
+  // records the trained network's), else the space's analytic count for --classes.
+  std::map<std::string, double> truth_params;
+  {
+    auto table = read_table(job.truth);
+    filter_rows(table, job.truth_where);
+    if (std::find(table.header.begin(), table.header.end(), "params") != table.header.end()) {
+      auto p = read_arch_values(*sp, table, "params", job.truth_arch_column);
+      for (std::size_t i = 0; i < p.archs.size(); ++i) truth_params[sp->to_string(p.archs[i])] = p.values[i];
+    }
+  }
+  std::vector<double> s, t, rep, params;
+  std::int64_t dropped = 0;
+  for (std::size_t i = 0; i < joined.archs.size(); ++i) {
+    if (!job.include_invalid && !sp->is_valid(joined.archs[i])) {
+      ++dropped;
+      continue;
+    }
+    s.push_back(joined.a[i]);
+    t.push_back(joined.b[i]);
+    rep.push_back(reported.at(sp->to_string(joined.archs[i])));
+    auto tp = truth_params.find(sp->to_string(joined.archs[i]));
+    if (tp != truth_params.end()) {
+      params.push_back(tp->second);
+    } else if (auto c = sp->cost(joined.archs[i], job.cost)) {
+      params.push_back(static_cast<double>(c->params));
+    }
+  }
+  if (params.size() != s.size()) params.clear();
+  auto report = make_report(s, t, rep, params, ks, !job.lower_is_better);
+  out << "joined " << joined.archs.size() << " architectures (" << a.archs.size() << " scored, "
+            << b.archs.size() << " with ground truth)";
+  if (dropped) out << ", dropped " << dropped << " invalid";
+  out << "\n";
+  const std::string truth_name = report_col == select ? b.source : b.source + " (top-k reports " + report_col + ")";
+  print_report(out, report, a.source, truth_name);
+  provenance.set("scores", a.source);
+  provenance.set("truth", b.source);
+  provenance.set("truth_report", report_col);
+  if (!job.out_csv.empty()) io::write_text_atomic(job.out_csv, report_csv(report));
+  if (!job.out_h5.empty()) write_h5(job.out_h5, report, provenance);
+}
+
+}  // namespace wsnas::analysis
