@@ -88,7 +88,7 @@ TEST(WsnasSpace, BadInputGetsOneLineAndExitCode2) {
   EXPECT_NE(r.err.find("unknown operator 'conv5'"), std::string::npos) << r.err;
   r = run(space_cmd("count --frobnicate"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "wsnas-space: error: wsnas-space: unrecognised option '--frobnicate' (see --help)\n");
+  EXPECT_EQ(r.err, "wsnas-space: error: unrecognised option '--frobnicate' (see --help)\n");  // the app's name once
   r = run(space_cmd("count --space nb999"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--space 'nb999': unknown search space (expected one of: nb201)"), std::string::npos);

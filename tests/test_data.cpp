@@ -145,7 +145,7 @@ TEST(Splits, FollowThePaper) {
   EXPECT_EQ(c.valid.data, &c.test_set);
   EXPECT_EQ(c.test.indices.front(), 5000);
   EXPECT_NE(error_of([&] { data::make_bundle(small, small, "nb101"); }).find("needs the 50,000"), std::string::npos);
-  EXPECT_NE(error_of([&] { data::make_bundle(big, small, "random"); }).find("--split 'random'"), std::string::npos);
+  EXPECT_NE(error_of([&] { data::make_bundle(big, small, "random"); }).find("--protocol 'random'"), std::string::npos);
   auto l = data::make_bundle(big, small, "holdout:100", 1000, 50);
   EXPECT_EQ(l.train.size(), 1000);
   EXPECT_EQ(l.valid.size(), 50);
@@ -262,6 +262,27 @@ TEST(Augment, CropFlipNormaliseAndCutout) {
   cut.stats = {{0.0f}, {1.0f}};
   auto k = data::make_image_tensor(d, {0}, cut, {3});
   EXPECT_GE(k.eq(0).sum().item<std::int64_t>(), 4);  // at least a 2x2 corner of the square is inside
+  // The square is L x L, rows [cy - L/2, cy + L/2) and the same columns, clipped at the borders
+  // (DeVries & Taylor; the DARTS code's Cutout, paper-code-spec §1.8). On a constant non-zero image
+  // the zeros form that rectangle; away from the borders it holds exactly 16 pixels for L = 4.
+  data::Dataset flat;
+  flat.name = "flat";
+  flat.channels = 1;
+  flat.height = flat.width = 8;
+  flat.classes = 10;
+  flat.images.assign(64, 200);
+  flat.labels = {0};
+  std::int64_t largest = 0;
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    auto z = data::make_image_tensor(flat, {0}, cut, {seed}).eq(0).view({8, 8});
+    const auto n = z.sum().item<std::int64_t>();
+    largest = std::max(largest, n);
+    const auto rows = z.any(1).sum().item<std::int64_t>(), cols = z.any(0).sum().item<std::int64_t>();
+    EXPECT_EQ(n, rows * cols) << "seed " << seed << ": the zeros are not one rectangle";
+    EXPECT_LE(rows, 4);
+    EXPECT_LE(cols, 4);
+  }
+  EXPECT_EQ(largest, 16);
 }
 
 TEST(Loader, DeterministicAndRankSlicesComposeTheGlobalBatch) {

@@ -243,3 +243,138 @@ TEST_F(Operations, ASecondRunOnAnOutputInUseIsRefused) {
 }
 
 }  // namespace
+
+// ---- Issue 9's silent failures: each one an error (or a redo) now --------------------------------
+
+TEST_F(Operations, NonFiniteScoresAreAnInputErrorUnlessDropped) {
+  // A nan or inf entered the ranks (Spearman 0.1248 where scipy gives nan).
+  const std::string scores = *dir_ + "/nan_scores.csv", truth = *dir_ + "/inf_truth.csv";
+  std::ofstream(scores) << "index,score\n1,0.5\n2,nan\n3,0.7\n4,0.6\n5,0.1\n";
+  std::ofstream(truth) << "index,acc\n1,70\n2,71\n3,inf\n4,72\n5,69\n";
+  const std::string finite = *dir_ + "/finite.csv";
+  std::ofstream(finite) << "index,v\n1,1\n2,2\n3,3\n4,4\n5,5\n";
+  auto analyze = [&](const std::string& s, const std::string& t, const std::string& extra) {
+    return run(kEnv + app("wsnas-analyze") + " --scores " + s + " --score-column " + (s == finite ? "v" : "score") +
+               " --truth " + t + " --truth-column " + (t == finite ? "v" : "acc") + " --k 1" + extra);
+  };
+  expect_one_line(analyze(scores, finite, ""), 2, "wsnas-analyze",
+                  "file '" + scores + "' line 3: column 'score' holds 'nan', not a finite number (--drop-nonfinite");
+  expect_one_line(analyze(finite, truth, ""), 2, "wsnas-analyze",
+                  "file '" + truth + "' line 4: column 'acc' holds 'inf', not a finite number");
+  auto r = analyze(scores, truth, " --drop-nonfinite");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("dropped 2 rows with a non-finite value (--drop-nonfinite): 1 in " + scores + ":score, 1 in " +
+                       truth + ":acc"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("architectures: 3\n"), std::string::npos) << r.out;
+}
+
+TEST_F(Operations, AConfigKeyGivenTwiceIsAnErrorNamingBothLines) {
+  // The first value used to win silently (lr 0.1 trained where the file also said 0.2).
+  const std::string dup = *dir_ + "/dup.ini", across = *dir_ + "/across.ini";
+  std::ofstream(dup) << "epochs = 1\nlr = 0.1\nlr = 0.2\n";
+  std::ofstream(across) << "[supernet]\nlr = 0.1\n[other]\nlr = 0.2\n";
+  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --config " + dup + " --out " + *dir_ + "/f1"), 2,
+                  "wsnas-supernet", "config file '" + dup + "' line 3: key 'lr' given again (first at line 2)");
+  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --config " + across + " --out " + *dir_ + "/f1"), 2,
+                  "wsnas-supernet", "config file '" + across + "' line 4: key 'lr' given again (first at line 2)");
+  EXPECT_FALSE(exists(*dir_ + "/f1/supernet.h5"));
+}
+
+TEST_F(Operations, ADirectoryWhereAFileIsExpectedIsRefused) {
+  // A directory as --config was ignored and the defaults used (exit 0).
+  const std::string d = test::scratch_dir("operations_a_directory");
+  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --config " + d + " --out " + *dir_ + "/f2"), 2,
+                  "wsnas-supernet", "--config '" + d + "': is a directory; expected a readable regular file");
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + d + " --archs " + cells() + " --out " +
+                      *dir_ + "/dir_eval.h5"),
+                  2, "wsnas-evaluate", "--checkpoint '" + d + "': is a directory");
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + d + " --out " +
+                      *dir_ + "/dir_eval.h5"),
+                  2, "wsnas-evaluate", "file '" + d + "': is a directory");
+  expect_one_line(run(kEnv + app("wsnas-analyze") + " --scores " + d + " --score-column a --truth " + evaluation() +
+                      " --truth-column accuracy"),
+                  2, "wsnas-analyze", "file '" + d + "': is a directory");
+  EXPECT_FALSE(exists(*dir_ + "/f2/supernet.h5"));
+  EXPECT_FALSE(exists(*dir_ + "/dir_eval.h5"));
+}
+
+TEST_F(Operations, AResultsFileNamedThroughASymlinkSharesItsTargetsLock) {
+  // Two runs, --out real.h5 and --out link.h5, used to run together and split the results.
+  const std::string real = *dir_ + "/real.h5", link = *dir_ + "/link.h5";
+  ASSERT_EQ(std::system(("cp " + evaluation() + " " + real + " && ln -sf real.h5 " + link).c_str()), 0);
+  const std::string bg = test::scratch_dir("operations_symlink_lock");
+  test::start_background("flock " + real + ".lock sleep 61.25", bg);  // another holder of real.h5's lock
+  ASSERT_TRUE(test::wait_until([&] { return exists(real + ".lock"); }, 10));
+  const std::string eval = kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
+                           " --bn-calib-batch 64 --bn-calib-steps 2 --out ";
+  auto r = run(eval + link);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("wsnas-evaluate: error: another run is using '" + link + "' (lock '" + real + ".lock'", 0), 0u)
+      << r.err;
+  ASSERT_EQ(std::system("pkill -f '^sleep 61.25$'"), 0);  // only the sleep: flock then exits
+  test::wait_background(bg);
+  // Written through the link: the link stays a link, its target holds the results.
+  std::ofstream(*dir_ + "/three.csv") << read_file(cells()) << "9930\n";
+  r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + *dir_ + "/three.csv" +
+          " --bn-calib-batch 64 --bn-calib-steps 2 --out " + link);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("3 (checkpoint, architecture) pairs, 2 already in"), std::string::npos) << r.out;
+  EXPECT_EQ(run("test -L " + link).exit_code, 0) << "the symlink was replaced by a file";
+  EXPECT_EQ(io::File::open(real).attr_int("/results", "rows"), 3);
+  EXPECT_FALSE(exists(link + ".lock"));
+}
+
+TEST_F(Operations, ScoresOfACheckpointThatChangedAreRedone) {
+  // Results were keyed by the checkpoint's path: a supernet trained again under the same path kept
+  // its old scores ("0 to score", the old epoch).
+  const std::string sn = *dir_ + "/changing", out = *dir_ + "/changing_eval.h5";
+  const std::string small = " --limit-train 512 --limit-eval 200 --channels 4 --cells 1 --batch-size 64";
+  const std::string eval = kEnv + app("wsnas-evaluate") + " --checkpoint " + sn + "/supernet.h5 --archs " + cells() +
+                           " --bn-calib-batch 64 --bn-calib-steps 2 --out " + out;
+  auto r = run(kEnv + app("wsnas-supernet") + small + " --epochs 1 --save-epochs none --out " + sn);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ((r = run(eval)).exit_code, 0) << r.err;
+  const auto first = io::File::open(out).read_f64("/results/accuracy");
+  EXPECT_EQ(io::File::open(out).read_i64("/results/epoch"), (std::vector<std::int64_t>{1, 1}));
+  // The same command again: nothing to redo.
+  ASSERT_EQ((r = run(eval)).exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 (checkpoint, architecture) pairs, 2 already in"), std::string::npos) << r.out;
+  // Trained again, for 2 epochs, under the same path: both rows are redone and replaced.
+  ASSERT_EQ(std::system(("rm -rf " + sn).c_str()), 0);
+  r = run(kEnv + app("wsnas-supernet") + small + " --epochs 2 --save-epochs none --out " + sn);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ((r = run(eval)).exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 (checkpoint, architecture) pairs, 0 already in " + out + ", 2 to score"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("2 of them replace results of a checkpoint that has changed"), std::string::npos) << r.out;
+  auto f = io::File::open(out);
+  EXPECT_EQ(f.attr_int("/results", "rows"), 2);
+  EXPECT_EQ(f.read_i64("/results/epoch"), (std::vector<std::int64_t>{2, 2}));
+  EXPECT_NE(f.read_f64("/results/accuracy"), first);
+}
+
+TEST_F(Operations, RoughEdgesOfTheBadInputMatrix) {
+  // A byte-order mark at the start of a CSV is skipped (it used to become part of the first column
+  // name: "no architecture column (columns: \ufeffindex, ...)").
+  const std::string bom = *dir_ + "/bom.csv";
+  std::ofstream(bom) << "\xEF\xBB\xBFindex,score\n1,0.5\n2,0.7\n3,0.6\n";
+  auto r = run(kEnv + app("wsnas-analyze") + " --scores " + bom + " --score-column score --truth " + bom +
+               " --truth-column score --k 1,100");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // --k beyond the architectures is said, not silently dropped.
+  EXPECT_NE(r.out.find("note: --k 100 is more than the 3 architectures; no top-100 row"), std::string::npos) << r.out;
+  // Intervals must be > 0.
+  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --checkpoint-minutes 0 --out " + *dir_ + "/f3"), 2,
+                  "wsnas-supernet", "--checkpoint-minutes 0 out of range");
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
+                      " --flush-seconds 0 --out " + *dir_ + "/f3.h5"),
+                  2, "wsnas-evaluate", "--flush-seconds 0 out of range");
+  // Option errors name the app once, and a --protocol error names --protocol.
+  r = run(kEnv + app("wsnas-supernet") + " --frobnicate --out " + *dir_ + "/f3");
+  EXPECT_EQ(r.err, "wsnas-supernet: error: unrecognised option '--frobnicate' (see --help)\n");
+  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --protocol halves --out " + *dir_ + "/f3"), 2,
+                  "wsnas-supernet", "--protocol 'halves': expected nb101, nb201");
+  EXPECT_FALSE(exists(*dir_ + "/f3/supernet.h5"));
+}

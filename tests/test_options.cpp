@@ -116,6 +116,15 @@ TEST(Presets, CodePresetsDifferFromTable2ExactlyWhereTheReleasedCodeDid) {
   EXPECT_EQ(parse({"--config", preset("proxyless-code")}).label_smoothing, 0.1);
 }
 
+TEST(Options, ConfigFilesSkipAByteOrderMark) {
+  std::string dir = test::scratch_dir("options_bom");
+  std::ofstream(dir + "/bom.ini") << "\xEF\xBB\xBF" "epochs = 7\nlr = 0.3\n";
+  const auto entries = options::read_config_file(dir + "/bom.ini");
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].key, "epochs");
+  EXPECT_EQ(parse({"--config", dir + "/bom.ini"}).epochs, 7);
+}
+
 TEST(Options, CommandLineWinsOverConfigAndLaterConfigWins) {
   std::string dir = test::scratch_dir("options");
   {

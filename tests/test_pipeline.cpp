@@ -173,7 +173,7 @@ TEST_F(Pipeline, SupernetStoppedBySignalResumesToTheSameWeights) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   test::run("mkdir -p " + stopped);
   // Saves the resume state every step, so the stop lands mid-epoch.
-  start_background(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args + "--checkpoint-minutes 0 --out " + stopped, stopped);
+  start_background(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args + "--checkpoint-minutes 0.000001 --out " + stopped, stopped);
   ASSERT_TRUE(wait_until([&] { return exists(stopped + "/supernet.h5"); }, 120));
   EXPECT_EQ(signal_processes(app("wsnas-supernet"), stopped, SIGTERM), 2);
   EXPECT_EQ(wait_background(stopped), 75) << test::read_file(stopped + "/bg.err");
@@ -227,7 +227,7 @@ TEST_F(Pipeline, EvaluationShardedOverTwoRanksEqualsOneRank) {
 
 TEST_F(Pipeline, EvaluationKilledAndRerunRecomputesNothingAndMatches) {
   const std::string common = " --checkpoint " + supernet("epoch_0001.h5") + " " + supernet() + " --archs " + cells() +
-                             " --bn-calib-batch 64 --bn-calib-steps 3 --flush-seconds 0";
+                             " --bn-calib-batch 64 --bn-calib-steps 3 --flush-seconds 0.001";
   const std::string ref = *dir_ + "/evalref.h5", dir = test::scratch_dir("pipeline_evalkill"), out = dir + "/eval.h5";
   auto r = run(kMpi2 + app("wsnas-evaluate") + common + " --out " + ref);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -290,7 +290,7 @@ TEST_F(Pipeline, ResultFilesOpenWithH5pyAndH5dumpInTheDocumentedLayout) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "supernet 2 1 2 True 2\n"
-            "evaluation 6 6 6 ['accuracy', 'arch', 'arch_index', 'checkpoint', 'epoch', 'loss', 'schedule_epochs', 'seconds', 'top5']\n"
+            "evaluation 6 6 6 ['accuracy', 'arch', 'arch_index', 'checkpoint', 'checkpoint_id', 'epoch', 'loss', 'schedule_epochs', 'seconds', 'top5']\n"
             "True True 1 True\n");
   r = run("h5dump -H " + ev);
   ASSERT_EQ(r.exit_code, 0) << r.err;

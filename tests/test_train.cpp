@@ -164,3 +164,21 @@ TEST(Sgd, DecayAllActsOnEveryParameterFromTheFirstStep) {
   EXPECT_NEAR(value(all.once), 1.937232, 1e-12);
   EXPECT_EQ(train::parse_unused_params("decay-all"), train::UnusedParams::kDecayAll);
 }
+
+TEST(ClipGradNorm, ScalesToTheMaximumNormAsPyTorch) {
+  // torch.nn.utils.clip_grad_norm_: total = sqrt(sum of squares over all gradients); when
+  // max_norm / (total + 1e-6) < 1, every gradient is multiplied by it. By hand: gradients (3) and
+  // (4, 0): total 5; max_norm 1 -> scale 1 / 5.000001.
+  auto a = at::zeros({1}, at::kDouble), b = at::zeros({2}, at::kDouble), c = at::zeros({1}, at::kDouble);
+  a.mutable_grad() = at::tensor({3.0}, at::kDouble);
+  b.mutable_grad() = at::tensor({4.0, 0.0}, at::kDouble);  // c has no gradient: skipped
+  EXPECT_NEAR(train::clip_grad_norm({a, b, c}, 1.0), 5.0, 1e-12);
+  const double scale = 1.0 / (5.0 + 1e-6);
+  EXPECT_NEAR(a.grad()[0].item<double>(), 3.0 * scale, 1e-12);
+  EXPECT_NEAR(b.grad()[0].item<double>(), 4.0 * scale, 1e-12);
+  EXPECT_FALSE(c.grad().defined());
+  // Below the maximum, or max_norm 0: measured, unchanged.
+  EXPECT_NEAR(train::clip_grad_norm({a, b}, 10.0), 5.0 * scale, 1e-12);
+  EXPECT_NEAR(a.grad()[0].item<double>(), 3.0 * scale, 1e-12);
+  EXPECT_NEAR(train::clip_grad_norm({a, b}, 0.0), 5.0 * scale, 1e-12);
+}

@@ -24,7 +24,7 @@ int body(app::Context& ctx) {
       ("command", po::value(&command), "info | synth (or first positional)")
       ("dataset", po::value(&dataset)->default_value("fashion-mnist"), "cifar10 | cifar100 | fashion-mnist | mnist")
       ("data-dir", po::value(&dir), "dataset directory (default: the dataset's standard location)")
-      ("split", po::value(&split)->default_value("default"), "split protocol: nb101 | nb201 | nb201-cifar10-valid | nb201-halves | holdout:K | default")
+      ("protocol", po::value(&split)->default_value("default"), "split protocol (as in the pipeline apps): nb101 | nb201 | nb201-cifar10-valid | nb201-halves | holdout:K | default")
       ("out", po::value(&out), "synth: output directory")
       ("kind", po::value(&kind)->default_value("cifar10")->notifier(options::one_of("kind", {"cifar10", "cifar100"})),
        "synth: cifar10 | cifar100")

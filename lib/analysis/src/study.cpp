@@ -65,6 +65,8 @@ po::options_description study_options(StudyJob& job) {
       ("truth-report", po::value(&job.truth_report)->default_value(""),
        "ground-truth column reported for the pick (test; default: --truth-select)")
       ("lower-is-better", po::bool_switch(&job.lower_is_better), "score and ground truth are lower-is-better (perplexity)")
+      ("drop-nonfinite", po::bool_switch(&job.drop_nonfinite),
+       "leave out rows whose score or ground truth is nan or inf, and say how many (default: an input error)")
       ("truth-arch-column", po::value(&job.truth_arch_column)->default_value(""), "architecture column of --truth")
       ("k", po::value(&job.k)->default_value("1,5,10,20,50,100"), "top-k values (paper Figure 1)")
       ("include-invalid", po::bool_switch(&job.include_invalid), "keep invalid architectures (default: drop them, as the paper)")
@@ -86,13 +88,15 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
   const std::string select = job.truth_select.empty() ? job.truth_column : job.truth_select;
   const std::string report_col = job.truth_report.empty() ? select : job.truth_report;
   auto sp = space::make_space(job.space);
-  auto a = read_arch_values(*sp, job.scores, job.score_column, job.score_arch_column, job.score_where);
-  auto b = read_arch_values(*sp, job.truth, select, job.truth_arch_column, job.truth_where);
+  auto a = read_arch_values(*sp, job.scores, job.score_column, job.score_arch_column, job.score_where,
+                            job.drop_nonfinite);
+  auto b = read_arch_values(*sp, job.truth, select, job.truth_arch_column, job.truth_where, job.drop_nonfinite);
   auto joined = join_by_arch(*sp, a, b);
   // The reported ground truth, by architecture (the same table as --truth-select).
   std::map<std::string, double> reported;
   {
-    auto rep = read_arch_values(*sp, job.truth, report_col, job.truth_arch_column, job.truth_where);
+    auto rep = read_arch_values(*sp, job.truth, report_col, job.truth_arch_column, job.truth_where,
+                                job.drop_nonfinite);
     for (std::size_t i = 0; i < rep.archs.size(); ++i) reported[sp->to_string(rep.archs[i])] = rep.values[i];
   }
   // Parameter counts: the ground truth's own `params` column when it has one (wsnas-groundtruth
@@ -102,20 +106,26 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
     auto table = read_table(job.truth);
     filter_rows(table, job.truth_where);
     if (std::find(table.header.begin(), table.header.end(), "params") != table.header.end()) {
-      auto p = read_arch_values(*sp, table, "params", job.truth_arch_column);
+      // A non-finite count leaves that architecture without one: no size correlations then.
+      auto p = read_arch_values(*sp, table, "params", job.truth_arch_column, /*drop_nonfinite=*/true);
       for (std::size_t i = 0; i < p.archs.size(); ++i) truth_params[sp->to_string(p.archs[i])] = p.values[i];
     }
   }
   std::vector<double> s, t, rep, params;
-  std::int64_t dropped = 0;
+  std::int64_t dropped = 0, dropped_report = 0;
   for (std::size_t i = 0; i < joined.archs.size(); ++i) {
     if (!job.include_invalid && !sp->is_valid(joined.archs[i])) {
       ++dropped;
       continue;
     }
+    const auto r = reported.find(sp->to_string(joined.archs[i]));
+    if (r == reported.end()) {  // its --truth-report value was non-finite and dropped
+      ++dropped_report;
+      continue;
+    }
+    rep.push_back(r->second);
     s.push_back(joined.a[i]);
     t.push_back(joined.b[i]);
-    rep.push_back(reported.at(sp->to_string(joined.archs[i])));
     auto tp = truth_params.find(sp->to_string(joined.archs[i]));
     if (tp != truth_params.end()) {
       params.push_back(tp->second);
@@ -129,8 +139,19 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
             << b.archs.size() << " with ground truth)";
   if (dropped) out << ", dropped " << dropped << " invalid";
   out << "\n";
+  const std::int64_t nonfinite = a.dropped_nonfinite + b.dropped_nonfinite + dropped_report;
+  if (job.drop_nonfinite) {
+    out << "dropped " << nonfinite << " rows with a non-finite value (--drop-nonfinite): " << a.dropped_nonfinite
+        << " in " << a.source << ", " << b.dropped_nonfinite << " in " << b.source;
+    if (report_col != select) out << ", " << dropped_report << " joined architectures without a finite " << report_col;
+    out << "\n";
+  }
   const std::string truth_name = report_col == select ? b.source : b.source + " (top-k reports " + report_col + ")";
   print_report(out, report, a.source, truth_name);
+  for (auto k : ks) {
+    if (k > report.n)
+      out << "note: --k " << k << " is more than the " << report.n << " architectures; no top-" << k << " row\n";
+  }
   provenance.set("scores", a.source);
   provenance.set("truth", b.source);
   provenance.set("truth_report", report_col);

@@ -1,9 +1,12 @@
 #include "wsnas/analysis/table.h"
 
+#include <cmath>
+
 #include <fstream>
 #include <map>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/io/h5file.h"
 #include "wsnas/io/results.h"
@@ -26,6 +29,7 @@ CsvTable read_csv(const std::string& path) {
   char sep = ',';
   while (std::getline(in, line)) {
     ++lineno;
+    if (lineno == 1) strip_bom(line);
     std::string s = trim(line);
     if (s.empty() || s[0] == '#') continue;
     if (t.header.empty()) {
@@ -79,7 +83,10 @@ CsvTable read_h5_table(const std::string& path) {
   return t;
 }
 
-CsvTable read_table(const std::string& path) { return io::is_hdf5(path) ? read_h5_table(path) : read_csv(path); }
+CsvTable read_table(const std::string& path) {
+  check_input_file(path, "file");
+  return io::is_hdf5(path) ? read_h5_table(path) : read_csv(path);
+}
 
 void filter_rows(CsvTable& t, const std::vector<std::string>& filters) {
   for (const auto& flt : filters) {
@@ -107,14 +114,14 @@ void filter_rows(CsvTable& t, const std::vector<std::string>& filters) {
 
 ArchValues read_arch_values(const space::SearchSpace& space, const std::string& path,
                             const std::string& value_column, const std::string& arch_column,
-                            const std::vector<std::string>& filters) {
+                            const std::vector<std::string>& filters, bool drop_nonfinite) {
   CsvTable t = read_table(path);
   filter_rows(t, filters);
-  return read_arch_values(space, t, value_column, arch_column);
+  return read_arch_values(space, t, value_column, arch_column, drop_nonfinite);
 }
 
 ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& t,
-                            const std::string& value_column, const std::string& arch_column) {
+                            const std::string& value_column, const std::string& arch_column, bool drop_nonfinite) {
   const std::string& path = t.path;
   std::size_t ac = 0;
   if (!arch_column.empty()) {
@@ -140,6 +147,12 @@ ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& t,
     double v = 0;
     WSNAS_CHECK_INPUT(parse_double(t.rows[r][vc], v), where, ": column '", value_column, "' holds '",
                       t.rows[r][vc], "', expected a number");
+    if (!std::isfinite(v)) {
+      WSNAS_CHECK_INPUT(drop_nonfinite, where, ": column '", value_column, "' holds '", t.rows[r][vc],
+                        "', not a finite number (--drop-nonfinite leaves such rows out)");
+      ++out.dropped_nonfinite;
+      continue;
+    }
     try {
       out.archs.push_back(space::parse_arch_or_index(space, t.rows[r][ac]));
     } catch (const InputError& e) {

@@ -76,7 +76,7 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
   b.valid.name = "valid";
   b.test.name = "test";
   if (protocol == "nb101") {
-    WSNAS_CHECK_INPUT(ntrain == 50000, "--split nb101 needs the 50,000 CIFAR-10 training images, found ",
+    WSNAS_CHECK_INPUT(ntrain == 50000, "--protocol nb101 needs the 50,000 CIFAR-10 training images, found ",
                       ntrain);
     b.train.indices = range(0, 40000);
     b.valid = {&b.train_set, range(40000, 50000), "valid"};
@@ -100,13 +100,13 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
     b.test = {&b.test_set, range(ntest / 2, ntest), "test"};
   } else if (starts_with(protocol, "holdout:")) {
     std::int64_t k = 0;
-    WSNAS_CHECK_INPUT(parse_int(protocol.substr(8), k) && k > 0 && k < ntrain, "--split '", protocol,
+    WSNAS_CHECK_INPUT(parse_int(protocol.substr(8), k) && k > 0 && k < ntrain, "--protocol '", protocol,
                       "': expected holdout:K with 0 < K < ", ntrain, " (training images)");
     b.train.indices = range(0, ntrain - k);
     b.valid = {&b.train_set, range(ntrain - k, ntrain), "valid"};
     b.test = {&b.test_set, range(0, ntest), "test"};
   } else {
-    throw InputError("--split '" + protocol +
+    throw InputError("--protocol '" + protocol +
                      "': expected nb101, nb201, nb201-cifar10-valid, nb201-halves, holdout:K or default");
   }
   limit(b.train, limit_train);

@@ -59,7 +59,9 @@ at::Tensor make_image_tensor(const Dataset& d, const std::vector<std::int64_t>& 
           int sx = (flip ? W - 1 - x : x) + ox;
           // Zero padding happens before normalisation (as torchvision's RandomCrop on the image).
           float v = (sy >= 0 && sy < H && sx >= 0 && sx < W) ? src[(c * H + sy) * W + sx] * sc + sh : sh;
-          if (cx >= 0 && std::abs(y - cy) * 2 < aug.cutout && std::abs(x - cx) * 2 < aug.cutout) v = 0.0f;
+          // Cutout: rows [cy - L/2, cy + L/2) and the same columns (the reference implementation).
+          const int half = aug.cutout / 2;
+          if (cx >= 0 && y >= cy - half && y < cy + half && x >= cx - half && x < cx + half) v = 0.0f;
           img[(c * H + y) * W + x] = v;
         }
       }

@@ -1,9 +1,11 @@
 #include "wsnas/options/parser.h"
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
 
 namespace wsnas::options {
@@ -31,11 +33,18 @@ std::string Parser::help() const {
 std::vector<ConfigEntry> read_config_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw UsageError("--config '" + path + "': cannot open config file");
+  try {  // a directory opens as an empty stream: refuse anything but a regular file
+    check_input_file(path, "--config");
+  } catch (const InputError& e) {
+    throw UsageError(e.what());
+  }
   std::vector<ConfigEntry> out;
+  std::map<std::string, int> first_line;  // key -> line where it was first given
   std::string line;
   int lineno = 0;
   while (std::getline(in, line)) {
     ++lineno;
+    if (lineno == 1) strip_bom(line);
     std::string t = trim(line);
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     if (t.front() == '[') {
@@ -52,6 +61,10 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
     auto hash = value.find(" #");
     if (hash != std::string::npos) value = trim(value.substr(0, hash));
     WSNAS_CHECK_USAGE(!key.empty(), "config file '", path, "' line ", lineno, ": empty key");
+    // Sections only group keys for readers: a key given twice is ambiguous wherever it stands.
+    const auto [it, fresh] = first_line.emplace(key, lineno);
+    WSNAS_CHECK_USAGE(fresh, "config file '", path, "' line ", lineno, ": key '", key, "' given again (first at line ",
+                      it->second, "); give each key once");
     out.push_back({lineno, key, value});
   }
   return out;
@@ -61,7 +74,7 @@ bool Parser::parse(int argc, const char* const* argv, po::variables_map& vm) {
   try {
     po::store(po::command_line_parser(argc, argv).options(all_).positional(positional_).run(), vm);
   } catch (const po::error& e) {
-    throw UsageError(program_ + ": " + e.what() + " (see --help)");
+    throw UsageError(std::string(e.what()) + " (see --help)");  // the app prefixes its name
   }
   if (vm.count("help")) return false;
   if (vm.count("config")) {
@@ -89,7 +102,7 @@ bool Parser::parse(int argc, const char* const* argv, po::variables_map& vm) {
   try {
     po::notify(vm);
   } catch (const po::error& e) {
-    throw UsageError(program_ + ": " + e.what() + " (see --help)");
+    throw UsageError(std::string(e.what()) + " (see --help)");  // the app prefixes its name
   }
   return true;
 }

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/files.h"
 #include "wsnas/core/progress.h"
 #include "wsnas/core/random.h"
 #include "wsnas/core/signals.h"
@@ -40,7 +41,7 @@ const std::vector<std::string> kModelKeys = {"space", "channels", "cells", "supe
 const std::vector<std::string> kEvalKeys = {"split", "bn-calib-batch", "bn-calib-steps", "seed", "precision"};
 
 struct Record {
-  std::string checkpoint, arch;
+  std::string checkpoint, checkpoint_id, arch;  ///< checkpoint_id: "<run id>@<step>" of its content
   std::int64_t epoch = 0, schedule_epochs = 0, arch_index = -1;
   std::vector<double> metrics;  ///< the task's, in its order
   double seconds = 0;
@@ -53,7 +54,7 @@ std::string absolute(const std::string& path) {
 }
 
 std::vector<std::uint8_t> pack(const Record& r) {
-  std::string s = r.checkpoint + '\n' + r.arch + '\n' + std::to_string(r.epoch) + '\n' +
+  std::string s = r.checkpoint + '\n' + r.checkpoint_id + '\n' + r.arch + '\n' + std::to_string(r.epoch) + '\n' +
                   std::to_string(r.schedule_epochs) + '\n' + std::to_string(r.arch_index) + '\n' +
                   std::to_string(r.metrics.size()) + '\n';
   std::vector<std::uint8_t> out(s.begin(), s.end());
@@ -75,6 +76,7 @@ Record unpack(const std::vector<std::uint8_t>& b) {
     return s;
   };
   r.checkpoint = line();
+  r.checkpoint_id = line();
   r.arch = line();
   r.epoch = std::stoll(line());
   r.schedule_epochs = std::stoll(line());
@@ -93,12 +95,13 @@ void write_results(const std::string& path, const Provenance& prov, const train:
                    const train::Task& task, const std::vector<Record>& recs) {
   io::write_results_file(path, "evaluation", prov, [&](io::File& f) {
     train::write_config(f, "/config", cfg);
-    std::vector<std::string> ckpt, arch;
+    std::vector<std::string> ckpt, ckpt_id, arch;
     std::vector<std::int64_t> epoch, sched, index;
     std::vector<std::vector<double>> metrics(task.metrics().size());
     std::vector<double> secs;
     for (const auto& r : recs) {
       ckpt.push_back(r.checkpoint);
+      ckpt_id.push_back(r.checkpoint_id);
       arch.push_back(r.arch);
       epoch.push_back(r.epoch);
       sched.push_back(r.schedule_epochs);
@@ -111,6 +114,7 @@ void write_results(const std::string& path, const Provenance& prov, const train:
     f.set_attr("/results", "score", task.score().name);
     f.set_attr("/results", "higher_is_better", static_cast<std::int64_t>(task.score().higher_is_better));
     f.write_strings("/results/checkpoint", ckpt);
+    f.write_strings("/results/checkpoint_id", ckpt_id);
     f.write_i64("/results/epoch", epoch);
     f.write_i64("/results/schedule_epochs", sched);
     f.write_strings("/results/arch", arch);
@@ -125,6 +129,9 @@ std::vector<Record> read_results(const std::string& path, const train::RunConfig
   io::check_results(f, "evaluation");
   train::check_same_config(train::read_config(f, "/config"), cfg, kEvalKeys, "'" + path + "'");
   auto ckpt = f.read_strings("/results/checkpoint");
+  // Files written before checkpoint identities: every row counts as of an unknown checkpoint.
+  auto ckpt_id = f.exists("/results/checkpoint_id") ? f.read_strings("/results/checkpoint_id")
+                                                     : std::vector<std::string>(ckpt.size());
   auto arch = f.read_strings("/results/arch");
   auto epoch = f.read_i64("/results/epoch");
   auto sched = f.read_i64("/results/schedule_epochs");
@@ -133,12 +140,12 @@ std::vector<Record> read_results(const std::string& path, const train::RunConfig
   std::vector<std::vector<double>> metrics;
   for (const auto& m : task.metrics()) metrics.push_back(f.read_f64("/results/" + m.name));
   const std::size_t n = ckpt.size();
-  bool same = arch.size() == n && epoch.size() == n && sched.size() == n && index.size() == n && secs.size() == n;
+  bool same = ckpt_id.size() == n && arch.size() == n && epoch.size() == n && sched.size() == n && index.size() == n && secs.size() == n;
   for (const auto& m : metrics) same = same && m.size() == n;
   WSNAS_CHECK_INPUT(same, f.where("/results"), ": columns of different lengths");
   std::vector<Record> out(n);
   for (std::size_t i = 0; i < n; ++i) {
-    out[i] = {ckpt[i], arch[i], epoch[i], sched[i], index[i], {}, secs[i]};
+    out[i] = {ckpt[i], ckpt_id[i], arch[i], epoch[i], sched[i], index[i], {}, secs[i]};
     for (const auto& m : metrics) out[i].metrics.push_back(m[i]);
   }
   return out;
@@ -157,7 +164,8 @@ void add_options(options::Parser& parser, EvaluateJob& job) {
       ("eval-batch", po::value(&job.eval_batch)->default_value(job.eval_batch), "evaluation batch size (does not change results)")
       ("seed", po::value(&job.seed)->default_value(job.seed), "seed of the calibration batches (the same for every architecture)")
       ("data-dir", po::value(&job.data_dir)->default_value(job.data_dir), "dataset directory (default: the one the supernet used)")
-      ("flush-seconds", po::value(&job.flush_s)->default_value(job.flush_s), "write finished results at least this often")
+      ("flush-seconds", po::value(&job.flush_s)->default_value(job.flush_s)->notifier(options::in_range("flush-seconds", 1e-3, 1e9)),
+       "write finished results at least this often (> 0)")
       ("cache-stem", po::value(&job.cache_stem)->default_value(job.cache_stem),
        "compute the architecture-independent stem once per batch for all architectures (same results; memory: "
        "the stem's outputs for the calibration and evaluation batches)");
@@ -178,8 +186,10 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   // The checkpoints fix the network and the data; they must agree with each other.
   std::vector<std::string> ckpt_abs;
   std::vector<std::int64_t> ckpt_epoch, ckpt_schedule;
+  std::vector<std::string> ckpt_id;
   train::RunConfig model_cfg;
   for (const auto& c : job.checkpoints) {
+    check_input_file(c, "--checkpoint");
     ckpt_abs.push_back(absolute(c));
     auto f = io::File::open(c);
     io::check_results(f, "supernet");
@@ -187,6 +197,10 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
     if (model_cfg.empty()) model_cfg = ccfg;
     train::check_same_config(model_cfg, ccfg, kModelKeys, "checkpoint '" + job.checkpoints.front() + "'");
     ckpt_epoch.push_back(f.attr_int("/state", "epoch"));
+    // What the checkpoint is, not where: a file trained further (or again) under the same path is
+    // another checkpoint, and its earlier scores are stale.
+    ckpt_id.push_back((f.has_attr("/state", "run_id") ? f.attr_string("/state", "run_id") : std::string("?")) + "@" +
+                      std::to_string(f.attr_int("/state", "step")));
     ckpt_schedule.push_back(f.attr_int("/state", "schedule_epochs"));
   }
   const std::string what = "checkpoint '" + job.checkpoints.front() + "'";
@@ -221,8 +235,10 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   for (const auto& k : kModelKeys) cfg["supernet." + k] = model_cfg[k];
   train::record_config(ctx.provenance, cfg);
 
-  const std::string& out_path = job.out_path;
-  const auto lock = app::lock_output(ctx, out_path + ".lock", "'" + out_path + "'");
+  // A symbolic link as --out is written through: the lock and the file are its target's, so two
+  // runs naming the same results file by different paths exclude each other.
+  const std::string out_path = io::resolve_output(job.out_path);
+  const auto lock = app::lock_output(ctx, out_path + ".lock", "'" + job.out_path + "'");
   if (rank == 0) {  // temporary files a killed run left beside the results
     const auto slash = out_path.rfind('/');
     io::remove_stale_temps(slash == std::string::npos ? "." : out_path.substr(0, slash),
@@ -235,22 +251,33 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
 
   // All pairs in order; those without a result are the work.
   std::vector<Record> pairs, pending;
+  std::size_t stale = 0;
   for (std::size_t c = 0; c < ckpt_abs.size(); ++c) {
     for (const auto& a : archs) {
       Record r;
       r.checkpoint = ckpt_abs[c];
+      r.checkpoint_id = ckpt_id[c];
       r.epoch = ckpt_epoch[c];
       r.schedule_epochs = ckpt_schedule[c];
       r.arch = sp->to_string(a);
       r.arch_index = sp->index_of(a).value_or(-1);
       pairs.push_back(r);
-      if (!have.count({r.checkpoint, r.arch})) pending.push_back(r);
+      const auto it = have.find({r.checkpoint, r.arch});
+      if (it == have.end()) {
+        pending.push_back(r);
+      } else if (done[it->second].checkpoint_id != r.checkpoint_id) {
+        pending.push_back(r);
+        ++stale;
+      }
     }
   }
   if (rank == 0) {
     std::cout << ctx.name << ": " << pairs.size() << " (checkpoint, architecture) pairs, "
               << pairs.size() - pending.size() << " already in " << out_path << ", " << pending.size()
               << " to score on " << world << " ranks\n";
+    if (stale > 0)
+      std::cout << ctx.name << ": " << stale << " of them replace results of a checkpoint that has changed since it "
+                << "was scored (trained further or again under the same path)\n";
   }
   if (pending.empty()) return 0;
 

@@ -6,7 +6,10 @@
 
 #include <ATen/ATen.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <random>
 #include <cstdio>
 #include <iostream>
 #include <set>
@@ -42,6 +45,7 @@ const std::vector<std::string> kResultKeys = {
     "pool-archs", "precision", "sampler", "paths", "unused-params", "warmup-epochs", "warmup-lr", "label-smoothing"};
 
 struct TrainState {
+  std::string run_id;           ///< made when a run starts, kept by its resumes (evaluation keys on it)
   std::int64_t epoch = 0;       ///< epochs completed
   std::int64_t epoch_step = 0;  ///< batches done in the current epoch
   std::int64_t step = 0;        ///< optimisation steps done in all
@@ -51,6 +55,18 @@ struct TrainState {
   std::vector<std::int64_t> log_epoch;
   std::vector<double> log_loss, log_score, log_lr, log_seconds;
 };
+
+/// A run's identity: 16 hex digits from the host, process, time and the system's entropy.
+std::string new_run_id() {
+  char host[256] = "?";
+  gethostname(host, sizeof host - 1);
+  const auto now = std::chrono::system_clock::now().time_since_epoch().count();
+  const std::string seed = std::string(host) + ":" + std::to_string(getpid()) + ":" + std::to_string(now) + ":" +
+                           std::to_string(std::random_device{}());
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a(seed)));
+  return buf;
+}
 
 std::set<std::int64_t> parse_save_epochs(const std::string& text, std::int64_t epochs) {
   std::set<std::int64_t> out;
@@ -92,6 +108,7 @@ void write_checkpoint(const std::string& path, const Saved& s, const TrainState&
     f.set_attr("/state", "epoch", st.epoch);
     f.set_attr("/state", "epoch_step", st.epoch_step);
     f.set_attr("/state", "step", st.step);
+    f.set_attr("/state", "run_id", st.run_id);
     f.set_attr("/state", "seconds", st.seconds);
     f.set_attr("/state", "complete", static_cast<std::int64_t>(st.complete));
     // Budgets are separate runs: a checkpoint before the last epoch is a snapshot of a schedule
@@ -119,6 +136,7 @@ TrainState read_checkpoint(const std::string& path, const Saved& s) {
   st.epoch = f.attr_int("/state", "epoch");
   st.epoch_step = f.attr_int("/state", "epoch_step");
   st.step = f.attr_int("/state", "step");
+  st.run_id = f.has_attr("/state", "run_id") ? f.attr_string("/state", "run_id") : new_run_id();
   st.seconds = f.attr_double("/state", "seconds");
   st.complete = f.attr_int("/state", "complete") != 0;
   st.totals = f.read_f64("/state/totals");
@@ -166,7 +184,8 @@ void add_options(options::Parser& parser, SupernetJob& job) {
        "data-parallel replicas splitting the global batch (0: --gpus, Table 2's GPU count); ranks <= replicas")
       ("save-epochs", po::value(&job.save_epochs)->default_value(job.save_epochs),
        "also keep snapshots of this one schedule after these epochs: pow2 | none | 1,2,5")
-      ("checkpoint-minutes", po::value(&job.checkpoint_minutes)->default_value(job.checkpoint_minutes),
+      ("checkpoint-minutes", po::value(&job.checkpoint_minutes)->default_value(job.checkpoint_minutes)
+           ->notifier(options::in_range("checkpoint-minutes", 1e-6, 1e9)),
        "save the resume state at least this often");
   train::add_run_options(run, job.run);
   parser.add(run);
@@ -235,6 +254,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   const std::string state_path = out_dir + "/supernet.h5";
   const Saved saved_parts{ctx.provenance, cfg, *net, sgd, pool_strings, score, hp.epochs};
   TrainState st;
+  st.run_id = new_run_id();
   if (io::path_exists(state_path)) {
     st = read_checkpoint(state_path, saved_parts);
     if (st.complete) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
 
 namespace wsnas::space {
@@ -109,6 +110,7 @@ Arch parse_arch_or_index(const SearchSpace& space, const std::string& text) {
 }
 
 std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& path) {
+  check_input_file(path, "file");
   std::ifstream in(path);
   WSNAS_CHECK_INPUT(in, "file '", path, "': cannot open (expected a list of architectures)");
   std::vector<Arch> out;
@@ -119,6 +121,7 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
   bool first = true;
   while (std::getline(in, line)) {
     ++lineno;
+    if (lineno == 1) strip_bom(line);
     std::string t = trim(line);
     if (t.empty() || t[0] == '#') continue;
     if (first) {

@@ -20,7 +20,7 @@ struct StudyJob {
   std::string truth, truth_column, truth_select, truth_report, truth_arch_column;
   std::vector<std::string> truth_where;
   std::string k = "1,5,10,20,50,100";
-  bool include_invalid = false, lower_is_better = false;
+  bool include_invalid = false, lower_is_better = false, drop_nonfinite = false;
   space::CostOptions cost;
   std::string out_csv, out_h5;
 };

@@ -32,18 +32,22 @@ CsvTable read_table(const std::string& path);
 void filter_rows(CsvTable& t, const std::vector<std::string>& filters);
 
 /// One named value per architecture, read from a table: `arch_column` holds architectures
-/// (strings or, for enumerable spaces, indices; "" picks `arch`, then `index`), `value_column` a number.
+/// (strings or, for enumerable spaces, indices; "" picks `arch`, then `index`), `value_column` a
+/// finite number. A non-finite value (nan, inf) is an InputError naming the file, line and column,
+/// unless `drop_nonfinite`: then the row is left out and counted.
 struct ArchValues {
   std::vector<space::Arch> archs;
   std::vector<double> values;
-  std::string source;  ///< "file:column"
+  std::string source;                   ///< "file:column"
+  std::int64_t dropped_nonfinite = 0;   ///< rows left out for a non-finite value
 };
 ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& table,
-                            const std::string& value_column, const std::string& arch_column = "");
+                            const std::string& value_column, const std::string& arch_column = "",
+                            bool drop_nonfinite = false);
 /// The same from a file (CSV or wsnas HDF5), keeping rows that pass `filters`.
 ArchValues read_arch_values(const space::SearchSpace& space, const std::string& path,
                             const std::string& value_column, const std::string& arch_column = "",
-                            const std::vector<std::string>& filters = {});
+                            const std::vector<std::string>& filters = {}, bool drop_nonfinite = false);
 
 /// Rows of `a` and `b` for the same architecture (by the space's string), in `a`'s order.
 /// Duplicated architectures in either input are an InputError.

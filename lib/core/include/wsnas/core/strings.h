@@ -20,6 +20,8 @@ bool parse_double(std::string_view s, double& out);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
+/// Removes a UTF-8 byte-order mark from the start of `line` (the first line of a text file).
+void strip_bom(std::string& line);
 /// 64-bit FNV-1a: a defined hash, the same on every platform and standard library (stored in
 /// result files and compared on resume, unlike std::hash).
 std::uint64_t fnv1a(std::string_view s);

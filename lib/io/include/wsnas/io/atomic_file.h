@@ -8,8 +8,13 @@
 
 namespace wsnas::io {
 
+/// Where a write to `path` lands: `path` itself, or, when it is a symbolic link, the file it points
+/// to (followed to the end), so that writing through a link updates its target and keeps the link.
+std::string resolve_output(const std::string& path);
+
 /// Usage: AtomicPath p(final); write to p.temp(); p.commit();
-/// Without commit() the destructor deletes the temporary file.
+/// Without commit() the destructor deletes the temporary file. A symbolic link `final` is written
+/// through (resolve_output).
 class AtomicPath {
  public:
   explicit AtomicPath(std::string final_path);
