@@ -17,7 +17,8 @@ fi
 build=${WSNAS_BUILD_DIR:-build}
 cells=$(mktemp /tmp/wsnas-bench-cells-XXXXXX)
 trap 'rm -f "$cells"' EXIT
-# Four cells: index 9930 (a common one), all 3x3 convolutions (the heaviest), one with `none`
+# Four cells (NAS-Bench-201 indices 1, 1462, 1367, 11875): a mixed one, all 3x3 convolutions
+# (the heaviest), one with `none`
 # edges and a node that cannot reach the output (pruned), and a light pooling/skip cell.
 cat > "$cells" <<'CELLS'
 |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|

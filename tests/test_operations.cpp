@@ -376,5 +376,32 @@ TEST_F(Operations, RoughEdgesOfTheBadInputMatrix) {
   EXPECT_EQ(r.err, "wsnas-supernet: error: unrecognised option '--frobnicate' (see --help)\n");
   expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --protocol halves --out " + *dir_ + "/f3"), 2,
                   "wsnas-supernet", "--protocol 'halves': expected nb101, nb201");
-  EXPECT_FALSE(exists(*dir_ + "/f3/supernet.h5"));
+  // A refused run leaves no output directory (nor lock file) behind.
+  EXPECT_FALSE(exists(*dir_ + "/f3")) << "the refused run left its output directory";
+}
+
+TEST_F(Operations, RepeatedInputsAreScoredOnceAndDisagreeingColumnsAreRefused) {
+  // Repeated --checkpoint and repeated cells used to write duplicate rows that the analysis then
+  // refused.
+  const std::string twice = *dir_ + "/twice.csv", out = *dir_ + "/twice_eval.h5";
+  std::ofstream(twice) << read_file(cells()) << "|skip_connect~0|+|nor_conv_3x3~0|none~1|+|nor_conv_1x1~0|skip_connect~1|avg_pool_3x3~2|\n";
+  auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " " + supernet() + " --archs " + twice +
+               " --bn-calib-batch 64 --bn-calib-steps 2 --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("note: 1 repeated --checkpoint and 1 repeated architectures in --archs '" + twice + "' left out"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(io::File::open(out).attr_int("/results", "rows"), 2);
+  // A table whose `index` and `arch` columns name different cells is refused (NAS-Bench-201 index
+  // 9930 is |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|).
+  const std::string bad = *dir_ + "/disagree.csv";
+  std::ofstream(bad) << "index,arch,score\n9930,|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|,1\n"
+                        "5,|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|,2\n";
+  expect_one_line(run(kEnv + app("wsnas-analyze") + " --scores " + bad + " --score-column score --truth " + bad +
+                      " --truth-column score"),
+                  2, "wsnas-analyze", "file '" + bad + "' line 3: column 'index' holds '5' but column 'arch' is architecture");
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + bad + " --out " +
+                      *dir_ + "/disagree.h5"),
+                  2, "wsnas-evaluate", "file '" + bad + "' line 3: column 'index' holds '5' but column 'arch' is architecture");
+  EXPECT_FALSE(exists(*dir_ + "/disagree.h5"));
 }

@@ -140,6 +140,11 @@ ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& t,
                       join(t.header, ", "), ")");
   }
   const std::size_t vc = t.column(value_column);
+  // A table with an architecture string column and an `index` column: both must agree.
+  int check_index = -1;
+  for (std::size_t i = 0; i < t.header.size(); ++i) {
+    if (t.header[i] == "index" && i != ac) check_index = static_cast<int>(i);
+  }
   ArchValues out;
   out.source = path + ":" + value_column;
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
@@ -157,6 +162,14 @@ ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& t,
       out.archs.push_back(space::parse_arch_or_index(space, t.rows[r][ac]));
     } catch (const InputError& e) {
       throw InputError(where + ": " + e.what());
+    }
+    if (check_index >= 0) {
+      const std::string& text = t.rows[r][static_cast<std::size_t>(check_index)];
+      std::int64_t index = -1;
+      const auto own = space.index_of(out.archs.back());
+      WSNAS_CHECK_INPUT(parse_int(trim(text), index) && own && *own == index, where, ": column 'index' holds '", text,
+                        "' but column '", t.header[ac], "' is architecture ",
+                        own ? std::to_string(*own) : std::string("(none)"), "; the two columns disagree");
     }
     out.values.push_back(v);
   }

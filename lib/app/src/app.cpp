@@ -62,13 +62,23 @@ std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_pat
   std::string holder;
   if (ctx.world.rank() == 0) {
     const auto slash = lock_path.rfind('/');
-    if (slash != std::string::npos && slash > 0) io::make_dirs(lock_path.substr(0, slash));
+    std::vector<std::string> created;  // the directories make_dirs is about to create, outermost first
+    if (slash != std::string::npos && slash > 0) {
+      const std::string dir = lock_path.substr(0, slash);
+      for (std::string d = dir; !d.empty() && d != "/" && d != "." && !io::path_exists(d);) {
+        created.insert(created.begin(), d);
+        const auto s = d.rfind('/');
+        d = s == std::string::npos ? "" : d.substr(0, s);
+      }
+      io::make_dirs(dir);
+    }
     char host[256] = "?";
     gethostname(host, sizeof host - 1);
     std::string owner = "host " + std::string(host) + " pid " + std::to_string(getpid());
     if (const char* job = std::getenv("SLURM_JOB_ID")) owner += " slurm job " + std::string(job);
     owner += " since " + utc_now_iso8601();
     lock = io::RunLock::try_acquire(lock_path, owner);
+    if (lock) lock->set_created_dirs(created);
     if (!lock) holder = io::RunLock::holder(lock_path);
   }
   holder = mpi::broadcast_string(ctx.world, holder);

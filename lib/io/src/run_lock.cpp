@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <sstream>
 
@@ -14,6 +15,7 @@
 namespace wsnas::io {
 
 std::optional<RunLock> RunLock::try_acquire(const std::string& lock_path, const std::string& owner) {
+  const bool existed = ::access(lock_path.c_str(), F_OK) == 0;
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   WSNAS_CHECK_INPUT(fd >= 0, "cannot create lock file '", lock_path, "': ", std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -27,7 +29,7 @@ std::optional<RunLock> RunLock::try_acquire(const std::string& lock_path, const 
     const ssize_t n = ::pwrite(fd, owner.data(), owner.size(), 0);
     (void)n;
   }
-  return RunLock(fd, lock_path);
+  return RunLock(fd, lock_path, !existed);
 }
 
 std::string RunLock::holder(const std::string& lock_path) {
@@ -44,13 +46,21 @@ RunLock& RunLock::operator=(RunLock&& o) noexcept {
     if (fd_ >= 0) ::close(fd_);
     fd_ = o.fd_;
     path_ = std::move(o.path_);
+    created_file_ = o.created_file_;
+    created_dirs_ = std::move(o.created_dirs_);
     o.fd_ = -1;
   }
   return *this;
 }
 
 RunLock::~RunLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+  if (fd_ < 0) return;
+  const bool failed = std::uncaught_exceptions() > 0;
+  if (failed && created_file_) ::unlink(path_.c_str());  // still ours: unlinked before the release
+  ::close(fd_);  // closing releases the flock
+  if (failed) {
+    for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) ::rmdir(it->c_str());  // empty ones only
+  }
 }
 
 }  // namespace wsnas::io

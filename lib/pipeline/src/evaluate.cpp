@@ -5,12 +5,14 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
@@ -188,9 +190,15 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   std::vector<std::int64_t> ckpt_epoch, ckpt_schedule;
   std::vector<std::string> ckpt_id;
   train::RunConfig model_cfg;
+  std::size_t repeated_ckpts = 0;
   for (const auto& c : job.checkpoints) {
     check_input_file(c, "--checkpoint");
-    ckpt_abs.push_back(absolute(c));
+    const std::string abs = absolute(c);
+    if (std::find(ckpt_abs.begin(), ckpt_abs.end(), abs) != ckpt_abs.end()) {  // the same file named again
+      ++repeated_ckpts;
+      continue;
+    }
+    ckpt_abs.push_back(abs);
     auto f = io::File::open(c);
     io::check_results(f, "supernet");
     auto ccfg = train::read_config(f, "/config");
@@ -225,7 +233,22 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
 
   auto sp = space::make_space(mo.space);
   const auto task = task_for(mo.space, {});  // evaluation: the task's plain metrics
-  const auto archs = space::read_arch_list(*sp, job.archs_path);
+  std::vector<space::Arch> archs;
+  std::size_t repeated_archs = 0;
+  {
+    std::set<std::string> seen;
+    for (const auto& a : space::read_arch_list(*sp, job.archs_path)) {
+      if (seen.insert(sp->to_string(a)).second) {
+        archs.push_back(a);
+      } else {
+        ++repeated_archs;
+      }
+    }
+  }
+  if (rank == 0 && (repeated_ckpts > 0 || repeated_archs > 0)) {
+    std::cout << ctx.name << ": note: " << repeated_ckpts << " repeated --checkpoint and " << repeated_archs
+              << " repeated architectures in --archs '" << job.archs_path << "' left out (each pair is scored once)\n";
+  }
   WSNAS_CHECK_INPUT(!archs.empty(), "--archs '", job.archs_path, "': no architectures");
 
   for (const char* unused : {"batch-size", "lr", "lr-schedule", "momentum", "nesterov", "weight-decay", "grad-clip",

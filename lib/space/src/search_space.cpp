@@ -117,6 +117,7 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
   std::string line;
   int lineno = 0;
   int column = -1;  // CSV column holding the architecture, when the file is a table
+  int check_col = -1;  // the `index` column when `arch` is read: both must name the same architecture
   char sep = ',';
   bool first = true;
   while (std::getline(in, line)) {
@@ -138,6 +139,7 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
           if (c == "index") index_col = static_cast<int>(i);
         }
         column = arch_col >= 0 ? arch_col : index_col;
+        if (arch_col >= 0 && index_col >= 0) check_col = index_col;
         WSNAS_CHECK_INPUT(column >= 0, "file '", path, "' line ", lineno,
                           ": a table needs a header with a column named 'arch' or 'index'");
         continue;
@@ -152,6 +154,15 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
     }
     try {
       out.push_back(parse_arch_or_index(space, field));
+      if (check_col >= 0) {
+        const auto cells = split(t, sep);
+        std::int64_t index = -1;
+        const std::string text = static_cast<int>(cells.size()) > check_col ? trim(cells[static_cast<std::size_t>(check_col)]) : "";
+        const auto own = space.index_of(out.back());
+        WSNAS_CHECK_INPUT(parse_int(text, index) && own && *own == index, "column 'index' holds '", text,
+                          "' but column 'arch' is architecture ", own ? std::to_string(*own) : std::string("(none)"),
+                          "; the two columns disagree");
+      }
     } catch (const InputError& e) {
       throw InputError("file '" + path + "' line " + std::to_string(lineno) + ": " + e.what());
     }

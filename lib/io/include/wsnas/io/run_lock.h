@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace wsnas::io {
 
@@ -15,17 +16,26 @@ class RunLock {
   /// What the current holder wrote (for the message when try_acquire fails).
   static std::string holder(const std::string& lock_path);
 
-  RunLock(RunLock&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+  RunLock(RunLock&& o) noexcept
+      : fd_(o.fd_), path_(std::move(o.path_)), created_file_(o.created_file_), created_dirs_(std::move(o.created_dirs_)) {
+    o.fd_ = -1;
+  }
   RunLock& operator=(RunLock&& o) noexcept;
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
   ~RunLock();
   const std::string& path() const { return path_; }
+  /// Directories this run created for its output (deepest last). When the lock is released during
+  /// stack unwinding (the run failed, e.g. on bad input), the lock file, if this run created it,
+  /// and then these directories, if empty, are removed: a refused run leaves nothing behind.
+  void set_created_dirs(std::vector<std::string> dirs) { created_dirs_ = std::move(dirs); }
 
  private:
-  RunLock(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  RunLock(int fd, std::string path, bool created) : fd_(fd), path_(std::move(path)), created_file_(created) {}
   int fd_ = -1;
   std::string path_;
+  bool created_file_ = false;
+  std::vector<std::string> created_dirs_;
 };
 
 }  // namespace wsnas::io
