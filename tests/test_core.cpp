@@ -1,6 +1,10 @@
 // Core: errors, strings, portable random numbers (and CPython's Mersenne Twister), progress.
 #include <gtest/gtest.h>
 
+#include <regex>
+
+#include "test_support.h"
+
 #include <set>
 #include <sstream>
 
@@ -126,6 +130,13 @@ TEST(Provenance, RecordsCommandLineAndRevision) {
   const char* argv[] = {"wsnas-x", "--arch", "|a b|"};
   auto p = Provenance::collect(3, argv);
   EXPECT_EQ(p.entries.at("command_line"), "wsnas-x --arch '|a b|'");
-  EXPECT_FALSE(p.entries.at("git_revision").empty());
+  // Built from a git checkout (as CI and every clone is): the full commit hash, not the fallback
+  // "unknown".
+  const std::string rev = p.entries.at("git_revision");
+  if (test::run("git -C '" + test::source_dir() + "' rev-parse HEAD").exit_code == 0) {
+    EXPECT_TRUE(std::regex_match(rev, std::regex("[0-9a-f]{40}(-dirty)?"))) << rev;
+  } else {
+    EXPECT_EQ(rev, "unknown");
+  }
   EXPECT_EQ(p.entries.at("created_utc").size(), 20u);
 }

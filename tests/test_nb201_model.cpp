@@ -127,9 +127,26 @@ TEST(Nb201Model, SameSeedSameWeightsAndOutputs) {
 
 TEST(Device, SelectsCpuAndRejectsBadSpecs) {
   EXPECT_EQ(nn::select_device("cpu", 0).type(), c10::kCPU);
-  auto d = nn::select_device("auto", 0);
-  EXPECT_TRUE(d.type() == c10::kCPU || d.type() == c10::kCUDA);
-  EXPECT_THROW(nn::select_device("tpu", 0), std::exception);
+  // auto: CUDA exactly when LibTorch sees a GPU, local rank modulo the GPU count.
+  const auto d = nn::select_device("auto", 3);
+  if (torch::cuda::is_available()) {
+    EXPECT_EQ(d.type(), c10::kCUDA);
+    EXPECT_EQ(d.index(), 3 % static_cast<int>(torch::cuda::device_count()));
+  } else {
+    EXPECT_EQ(d.type(), c10::kCPU);
+    try {
+      nn::select_device("cuda", 0);
+      ADD_FAILURE() << "--device cuda accepted without a GPU";
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("--device cuda: no CUDA device available", 0), 0u) << e.what();
+    }
+  }
+  try {
+    nn::select_device("tpu", 0);
+    ADD_FAILURE() << "--device tpu accepted";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--device 'tpu': expected cpu, cuda or auto");
+  }
   EXPECT_NE(nn::torch_version().find("LibTorch"), std::string::npos);
 }
 

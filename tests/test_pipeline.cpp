@@ -20,6 +20,7 @@
 #include "test_support.h"
 #include "wsnas/analysis/metrics.h"
 #include "wsnas/io/h5file.h"
+#include "wsnas/space/nb201.h"
 
 namespace {
 
@@ -355,8 +356,19 @@ TEST(GroundTruth, StoppedMidCellAndRerunMatchesAnUninterruptedRun) {
   EXPECT_EQ(a.shape("/curves/valid_accuracy"), (std::vector<std::int64_t>{3, 3}));
   // Parameters are the trained network's own count; stand-alone training learns (10 classes:
   // chance is 10%; 24 steps of a C=4 network reach 20-30% here).
+  // The exact count: the space's analytic parameters (checked against NAS-Bench-201's published
+  // counts in test_nb201_space) for this shape: C=4, N=1, 1-channel input, 10 classes.
   const auto params = a.read_i64("/results/params");
-  EXPECT_GT(params[0], 0);
+  const auto archs = a.read_strings("/results/arch");
+  space::Nb201Shape shape;
+  shape.channels = 4;
+  shape.cells = 1;
+  shape.in_channels = 1;
+  shape.classes = 10;
+  space::Nb201Space sp;
+  ASSERT_EQ(params.size(), 3u);
+  for (std::size_t i = 0; i < archs.size(); ++i)
+    EXPECT_EQ(params[i], space::Nb201Space::cost_of(sp.parse(archs[i]), shape).params) << archs[i];
   for (double v : a.read_f64("/results/final_valid_accuracy")) EXPECT_GT(v, 15.0);
 
   // The analysis joins HDF5 results by architecture: scoring the ground truth against itself
