@@ -180,11 +180,7 @@ void add_options(options::Parser& parser, GroundTruthJob& job) {
       ("seed", po::value(&job.seed)->default_value(job.seed), "base seed; each architecture's seed is derived from it")
       ("drop-last", po::value(&job.drop_last)->default_value(job.drop_last),
        "drop the last partial training batch of each epoch (NAS-Bench-201 keeps it)");
-  train::add_run_options(run, job.run);
-  parser.add(run);
-  parser.add(options::hyper_parameter_options(job.hp));
-  parser.add(train::data_option_group(job.data));
-  parser.add(train::model_option_group(job.model));
+  train::add_training_groups(parser, run, job.run, job.hp, job.data, job.model);
 }
 
 int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunConfig cfg) {

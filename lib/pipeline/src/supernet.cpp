@@ -187,12 +187,8 @@ void add_options(options::Parser& parser, SupernetJob& job) {
       ("checkpoint-minutes", po::value(&job.checkpoint_minutes)->default_value(job.checkpoint_minutes)
            ->notifier(options::in_range("checkpoint-minutes", 1e-6, 1e9)),
        "save the resume state at least this often");
-  train::add_run_options(run, job.run);
-  parser.add(run);
   parser.add(protocol_option_group(job));
-  parser.add(options::hyper_parameter_options(job.hp));
-  parser.add(train::data_option_group(job.data));
-  parser.add(train::model_option_group(job.model));
+  train::add_training_groups(parser, run, job.run, job.hp, job.data, job.model);
 }
 
 int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig cfg) {

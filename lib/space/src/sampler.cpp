@@ -21,7 +21,7 @@ class Base : public ArchSampler {
       : space_(space), pool_(pool), seed_(seed) {}
 
  protected:
-  Arch draw(Rng& rng) const { return pool_.empty() ? sample_valid(space_, rng) : pool_[rng.below(pool_.size())]; }
+  Arch draw(Rng& rng) const { return pool_.empty() ? space_.sample(rng, true) : pool_[rng.below(pool_.size())]; }
   const SearchSpace& space_;
   const std::vector<Arch>& pool_;
   std::uint64_t seed_;
@@ -108,8 +108,6 @@ const std::vector<Arch> Fair::empty_;
 }  // namespace
 
 std::vector<std::string> sampler_names() { return {"uniform", "fairnas", "multipath", "per-replica"}; }
-
-Arch sample_valid(const SearchSpace& space, Rng& rng) { return space.sample(rng, true); }
 
 std::unique_ptr<ArchSampler> make_sampler(const std::string& name, const SearchSpace& space,
                                           const std::vector<Arch>& pool, std::uint64_t seed, int paths,

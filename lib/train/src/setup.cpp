@@ -80,6 +80,15 @@ po::options_description model_option_group(ModelOptions& m) {
   return g;
 }
 
+void add_training_groups(options::Parser& parser, po::options_description& run, RunOptions& r,
+                         options::HyperParameters& hp, DataOptions& d, ModelOptions& m) {
+  add_run_options(run, r);
+  parser.add(run);
+  parser.add(options::hyper_parameter_options(hp));
+  parser.add(data_option_group(d));
+  parser.add(model_option_group(m));
+}
+
 nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& set) {
   nn::NetworkOptions o;
   o.channels = m.channels;

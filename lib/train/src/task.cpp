@@ -60,10 +60,4 @@ std::unique_ptr<Task> make_task(const std::string& name, const TaskOptions& opti
   throw InputError("task '" + name + "': unknown (expected classification)");
 }
 
-double Scores::at(const std::string& name) const {
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name) return values[i];
-  throw Error("no metric '" + name + "'");
-}
-
 }  // namespace wsnas::train

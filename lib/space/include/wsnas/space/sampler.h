@@ -47,7 +47,4 @@ std::unique_ptr<ArchSampler> make_sampler(const std::string& name, const SearchS
                                           const std::vector<Arch>& pool, std::uint64_t seed, int paths = 1,
                                           const std::string& pool_what = "--pool");
 
-/// A valid architecture drawn uniformly (rejection over the product of decisions).
-Arch sample_valid(const SearchSpace& space, Rng& rng);
-
 }  // namespace wsnas::space

@@ -14,6 +14,8 @@
 #include "wsnas/data/loader.h"
 #include "wsnas/mpi/communicator.h"
 #include "wsnas/nn/network.h"
+#include "wsnas/options/hyper_parameters.h"
+#include "wsnas/options/parser.h"
 
 namespace wsnas::train {
 
@@ -58,6 +60,10 @@ struct ModelOptions {
   bool supernet_bn_affine = true;  ///< affine BN in supernet operators (the paper's code)
 };
 boost::program_options::options_description model_option_group(ModelOptions& m);
+/// Adds the groups every training stage takes: `run` (with the run options), the
+/// hyper-parameters, the data and the network.
+void add_training_groups(options::Parser& parser, boost::program_options::options_description& run, RunOptions& r,
+                         options::HyperParameters& hp, DataOptions& d, ModelOptions& m);
 /// Network options for a dataset (its channels, size and classes) and the model options.
 nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& set);
 

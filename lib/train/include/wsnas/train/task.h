@@ -54,7 +54,6 @@ std::unique_ptr<Task> make_task(const std::string& name, const TaskOptions& opti
 struct Scores {
   std::vector<std::string> names;
   std::vector<double> values;
-  double at(const std::string& name) const;
 };
 
 }  // namespace wsnas::train
