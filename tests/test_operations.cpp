@@ -31,6 +31,8 @@ void expect_one_line(const test::RunResult& r, int code, const std::string& app_
   EXPECT_EQ(r.exit_code, code) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_EQ(r.err.rfind(app_name + ": error: ", 0), 0u) << r.err;
+  // The whole line: the app named once (a doubled "app: error: app: error:" prefix used to pass).
+  EXPECT_EQ(r.err.find(app_name + ":", 1), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(what), std::string::npos) << "expected '" << what << "' in: " << r.err;
 }
 
@@ -404,4 +406,143 @@ TEST_F(Operations, RepeatedInputsAreScoredOnceAndDisagreeingColumnsAreRefused) {
                       *dir_ + "/disagree.h5"),
                   2, "wsnas-evaluate", "file '" + bad + "' line 3: column 'index' holds '5' but column 'arch' is architecture");
   EXPECT_FALSE(exists(*dir_ + "/disagree.h5"));
+}
+
+// ---- Errors across ranks, exit statuses, what an error line quotes ------------------------------
+
+TEST_F(Operations, ABadInputEveryRankReadsIsOneLineAndNoAbort) {
+  // Both ranks fail on the same missing file: rank 0 prints it once, untagged, and both exit 2
+  // after agreeing, without MPI_Abort (mpirun -q keeps mpirun's own "non-zero status" note out).
+  const auto r = run(kEnv + "mpiexec -q -n 2 --oversubscribe " + app("wsnas-supernet") +
+                     " --gpus 2 --dataset cifar10 --data-dir " + *dir_ + "/no_such_dir --out " + *dir_ + "/shared_bad");
+  expect_one_line(r, 2, "wsnas-supernet", "file '" + *dir_ + "/no_such_dir/data_batch_1.bin': cannot open");
+  EXPECT_EQ(r.err.find("MPI_ABORT"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(*dir_ + "/shared_bad"));
+}
+
+TEST_F(Operations, AnErrorOnOneRankReachesTheUserAndEndsTheJob) {
+  // Rank 1 alone gets a bad option (mpiexec's MPMD form gives ranks their own arguments) while rank
+  // 0 goes on into training and waits in its first allreduce. A usage error on a rank other than 0
+  // used to be printed by nobody, and the job hung.
+  const std::string out = *dir_ + "/one_rank", bg = test::scratch_dir("operations_one_rank");
+  const std::string args = " --gpus 2 --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 3 --out " + out;
+  test::start_background("WSNAS_ERROR_WAIT_SECONDS=2 " + kEnv + "mpiexec -n 1 --oversubscribe " + app("wsnas-supernet") +
+                             args + " : -n 1 " + app("wsnas-supernet") + args + " --frobnicate",
+                         bg);
+  const int code = test::wait_background(bg);
+  const std::string err = read_file(bg + "/bg.err");
+  EXPECT_EQ(code, 2) << err;
+  EXPECT_EQ(err.rfind("wsnas-supernet: error [rank 1]: unrecognised option '--frobnicate' (see --help)\n", 0), 0u)
+      << err;
+  EXPECT_TRUE(test::find_processes(app("wsnas-supernet"), out).empty()) << "a rank outlived its job";
+}
+
+TEST_F(Operations, AGroundTruthResumedWithOtherOptionsIsRefusedByEveryRank) {
+  // Finished cells are checked against the options before any rank trains, so the mismatch is one
+  // line from rank 0 and exit 2 everywhere (it used to be found only by the rank that claimed the
+  // cell, at the merge, while the other waited).
+  const std::string out = *dir_ + "/gt_mismatch", one = *dir_ + "/gt_mismatch_one.csv", two = *dir_ + "/gt_mismatch_two.csv";
+  std::ofstream(one) << "9930\n";
+  std::ofstream(two) << "9930\n1462\n";
+  const std::string args = " --limit-train 256 --limit-eval 100 --channels 4 --cells 1 --batch-size 64 --epochs 1 --out " + out;
+  auto r = run(kEnv + app("wsnas-groundtruth") + args + " --archs " + one);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string cell = read_file(out + "/cells/cell_009930.h5");
+  r = run(kMpi2 + "-q " + app("wsnas-groundtruth") + args + " --lr 0.05 --archs " + two);
+  expect_one_line(r, 2, "wsnas-groundtruth", "cell_009930.h5' was made with --lr '0.1'; this run asks for '0.05'");
+  EXPECT_EQ(read_file(out + "/cells/cell_009930.h5"), cell);
+  EXPECT_FALSE(exists(out + "/cells/cell_001462.state.h5")) << "a rank trained a new cell before the check";
+}
+
+TEST_F(Operations, SigtermToTheLauncherSavesAndExits75) {
+  // mpirun answers SIGTERM by killing the ranks and exits 1; scripts/wsnas-mpirun passes the signal
+  // on as SIGUSR1 (which mpirun forwards), the ranks save, and the job exits 75: "saved, rerun".
+  const std::string out = *dir_ + "/launcher", bg = test::scratch_dir("operations_launcher");
+  const std::string launcher = test::source_dir() + "/scripts/wsnas-mpirun";
+  test::start_background(kEnv + launcher + " -q -n 2 --oversubscribe " + app("wsnas-supernet") +
+                             " --gpus 2 --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 20 "
+                             "--save-epochs none --out " + out,
+                         bg);
+  ASSERT_TRUE(test::wait_until([&] { return exists(out + "/supernet.h5"); }, 120));
+  EXPECT_EQ(test::signal_processes("/bin/bash", launcher, SIGTERM), 1);
+  EXPECT_EQ(test::wait_background(bg), 75) << read_file(bg + "/bg.err");
+  EXPECT_NE(read_file(bg + "/bg.err").find("state saved to " + out + "/supernet.h5"), std::string::npos);
+  auto f = io::File::open(out + "/supernet.h5");
+  EXPECT_GE(f.attr_int("/state", "step"), 64);
+  EXPECT_EQ(f.attr_int("/state", "complete"), 0);
+}
+
+TEST_F(Operations, OutputsThatCannotBeWrittenAreBadInputWithTheSystemsReason) {
+  // Exit 2 in every app (it was 1 in supernet, analyze and data, 2 in evaluate), with the system's
+  // reason, not HDF5's "flags = 13, o_flags = 242".
+  const std::string d = *dir_, a_file = d + "/a_file", a_dir = d + "/a_dir";
+  std::ofstream(a_file) << "x\n";
+  ASSERT_EQ(std::system(("mkdir -p " + a_dir).c_str()), 0);
+  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --out " + a_file), 2, "wsnas-supernet",
+                  "'" + a_file + "': exists but is not a directory (expected an output directory)");
+  expect_one_line(run(kEnv + app("wsnas-data") + " synth --kind cifar10 --out " + a_file + "/x --train 10 --test 5"), 2,
+                  "wsnas-data", "directory '" + a_file + "/x': cannot create: Not a directory");
+  const std::string t = d + "/three.csv", an = kEnv + app("wsnas-analyze") + " --scores " + t +
+                                                   " --score-column s --truth " + t + " --truth-column s";
+  std::ofstream(t) << "index,s\n1,0.1\n2,0.2\n3,0.3\n";
+  expect_one_line(run(an + " --out-csv " + d + "/no_such_dir/x.csv"), 2, "wsnas-analyze", ": No such file or directory");
+  expect_one_line(run(an + " --out-h5 " + d + "/no_such_dir/x.h5"), 2, "wsnas-analyze",
+                  "cannot create HDF5 file: No such file or directory");
+  expect_one_line(run(an + " --out-h5 " + a_dir), 2, "wsnas-analyze", "': Is a directory");
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
+                      " --out " + a_file + "/e.h5"),
+                  2, "wsnas-evaluate", "'" + a_file + "': exists but is not a directory");
+  EXPECT_EQ(read_file(a_file), "x\n");
+  EXPECT_EQ(run("(ls " + a_dir + "; ls " + d + ") | grep -c '[.]tmp[.]'").out, "0\n") << "a temporary file was left behind";
+}
+
+TEST_F(Operations, AResultsFileOfTheWrongTypeIsBadInputAndKept) {
+  // A results column of another type (strings where numbers belong) when resuming: exit 2 (it was
+  // 1), the file untouched.
+  const std::string d = *dir_, bad = d + "/dtype.h5";
+  ASSERT_EQ(std::system(("cp " + evaluation() + " " + bad).c_str()), 0);
+  ASSERT_EQ(std::system(("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + bad +
+                         "', 'a'); del f['results/accuracy']; f['results/accuracy'] = [b'x', b'y']\"")
+                            .c_str()),
+            0);
+  const std::string before = read_file(bad);
+  const auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
+                     " --bn-calib-batch 64 --bn-calib-steps 2 --out " + bad);
+  expect_one_line(r, 2, "wsnas-evaluate", "file '" + bad + "': object '/results/accuracy': cannot read dataset");
+  EXPECT_EQ(read_file(bad), before);
+}
+
+TEST_F(Operations, ErrorLinesQuoteLongAndBinaryInputReadably) {
+  // A 7 MB line is quoted cut to 200 characters; a NUL byte is named as such (file, line, column).
+  const std::string longf = *dir_ + "/long.csv", nul = *dir_ + "/nul.csv", ini = *dir_ + "/nul.ini";
+  std::ofstream(longf) << "index,s\n1," << std::string(7000000, 'x') << "\n";
+  auto r = run(kEnv + app("wsnas-analyze") + " --scores " + longf + " --score-column s --truth " + longf +
+               " --truth-column s");
+  expect_one_line(r, 2, "wsnas-analyze", "line 2: column 's' holds '" + std::string(200, 'x') + "... (7000000 characters in all)'");
+  EXPECT_LT(r.err.size(), 600u);
+  std::ofstream(nul, std::ios::binary) << std::string("arch\n|nor_conv_3x3~0|+|nor\0_conv_1x1~0|skip_connect~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|\n", 94);
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + nul + " --out " +
+                      *dir_ + "/nul.h5"),
+                  2, "wsnas-evaluate", "file '" + nul + "' line 2: a NUL byte at column 22 (expected text, not a binary file)");
+  std::ofstream(ini, std::ios::binary) << std::string("epochs = 1\nl\0r = 0.1\n", 21);
+  expect_one_line(run(kEnv + app("wsnas-supernet") + " --config " + ini + " --out " + *dir_ + "/nul_out"), 2,
+                  "wsnas-supernet", "config file '" + ini + "' line 2: a NUL byte at column 2");
+}
+
+TEST_F(Operations, TiesAtTheTopKCutAreReported) {
+  // Scores 0.9, 0.5, 0.5, 0.5, 0.1: the top-2 cut falls inside a 3-way tie; row order decides (the
+  // documented rule) and the run says so; the top-1 and top-4 cuts are clean.
+  const std::string t = *dir_ + "/ties.csv", csv = *dir_ + "/ties_out.csv", h5 = *dir_ + "/ties_out.h5";
+  std::ofstream(t) << "index,score,truth\n1,0.9,10\n2,0.5,30\n3,0.5,20\n4,0.5,50\n5,0.1,40\n";
+  const auto r = run(kEnv + app("wsnas-analyze") + " --scores " + t + " --score-column score --truth " + t +
+                     " --truth-column truth --k 1,2,4 --out-csv " + csv + " --out-h5 " + h5);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("note: top-2: 3 architectures tie in score at the cut; the earlier rows were taken"),
+            std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("note: top-1:"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("note: top-4:"), std::string::npos) << r.out;
+  // Top-2 takes rows 1 and 2 (truths 10, 30): 30.
+  EXPECT_NE(read_file(csv).find("top_k,2,30\n"), std::string::npos) << read_file(csv);
+  EXPECT_NE(read_file(csv).find("tied_at_k,2,3\n"), std::string::npos) << read_file(csv);
+  EXPECT_EQ(io::File::open(h5).read_i64("/topk/tied_at_k"), (std::vector<std::int64_t>{0, 3, 0}));
 }

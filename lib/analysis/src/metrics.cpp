@@ -145,6 +145,15 @@ double top_k(const std::vector<double>& score, const std::vector<double>& select
   return report[pick];
 }
 
+std::int64_t tied_at_k(const std::vector<double>& score, std::int64_t k, bool higher_is_better) {
+  const auto n = static_cast<std::int64_t>(score.size());
+  if (k < 1 || k >= n) return 0;  // everything (or nothing) is in: no cut to break
+  const auto order = best_first(score, higher_is_better);
+  const double at_cut = score[order[static_cast<std::size_t>(k - 1)]];
+  if (score[order[static_cast<std::size_t>(k)]] != at_cut) return 0;
+  return std::count(score.begin(), score.end(), at_cut);
+}
+
 double random_top_k(const std::vector<double>& select, const std::vector<double>& report, std::int64_t k,
                     bool higher_is_better) {
   check_pair(select, report);

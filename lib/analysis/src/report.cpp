@@ -32,6 +32,7 @@ Report make_report(const std::vector<double>& score, const std::vector<double>& 
     r.ks.push_back(k);
     r.top_k.push_back(top_k(score, truth, report, k, higher_is_better));
     r.random_top_k.push_back(random_top_k(truth, report, k, higher_is_better));
+    r.tied.push_back(tied_at_k(score, k, higher_is_better));
   }
   return r;
 }
@@ -55,6 +56,11 @@ void print_report(std::ostream& os, const Report& r, const std::string& score_na
     std::snprintf(buf, sizeof buf, "%6lld %12.4f %14.4f\n", static_cast<long long>(r.ks[i]), r.top_k[i], r.random_top_k[i]);
     os << buf;
   }
+  for (std::size_t i = 0; i < r.ks.size(); ++i) {
+    if (r.tied[i] == 0) continue;
+    os << "note: top-" << r.ks[i] << ": " << r.tied[i] << " architectures tie in score at the cut; the earlier rows "
+       << "were taken (ties are broken by row order)\n";
+  }
 }
 
 std::string report_csv(const Report& r) {
@@ -68,7 +74,8 @@ std::string report_csv(const Report& r) {
        << "\n";
   os << "best_truth,," << r.best_truth << "\n";
   for (std::size_t i = 0; i < r.ks.size(); ++i) {
-    os << "top_k," << r.ks[i] << ',' << r.top_k[i] << "\nrandom_top_k," << r.ks[i] << ',' << r.random_top_k[i] << "\n";
+    os << "top_k," << r.ks[i] << ',' << r.top_k[i] << "\nrandom_top_k," << r.ks[i] << ',' << r.random_top_k[i]
+       << "\ntied_at_k," << r.ks[i] << ',' << r.tied[i] << "\n";
   }
   return os.str();
 }

@@ -43,6 +43,7 @@ void write_h5(const std::string& path, const Report& r, const Provenance& prov) 
     f.write_i64("/topk/k", r.ks);
     f.write_f64("/topk/top_k", r.top_k);
     f.write_f64("/topk/random_top_k", r.random_top_k);
+    f.write_i64("/topk/tied_at_k", r.tied);
   });
 }
 

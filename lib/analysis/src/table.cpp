@@ -30,6 +30,7 @@ CsvTable read_csv(const std::string& path) {
   while (std::getline(in, line)) {
     ++lineno;
     if (lineno == 1) strip_bom(line);
+    check_text_line(line, "file '" + path + "' line " + std::to_string(lineno));
     std::string s = trim(line);
     if (s.empty() || s[0] == '#') continue;
     if (t.header.empty()) {

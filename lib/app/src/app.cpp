@@ -2,22 +2,58 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <utility>
+#include <vector>
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/signals.h"
+#include "wsnas/core/strings.h"
 #include "wsnas/io/atomic_file.h"
 #include "wsnas/io/h5file.h"
 
 namespace wsnas::app {
 
+namespace {
+
+/// Seconds a failing rank waits for the others to fail too before it aborts the job alone
+/// (WSNAS_ERROR_WAIT_SECONDS, default 10).
+double error_wait_seconds() {
+  if (const char* v = std::getenv("WSNAS_ERROR_WAIT_SECONDS")) {
+    char* end = nullptr;
+    const double s = std::strtod(v, &end);
+    if (end != v && *end == '\0' && s >= 0 && s <= 3600) return s;
+  }
+  return 10;
+}
+
+std::vector<std::uint8_t> encode(int code, const std::string& message) {
+  std::vector<std::uint8_t> b(sizeof code + message.size());
+  std::memcpy(b.data(), &code, sizeof code);
+  std::memcpy(b.data() + sizeof code, message.data(), message.size());
+  return b;
+}
+
+/// "0", "1,3": the ranks of one message.
+std::string rank_list(const std::vector<int>& ranks) {
+  std::string s;
+  for (int r : ranks) s += (s.empty() ? "" : ",") + std::to_string(r);
+  return s;
+}
+
+}  // namespace
+
 int run(int argc, char** argv, const std::string& name, const std::function<int(Context&)>& body) {
   std::unique_ptr<mpi::Environment> env;
-  std::unique_ptr<mpi::Communicator> world;
+  std::unique_ptr<mpi::Communicator> world, errors;
   try {
     env = std::make_unique<mpi::Environment>(&argc, &argv);
     world = std::make_unique<mpi::Communicator>(mpi::Communicator::world());
+    errors = std::make_unique<mpi::Communicator>(world->dup());  // the agreement below never meets the app's traffic
   } catch (const std::exception& e) {
     std::cerr << name << ": error: cannot start MPI: " << e.what() << std::endl;
     return kExitFailure;
@@ -27,13 +63,8 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
   // Past a file-size limit, writes fail with EFBIG (reported, the old result kept) instead of the
   // process being killed by SIGXFSZ half-way through a file.
   std::signal(SIGXFSZ, SIG_IGN);
-  auto report = [&](const std::string& what, bool all_ranks_alike) {
-    if (all_ranks_alike && rank != 0) return;
-    std::cerr << name << ": error";
-    if (size > 1 && !all_ranks_alike) std::cerr << " [rank " << rank << "]";
-    std::cerr << ": " << what << std::endl;
-  };
   int code = 0;
+  std::string message;
   try {
     Context ctx{name, argc, argv, *world, Provenance::collect(argc, argv)};
     ctx.provenance.set("mpi_library", mpi::library_version());
@@ -41,20 +72,56 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
     ctx.provenance.set("hdf5", io::hdf5_version());
     code = body(ctx);
   } catch (const UsageError& e) {
-    report(e.what(), true);
-    return kExitUsage;
+    message = e.what();
+    code = kExitUsage;
   } catch (const InputError& e) {
-    report(e.what(), false);
+    message = e.what();
     code = kExitUsage;
   } catch (const std::exception& e) {
-    report(e.what(), false);
+    message = e.what();
     code = kExitFailure;
   }
-  if (code != 0 && code != kExitInterrupted && size > 1) {
-    // Other ranks may be waiting in a collective: take the whole job down.
+  if (code == 0 || code == kExitInterrupted) return code;  // kExitInterrupted: the ranks agreed already
+  message = one_line_message(message);  // a quoted 7 MB line or a NUL byte stays one readable line
+  if (size == 1) {
+    if (!message.empty()) std::cerr << name << ": error: " << message << std::endl;
+    return code;
+  }
+  // Several ranks. A bad input every rank reads fails on every rank at about the same time: they
+  // meet, rank 0 prints each distinct message once, and all exit with the same status. A rank that
+  // fails alone cannot wait for the others (they may be blocked in a collective): after a while it
+  // prints its own line and aborts the job.
+  if (!errors->barrier_within(error_wait_seconds())) {
+    std::cerr << name << ": error [rank " << rank << "]: " << (message.empty() ? "failed" : message) << std::endl;
     world->abort(code);
   }
-  return code;
+  std::vector<std::vector<std::uint8_t>> all;
+  try {
+    all = errors->allgather_bytes(encode(code, message));
+  } catch (const std::exception& e) {
+    std::cerr << name << ": error [rank " << rank << "]: " << message << std::endl;
+    world->abort(code);
+  }
+  std::vector<std::pair<std::string, std::vector<int>>> distinct;  // message, its ranks, in rank order
+  int agreed = kExitUsage;
+  for (int r = 0; r < static_cast<int>(all.size()); ++r) {
+    int c = 0;
+    std::memcpy(&c, all[r].data(), sizeof c);
+    if (c != kExitUsage) agreed = kExitFailure;
+    std::string m(all[r].begin() + sizeof c, all[r].end());
+    auto it = std::find_if(distinct.begin(), distinct.end(), [&](const auto& d) { return d.first == m; });
+    if (it == distinct.end()) distinct.push_back({m, {r}});
+    else it->second.push_back(r);
+  }
+  if (rank == 0) {
+    for (const auto& [m, ranks] : distinct) {
+      if (m.empty()) continue;
+      std::cerr << name << ": error";
+      if (distinct.size() > 1) std::cerr << " [rank" << (ranks.size() > 1 ? "s " : " ") << rank_list(ranks) << "]";
+      std::cerr << ": " << m << std::endl;
+    }
+  }
+  return agreed;
 }
 
 std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_path, const std::string& what) {

@@ -23,4 +23,20 @@ void check_input_file(const std::string& path, const std::string& what) {
   }
 }
 
+bool is_path_error(int err) {
+  switch (err) {
+    case EACCES: case EPERM: case ENOENT: case ENOTDIR: case EISDIR: case EROFS: case ENAMETOOLONG:
+    case ELOOP: case EEXIST:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void throw_system_error(const std::string& message, int err) {
+  const std::string m = message + ": " + std::strerror(err);
+  if (is_path_error(err)) throw InputError(m);
+  throw Error(m);
+}
+
 }  // namespace wsnas

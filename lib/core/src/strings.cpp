@@ -1,7 +1,10 @@
 #include "wsnas/core/strings.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+
+#include "wsnas/core/error.h"
 
 namespace wsnas {
 
@@ -65,6 +68,55 @@ bool ends_with(std::string_view s, std::string_view x) {
 
 void strip_bom(std::string& line) {
   if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+}
+
+void check_text_line(std::string_view line, const std::string& where) {
+  const auto nul = line.find('\0');
+  WSNAS_CHECK_INPUT(nul == std::string_view::npos, where, ": a NUL byte at column ", nul + 1,
+                    " (expected text, not a binary file)");
+}
+
+namespace {
+void append_escaped(std::string& out, unsigned char c) {
+  static const char* hex = "0123456789abcdef";
+  switch (c) {
+    case '\0': out += "\\0"; return;
+    case '\t': out += "\\t"; return;
+    case '\n': out += "\\n"; return;
+    case '\r': out += "\\r"; return;
+    default:
+      if (c < 0x20 || c == 0x7f) {
+        out += "\\x";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      } else {
+        out += static_cast<char>(c);
+      }
+  }
+}
+}  // namespace
+
+std::string printable(std::string_view s, std::size_t max) {
+  std::string out;
+  const std::size_t n = std::min(s.size(), max);
+  for (std::size_t i = 0; i < n; ++i) append_escaped(out, static_cast<unsigned char>(s[i]));
+  if (s.size() > max) out += "... (" + std::to_string(s.size()) + " characters in all)";
+  return out;
+}
+
+std::string one_line_message(std::string_view message, std::size_t max) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < message.size()) {
+    const auto open = message.find('\'', i);
+    const auto close = open == std::string_view::npos ? open : message.find('\'', open + 1);
+    const std::size_t plain_end = close == std::string_view::npos ? message.size() : open + 1;
+    out += printable(message.substr(i, plain_end - i), std::string_view::npos);
+    if (close == std::string_view::npos) break;
+    out += printable(message.substr(open + 1, close - open - 1), max) + "'";
+    i = close + 1;
+  }
+  return out;
 }
 
 std::uint64_t fnv1a(std::string_view s) {

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/files.h"
 #include "wsnas/data/dataset.h"
 #include "wsnas/io/atomic_file.h"
 
@@ -79,7 +80,7 @@ void write_cifar_file(const std::string& path, const Dataset& d, bool cifar100,
   io::AtomicPath out(path);
   {
     std::ofstream f(out.temp(), std::ios::binary | std::ios::trunc);
-    WSNAS_CHECK(f, "file '", out.temp(), "': cannot open for writing");
+    if (!f) throw_system_error("file '" + out.temp() + "': cannot open for writing", errno);
     for (std::int64_t i = 0; i < d.size(); ++i) {
       auto label = static_cast<std::uint8_t>(d.labels[static_cast<std::size_t>(i)]);
       if (cifar100) {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/data/dataset.h"
 #include "wsnas/io/atomic_file.h"
@@ -121,7 +122,7 @@ void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes
   io::AtomicPath out(path);
   const bool gz = ends_with(path, ".gz");
   gzFile f = gzopen(out.temp().c_str(), gz ? "wb6" : "wbT");
-  WSNAS_CHECK(f != nullptr, "file '", out.temp(), "': cannot open for writing");
+  if (f == nullptr) throw_system_error("file '" + out.temp() + "': cannot open for writing", errno);
   int w = bytes.empty() ? 0 : gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
   int rc = gzclose(f);
   WSNAS_CHECK(w == static_cast<int>(bytes.size()) && rc == Z_OK, "file '", out.temp(), "': write failed");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/files.h"
 
 namespace wsnas::io {
 
@@ -55,7 +56,7 @@ void AtomicPath::commit() {
   WSNAS_CHECK(path_exists(temp_), "file '", temp_, "': nothing was written before commit");
   fsync_path(temp_);
   if (std::rename(temp_.c_str(), final_.c_str()) != 0) {
-    throw Error("file '" + final_ + "': cannot rename from '" + temp_ + "': " + std::strerror(errno));
+    throw_system_error("file '" + final_ + "': cannot rename from '" + temp_ + "'", errno);
   }
   fsync_path(parent_dir(final_));
   committed_ = true;
@@ -65,7 +66,7 @@ void write_text_atomic(const std::string& path, const std::string& content) {
   AtomicPath p(path);
   {
     std::ofstream out(p.temp(), std::ios::binary | std::ios::trunc);
-    WSNAS_CHECK(out, "file '", p.temp(), "': cannot open for writing: ", std::strerror(errno));
+    if (!out) throw_system_error("file '" + p.temp() + "': cannot open for writing", errno);
     out << content;
     out.flush();
     WSNAS_CHECK(out, "file '", p.temp(), "': write failed (disk full?)");
@@ -83,14 +84,14 @@ void make_dirs(const std::string& path) {
     cur = path.substr(0, j);
     if (!cur.empty() && !path_exists(cur)) {
       if (::mkdir(cur.c_str(), 0775) != 0 && errno != EEXIST) {
-        throw Error("directory '" + cur + "': cannot create: " + std::strerror(errno));
+        throw_system_error("directory '" + cur + "': cannot create", errno);
       }
     }
     i = j + 1;
   }
   struct stat st {};
-  WSNAS_CHECK(::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode), "'", path,
-              "': exists but is not a directory");
+  WSNAS_CHECK_INPUT(::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode), "'", path,
+                    "': exists but is not a directory (expected an output directory)");
 }
 
 bool path_exists(const std::string& path) {

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
 
 namespace wsnas::io {
@@ -33,22 +35,47 @@ herr_t walk_cb(unsigned n, const H5E_error2_t* err, void* data) {
   return 0;
 }
 
-std::string fail_message(const std::string& where, const std::string& what) {
-  // A full disk or a file-size limit: the system's reason says more than HDF5's stack.
-  const int e = errno;
-  if (e == ENOSPC || e == EFBIG || e == EDQUOT || e == EIO || e == EROFS) {
-    detail::hdf5_error_message();  // clears the stack
-    return where + ": " + what + ": " + std::strerror(e);
+/// The system's errno behind an HDF5 failure: HDF5's own message says it ("..., errno = 13, error
+/// message = 'Permission denied', ..."); else errno when it is a machine failure; else 0.
+int system_errno(const std::string& desc, int saved) {
+  const auto at = desc.find("errno = ");
+  if (at != std::string::npos) {
+    const int e = std::atoi(desc.c_str() + at + 8);
+    if (e > 0) return e;
   }
-  std::string d = detail::hdf5_error_message();
-  return where + ": " + what + (d.empty() ? "" : " (" + d + ")");
+  if (saved == ENOSPC || saved == EFBIG || saved == EDQUOT || saved == EIO || saved == EROFS) return saved;
+  return 0;
+}
+
+/// Throws "where: what: <system reason>" (or HDF5's innermost message when there is no system
+/// reason). A path error (permission, a directory, a missing directory) is an InputError; a full
+/// disk or a file-size limit is an Error; otherwise `reading` decides: a read that fails is a bad
+/// file (InputError), a write that fails is a failure (Error).
+[[noreturn]] void fail(const std::string& where, const std::string& what, bool reading) {
+  const int saved = errno;
+  const std::string d = detail::hdf5_error_message();
+  if (const int e = system_errno(d, saved)) {
+    if (is_path_error(e) || (reading && e != ENOSPC && e != EFBIG && e != EDQUOT && e != EIO))
+      throw InputError(where + ": " + what + ": " + std::strerror(e));
+    throw Error(where + ": " + what + ": " + std::strerror(e));
+  }
+  const std::string m = where + ": " + what + (d.empty() ? "" : " (" + d + ")");
+  if (reading) throw InputError(m);
+  throw Error(m);
 }
 
 }  // namespace
 
-#define WSNAS_H5CHECK(expr, where, what)                                  \
-  do {                                                              \
-    if ((expr) < 0) throw Error(fail_message((where), (what)));     \
+/// A failed HDF5 call that writes (create, write, flush, close).
+#define WSNAS_H5CHECK(expr, where, what)        \
+  do {                                          \
+    if ((expr) < 0) fail((where), (what), false); \
+  } while (0)
+
+/// A failed HDF5 call that reads a file someone gave us.
+#define WSNAS_H5READ(expr, where, what)        \
+  do {                                         \
+    if ((expr) < 0) fail((where), (what), true); \
   } while (0)
 
 namespace detail {
@@ -117,7 +144,7 @@ File File::create(const std::string& path) {
   H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST);
   hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
   if (id < 0) {
-    throw Error(fail_message("file '" + path + "'", "cannot create HDF5 file"));
+    fail("file '" + path + "'", "cannot create HDF5 file", false);
   }
   return File(path, H5Id(id));
 }
@@ -134,7 +161,7 @@ File File::open(const std::string& path, Mode mode) {
   }
   hid_t id = H5Fopen(path.c_str(), mode == Mode::kRead ? H5F_ACC_RDONLY : H5F_ACC_RDWR, H5P_DEFAULT);
   if (id < 0) {
-    throw InputError(fail_message("file '" + path + "'", "cannot open HDF5 file"));
+    fail("file '" + path + "'", "cannot open HDF5 file", true);
   }
   return File(path, H5Id(id));
 }
@@ -198,8 +225,8 @@ herr_t list_cb(hid_t, const char* name, const LinkInfo*, void* data) {
 std::vector<std::string> File::list(const std::string& group) const {
   std::vector<std::string> names;
   H5Id g(H5Gopen2(id_.get(), group.c_str(), H5P_DEFAULT));
-  WSNAS_H5CHECK(g.get(), where(group), "no such group");
-  WSNAS_H5CHECK(WSNAS_H5_LITERATE(g.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, list_cb, &names), where(group),
+  WSNAS_H5READ(g.get(), where(group), "no such group");
+  WSNAS_H5READ(WSNAS_H5_LITERATE(g.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, list_cb, &names), where(group),
           "cannot list group");
   std::sort(names.begin(), names.end());
   return names;
@@ -253,13 +280,13 @@ template <class T>
 std::vector<T> File::read_array(const std::string& obj, std::int64_t mem_type) const {
   WSNAS_CHECK_INPUT(exists(obj), where(obj), ": missing (expected a dataset)");
   H5Id ds(H5Dopen2(id_.get(), obj.c_str(), H5P_DEFAULT));
-  WSNAS_H5CHECK(ds.get(), where(obj), "not a dataset");
+  WSNAS_H5READ(ds.get(), where(obj), "not a dataset");
   H5Id space(H5Dget_space(ds.get()));
   hssize_t n = H5Sget_simple_extent_npoints(space.get());
-  WSNAS_H5CHECK(n, where(obj), "cannot read dataspace");
+  WSNAS_H5READ(n, where(obj), "cannot read dataspace");
   std::vector<T> out(static_cast<std::size_t>(n));
   if (n > 0) {
-    WSNAS_H5CHECK(H5Dread(ds.get(), static_cast<hid_t>(mem_type), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+    WSNAS_H5READ(H5Dread(ds.get(), static_cast<hid_t>(mem_type), H5S_ALL, H5S_ALL, H5P_DEFAULT,
                     out.data()),
             where(obj), "cannot read dataset (wrong type or truncated file)");
   }
@@ -269,10 +296,10 @@ std::vector<T> File::read_array(const std::string& obj, std::int64_t mem_type) c
 std::vector<std::int64_t> File::shape(const std::string& obj) const {
   WSNAS_CHECK_INPUT(exists(obj), where(obj), ": missing (expected a dataset)");
   H5Id ds(H5Dopen2(id_.get(), obj.c_str(), H5P_DEFAULT));
-  WSNAS_H5CHECK(ds.get(), where(obj), "not a dataset");
+  WSNAS_H5READ(ds.get(), where(obj), "not a dataset");
   H5Id space(H5Dget_space(ds.get()));
   int rank = H5Sget_simple_extent_ndims(space.get());
-  WSNAS_H5CHECK(rank, where(obj), "cannot read dataspace");
+  WSNAS_H5READ(rank, where(obj), "cannot read dataspace");
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   return {dims.begin(), dims.end()};
@@ -329,7 +356,7 @@ void File::write_strings(const std::string& obj, const std::vector<std::string>&
 std::vector<std::string> File::read_strings(const std::string& obj) const {
   WSNAS_CHECK_INPUT(exists(obj), where(obj), ": missing (expected a string dataset)");
   H5Id ds(H5Dopen2(id_.get(), obj.c_str(), H5P_DEFAULT));
-  WSNAS_H5CHECK(ds.get(), where(obj), "not a dataset");
+  WSNAS_H5READ(ds.get(), where(obj), "not a dataset");
   H5Id ftype(H5Dget_type(ds.get()));
   WSNAS_CHECK_INPUT(H5Tget_class(ftype.get()) == H5T_STRING, where(obj),
                     ": expected a string dataset");
@@ -340,7 +367,7 @@ std::vector<std::string> File::read_strings(const std::string& obj) const {
     H5Id type = vlen_string_type();
     std::vector<char*> ptrs(n, nullptr);
     if (n) {
-      WSNAS_H5CHECK(H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), where(obj),
+      WSNAS_H5READ(H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), where(obj),
               "cannot read strings");
     }
     for (char* p : ptrs) out.emplace_back(p ? p : "");
@@ -349,7 +376,7 @@ std::vector<std::string> File::read_strings(const std::string& obj) const {
     std::size_t len = H5Tget_size(ftype.get());
     std::vector<char> buf(n * len);
     if (n) {
-      WSNAS_H5CHECK(H5Dread(ds.get(), ftype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), where(obj),
+      WSNAS_H5READ(H5Dread(ds.get(), ftype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), where(obj),
               "cannot read strings");
     }
     for (std::size_t i = 0; i < n; ++i) {
@@ -373,7 +400,7 @@ std::string File::read_string(const std::string& obj) const {
 namespace {
 H5Id open_object(hid_t file, const std::string& obj, const std::string& where) {
   H5Id o(H5Oopen(file, obj.empty() ? "/" : obj.c_str(), H5P_DEFAULT));
-  WSNAS_H5CHECK(o.get(), where, "no such object");
+  WSNAS_H5READ(o.get(), where, "no such object");
   return o;
 }
 // Objects opened with H5Oopen must be closed with H5Oclose; H5Id dispatches on the id's type,
@@ -419,7 +446,7 @@ H5Id open_attr(hid_t file, const std::string& obj, const std::string& name, cons
     throw InputError(where + ": missing attribute '" + name + "'");
   }
   H5Id a(H5Aopen(o.get(), name.c_str(), H5P_DEFAULT));
-  WSNAS_H5CHECK(a.get(), where + ": attribute '" + name + "'", "cannot open attribute");
+  WSNAS_H5READ(a.get(), where + ": attribute '" + name + "'", "cannot open attribute");
   return a;
 }
 }  // namespace
@@ -443,14 +470,14 @@ std::string File::attr_string(const std::string& obj, const std::string& name) c
   if (H5Tis_variable_str(ftype.get()) > 0) {
     H5Id type = vlen_string_type();
     char* p = nullptr;
-    WSNAS_H5CHECK(H5Aread(a.get(), type.get(), &p), ctx, "cannot read");
+    WSNAS_H5READ(H5Aread(a.get(), type.get(), &p), ctx, "cannot read");
     std::string s = p ? p : "";
     H5free_memory(p);
     return s;
   }
   std::size_t len = H5Tget_size(ftype.get());
   std::string s(len, '\0');
-  WSNAS_H5CHECK(H5Aread(a.get(), ftype.get(), s.data()), ctx, "cannot read");
+  WSNAS_H5READ(H5Aread(a.get(), ftype.get(), s.data()), ctx, "cannot read");
   return s.substr(0, s.find('\0'));
 }
 
@@ -460,7 +487,7 @@ std::int64_t File::attr_int(const std::string& obj, const std::string& name) con
   std::string ctx = where(obj) + ": attribute '" + name + "'";
   H5Id ftype(H5Aget_type(a.get()));
   WSNAS_CHECK_INPUT(H5Tget_class(ftype.get()) == H5T_INTEGER, ctx, ": expected an integer");
-  WSNAS_H5CHECK(H5Aread(a.get(), H5T_NATIVE_INT64, &v), ctx, "cannot read");
+  WSNAS_H5READ(H5Aread(a.get(), H5T_NATIVE_INT64, &v), ctx, "cannot read");
   return v;
 }
 
@@ -471,7 +498,7 @@ double File::attr_double(const std::string& obj, const std::string& name) const 
   H5Id ftype(H5Aget_type(a.get()));
   auto cls = H5Tget_class(ftype.get());
   WSNAS_CHECK_INPUT(cls == H5T_FLOAT || cls == H5T_INTEGER, ctx, ": expected a number");
-  WSNAS_H5CHECK(H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v), ctx, "cannot read");
+  WSNAS_H5READ(H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v), ctx, "cannot read");
   return v;
 }
 
@@ -485,7 +512,7 @@ herr_t attr_cb(hid_t, const char* name, const H5A_info_t*, void* data) {
 std::vector<std::string> File::attr_names(const std::string& obj) const {
   H5Id o = open_object(id_.get(), obj, where(obj));
   std::vector<std::string> names;
-  WSNAS_H5CHECK(H5Aiterate2(o.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, attr_cb, &names), where(obj),
+  WSNAS_H5READ(H5Aiterate2(o.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, attr_cb, &names), where(obj),
           "cannot list attributes");
   return names;
 }

@@ -3,8 +3,10 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <thread>
 
 #include "wsnas/core/error.h"
 
@@ -49,12 +51,13 @@ Environment::Environment(int* argc, char*** argv) {
   if (initialized()) return;
   int provided = 0;
   check(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  owns_ = true;
   // Errors come back as return codes, which we turn into exceptions.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
 }
 
 Environment::~Environment() {
-  if (initialized() && !finalized()) MPI_Finalize();
+  if (owns_ && initialized() && !finalized()) MPI_Finalize();
 }
 
 bool Environment::initialized() {
@@ -140,6 +143,20 @@ Communicator Communicator::split_node_local() const {
 
 void Communicator::barrier() const { check(MPI_Barrier(handle_->comm), "MPI_Barrier"); }
 
+bool Communicator::barrier_within(double seconds) const {
+  if (size_ == 1) return true;
+  MPI_Request request = MPI_REQUEST_NULL;
+  check(MPI_Ibarrier(handle_->comm, &request), "MPI_Ibarrier");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  for (;;) {
+    int done = 0;
+    check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 void Communicator::allreduce_sum(void* data, std::size_t count, DType type) const {
   if (size_ == 1 || count == 0) return;
   check(MPI_Allreduce(MPI_IN_PLACE, data, to_count(count, "allreduce"), to_mpi(type), MPI_SUM,
@@ -214,7 +231,7 @@ std::vector<std::vector<std::uint8_t>> Communicator::allgather_bytes(
 }
 
 void Communicator::abort(int code) const {
-  MPI_Abort(handle_ ? handle_->comm : MPI_COMM_WORLD, code);
+  MPI_Abort(MPI_COMM_WORLD, code);
   std::abort();
 }
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iostream>
 #include <set>
+#include <utility>
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/progress.h"
@@ -227,6 +228,19 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     io::remove_stale_temps(out_dir);
   }
   ctx.world.barrier();
+  // Every rank checks every file a previous run left against this run's options before any rank
+  // trains, so a mismatch is one error on all ranks (not found later by whichever rank claims the
+  // cell, while the others wait in a collective).
+  for (const auto& arch : archs) {
+    for (const auto& [suffix, kind] : {std::pair<const char*, const char*>{".h5", "groundtruth-cell"},
+                                       {".state.h5", "groundtruth-state"}}) {
+      const std::string path = base_of(arch) + suffix;
+      if (!io::path_exists(path)) continue;
+      auto f = io::File::open(path);
+      io::check_results(f, kind);
+      train::check_same_config(train::read_config(f, "/config"), cfg, kResultKeys, "'" + path + "'");
+    }
+  }
 
   const auto device = train::setup_device(ctx.world, job.run.device);
   auto bundle = train::load_data(job.data, &ctx.provenance);
@@ -272,9 +286,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     c.params = nn::count_parameters(*net);
     if (auto cost = sp->cost(arch, cost_opts)) c.flops = static_cast<double>(cost->flops);
     if (io::path_exists(base + ".state.h5")) {
-      auto f = io::File::open(base + ".state.h5");
-      io::check_results(f, "groundtruth-state");
-      train::check_same_config(train::read_config(f, "/config"), cfg, kResultKeys, "'" + base + ".state.h5'");
+      auto f = io::File::open(base + ".state.h5");  // checked against the options above
       c = read_run(f, score.name);
       train::read_module(f, "/model", *net);
       train::read_tensor_list(f, "/optimizer/momentum", sgd.buffers());

@@ -123,6 +123,7 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
   while (std::getline(in, line)) {
     ++lineno;
     if (lineno == 1) strip_bom(line);
+    check_text_line(line, "file '" + path + "' line " + std::to_string(lineno));
     std::string t = trim(line);
     if (t.empty() || t[0] == '#') continue;
     if (first) {

@@ -31,6 +31,11 @@ double random_top_k(const std::vector<double>& ground_truth, std::int64_t k);
 /// score and ground truth alike (false for perplexity). With select == report this is top_k.
 double top_k(const std::vector<double>& score, const std::vector<double>& select, const std::vector<double>& report,
              std::int64_t k, bool higher_is_better = true);
+/// Ties the rule above had to break at the top-k cut: the number of architectures whose score
+/// equals the k-th best score when some of them are inside the top k and some outside (0 when the
+/// cut falls between different scores). Non-zero means the row order chose which tied
+/// architectures were in.
+std::int64_t tied_at_k(const std::vector<double>& score, std::int64_t k, bool higher_is_better = true);
 /// Random top-k by the same rule, exactly: the expected `report` value of the best-`select`
 /// architecture among k drawn uniformly without replacement (ties in `select`: the earlier wins).
 double random_top_k(const std::vector<double>& select, const std::vector<double>& report, std::int64_t k,

@@ -18,6 +18,7 @@ struct Report {
   bool higher_is_better = true;
   std::vector<std::int64_t> ks;
   std::vector<double> top_k, random_top_k;
+  std::vector<std::int64_t> tied;     ///< per k: architectures tied in score at the cut (tied_at_k)
 };
 
 /// Computes the report: correlations of score with the ground truth `select` (validation) values;

@@ -22,10 +22,13 @@ struct Context {
 };
 
 /// Runs `body` inside an MPI environment and turns exceptions into one line on stderr and an
-/// exit status: UsageError (bad options, identical on every rank) is printed by rank 0 and exits
-/// 2 everywhere; a body returning kExitInterrupted (all ranks agreed to stop on a signal) exits
-/// with it on every rank; any other error is printed by the failing rank as "name: error [rank r]: ..."
-/// and, in a job of several ranks, aborts the job so that no rank hangs in a collective.
+/// exit status: 2 for a UsageError or InputError (bad options, bad input), 1 for any other error,
+/// kExitInterrupted (75) when the body returns it (all ranks agreed to stop on a signal).
+/// In a job of several ranks, failing ranks meet (for WSNAS_ERROR_WAIT_SECONDS, default 10): when
+/// all of them failed, rank 0 prints each distinct message once (tagged with its ranks when they
+/// differ) and every rank exits with the same status, without MPI_Abort; a rank that fails while
+/// others go on prints "name: error [rank r]: ..." and aborts the job, so no rank hangs in a
+/// collective.
 int run(int argc, char** argv, const std::string& name, const std::function<int(Context&)>& body);
 
 /// One run per output: rank 0 takes the lock `lock_path` (kept while the returned object lives;

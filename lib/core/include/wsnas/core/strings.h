@@ -22,6 +22,15 @@ bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 /// Removes a UTF-8 byte-order mark from the start of `line` (the first line of a text file).
 void strip_bom(std::string& line);
+/// Throws InputError "<where>: a NUL byte at column C (expected text, not a binary file)" when
+/// `line` holds one: text parsers call it on every line they read.
+void check_text_line(std::string_view line, const std::string& where);
+/// `s` made printable on one line: control bytes escaped (\0, \t, \n, \xNN), and when longer than
+/// `max` characters cut there with "... (N characters in all)".
+std::string printable(std::string_view s, std::size_t max = 200);
+/// An error message made fit for one line: control bytes escaped, and every quoted ('...') part
+/// longer than `max` characters cut as printable() does.
+std::string one_line_message(std::string_view message, std::size_t max = 200);
 /// 64-bit FNV-1a: a defined hash, the same on every platform and standard library (stored in
 /// result files and compared on resume, unlike std::hash).
 std::uint64_t fnv1a(std::string_view s);

@@ -13,8 +13,9 @@ namespace wsnas::mpi {
 /// Element types for the raw-buffer collectives.
 enum class DType { kFloat32, kFloat64, kInt64, kInt32, kUInt8 };
 
-/// Initialises MPI (thread level FUNNELED) for the lifetime of the object and finalises it.
-/// Works without mpirun (Open MPI singleton: one rank). Only one may exist.
+/// Initialises MPI (thread level FUNNELED) for the lifetime of the object and finalises it, unless
+/// MPI was already initialised by someone else (a test main, a host program): then it leaves both
+/// to its owner. Works without mpirun (Open MPI singleton: one rank).
 class Environment {
  public:
   Environment(int* argc, char*** argv);
@@ -22,8 +23,13 @@ class Environment {
   Environment(const Environment&) = delete;
   Environment& operator=(const Environment&) = delete;
 
+  /// True when this object initialised MPI (and will finalise it).
+  bool owns() const { return owns_; }
   static bool initialized();
   static bool finalized();
+
+ private:
+  bool owns_ = false;
 };
 
 /// A move-only communicator: duplicates what it wraps on construction (so library traffic never
@@ -53,6 +59,9 @@ class Communicator {
   Communicator split_node_local() const;
 
   void barrier() const;
+  /// A barrier that gives up after `seconds`: true when every rank arrived in time. When it gives
+  /// up the request stays pending; only a rank about to abort the job should call this.
+  bool barrier_within(double seconds) const;
   /// In-place sum over all ranks.
   void allreduce_sum(void* data, std::size_t count, DType type) const;
   /// In-place max over all ranks.
