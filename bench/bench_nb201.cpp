@@ -3,21 +3,21 @@
 // on calib-steps x calib-batch images, then eval-images validation images), on CPU or GPU.
 // Data is synthetic and already on the device, as in the Python reference figures of
 // ../shared/tools/device/README.md (21.4 ms/step at batch 256 fp32; 0.45 s per evaluated cell).
-#include <chrono>
-#include <cstdio>
-
 #include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>
 #include <torch/utils.h>
 
+#include <chrono>
+#include <cstdio>
+
 #include "wsnas/app/app.h"
 #include "wsnas/core/random.h"
 #include "wsnas/nn/bn_calibration.h"
-#include "wsnas/train/precision.h"
-#include "wsnas/train/sgd.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/space/search_space.h"
+#include "wsnas/train/precision.h"
+#include "wsnas/train/sgd.h"
 
 namespace {
 
@@ -25,7 +25,9 @@ using namespace wsnas;
 namespace po = options::po;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 void sync(const c10::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize(d.index());
@@ -33,32 +35,38 @@ void sync(const c10::Device& d) {
 
 int body(app::Context& ctx) {
   std::string device_spec, precision, space_name, archs_path, format_spec;
-  int batch = 256, steps = 20, warmup = 3, cells = 3, calib_batch = 400, calib_steps = 25, eval_images = 10000;
+  int batch = 256, steps = 20, warmup = 3, cells = 3, calib_batch = 400, calib_steps = 25,
+      eval_images = 10000;
   int channels = 16, n_cells = 5, threads = 0;
   bool cache_stem = true;
   options::Parser parser(ctx.name, ctx.name + " [options]");
   po::options_description g("Benchmark");
-  g.add_options()
-      ("device", po::value(&device_spec)->default_value("auto"), "cpu | cuda | auto")
-      ("space", po::value(&space_name)->default_value("nb201"), "search space (model registry)")
-      ("archs", po::value(&archs_path)->default_value(""),
-       "fixed architectures (one per line or CSV): training cycles through them, evaluation scores each; "
-       "default: uniform valid draws, seed 0")
-      ("batch", po::value(&batch)->default_value(256)->notifier(options::at_least("batch", 1)), "training batch")
-      ("steps", po::value(&steps)->default_value(20)->notifier(options::at_least("steps", 1)), "timed training steps")
-      ("warmup", po::value(&warmup)->default_value(3), "untimed warm-up steps")
-      ("cells", po::value(&cells)->default_value(3)->notifier(options::at_least("cells", 1)),
-       "architectures to evaluate (without --archs)")
-      ("calib-batch", po::value(&calib_batch)->default_value(400), "BN calibration batch (Table 2)")
-      ("calib-steps", po::value(&calib_steps)->default_value(25), "BN calibration steps (Table 2)")
-      ("eval-images", po::value(&eval_images)->default_value(10000), "validation images per architecture")
-      ("cache-stem", po::value(&cache_stem)->default_value(true), "stem computed once for all architectures")
-      ("channels", po::value(&channels)->default_value(16), "C")
-      ("n", po::value(&n_cells)->default_value(5), "N cells per stage")
-      ("threads", po::value(&threads)->default_value(0), "CPU threads for LibTorch (0: its default)")
-      ("precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (bfloat16 autocast)")
-      ("memory-format", po::value(&format_spec)->default_value("auto"),
-       "auto (channels-last on CPU, contiguous on CUDA) | channels-last | contiguous");
+  g.add_options()("device", po::value(&device_spec)->default_value("auto"), "cpu | cuda | auto")(
+      "space", po::value(&space_name)->default_value("nb201"), "search space (model registry)")(
+      "archs", po::value(&archs_path)->default_value(""),
+      "fixed architectures (one per line or CSV): training cycles through them, evaluation scores "
+      "each; "
+      "default: uniform valid draws, seed 0")(
+      "batch", po::value(&batch)->default_value(256)->notifier(options::at_least("batch", 1)),
+      "training batch")(
+      "steps", po::value(&steps)->default_value(20)->notifier(options::at_least("steps", 1)),
+      "timed training steps")("warmup", po::value(&warmup)->default_value(3),
+                              "untimed warm-up steps")(
+      "cells", po::value(&cells)->default_value(3)->notifier(options::at_least("cells", 1)),
+      "architectures to evaluate (without --archs)")(
+      "calib-batch", po::value(&calib_batch)->default_value(400), "BN calibration batch (Table 2)")(
+      "calib-steps", po::value(&calib_steps)->default_value(25), "BN calibration steps (Table 2)")(
+      "eval-images", po::value(&eval_images)->default_value(10000),
+      "validation images per architecture")("cache-stem",
+                                            po::value(&cache_stem)->default_value(true),
+                                            "stem computed once for all architectures")(
+      "channels", po::value(&channels)->default_value(16), "C")(
+      "n", po::value(&n_cells)->default_value(5), "N cells per stage")(
+      "threads", po::value(&threads)->default_value(0),
+      "CPU threads for LibTorch (0: its default)")(
+      "precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (bfloat16 autocast)")(
+      "memory-format", po::value(&format_spec)->default_value("auto"),
+      "auto (channels-last on CPU, contiguous on CUDA) | channels-last | contiguous");
   parser.add(g);
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
@@ -85,7 +93,9 @@ int body(app::Context& ctx) {
   auto y = torch::randint(0, 100, {batch}, opts.dtype(torch::kLong));
   Rng rng(0);
   std::size_t next_fixed = 0;
-  auto next_arch = [&] { return fixed.empty() ? sp->sample(rng, true) : fixed[next_fixed++ % fixed.size()]; };
+  auto next_arch = [&] {
+    return fixed.empty() ? sp->sample(rng, true) : fixed[next_fixed++ % fixed.size()];
+  };
   auto step = [&] {
     auto arch = next_arch();
     opt.zero_grad();
@@ -114,12 +124,15 @@ int body(app::Context& ctx) {
   }
   auto calib_x = torch::randn({calib_batch, 3, 32, 32}, opts).contiguous(format);
   std::vector<at::Tensor> val;
-  for (int done = 0; done < eval_images; done += 500) val.push_back(torch::randn({std::min(500, eval_images - done), 3, 32, 32}, opts).contiguous(format));
+  for (int done = 0; done < eval_images; done += 500)
+    val.push_back(
+        torch::randn({std::min(500, eval_images - done), 3, 32, 32}, opts).contiguous(format));
   std::vector<at::Tensor> calib_h(static_cast<std::size_t>(calib_steps), calib_x), val_h = val;
   const auto t_stem = Clock::now();
   if (cache_stem) {
     train::Autocast autocast(dev, bf16);
-    nn::calibrate_bn(*net, calib_steps, [&](int s) { calib_h[static_cast<std::size_t>(s)] = net->stem(calib_x); });
+    nn::calibrate_bn(*net, calib_steps,
+                     [&](int s) { calib_h[static_cast<std::size_t>(s)] = net->stem(calib_x); });
     torch::NoGradGuard no_grad;
     for (std::size_t i = 0; i < val.size(); ++i) val_h[i] = net->stem(val[i]);
   }
@@ -130,7 +143,9 @@ int body(app::Context& ctx) {
     sync(dev);
     auto t1 = Clock::now();
     train::Autocast autocast(dev, bf16);
-    auto run = [&](const at::Tensor& in) { return cache_stem ? net->body(in, arch) : net->forward(in, arch); };
+    auto run = [&](const at::Tensor& in) {
+      return cache_stem ? net->body(in, arch) : net->forward(in, arch);
+    };
     nn::calibrate_bn(*net, calib_steps, [&](int s) { run(calib_h[static_cast<std::size_t>(s)]); });
     torch::NoGradGuard no_grad;
     at::Tensor correct = torch::zeros({}, opts.dtype(torch::kLong));
@@ -142,16 +157,22 @@ int body(app::Context& ctx) {
   if (ctx.world.rank() == 0) {
     double eval_s = 0;
     for (double s : per_cell) eval_s += s;
-    std::printf("bench_nb201: space %s, device %s, %s, C=%d N=%d, CIFAR-100 head, 32x32x3, %s, %s, %d threads\n",
-                space_name.c_str(), dev.str().c_str(), nn::torch_version().c_str(), channels, n_cells,
-                precision.c_str(), format == c10::MemoryFormat::ChannelsLast ? "channels-last" : "contiguous",
-                torch::get_num_threads());
+    std::printf(
+        "bench_nb201: space %s, device %s, %s, C=%d N=%d, CIFAR-100 head, 32x32x3, %s, %s, %d "
+        "threads\n",
+        space_name.c_str(), dev.str().c_str(), nn::torch_version().c_str(), channels, n_cells,
+        precision.c_str(),
+        format == c10::MemoryFormat::ChannelsLast ? "channels-last" : "contiguous",
+        torch::get_num_threads());
     std::printf("supernet training: batch %d, %.2f ms/step, %.0f images/s (%d steps%s)\n", batch,
                 1000.0 * train_s / steps, static_cast<double>(batch) * steps / train_s, steps,
                 fixed.empty() ? ", uniform valid draws" : ", cycling --archs");
-    std::printf("evaluation: %.3f s/arch (BN calibration %d x %d, then %d validation images; %zu archs; stem %s%s)\n",
-                eval_s / static_cast<double>(per_cell.size()), calib_steps, calib_batch, eval_images, per_cell.size(),
-                cache_stem ? "cached, once " : "per arch", cache_stem ? std::to_string(stem_s).c_str() : "");
+    std::printf(
+        "evaluation: %.3f s/arch (BN calibration %d x %d, then %d validation images; %zu archs; "
+        "stem %s%s)\n",
+        eval_s / static_cast<double>(per_cell.size()), calib_steps, calib_batch, eval_images,
+        per_cell.size(), cache_stem ? "cached, once " : "per arch",
+        cache_stem ? std::to_string(stem_s).c_str() : "");
     for (std::size_t i = 0; i < per_cell.size(); ++i)
       std::printf("  arch %zu %s: %.3f s\n", i, sp->to_string(eval_archs[i]).c_str(), per_cell[i]);
   }

@@ -36,7 +36,8 @@ TEST(WsnasSpace, SamplesAsCsvWithHeaderAndReproducibly) {
   EXPECT_EQ(a.out.substr(0, a.out.find('\n')), "index,arch,valid,params_m,flops_m");
   // Every row valid; its params agree with `info` for the same index.
   auto rows = split(a.out, '\n');
-  for (std::size_t i = 1; i + 1 < rows.size(); ++i) EXPECT_EQ(split(rows[i], ',')[2], "1") << rows[i];
+  for (std::size_t i = 1; i + 1 < rows.size(); ++i)
+    EXPECT_EQ(split(rows[i], ',')[2], "1") << rows[i];
   auto first = split(rows[1], ',');
   auto info = run(space_cmd("info --format csv --index " + first[0]));
   EXPECT_NE(info.out.find(first[3]), std::string::npos);
@@ -50,14 +51,19 @@ TEST(WsnasSpace, SamplesFromASubsetFile) {
   }
   auto r = run(space_cmd("sample -n 3 --seed 1 --format csv --from " + dir + "/pool.txt"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* idx : {"\n7,", "\n8,", "\n9,"}) EXPECT_NE(r.out.find(idx), std::string::npos) << r.out;
+  for (const char* idx : {"\n7,", "\n8,", "\n9,"})
+    EXPECT_NE(r.out.find(idx), std::string::npos) << r.out;
   r = run(space_cmd("sample -n 4 --from " + dir + "/pool.txt"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "wsnas-space: error: cannot sample 4 distinct architectures from a pool of 3 architectures\n");
+  EXPECT_EQ(r.err,
+            "wsnas-space: error: cannot sample 4 distinct architectures from a pool of 3 "
+            "architectures\n");
 }
 
 TEST(WsnasSpace, ConvertsBetweenIndexAndString) {
-  const std::string s = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+  const std::string s =
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_"
+      "3x3~2|";
   auto r = run(space_cmd("convert --index 9930"));
   EXPECT_EQ(r.out, "9930 " + s + "\n");
   r = run(space_cmd("convert --format csv --arch '" + s + "'"));
@@ -80,7 +86,8 @@ TEST(WsnasSpace, BadInputGetsOneLineAndExitCode2) {
   auto r = run(space_cmd("info --arch '|nor_conv_3x3~0|+|none~0|'"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(lines(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find("wsnas-space: error: nb201 architecture '|nor_conv_3x3~0|+|none~0|': found 2 node groups"),
+  EXPECT_NE(r.err.find("wsnas-space: error: nb201 architecture '|nor_conv_3x3~0|+|none~0|': found "
+                       "2 node groups"),
             std::string::npos)
       << r.err;
   r = run(space_cmd("info --arch '|conv5~0|+|none~0|none~1|+|none~0|none~1|none~2|'"));
@@ -88,13 +95,17 @@ TEST(WsnasSpace, BadInputGetsOneLineAndExitCode2) {
   EXPECT_NE(r.err.find("unknown operator 'conv5'"), std::string::npos) << r.err;
   r = run(space_cmd("count --frobnicate"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "wsnas-space: error: unrecognised option '--frobnicate' (see --help)\n");  // the app's name once
+  EXPECT_EQ(r.err,
+            "wsnas-space: error: unrecognised option '--frobnicate' (see --help)\n");  // the app's
+                                                                                       // name once
   r = run(space_cmd("count --space nb999"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--space 'nb999': unknown search space (expected one of: nb201)"), std::string::npos);
+  EXPECT_NE(r.err.find("--space 'nb999': unknown search space (expected one of: nb201)"),
+            std::string::npos);
   r = run(space_cmd("info --index 15625"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("nb201 index 15625 out of range (expected 0..15624)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nb201 index 15625 out of range (expected 0..15624)"), std::string::npos)
+      << r.err;
   r = run(space_cmd("sample --format xml"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--format 'xml': expected one of text, csv"), std::string::npos);
@@ -104,8 +115,9 @@ TEST(WsnasSpace, BadInputGetsOneLineAndExitCode2) {
 }
 
 TEST(WsnasSpace, RunsUnderMpirunWithOnePrintingRank) {
-  auto r = run("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpiexec -n 2 --oversubscribe " +
-               space_cmd("count --format csv"));
+  auto r = run(
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpiexec -n 2 --oversubscribe " +
+      space_cmd("count --format csv"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "space,total,valid\nnb201,15625,15284\n");
 }
@@ -114,13 +126,15 @@ TEST(WsnasData, ReadsRealFashionMnistAndSynthesisesCifar) {
   auto r = run(data_cmd("info --dataset fashion-mnist"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("training set: 60000\ntest set: 10000"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("split: holdout:10000 (train 50000, valid 10000, test 10000)"), std::string::npos);
+  EXPECT_NE(r.out.find("split: holdout:10000 (train 50000, valid 10000, test 10000)"),
+            std::string::npos);
   std::string dir = test::scratch_dir("cli_synth");
   r = run(data_cmd("synth --kind cifar100 --train 100 --test 20 --out " + dir));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run(data_cmd("info --dataset cifar100 --data-dir " + dir));
   EXPECT_NE(r.out.find("classes: 100"), std::string::npos) << r.out << r.err;
-  EXPECT_NE(r.out.find("split: nb201-halves (train 100, valid 10, test 10)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("split: nb201-halves (train 100, valid 10, test 10)"), std::string::npos)
+      << r.out;
 }
 
 TEST(WsnasData, TruncatedAndMissingFilesGetOneLineAndExitCode2) {
@@ -135,7 +149,8 @@ TEST(WsnasData, TruncatedAndMissingFilesGetOneLineAndExitCode2) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "wsnas-data: error: file '" + dir + "/data_batch_2.bin': size " +
                        std::to_string(bytes.size() - 7) +
-                       " bytes is not a multiple of the record size 3073 (truncated, or not CIFAR-10 binary?)\n");
+                       " bytes is not a multiple of the record size 3073 (truncated, or not "
+                       "CIFAR-10 binary?)\n");
   r = run(data_cmd("info --dataset cifar10 --data-dir " + dir + "/absent"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("absent/data_batch_1.bin': cannot open"), std::string::npos) << r.err;
@@ -147,14 +162,17 @@ TEST(WsnasData, TruncatedAndMissingFilesGetOneLineAndExitCode2) {
 TEST(WsnasAnalyze, PublishedSupernetTableAgainstNasBench201) {
   // Zhao et al. one-shot supernet accuracy vs NATS-Bench CIFAR-10 ground truth, the 15,284 valid
   // cells. Reference computed independently with scipy.stats 1.10.1 (spearmanr, kendalltau,
-  // pearsonr) and numpy (stable argsort for top-k; exact combinatorial expectation for random top-k):
-  // spearman 0.6558337509001942, kendall 0.46524745025989195, pearson 0.6567242119783232,
-  // top-1 91.00666666666666 (random 88.78227525516893), top-10 91.39333333333333 (random 93.10752494805989).
+  // pearsonr) and numpy (stable argsort for top-k; exact combinatorial expectation for random
+  // top-k): spearman 0.6558337509001942, kendall 0.46524745025989195, pearson 0.6567242119783232,
+  // top-1 91.00666666666666 (random 88.78227525516893), top-10 91.39333333333333
+  // (random 93.10752494805989).
   std::string dir = test::scratch_dir("analyze");
-  auto r = run(test::bin_dir() + "/wsnas-analyze --scores " + test::shared_data("nb201/fewshot_nas_cifar10.csv") +
-               " --score-column one_shot_supernet_acc --truth " + test::shared_data("nb201/nats_bench.csv") +
-               " --truth-column CIFAR10TestAccuracy200Epochs --classes 10 --out-csv " + dir + "/r.csv --out-h5 " +
-               dir + "/r.h5");
+  auto r = run(test::bin_dir() + "/wsnas-analyze --scores " +
+               test::shared_data("nb201/fewshot_nas_cifar10.csv") +
+               " --score-column one_shot_supernet_acc --truth " +
+               test::shared_data("nb201/nats_bench.csv") +
+               " --truth-column CIFAR10TestAccuracy200Epochs --classes 10 --out-csv " + dir +
+               "/r.csv --out-h5 " + dir + "/r.h5");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("dropped 341 invalid"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Spearman (score, truth)              0.6558"), std::string::npos) << r.out;
@@ -174,23 +192,30 @@ TEST(WsnasAnalyze, PublishedSupernetTableAgainstNasBench201) {
   EXPECT_NEAR(v["top_k@10"], 91.39333333333333, 1e-9);
   EXPECT_NEAR(v["random_top_k@10"], 93.10752494805989, 1e-9);
   // The HDF5 report opens with h5py (Debian's /usr/bin/python3) in the documented layout.
-  auto py = run("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + dir +
-                "/r.h5', 'r'); print(f.attrs['schema'], f.attrs['schema_version'], f.attrs['kind'], "
-                "round(float(f['correlation'].attrs['spearman']), 4), list(f['topk/k'][:3]), "
-                "'command_line' in f['provenance'].attrs)\"");
+  auto py =
+      run("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + dir +
+          "/r.h5', 'r'); print(f.attrs['schema'], f.attrs['schema_version'], f.attrs['kind'], "
+          "round(float(f['correlation'].attrs['spearman']), 4), list(f['topk/k'][:3]), "
+          "'command_line' in f['provenance'].attrs)\"");
   EXPECT_EQ(py.exit_code, 0) << py.err;
   EXPECT_EQ(py.out, "wsnas 1 analysis 0.6558 [1, 5, 10] True\n");
 }
 
 TEST(WsnasAnalyze, BadColumnsAndFilesGetOneLine) {
-  auto r = run(test::bin_dir() + "/wsnas-analyze --scores " + test::shared_data("nb201/fewshot_nas_cifar10.csv") +
+  auto r = run(test::bin_dir() + "/wsnas-analyze --scores " +
+               test::shared_data("nb201/fewshot_nas_cifar10.csv") +
                " --score-column nope --truth " + test::shared_data("nb201/nats_bench.csv") +
                " --truth-column CIFAR10TestAccuracy200Epochs");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("fewshot_nas_cifar10.csv': no column 'nope' (columns: index, arch,"), std::string::npos) << r.err;
-  r = run(test::bin_dir() + "/wsnas-analyze --scores /nonexistent.csv --score-column a --truth x --truth-column b");
+  EXPECT_NE(r.err.find("fewshot_nas_cifar10.csv': no column 'nope' (columns: index, arch,"),
+            std::string::npos)
+      << r.err;
+  r = run(test::bin_dir() +
+          "/wsnas-analyze --scores /nonexistent.csv --score-column a --truth x --truth-column b");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "wsnas-analyze: error: file '/nonexistent.csv': cannot open (expected a CSV table with a header row)\n");
+  EXPECT_EQ(r.err,
+            "wsnas-analyze: error: file '/nonexistent.csv': cannot open (expected a CSV table with "
+            "a header row)\n");
   r = run(test::bin_dir() + "/wsnas-analyze --scores a.csv");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("is required"), std::string::npos) << r.err;

@@ -2,12 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <regex>
-
-#include "test_support.h"
-
 #include <set>
 #include <sstream>
 
+#include "test_support.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/progress.h"
 #include "wsnas/core/provenance.h"

@@ -1,14 +1,12 @@
 // Datasets in their real formats: the real Fashion-MNIST from Debian's dataset-fashion-mnist,
 // CIFAR binary files written by our generator, the paper's splits, augmentation and the loader.
+#include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <numeric>
-
-#include <ATen/ATen.h>
-
-#include <fstream>
 
 #include "test_support.h"
 #include "wsnas/core/error.h"
@@ -65,7 +63,8 @@ TEST(Cifar, SyntheticFilesRoundTripInTheBinaryFormat) {
   EXPECT_EQ(test_set.size(), 100);
   EXPECT_EQ(train.classes, 10);
   auto again = data::make_synthetic(600, 10, 1);
-  EXPECT_EQ(std::vector<std::int64_t>(again.labels.begin(), again.labels.begin() + 500), train.labels);
+  EXPECT_EQ(std::vector<std::int64_t>(again.labels.begin(), again.labels.begin() + 500),
+            train.labels);
   EXPECT_TRUE(std::equal(train.images.begin(), train.images.end(), again.images.begin()));
 
   std::string dir100 = test::scratch_dir("cifar100");
@@ -76,7 +75,8 @@ TEST(Cifar, SyntheticFilesRoundTripInTheBinaryFormat) {
   EXPECT_EQ(fine.classes, 100);
   EXPECT_EQ(coarse.classes, 20);
   for (std::int64_t i = 0; i < fine.size(); ++i)
-    EXPECT_EQ(coarse.labels[static_cast<std::size_t>(i)], fine.labels[static_cast<std::size_t>(i)] / 5);
+    EXPECT_EQ(coarse.labels[static_cast<std::size_t>(i)],
+              fine.labels[static_cast<std::size_t>(i)] / 5);
 }
 
 TEST(Cifar, TruncatedMissingAndMislabelledFilesAreRefused) {
@@ -84,12 +84,17 @@ TEST(Cifar, TruncatedMissingAndMislabelledFilesAreRefused) {
   data::write_synthetic_cifar(dir, false, 50, 10, 3);
   truncate_copy(dir + "/test_batch.bin", dir + "/cut.bin", 3073 * 5 + 100);
   EXPECT_EQ(error_of([&] { data::read_cifar_file(dir + "/cut.bin", false); }),
-            "file '" + dir + "/cut.bin': size 15465 bytes is not a multiple of the record size 3073 "
-            "(truncated, or not CIFAR-10 binary?)");
-  EXPECT_NE(error_of([&] { data::read_cifar10(dir + "/nowhere", false); }).find("nowhere/test_batch.bin': cannot open"),
+            "file '" + dir +
+                "/cut.bin': size 15465 bytes is not a multiple of the record size 3073 "
+                "(truncated, or not CIFAR-10 binary?)");
+  EXPECT_NE(error_of([&] {
+              data::read_cifar10(dir + "/nowhere", false);
+            }).find("nowhere/test_batch.bin': cannot open"),
             std::string::npos);
   // A CIFAR-10 file read as CIFAR-100: 10 records of 3073 bytes are not records of 3074.
-  EXPECT_NE(error_of([&] { data::read_cifar_file(dir + "/test_batch.bin", true); }).find("record size 3074"),
+  EXPECT_NE(error_of([&] {
+              data::read_cifar_file(dir + "/test_batch.bin", true);
+            }).find("record size 3074"),
             std::string::npos);
   // A label byte out of range (e.g. a file of another dataset with the same record size).
   std::string bytes = test::read_file(dir + "/test_batch.bin");
@@ -98,7 +103,9 @@ TEST(Cifar, TruncatedMissingAndMislabelledFilesAreRefused) {
     std::ofstream out(dir + "/badlabel.bin", std::ios::binary);
     out << bytes;
   }
-  EXPECT_NE(error_of([&] { data::read_cifar_file(dir + "/badlabel.bin", false); }).find("record 2 has label 17, expected 0..9"),
+  EXPECT_NE(error_of([&] {
+              data::read_cifar_file(dir + "/badlabel.bin", false);
+            }).find("record 2 has label 17, expected 0..9"),
             std::string::npos);
 }
 
@@ -114,14 +121,19 @@ TEST(Idx, GzipAndPlainRoundTripAndBadFilesAreRefused) {
   }
   // Wrong magic number: the label file given as images.
   EXPECT_EQ(error_of([&] { data::read_idx(dir + "/l", dir + "/l", "t"); }),
-            "file '" + dir + "/l': magic number 0x00000801, expected 0x00000803 (IDX unsigned-byte images, 3 dimensions)");
+            "file '" + dir +
+                "/l': magic number 0x00000801, expected 0x00000803 (IDX unsigned-byte images, 3 "
+                "dimensions)");
   // Truncated image data.
   truncate_copy(dir + "/i", dir + "/cut", 16 + 28 * 28 * 3 + 5);
-  EXPECT_EQ(error_of([&] { data::read_idx(dir + "/cut", dir + "/l", "t"); }),
-            "file '" + dir + "/cut': truncated: header promises 30 images of 28x28 (23520 bytes), found 2357 bytes");
+  EXPECT_EQ(
+      error_of([&] { data::read_idx(dir + "/cut", dir + "/l", "t"); }),
+      "file '" + dir +
+          "/cut': truncated: header promises 30 images of 28x28 (23520 bytes), found 2357 bytes");
   // Truncated gzip stream.
   truncate_copy(dir + "/i.gz", dir + "/cut.gz", 200);
-  EXPECT_NE(error_of([&] { data::read_idx(dir + "/cut.gz", dir + "/l", "t"); }).find("cut.gz"), std::string::npos);
+  EXPECT_NE(error_of([&] { data::read_idx(dir + "/cut.gz", dir + "/l", "t"); }).find("cut.gz"),
+            std::string::npos);
 }
 
 TEST(Splits, FollowThePaper) {
@@ -144,8 +156,10 @@ TEST(Splits, FollowThePaper) {
   EXPECT_EQ(c.test.size(), 5000);
   EXPECT_EQ(c.valid.data, &c.test_set);
   EXPECT_EQ(c.test.indices.front(), 5000);
-  EXPECT_NE(error_of([&] { data::make_bundle(small, small, "nb101"); }).find("needs the 50,000"), std::string::npos);
-  EXPECT_NE(error_of([&] { data::make_bundle(big, small, "random"); }).find("--protocol 'random'"), std::string::npos);
+  EXPECT_NE(error_of([&] { data::make_bundle(small, small, "nb101"); }).find("needs the 50,000"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { data::make_bundle(big, small, "random"); }).find("--protocol 'random'"),
+            std::string::npos);
   auto l = data::make_bundle(big, small, "holdout:100", 1000, 50);
   EXPECT_EQ(l.train.size(), 1000);
   EXPECT_EQ(l.valid.size(), 50);
@@ -175,8 +189,10 @@ TEST(Splits, NasBench201OfficialIndexLists) {
   // compiled in: x-valid / x-test 5,000 each partitioning the CIFAR-100 test set, and
   // cifar10-valid's 25,000 / 25,000 partition of the CIFAR-10 training set.
   const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> lists = {
-      {"cifar100-xvalid", {"cifar100-test-split.txt", "xvalid"}}, {"cifar100-xtest", {"cifar100-test-split.txt", "xtest"}},
-      {"cifar10-train", {"cifar10-train-split.txt", "train"}}, {"cifar10-valid", {"cifar10-train-split.txt", "valid"}}};
+      {"cifar100-xvalid", {"cifar100-test-split.txt", "xvalid"}},
+      {"cifar100-xtest", {"cifar100-test-split.txt", "xtest"}},
+      {"cifar10-train", {"cifar10-train-split.txt", "train"}},
+      {"cifar10-valid", {"cifar10-train-split.txt", "valid"}}};
   std::map<std::string, std::vector<std::int64_t>> got;
   for (const auto& [name, src] : lists) {
     ASSERT_TRUE(data::embedded_split(name, got[name])) << name;
@@ -184,7 +200,8 @@ TEST(Splits, NasBench201OfficialIndexLists) {
   }
   std::vector<std::int64_t> none;
   EXPECT_FALSE(data::embedded_split("imagenet16-xvalid", none));
-  auto partition = [](std::vector<std::int64_t> a, const std::vector<std::int64_t>& b, std::int64_t n) {
+  auto partition = [](std::vector<std::int64_t> a, const std::vector<std::int64_t>& b,
+                      std::int64_t n) {
     a.insert(a.end(), b.begin(), b.end());
     std::sort(a.begin(), a.end());
     std::vector<std::int64_t> all(static_cast<std::size_t>(n));
@@ -197,7 +214,8 @@ TEST(Splits, NasBench201OfficialIndexLists) {
   EXPECT_TRUE(partition(got["cifar10-train"], got["cifar10-valid"], 50000));
 
   // The protocols use them, and refuse sets of another size.
-  auto train100 = data::make_synthetic(50000, 100, 1, 1, 1, 1), test100 = data::make_synthetic(10000, 100, 2, 1, 1, 1);
+  auto train100 = data::make_synthetic(50000, 100, 1, 1, 1, 1),
+       test100 = data::make_synthetic(10000, 100, 2, 1, 1, 1);
   train100.name = test100.name = "cifar100";
   auto b = data::make_bundle(train100, test100, "default");
   EXPECT_EQ(b.protocol, "nb201");
@@ -215,13 +233,17 @@ TEST(Splits, NasBench201OfficialIndexLists) {
   small.name = "cifar100";
   EXPECT_EQ(data::make_bundle(train100, small, "default").protocol, "nb201-halves");
   // A list of one dataset on the other (both have 10,000 test images) is refused.
-  EXPECT_NE(error_of([&] { data::make_bundle(train10, test10, "nb201"); }).find("indexes CIFAR-100's test set"),
+  EXPECT_NE(error_of([&] {
+              data::make_bundle(train10, test10, "nb201");
+            }).find("indexes CIFAR-100's test set"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { data::make_bundle(train100, test100, "nb201-cifar10-valid"); })
-                .find("indexes CIFAR-10's training set"),
+  EXPECT_NE(error_of([&] {
+              data::make_bundle(train100, test100, "nb201-cifar10-valid");
+            }).find("indexes CIFAR-10's training set"),
             std::string::npos);
   EXPECT_NE(error_of([&] { data::make_bundle(train100, small, "nb201"); })
-                .find("--protocol nb201 needs the official test set of 10000 images (NAS-Bench-201's split files index it), found 100"),
+                .find("--protocol nb201 needs the official test set of 10000 images "
+                      "(NAS-Bench-201's split files index it), found 100"),
             std::string::npos);
 }
 
@@ -247,7 +269,8 @@ TEST(Augment, CropFlipNormaliseAndCutout) {
     }
   }
   EXPECT_TRUE(saw_flip);
-  // Crop with padding: the same multiset of pixels cannot grow, zeros appear at borders for some seeds.
+  // Crop with padding: the same multiset of pixels cannot grow, zeros appear at borders for some
+  // seeds.
   data::Augment crop;
   crop.crop_padding = 4;
   bool saw_zero_border = false;
@@ -261,7 +284,8 @@ TEST(Augment, CropFlipNormaliseAndCutout) {
   cut.cutout = 4;
   cut.stats = {{0.0f}, {1.0f}};
   auto k = data::make_image_tensor(d, {0}, cut, {3});
-  EXPECT_GE(k.eq(0).sum().item<std::int64_t>(), 4);  // at least a 2x2 corner of the square is inside
+  EXPECT_GE(k.eq(0).sum().item<std::int64_t>(),
+            4);  // at least a 2x2 corner of the square is inside
   // The square is L x L, rows [cy - L/2, cy + L/2) and the same columns, clipped at the borders
   // (DeVries & Taylor; the DARTS code's Cutout, paper-code-spec §1.8). On a constant non-zero image
   // the zeros form that rectangle; away from the borders it holds exactly 16 pixels for L = 4.
@@ -277,7 +301,8 @@ TEST(Augment, CropFlipNormaliseAndCutout) {
     auto z = data::make_image_tensor(flat, {0}, cut, {seed}).eq(0).view({8, 8});
     const auto n = z.sum().item<std::int64_t>();
     largest = std::max(largest, n);
-    const auto rows = z.any(1).sum().item<std::int64_t>(), cols = z.any(0).sum().item<std::int64_t>();
+    const auto rows = z.any(1).sum().item<std::int64_t>(),
+               cols = z.any(0).sum().item<std::int64_t>();
     EXPECT_EQ(n, rows * cols) << "seed " << seed << ": the zeros are not one rectangle";
     EXPECT_LE(rows, 4);
     EXPECT_LE(cols, 4);

@@ -43,7 +43,8 @@ train::RunConfig parse(Job& job, const std::vector<std::string>& args) {
   return train::config_of(vm);
 }
 
-std::map<std::string, std::vector<double>> read_group(const std::string& path, const std::string& group) {
+std::map<std::string, std::vector<double>> read_group(const std::string& path,
+                                                      const std::string& group) {
   auto f = io::File::open(path);
   std::map<std::string, std::vector<double>> out;
   for (const auto& name : f.list(group)) out[name] = f.read_f64(group + "/" + name);
@@ -58,15 +59,17 @@ TEST(Engine, StagesRunInProcessAndAgreeAcrossRankCounts) {
   const std::string dir = shared_dir(world, "engine");
   if (world.rank() == 0) data::write_synthetic_cifar(dir + "/c10", false, 300, 100, 1);
   world.barrier();
-  const std::vector<std::string> data = {"--dataset", "cifar10", "--data-dir", dir + "/c10", "--protocol",
-                                         "holdout:50", "--limit-eval", "50", "--channels", "4", "--cells", "1",
-                                         "--progress-seconds", "1000"};
+  const std::vector<std::string> data = {
+      "--dataset",          "cifar10", "--data-dir", dir + "/c10", "--protocol", "holdout:50",
+      "--limit-eval",       "50",      "--channels", "4",          "--cells",    "1",
+      "--progress-seconds", "1000"};
   auto args = [&](std::vector<std::string> more) {
     more.insert(more.begin(), data.begin(), data.end());
     return more;
   };
-  const std::vector<std::string> train = {"--batch-size", "32", "--epochs", "1", "--gpus", "2",
-                                          "--sampler", "per-replica", "--save-epochs", "none"};
+  const std::vector<std::string> train = {"--batch-size",  "32",  "--epochs",  "1",
+                                          "--gpus",        "2",   "--sampler", "per-replica",
+                                          "--save-epochs", "none"};
   const char* argv0[] = {"test_engine"};
 
   // 2 ranks, one replica each.
@@ -75,7 +78,8 @@ TEST(Engine, StagesRunInProcessAndAgreeAcrossRankCounts) {
     auto a = args(train);
     a.insert(a.end(), {"--out", dir + "/sn2"});
     auto cfg = parse(job, a);
-    app::Context ctx{"test_engine", 1, const_cast<char**>(argv0), world, Provenance::collect(1, argv0)};
+    app::Context ctx{"test_engine", 1, const_cast<char**>(argv0), world,
+                     Provenance::collect(1, argv0)};
     ASSERT_EQ(pipeline::train_supernet(ctx, job, cfg), 0);
   }
   // 1 rank holding both replicas (rank 0 on a communicator of its own).
@@ -85,33 +89,42 @@ TEST(Engine, StagesRunInProcessAndAgreeAcrossRankCounts) {
     auto a = args(train);
     a.insert(a.end(), {"--out", dir + "/sn1"});
     auto cfg = parse(job, a);
-    app::Context ctx{"test_engine", 1, const_cast<char**>(argv0), self, Provenance::collect(1, argv0)};
+    app::Context ctx{"test_engine", 1, const_cast<char**>(argv0), self,
+                     Provenance::collect(1, argv0)};
     ASSERT_EQ(pipeline::train_supernet(ctx, job, cfg), 0);
-    const auto m1 = read_group(dir + "/sn1/supernet.h5", "/model"), m2 = read_group(dir + "/sn2/supernet.h5", "/model");
+    const auto m1 = read_group(dir + "/sn1/supernet.h5", "/model"),
+               m2 = read_group(dir + "/sn2/supernet.h5", "/model");
     ASSERT_EQ(m1.size(), m2.size());
     double diff = 0;
     for (const auto& [name, v] : m1)
-      for (std::size_t i = 0; i < v.size(); ++i) diff = std::max(diff, std::abs(v[i] - m2.at(name)[i]));
+      for (std::size_t i = 0; i < v.size(); ++i)
+        diff = std::max(diff, std::abs(v[i] - m2.at(name)[i]));
     EXPECT_LT(diff, 1e-5);
   }
   world.barrier();
 
   // Evaluation of three cells on the 2 ranks, in-process.
   const std::string cells = dir + "/cells.txt";
-  if (world.rank() == 0) std::ofstream(cells) << "9930\n0\n|nor_conv_3x3~0|+|none~0|skip_connect~1|+|skip_connect~0|none~1|nor_conv_1x1~2|\n";
+  if (world.rank() == 0)
+    std::ofstream(cells) << "9930\n0\n|nor_conv_3x3~0|+|none~0|skip_connect~1|+|skip_connect~0|"
+                            "none~1|nor_conv_1x1~2|\n";
   world.barrier();
   {
     pipeline::EvaluateJob job;
-    auto cfg = parse(job, {"--checkpoint", dir + "/sn2/supernet.h5", "--archs", cells, "--out", dir + "/eval.h5",
-                           "--bn-calib-batch", "32", "--bn-calib-steps", "2", "--progress-seconds", "1000"});
-    app::Context ctx{"test_engine", 1, const_cast<char**>(argv0), world, Provenance::collect(1, argv0)};
+    auto cfg = parse(
+        job, {"--checkpoint", dir + "/sn2/supernet.h5", "--archs", cells, "--out", dir + "/eval.h5",
+              "--bn-calib-batch", "32", "--bn-calib-steps", "2", "--progress-seconds", "1000"});
+    app::Context ctx{"test_engine", 1, const_cast<char**>(argv0), world,
+                     Provenance::collect(1, argv0)};
     ASSERT_EQ(pipeline::evaluate(ctx, job, cfg), 0);
   }
   {  // The stem computed for every architecture: the same scores as with the cached stem.
     pipeline::EvaluateJob job;
-    auto cfg = parse(job, {"--checkpoint", dir + "/sn2/supernet.h5", "--archs", cells, "--out", dir + "/eval-nocache.h5",
-                           "--bn-calib-batch", "32", "--bn-calib-steps", "2", "--cache-stem", "false"});
-    app::Context ctx{"test_engine", 1, const_cast<char**>(argv0), world, Provenance::collect(1, argv0)};
+    auto cfg = parse(job, {"--checkpoint", dir + "/sn2/supernet.h5", "--archs", cells, "--out",
+                           dir + "/eval-nocache.h5", "--bn-calib-batch", "32", "--bn-calib-steps",
+                           "2", "--cache-stem", "false"});
+    app::Context ctx{"test_engine", 1, const_cast<char**>(argv0), world,
+                     Provenance::collect(1, argv0)};
     ASSERT_EQ(pipeline::evaluate(ctx, job, cfg), 0);
   }
   world.barrier();
@@ -119,7 +132,8 @@ TEST(Engine, StagesRunInProcessAndAgreeAcrossRankCounts) {
     auto f = io::File::open(dir + "/eval.h5");
     auto g = io::File::open(dir + "/eval-nocache.h5");
     for (const char* col : {"accuracy", "top5", "loss"}) {
-      const auto a = f.read_f64(std::string("/results/") + col), b = g.read_f64(std::string("/results/") + col);
+      const auto a = f.read_f64(std::string("/results/") + col),
+                 b = g.read_f64(std::string("/results/") + col);
       ASSERT_EQ(a.size(), b.size());
       for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-6) << col << " " << i;
     }
@@ -133,8 +147,10 @@ TEST(Engine, StagesRunInProcessAndAgreeAcrossRankCounts) {
   // The ground truth of the three cells, claimed by the 2 ranks.
   {
     pipeline::GroundTruthJob job;
-    auto cfg = parse(job, args({"--archs", cells, "--epochs", "1", "--batch-size", "64", "--out", dir + "/gt"}));
-    app::Context ctx{"test_engine", 1, const_cast<char**>(argv0), world, Provenance::collect(1, argv0)};
+    auto cfg = parse(
+        job, args({"--archs", cells, "--epochs", "1", "--batch-size", "64", "--out", dir + "/gt"}));
+    app::Context ctx{"test_engine", 1, const_cast<char**>(argv0), world,
+                     Provenance::collect(1, argv0)};
     ASSERT_EQ(pipeline::train_ground_truth(ctx, job, cfg), 0);
   }
   world.barrier();

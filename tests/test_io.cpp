@@ -1,8 +1,6 @@
 // HDF5 wrappers, atomic files and the results schema, on real HDF5 files.
-#include <gtest/gtest.h>
-
 #include <ATen/ATen.h>
-
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -57,7 +55,8 @@ TEST(Hdf5, ErrorsNameFileAndObject) {
     io::File::open(dir + "/missing.h5");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()), "file '" + dir + "/missing.h5': does not exist (expected an HDF5 file)");
+    EXPECT_EQ(std::string(e.what()),
+              "file '" + dir + "/missing.h5': does not exist (expected an HDF5 file)");
   }
   {
     std::ofstream out(dir + "/text.h5");
@@ -88,7 +87,8 @@ TEST(Hdf5, ErrorsNameFileAndObject) {
     f.read_f64("/nope");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()), "file '" + dir + "/full.h5': object '/nope': missing (expected a dataset)");
+    EXPECT_EQ(std::string(e.what()),
+              "file '" + dir + "/full.h5': object '/nope': missing (expected a dataset)");
   }
 }
 
@@ -109,8 +109,9 @@ TEST(ResultsSchema, StampsProvenanceAndChecksVersionAndKind) {
     io::check_results(f, "supernet");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("expected a 'supernet' results file, found kind 'evaluation'"),
-              std::string::npos);
+    EXPECT_NE(
+        std::string(e.what()).find("expected a 'supernet' results file, found kind 'evaluation'"),
+        std::string::npos);
   }
   f.close();
   {
@@ -124,9 +125,7 @@ TEST(ResultsSchema, StampsProvenanceAndChecksVersionAndKind) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("schema_version 99 is not supported"), std::string::npos);
   }
-  {
-    auto h = io::File::create(dir + "/plain.h5");
-  }
+  { auto h = io::File::create(dir + "/plain.h5"); }
   EXPECT_THROW(io::check_results(io::File::open(dir + "/plain.h5")), InputError);
 }
 
@@ -162,13 +161,15 @@ TEST(AtomicPath, FinalNameAppearsOnlyOnCommit) {
 
 TEST(AtomicPath, StaleTemporariesOfKilledWritersAreRemoved) {
   const std::string d = test::scratch_dir("stale_temps");
-  for (const char* f : {"a.h5", "a.h5.tmp.123", "b.h5.tmp.77", "notes.tmp.txt", "c.h5.tmp.", "c.h5.tmp.9x"})
+  for (const char* f :
+       {"a.h5", "a.h5.tmp.123", "b.h5.tmp.77", "notes.tmp.txt", "c.h5.tmp.", "c.h5.tmp.9x"})
     std::ofstream(d + "/" + f) << "x";
   EXPECT_EQ(io::remove_stale_temps(d, "a.h5"), 1);  // only a.h5's
   EXPECT_FALSE(io::path_exists(d + "/a.h5.tmp.123"));
   EXPECT_TRUE(io::path_exists(d + "/b.h5.tmp.77"));
   EXPECT_EQ(io::remove_stale_temps(d), 1);  // b.h5's; the others are not NAME.tmp.PID
-  for (const char* kept : {"a.h5", "notes.tmp.txt", "c.h5.tmp.", "c.h5.tmp.9x"}) EXPECT_TRUE(io::path_exists(d + "/" + kept)) << kept;
+  for (const char* kept : {"a.h5", "notes.tmp.txt", "c.h5.tmp.", "c.h5.tmp.9x"})
+    EXPECT_TRUE(io::path_exists(d + "/" + kept)) << kept;
   EXPECT_EQ(io::remove_stale_temps(d + "/missing"), 0);
 }
 
@@ -177,7 +178,8 @@ TEST(RunLock, ASecondHolderIsRefusedUntilTheFirstReleases) {
   {
     auto first = io::RunLock::try_acquire(p, "host h pid 1");
     ASSERT_TRUE(first.has_value());
-    EXPECT_FALSE(io::RunLock::try_acquire(p, "host h pid 2").has_value());  // flock is per open file
+    EXPECT_FALSE(
+        io::RunLock::try_acquire(p, "host h pid 2").has_value());  // flock is per open file
     EXPECT_EQ(io::RunLock::holder(p), "host h pid 1");
   }
   auto again = io::RunLock::try_acquire(p, "host h pid 3");
@@ -197,7 +199,7 @@ TEST(ResultsSchema, WriteResultsFileIsAllOrNothing) {
                                         throw Error("failed half-way");
                                       }),
                Error);
-  EXPECT_EQ(test::read_file(p), before);  // the earlier file, untouched
+  EXPECT_EQ(test::read_file(p), before);                         // the earlier file, untouched
   EXPECT_EQ(io::list_dir(d), std::vector<std::string>{"r.h5"});  // no temporary left
   auto f = io::File::open(p);
   io::check_results(f, "test");

@@ -8,9 +8,9 @@
 #include "test_support.h"
 #include "wsnas/analysis/metrics.h"
 #include "wsnas/analysis/table.h"
-#include "wsnas/space/nb201.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/space/nb201.h"
 
 using namespace wsnas;
 using namespace wsnas::analysis;
@@ -20,7 +20,8 @@ TEST(Metrics, AverageRanksShareTies) {
 }
 
 TEST(Metrics, CorrelationsWithTiesMatchScipy) {
-  // Reference: scipy.stats 1.10.1 (Debian 12) spearmanr / kendalltau (tau-b) / pearsonr on these lists.
+  // Reference: scipy.stats 1.10.1 (Debian 12) spearmanr / kendalltau (tau-b) / pearsonr on these
+  // lists.
   std::vector<double> x{1, 2, 2, 3, 4, 4, 4, 5}, y{2, 1, 3, 3, 5, 4, 6, 6};
   EXPECT_NEAR(spearman(x, y), 0.9007775105401477, 1e-12);
   EXPECT_NEAR(kendall_tau_b(x, y), 0.8006407690254358, 1e-12);
@@ -60,8 +61,10 @@ TEST(Metrics, PublishedOneShotSupernetOnNasBench201) {
   // with scipy.stats 1.10.1: spearman 0.6764101150764299, kendall tau-b 0.4840883994604972,
   // pearson 0.4989779314749087; top-1/5/10 (stable sort by score) 91.00667, 91.29667, 91.39333.
   space::Nb201Space sp;
-  auto truth_col = read_arch_values(sp, test::shared_data("nb201/nats_bench.csv"), "CIFAR10TestAccuracy200Epochs");
-  auto score_col = read_arch_values(sp, test::shared_data("nb201/fewshot_nas_cifar10.csv"), "one_shot_supernet_acc");
+  auto truth_col = read_arch_values(sp, test::shared_data("nb201/nats_bench.csv"),
+                                    "CIFAR10TestAccuracy200Epochs");
+  auto score_col = read_arch_values(sp, test::shared_data("nb201/fewshot_nas_cifar10.csv"),
+                                    "one_shot_supernet_acc");
   auto joined = join_by_arch(sp, score_col, truth_col);
   const std::vector<double>& score = joined.a;
   const std::vector<double>& truth = joined.b;
@@ -80,17 +83,20 @@ TEST(Metrics, PublishedOneShotSupernetOnNasBench201) {
 TEST(Metrics, TopKSelectsByValidationAndReportsTest) {
   // Paper §2 ("top-k"; paper-code-spec §8, AceNAS metrics.py:11-26): among the k best by score,
   // the best by ground-truth validation, reported by its test value. By hand:
-  const std::vector<double> score = {0.9, 0.8, 0.7, 0.6}, valid = {70, 75, 72, 80}, test = {69, 73, 74, 79};
+  const std::vector<double> score = {0.9, 0.8, 0.7, 0.6}, valid = {70, 75, 72, 80},
+                            test = {69, 73, 74, 79};
   EXPECT_EQ(analysis::top_k(score, valid, test, 1), 69);
   EXPECT_EQ(analysis::top_k(score, valid, test, 2), 73);
-  EXPECT_EQ(analysis::top_k(score, valid, test, 3), 73);  // test 74 is higher, but validation picks 75
+  EXPECT_EQ(analysis::top_k(score, valid, test, 3),
+            73);  // test 74 is higher, but validation picks 75
   EXPECT_EQ(analysis::top_k(score, valid, test, 4), 79);
   // Random top-2 over the 6 pairs: picks 73, 74, 79, 73, 79, 79 -> 457 / 6.
   EXPECT_NEAR(analysis::random_top_k(valid, test, 2), 457.0 / 6, 1e-12);
   // The same column for both is the old definition.
   EXPECT_EQ(analysis::top_k(score, test, test, 3), analysis::top_k(score, test, 3));
   EXPECT_NEAR(analysis::random_top_k(test, test, 2), analysis::random_top_k(test, 2), 1e-12);
-  // Lower is better (perplexity): best score 90 (index 1), then 95 (index 2) whose validation 70 wins.
+  // Lower is better (perplexity): best score 90 (index 1), then 95 (index 2) whose validation 70
+  // wins.
   const std::vector<double> ppl = {100, 90, 95}, vppl = {80, 85, 70}, tppl = {78, 84, 72};
   EXPECT_EQ(analysis::top_k(ppl, vppl, tppl, 1, false), 84);
   EXPECT_EQ(analysis::top_k(ppl, vppl, tppl, 2, false), 72);
@@ -101,7 +107,8 @@ TEST(Metrics, TopKSelectsByValidationAndReportsTest) {
 TEST(Metrics, RandomTopKEqualsEnumerationOverAllSubsets) {
   // An independent computation: every k-subset of 8 architectures (ties in validation included),
   // its pick by the documented rule (best validation, ties to the earlier one), averaged.
-  const std::vector<double> valid = {71, 73, 73, 60, 80, 80, 65, 73}, test = {70, 72, 75, 61, 78, 81, 66, 74};
+  const std::vector<double> valid = {71, 73, 73, 60, 80, 80, 65, 73},
+                            test = {70, 72, 75, 61, 78, 81, 66, 74};
   const int n = 8;
   for (bool higher : {true, false}) {
     for (int k = 1; k <= n; ++k) {

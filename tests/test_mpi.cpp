@@ -1,8 +1,7 @@
 // Two-rank MPI tests (run under mpiexec -n 2): communicators, collectives on tensors and bytes,
 // and HDF5 files written per rank and gathered by rank 0.
-#include <gtest/gtest.h>
-
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -55,7 +54,8 @@ TEST(Mpi, AllreduceSumAndMeanOfTensors) {
 TEST(Mpi, FlatMeanOfGradientLists) {
   auto world = mpi::Communicator::world();
   const float r = static_cast<float>(world.rank());
-  std::vector<at::Tensor> grads{at::full({2, 2}, r, at::kFloat), at::Tensor(), at::full({3}, 2 * r, at::kFloat)};
+  std::vector<at::Tensor> grads{at::full({2, 2}, r, at::kFloat), at::Tensor(),
+                                at::full({3}, 2 * r, at::kFloat)};
   mpi::allreduce_mean_flat(world, grads);
   EXPECT_TRUE(grads[0].equal(at::full({2, 2}, 0.5f, at::kFloat)));
   EXPECT_FALSE(grads[1].defined());
@@ -104,7 +104,8 @@ TEST(Mpi, SplitByRoleAndNodeLocal) {
 TEST(Mpi, Hdf5FilesPerRankGatheredByRankZero) {
   // Serial HDF5 only: each rank writes its own file; rank 0 reads both after a barrier.
   auto world = mpi::Communicator::world();
-  std::string dir = "/tmp/wsnas-mpi-h5-" + mpi::broadcast_string(world, std::to_string(::getpid()), 0);
+  std::string dir =
+      "/tmp/wsnas-mpi-h5-" + mpi::broadcast_string(world, std::to_string(::getpid()), 0);
   if (world.rank() == 0) std::system(("mkdir -p " + dir).c_str());
   world.barrier();
   {

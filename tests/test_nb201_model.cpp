@@ -1,18 +1,17 @@
 // NAS-Bench-201 networks: parameter counts equal the benchmark's (via the analytic counts checked
 // against official values in test_nb201_space), forward and backward run, the supernet routes.
 #include <gtest/gtest.h>
-
-#include <torch/nn/functional/loss.h>
 #include <torch/cuda.h>
+#include <torch/nn/functional/loss.h>
 #include <torch/nn/modules/batchnorm.h>
 
+#include <map>
+
+#include "wsnas/core/error.h"
 #include "wsnas/nn/bn_calibration.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/nb201_model.h"
 #include "wsnas/train/precision.h"
-#include "wsnas/core/error.h"
-
-#include <map>
 
 using namespace wsnas;
 using space::Nb201Space;
@@ -63,7 +62,8 @@ TEST(Nb201Model, StandAloneForwardBackward) {
   // Any number of input channels (Fashion-MNIST: 1 channel, 28x28).
   o.in_channels = 1;
   auto grey = nn::make_nb201_network(*sp.at(1), o);
-  EXPECT_EQ(grey->forward(torch::randn({2, 1, 28, 28})).sizes(), (std::vector<std::int64_t>{2, 10}));
+  EXPECT_EQ(grey->forward(torch::randn({2, 1, 28, 28})).sizes(),
+            (std::vector<std::int64_t>{2, 10}));
 }
 
 TEST(Nb201Model, SupernetHoldsAllOperatorsAndRunsOneCell) {
@@ -78,10 +78,17 @@ TEST(Nb201Model, SupernetHoldsAllOperatorsAndRunsOneCell) {
   {
     auto o_aff = o;
     o_aff.cell_bn_affine = false;
-    auto conv3 = nn::make_nb201_network(sp.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"), o_aff);
-    auto conv1 = nn::make_nb201_network(sp.parse("|nor_conv_1x1~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|nor_conv_1x1~0|nor_conv_1x1~1|nor_conv_1x1~2|"), o_aff);
-    auto skip = nn::make_nb201_network(sp.parse("|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|"), o_aff);
-    expected = nn::count_parameters(*conv3) + nn::count_parameters(*conv1) - nn::count_parameters(*skip);
+    auto conv3 = nn::make_nb201_network(sp.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
+                                                 "|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"),
+                                        o_aff);
+    auto conv1 = nn::make_nb201_network(sp.parse("|nor_conv_1x1~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+"
+                                                 "|nor_conv_1x1~0|nor_conv_1x1~1|nor_conv_1x1~2|"),
+                                        o_aff);
+    auto skip = nn::make_nb201_network(sp.parse("|skip_connect~0|+|skip_connect~0|skip_connect~1|+|"
+                                                "skip_connect~0|skip_connect~1|skip_connect~2|"),
+                                       o_aff);
+    expected =
+        nn::count_parameters(*conv3) + nn::count_parameters(*conv1) - nn::count_parameters(*skip);
   }
   EXPECT_EQ(nn::count_parameters(*net), expected);
   // Cell BN is non-affine (NAS-Bench-201 search cells): 6 edges x 2 convolutions x 3 cells.
@@ -98,7 +105,9 @@ TEST(Nb201Model, SupernetHoldsAllOperatorsAndRunsOneCell) {
   EXPECT_FALSE(torch::allclose(ya, yb));
   // Only the sampled path gets gradients: an all-skip cell leaves cell convolutions untouched.
   net->zero_grad();
-  auto skip = sp.parse("|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|");
+  auto skip = sp.parse(
+      "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_"
+      "connect~2|");
   net->forward(x, skip).sum().backward();
   for (const auto& item : net->named_parameters()) {
     const auto& name = item.key();
@@ -138,7 +147,8 @@ TEST(Device, SelectsCpuAndRejectsBadSpecs) {
       nn::select_device("cuda", 0);
       ADD_FAILURE() << "--device cuda accepted without a GPU";
     } catch (const InputError& e) {
-      EXPECT_EQ(std::string(e.what()).rfind("--device cuda: no CUDA device available", 0), 0u) << e.what();
+      EXPECT_EQ(std::string(e.what()).rfind("--device cuda: no CUDA device available", 0), 0u)
+          << e.what();
     }
   }
   try {
@@ -178,10 +188,13 @@ TEST(BnCalibration, RecomputesRunningStatisticsFromCalibrationBatches) {
   EXPECT_FALSE(torch::allclose(before, after));
   EXPECT_FALSE(net->is_training());
   // Exact cumulative average: calibrating twice on the same batches gives the same statistics.
-  auto batches = std::vector<torch::Tensor>{torch::randn({8, 3, 8, 8}), torch::randn({8, 3, 8, 8}) * 2};
-  nn::calibrate_bn(*net, 2, [&](int s) { net->forward(batches[static_cast<std::size_t>(s)], arch); });
+  auto batches =
+      std::vector<torch::Tensor>{torch::randn({8, 3, 8, 8}), torch::randn({8, 3, 8, 8}) * 2};
+  nn::calibrate_bn(*net, 2,
+                   [&](int s) { net->forward(batches[static_cast<std::size_t>(s)], arch); });
   auto first = net->named_buffers()["stem.1.running_var"].clone();
-  nn::calibrate_bn(*net, 2, [&](int s) { net->forward(batches[static_cast<std::size_t>(s)], arch); });
+  nn::calibrate_bn(*net, 2,
+                   [&](int s) { net->forward(batches[static_cast<std::size_t>(s)], arch); });
   EXPECT_TRUE(torch::allclose(first, net->named_buffers()["stem.1.running_var"]));
   // Momentum is restored afterwards (LibTorch default 0.1).
   for (const auto& m : net->modules(true))
@@ -192,10 +205,15 @@ TEST(BnCalibration, RecomputesRunningStatisticsFromCalibrationBatches) {
 
 namespace {
 // Logits, and gradients by parameter name, of one training-mode forward/backward.
-std::pair<torch::Tensor, std::map<std::string, torch::Tensor>> run_once(nn::Nb201Network& net, const space::Arch& a,
-                                                                       const torch::Tensor& x, bool train) {
+std::pair<torch::Tensor, std::map<std::string, torch::Tensor>> run_once(nn::Nb201Network& net,
+                                                                        const space::Arch& a,
+                                                                        const torch::Tensor& x,
+                                                                        bool train) {
   net->zero_grad();
-  if (train) net->train(); else net->eval();
+  if (train)
+    net->train();
+  else
+    net->eval();
   auto logits = net->forward(x, a);
   logits.pow(2).sum().backward();
   std::map<std::string, torch::Tensor> grads;
@@ -213,7 +231,8 @@ TEST(Nb201Model, PrunedForwardEqualsTheFullOne) {
   const std::vector<std::string> cells = {
       "|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|nor_conv_3x3~0|none~1|skip_connect~2|",
       "|none~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|nor_conv_3x3~0|none~1|skip_connect~2|",
-      "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|"};
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_"
+      "3x3~2|"};
   for (const auto& text : cells) {
     const auto a = sp.parse(text);
     for (bool train : {true, false}) {
@@ -258,7 +277,8 @@ TEST(ModelRegistry, MakesNetworksBySpaceName) {
   o.classes = 100;
   auto arch = *sp.at(9930);
   auto standalone = nn::make_network("nb201", arch, o);
-  EXPECT_EQ(nn::count_parameters(*standalone), 1294356);  // NAS-Bench-201 API, index 9930, CIFAR-100
+  EXPECT_EQ(nn::count_parameters(*standalone),
+            1294356);  // NAS-Bench-201 API, index 9930, CIFAR-100
   ASSERT_NE(standalone->own_arch(), nullptr);
   EXPECT_EQ(*standalone->own_arch(), arch);
   auto supernet = nn::make_supernet("nb201", o);
@@ -277,8 +297,10 @@ TEST(ModelRegistry, MakesNetworksBySpaceName) {
     nn::make_supernet("darts", o);
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("--space 'darts': no network implementation in this build (available: nb201)"),
-              std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(
+                  "--space 'darts': no network implementation in this build (available: nb201)"),
+              std::string::npos)
+        << e.what();
   }
 }
 
@@ -306,9 +328,11 @@ TEST(Nb201Model, ChannelsLastGivesTheSameResultsAsContiguous) {
     auto [y2, g2] = run_once(nhwc, a, x.contiguous(c10::MemoryFormat::ChannelsLast), train);
     EXPECT_TRUE(torch::allclose(y1, y2, 1e-4, 1e-5)) << (y1 - y2).abs().max().item<double>();
     ASSERT_EQ(g1.size(), g2.size());
-    for (const auto& [name, g] : g1) EXPECT_TRUE(torch::allclose(g, g2.at(name), 1e-3, 1e-4)) << name;
+    for (const auto& [name, g] : g1)
+      EXPECT_TRUE(torch::allclose(g, g2.at(name), 1e-3, 1e-4)) << name;
   }
   EXPECT_EQ(train::memory_format("auto", c10::Device(c10::kCPU)), c10::MemoryFormat::ChannelsLast);
-  EXPECT_EQ(train::memory_format("auto", c10::Device(c10::kCUDA, 0)), c10::MemoryFormat::Contiguous);
+  EXPECT_EQ(train::memory_format("auto", c10::Device(c10::kCUDA, 0)),
+            c10::MemoryFormat::Contiguous);
   EXPECT_THROW(train::memory_format("nhwc", c10::Device(c10::kCPU)), UsageError);
 }

@@ -58,10 +58,13 @@ TEST(Nb201Space, OfficialAssertionsOfTheBenchmarkScript) {
   // NAS-Bench-201 exps/NAS-Bench-201/main.py asserts these entries after its seeded shuffle.
   Nb201Space sp;
   EXPECT_EQ(sp.to_string(*sp.at(0)),
-            "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|");
-  EXPECT_EQ(sp.to_string(*sp.at(9)), "|avg_pool_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|");
-  EXPECT_EQ(sp.to_string(*sp.at(123)),
-            "|avg_pool_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|");
+            "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_"
+            "connect~2|");
+  EXPECT_EQ(sp.to_string(*sp.at(9)),
+            "|avg_pool_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|");
+  EXPECT_EQ(
+      sp.to_string(*sp.at(123)),
+      "|avg_pool_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|");
 }
 
 TEST(Nb201Space, ValidityMatchesBenchmark) {
@@ -113,15 +116,21 @@ TEST(Nb201Space, MalformedStringsGetClearErrors) {
     }
     return "(no error)";
   };
-  EXPECT_NE(message("|nor_conv_3x3~0|+|none~0|none~1|").find("found 2 node groups"), std::string::npos);
-  EXPECT_NE(message("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|").find("unknown operator 'conv'"),
+  EXPECT_NE(message("|nor_conv_3x3~0|+|none~0|none~1|").find("found 2 node groups"),
             std::string::npos);
-  EXPECT_NE(message("|none~1|+|none~0|none~1|+|none~0|none~1|none~2|").find("expected 0"), std::string::npos);
-  EXPECT_NE(message("|none~0|+|none~0|+|none~0|none~1|none~2|").find("node 2 has 1 inputs, expected 2"),
+  EXPECT_NE(
+      message("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|").find("unknown operator 'conv'"),
+      std::string::npos);
+  EXPECT_NE(message("|none~1|+|none~0|none~1|+|none~0|none~1|none~2|").find("expected 0"),
             std::string::npos);
-  EXPECT_NE(message("none~0|+|none~0|none~1|+|none~0|none~1|none~2|").find("must start and end with '|'"),
+  EXPECT_NE(
+      message("|none~0|+|none~0|+|none~0|none~1|none~2|").find("node 2 has 1 inputs, expected 2"),
+      std::string::npos);
+  EXPECT_NE(
+      message("none~0|+|none~0|none~1|+|none~0|none~1|none~2|").find("must start and end with '|'"),
+      std::string::npos);
+  EXPECT_NE(message("|none|+|none~0|none~1|+|none~0|none~1|none~2|").find("lacks '~input'"),
             std::string::npos);
-  EXPECT_NE(message("|none|+|none~0|none~1|+|none~0|none~1|none~2|").find("lacks '~input'"), std::string::npos);
   // Every message quotes the string and says the expected form.
   EXPECT_NE(message("garbage").find("nb201 architecture 'garbage'"), std::string::npos);
   EXPECT_NE(message("garbage").find("format: |op~0|+|op~0|op~1|+"), std::string::npos);
@@ -130,20 +139,22 @@ TEST(Nb201Space, MalformedStringsGetClearErrors) {
 }
 
 TEST(Nb201Space, ParamsAndFlopsMatchOfficialValues) {
-  // NAS-Bench-201 CIFAR-100 network, C=16, N=5 (values from the benchmark's API, cited in the issue):
+  // NAS-Bench-201 CIFAR-100 network, C=16, N=5 (values from the benchmark's API, cited in the
+  // issue):
   Nb201Space sp;
   auto all = [&](const char* op) {
     std::string o(op);
-    return sp.parse("|" + o + "~0|+|" + o + "~0|" + o + "~1|+|" + o + "~0|" + o + "~1|" + o + "~2|");
+    return sp.parse("|" + o + "~0|+|" + o + "~0|" + o + "~1|+|" + o + "~0|" + o + "~1|" + o +
+                    "~2|");
   };
   auto conv = Nb201Space::cost_of(all("nor_conv_3x3"));
-  EXPECT_EQ(conv.params, 1537396);           // 1.537396 M
+  EXPECT_EQ(conv.params, 1537396);  // 1.537396 M
   EXPECT_NEAR(conv.flops_m(), 220.12554, 5e-6);
   auto skip = Nb201Space::cost_of(all("skip_connect"));
-  EXPECT_EQ(skip.params, 79156);             // 0.079156 M
+  EXPECT_EQ(skip.params, 79156);  // 0.079156 M
   EXPECT_NEAR(skip.flops_m(), 7.78890, 5e-6);
   auto i9930 = Nb201Space::cost_of(*sp.at(9930));
-  EXPECT_EQ(i9930.params, 1294356);          // 1.294356 M
+  EXPECT_EQ(i9930.params, 1294356);  // 1.294356 M
   EXPECT_NEAR(i9930.flops_m(), 184.73610, 5e-6);
   // Through the generic interface, with another head and input size.
   space::CostOptions o;
@@ -171,7 +182,8 @@ TEST(Nb201Space, SamplingIsUniformDeterministicAndRespectsSubsets) {
   // Uniform per edge: each operator about 1/5 of 20,000 draws on edge 0 (4,000 +- 4.5 sigma).
   Rng r4(11);
   std::vector<int> counts(5, 0);
-  for (int i = 0; i < 20000; ++i) ++counts[static_cast<std::size_t>(sp.sample(r4, false).choices[0])];
+  for (int i = 0; i < 20000; ++i)
+    ++counts[static_cast<std::size_t>(sp.sample(r4, false).choices[0])];
   for (int c : counts) EXPECT_NEAR(c, 4000, 255);
 }
 

@@ -19,15 +19,18 @@ using test::exists;
 using test::read_file;
 using test::run;
 
-const std::string kEnv = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 ";
+const std::string kEnv =
+    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 ";
 const std::string kMpi2 = kEnv + "mpiexec -n 2 --oversubscribe ";
-const std::string kSmall = " --limit-train 512 --limit-eval 200 --channels 4 --cells 1 --batch-size 64 --epochs 1";
+const std::string kSmall =
+    " --limit-train 512 --limit-eval 200 --channels 4 --cells 1 --batch-size 64 --epochs 1";
 const std::string kFmnist = "/usr/share/datasets/fashion-mnist";
 
 std::string app(const std::string& name) { return test::bin_dir() + "/" + name; }
 
 /// The one-line contract: exactly one line on stderr, naming the app, containing `what`.
-void expect_one_line(const test::RunResult& r, int code, const std::string& app_name, const std::string& what) {
+void expect_one_line(const test::RunResult& r, int code, const std::string& app_name,
+                     const std::string& what) {
   EXPECT_EQ(r.exit_code, code) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_EQ(r.err.rfind(app_name + ": error: ", 0), 0u) << r.err;
@@ -42,9 +45,12 @@ class Operations : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(test::scratch_dir("operations"));
-    std::ofstream(cells()) << "arch\n|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|\n"
-                              "|skip_connect~0|+|nor_conv_3x3~0|none~1|+|nor_conv_1x1~0|skip_connect~1|avg_pool_3x3~2|\n";
-    auto r = run(kEnv + app("wsnas-supernet") + kSmall + " --save-epochs none --out " + *dir_ + "/sn");
+    std::ofstream(cells()) << "arch\n|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|avg_"
+                              "pool_3x3~1|nor_conv_3x3~2|\n"
+                              "|skip_connect~0|+|nor_conv_3x3~0|none~1|+|nor_conv_1x1~0|skip_"
+                              "connect~1|avg_pool_3x3~2|\n";
+    auto r =
+        run(kEnv + app("wsnas-supernet") + kSmall + " --save-epochs none --out " + *dir_ + "/sn");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
             " --bn-calib-batch 64 --bn-calib-steps 2 --out " + evaluation());
@@ -70,14 +76,20 @@ TEST_F(Operations, BadDatasetFilesAreNamedAndNothingIsWritten) {
   const std::vector<Case> cases = {
       {"missing", "rm '{d}/train-images-idx3-ubyte.gz'",
        "file '{d}/train-images-idx3-ubyte.gz': cannot open: No such file or directory"},
-      {"truncated", "gzip -dc " + kFmnist + "/train-images-idx3-ubyte.gz | head -c 100000 | gzip > '{d}/train-images-idx3-ubyte.gz'",
-       "file '{d}/train-images-idx3-ubyte.gz': truncated: header promises 60000 images of 28x28 (47040000 bytes), found 99984 bytes"},
-      {"fewer_labels", "gzip -dc " + kFmnist + "/t10k-labels-idx1-ubyte.gz | head -c 5008 | gzip > '{d}/t10k-labels-idx1-ubyte.gz'",
+      {"truncated",
+       "gzip -dc " + kFmnist +
+           "/train-images-idx3-ubyte.gz | head -c 100000 | gzip > '{d}/train-images-idx3-ubyte.gz'",
+       "file '{d}/train-images-idx3-ubyte.gz': truncated: header promises 60000 images of 28x28 "
+       "(47040000 bytes), found 99984 bytes"},
+      {"fewer_labels",
+       "gzip -dc " + kFmnist +
+           "/t10k-labels-idx1-ubyte.gz | head -c 5008 | gzip > '{d}/t10k-labels-idx1-ubyte.gz'",
        "file '{d}/t10k-labels-idx1-ubyte.gz': truncated: header promises 10000 labels, found 5000"},
       {"swapped", "cp '{d}/train-images-idx3-ubyte.gz' '{d}/train-labels-idx1-ubyte.gz'",
        "file '{d}/train-labels-idx1-ubyte.gz': magic number 0x00000803, expected 0x00000801"},
       {"label_range",
-       "/usr/bin/python3 -c \"import gzip; p='{d}/t10k-labels-idx1-ubyte.gz'; b=bytearray(gzip.open(p).read()); "
+       "/usr/bin/python3 -c \"import gzip; p='{d}/t10k-labels-idx1-ubyte.gz'; "
+       "b=bytearray(gzip.open(p).read()); "
        "b[13]=12; gzip.open(p,'wb').write(b)\"",
        "file '{d}/t10k-labels-idx1-ubyte.gz': label 12 at 5, expected 0..9"},
   };
@@ -97,22 +109,31 @@ TEST_F(Operations, BadDatasetFilesAreNamedAndNothingIsWritten) {
 }
 
 TEST_F(Operations, BadArchitecturesAreNamedByFileAndLine) {
-  std::ofstream(*dir_ + "/bad_op.csv") << "index,arch\n1,|nor_conv_3x3~0|+|none~0|skip_connect~1|+|skip_connect~0|none~1|conv_5x5~2|\n";
-  std::ofstream(*dir_ + "/bad_shape.txt") << "# an NB201 cell has 3 nodes\n|nor_conv_3x3~0|+|none~0|skip_connect~1|\n";
-  std::ofstream(*dir_ + "/darts.txt") << "Genotype(normal=[('sep_conv_3x3', 0)], normal_concat=[2])\n";
+  std::ofstream(*dir_ + "/bad_op.csv") << "index,arch\n1,|nor_conv_3x3~0|+|none~0|skip_connect~1|+|"
+                                          "skip_connect~0|none~1|conv_5x5~2|\n";
+  std::ofstream(*dir_ + "/bad_shape.txt")
+      << "# an NB201 cell has 3 nodes\n|nor_conv_3x3~0|+|none~0|skip_connect~1|\n";
+  std::ofstream(*dir_ + "/darts.txt")
+      << "Genotype(normal=[('sep_conv_3x3', 0)], normal_concat=[2])\n";
   std::ofstream(*dir_ + "/index.txt") << "15625\n";
   const std::string before = read_file(evaluation());
   auto eval = [&](const std::string& file) {
-    return run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + *dir_ + "/" + file +
-               " --bn-calib-batch 64 --bn-calib-steps 2 --out " + evaluation());
+    return run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + *dir_ +
+               "/" + file + " --bn-calib-batch 64 --bn-calib-steps 2 --out " + evaluation());
   };
   expect_one_line(eval("bad_op.csv"), 2, "wsnas-evaluate",
-                  "file '" + *dir_ + "/bad_op.csv' line 2: nb201 architecture '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|skip_connect~0|none~1|conv_5x5~2|': unknown operator 'conv_5x5'");
-  expect_one_line(eval("bad_shape.txt"), 2, "wsnas-evaluate", "file '" + *dir_ + "/bad_shape.txt' line 2: nb201 architecture");
+                  "file '" + *dir_ +
+                      "/bad_op.csv' line 2: nb201 architecture "
+                      "'|nor_conv_3x3~0|+|none~0|skip_connect~1|+|skip_connect~0|none~1|conv_5x5~2|"
+                      "': unknown operator 'conv_5x5'");
+  expect_one_line(eval("bad_shape.txt"), 2, "wsnas-evaluate",
+                  "file '" + *dir_ + "/bad_shape.txt' line 2: nb201 architecture");
   expect_one_line(eval("darts.txt"), 2, "wsnas-evaluate", "file '" + *dir_ + "/darts.txt' line 1");
-  expect_one_line(eval("index.txt"), 2, "wsnas-evaluate", "nb201 index 15625 out of range (expected 0..15624)");
+  expect_one_line(eval("index.txt"), 2, "wsnas-evaluate",
+                  "nb201 index 15625 out of range (expected 0..15624)");
   EXPECT_EQ(read_file(evaluation()), before) << "a refused run changed the existing results";
-  auto r = run(kEnv + app("wsnas-groundtruth") + kSmall + " --archs " + *dir_ + "/bad_op.csv --out " + *dir_ + "/gt_bad");
+  auto r = run(kEnv + app("wsnas-groundtruth") + kSmall + " --archs " + *dir_ +
+               "/bad_op.csv --out " + *dir_ + "/gt_bad");
   expect_one_line(r, 2, "wsnas-groundtruth", "unknown operator 'conv_5x5'");
 }
 
@@ -121,7 +142,10 @@ TEST_F(Operations, WrongCheckpointsAndResultFilesAreRefused) {
   const std::string before = read_file(evaluation());
   auto edit = [&](const std::string& name, const std::string& python) {
     EXPECT_EQ(std::system(("cp " + supernet() + " " + d + "/" + name).c_str()), 0);
-    EXPECT_EQ(std::system(("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + d + "/" + name + "', 'a'); " + python + "\"").c_str()), 0);
+    EXPECT_EQ(std::system(("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + d + "/" + name +
+                           "', 'a'); " + python + "\"")
+                              .c_str()),
+              0);
     return d + "/" + name;
   };
   auto eval = [&](const std::string& ckpt) {
@@ -129,30 +153,40 @@ TEST_F(Operations, WrongCheckpointsAndResultFilesAreRefused) {
                " --bn-calib-batch 64 --bn-calib-steps 2 --out " + evaluation());
   };
   // Another shape: the checkpoint claims C=8 but holds C=4 tensors.
-  expect_one_line(eval(edit("shape.h5", "f['config'].attrs['channels'] = '8'")), 2, "wsnas-evaluate",
-                  "': shape [4,1,3,3], the network expects [8,1,3,3] (a checkpoint of another space or shape?)");
+  expect_one_line(eval(edit("shape.h5", "f['config'].attrs['channels'] = '8'")), 2,
+                  "wsnas-evaluate",
+                  "': shape [4,1,3,3], the network expects [8,1,3,3] (a checkpoint of another "
+                  "space or shape?)");
   // Another space.
-  expect_one_line(eval(edit("space.h5", "f['config'].attrs['space'] = 'darts'")), 2, "wsnas-evaluate", "--space darts: not available in this build yet (available: nb201)");
+  expect_one_line(eval(edit("space.h5", "f['config'].attrs['space'] = 'darts'")), 2,
+                  "wsnas-evaluate",
+                  "--space darts: not available in this build yet (available: nb201)");
   // Another schema version, another kind, a truncated file, not HDF5 at all.
-  expect_one_line(eval(edit("v2.h5", "f.attrs['schema_version'] = 2")), 2, "wsnas-evaluate",
-                  "file '" + d + "/v2.h5': schema_version 2 is not supported (this build reads version 1)");
-  expect_one_line(eval(evaluation()), 2, "wsnas-evaluate",
-                  "file '" + evaluation() + "': expected a 'supernet' results file, found kind 'evaluation'");
+  expect_one_line(
+      eval(edit("v2.h5", "f.attrs['schema_version'] = 2")), 2, "wsnas-evaluate",
+      "file '" + d + "/v2.h5': schema_version 2 is not supported (this build reads version 1)");
+  expect_one_line(
+      eval(evaluation()), 2, "wsnas-evaluate",
+      "file '" + evaluation() + "': expected a 'supernet' results file, found kind 'evaluation'");
   ASSERT_EQ(std::system(("head -c 50000 " + supernet() + " > " + d + "/truncated.h5").c_str()), 0);
-  expect_one_line(eval(d + "/truncated.h5"), 2, "wsnas-evaluate", "file '" + d + "/truncated.h5': cannot open HDF5 file (truncated file");
+  expect_one_line(eval(d + "/truncated.h5"), 2, "wsnas-evaluate",
+                  "file '" + d + "/truncated.h5': cannot open HDF5 file (truncated file");
   expect_one_line(eval(cells()), 2, "wsnas-evaluate", "file '" + cells() + "'");
   // Checkpoints that disagree on the network.
-  auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " " + edit("cells.h5", "f['config'].attrs['cells'] = '2'") +
-               " --archs " + cells() + " --out " + evaluation());
+  auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " " +
+               edit("cells.h5", "f['config'].attrs['cells'] = '2'") + " --archs " + cells() +
+               " --out " + evaluation());
   expect_one_line(r, 2, "wsnas-evaluate", "was made with --cells '1'; this run asks for '2'");
   // An evaluation file of the wrong schema is not overwritten by a rerun.
   const std::string v2 = edit("eval_v2.h5", "f.attrs['schema_version'] = 2");
   const std::string v2_before = read_file(v2);
-  r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() + " --out " + v2);
+  r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
+          " --out " + v2);
   expect_one_line(r, 2, "wsnas-evaluate", "schema_version 2 is not supported");
   EXPECT_EQ(read_file(v2), v2_before);
   // The analysis names a truncated input too.
-  r = run(app("wsnas-analyze") + " --scores " + d + "/truncated.h5 --score-column accuracy --truth " + evaluation() +
+  r = run(app("wsnas-analyze") + " --scores " + d +
+          "/truncated.h5 --score-column accuracy --truth " + evaluation() +
           " --truth-column accuracy");
   expect_one_line(r, 2, "wsnas-analyze", "file '" + d + "/truncated.h5': cannot open HDF5 file");
   EXPECT_EQ(read_file(evaluation()), before) << "a refused run changed the existing results";
@@ -160,16 +194,23 @@ TEST_F(Operations, WrongCheckpointsAndResultFilesAreRefused) {
 
 TEST_F(Operations, BadOptionsConfigsAndRankCounts) {
   std::ofstream(*dir_ + "/typo.ini") << "# a typo in a key\nlr = 0.1\nlearning-rate = 3\n";
-  auto r = run(kEnv + app("wsnas-supernet") + kSmall + " --config " + *dir_ + "/typo.ini --out " + *dir_ + "/o");
-  expect_one_line(r, 2, "wsnas-supernet", "config file '" + *dir_ + "/typo.ini' line 3: unknown key 'learning-rate'");
+  auto r = run(kEnv + app("wsnas-supernet") + kSmall + " --config " + *dir_ + "/typo.ini --out " +
+               *dir_ + "/o");
+  expect_one_line(r, 2, "wsnas-supernet",
+                  "config file '" + *dir_ + "/typo.ini' line 3: unknown key 'learning-rate'");
   r = run(kEnv + app("wsnas-supernet") + kSmall + " --lr -1 --out " + *dir_ + "/o");
   expect_one_line(r, 2, "wsnas-supernet", "--lr -1 out of range (expected 1e-12 to 1e+06)");
-  r = run(kEnv + app("wsnas-groundtruth") + kSmall + " --archs " + cells() + " --precision fp8 --out " + *dir_ + "/o");
+  r = run(kEnv + app("wsnas-groundtruth") + kSmall + " --archs " + cells() +
+          " --precision fp8 --out " + *dir_ + "/o");
   expect_one_line(r, 2, "wsnas-groundtruth", "--precision 'fp8': expected fp32 or bf16");
   // 63 images cannot be split over 2 ranks: rank 0 alone prints the line, every rank exits 2.
-  r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + " --limit-train 512 --channels 4 --cells 1 --batch-size 63 --out " + *dir_ + "/o");
+  r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" +
+          " --limit-train 512 --channels 4 --cells 1 --batch-size 63 --out " + *dir_ + "/o");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err.rfind("wsnas-supernet: error: --batch-size 63 is not divisible by 2 replicas (--gpus or --replicas)\n", 0), 0u)
+  EXPECT_EQ(r.err.rfind("wsnas-supernet: error: --batch-size 63 is not divisible by 2 replicas "
+                        "(--gpus or --replicas)\n",
+                        0),
+            0u)
       << r.err;
   EXPECT_FALSE(exists(*dir_ + "/o/supernet.h5"));
 }
@@ -179,20 +220,28 @@ TEST_F(Operations, AFileSizeLimitFailsCleanlyAndKeepsEarlierResults) {
   // per-epoch state (with the network's weights) cannot be written.
   const std::string out = *dir_ + "/gt_full", one = *dir_ + "/one.csv", two = *dir_ + "/two.csv";
   std::ofstream(one) << "9930\n";
-  std::ofstream(two) << "9930\n|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|\n";
-  const std::string args = " --limit-train 512 --limit-eval 200 --channels 4 --cells 1 --batch-size 64 --epochs 2 --out " + out;
+  std::ofstream(two) << "9930\n|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|"
+                        "nor_conv_3x3~1|nor_conv_3x3~2|\n";
+  const std::string args =
+      " --limit-train 512 --limit-eval 200 --channels 4 --cells 1 --batch-size 64 --epochs 2 "
+      "--out " +
+      out;
   auto r = run(kEnv + app("wsnas-groundtruth") + args + " --archs " + one);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string cell = read_file(out + "/cells/cell_009930.h5"), merged = read_file(out + "/groundtruth.h5");
+  const std::string cell = read_file(out + "/cells/cell_009930.h5"),
+                    merged = read_file(out + "/groundtruth.h5");
   ASSERT_FALSE(cell.empty());
-  // (PMIx keeps its job data in memory instead of shared-memory files, which the limit would hit first.)
-  r = run("ulimit -f 128; PMIX_MCA_gds=hash " + kEnv + app("wsnas-groundtruth") + args + " --archs " + two);
+  // (PMIx keeps its job data in memory instead of shared-memory files, which the limit would hit
+  // first.)
+  r = run("ulimit -f 128; PMIX_MCA_gds=hash " + kEnv + app("wsnas-groundtruth") + args +
+          " --archs " + two);
   expect_one_line(r, 1, "wsnas-groundtruth", "cell_001462.state.h5.tmp.");
   EXPECT_NE(r.err.find(": File too large"), std::string::npos) << r.err;
   EXPECT_EQ(read_file(out + "/cells/cell_009930.h5"), cell);
   EXPECT_EQ(read_file(out + "/groundtruth.h5"), merged);
   EXPECT_FALSE(exists(out + "/cells/cell_001462.state.h5"));
-  EXPECT_EQ(run("ls " + out + "/cells | grep -c tmp").out, "0\n") << "a temporary file was left behind";
+  EXPECT_EQ(run("ls " + out + "/cells | grep -c tmp").out, "0\n")
+      << "a temporary file was left behind";
   // Without the limit the rerun finishes the job, reusing the finished cell.
   r = run(kEnv + app("wsnas-groundtruth") + args + " --archs " + two);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -203,19 +252,24 @@ TEST_F(Operations, AFileSizeLimitFailsCleanlyAndKeepsEarlierResults) {
 TEST_F(Operations, ARankKilledMidJobTakesTheJobDownAndTheStateSurvives) {
   const std::string out = *dir_ + "/killed", bg = test::scratch_dir("operations_killed");
   const std::string cmd = kMpi2 + app("wsnas-supernet") + " --gpus 2" +
-                          " --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 6 --save-epochs none --out " + out;
+                          " --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 6 "
+                          "--save-epochs none --out " +
+                          out;
   test::start_background(cmd, bg);
-  ASSERT_TRUE(test::wait_until([&] { return exists(out + "/supernet.h5"); }, 120));  // epoch 1 saved
+  ASSERT_TRUE(
+      test::wait_until([&] { return exists(out + "/supernet.h5"); }, 120));  // epoch 1 saved
   const auto pids = test::find_processes(app("wsnas-supernet"), out);
   ASSERT_EQ(pids.size(), 2u);
   ASSERT_EQ(kill(pids[1], SIGKILL), 0);
   const auto t0 = std::chrono::steady_clock::now();
   const int code = test::wait_background(bg);
-  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_NE(code, 0);
   EXPECT_NE(code, -1) << "the job hung after losing a rank";
   EXPECT_LT(waited, 120);
-  EXPECT_TRUE(test::find_processes(app("wsnas-supernet"), out).empty()) << "a rank outlived its job";
+  EXPECT_TRUE(test::find_processes(app("wsnas-supernet"), out).empty())
+      << "a rank outlived its job";
   // The last checkpoint is whole, and a rerun resumes from it and finishes.
   {
     auto f = io::File::open(out + "/supernet.h5");
@@ -231,12 +285,17 @@ TEST_F(Operations, ARankKilledMidJobTakesTheJobDownAndTheStateSurvives) {
 TEST_F(Operations, ASecondRunOnAnOutputInUseIsRefused) {
   const std::string out = *dir_ + "/busy", bg = test::scratch_dir("operations_busy");
   const std::string cmd = app("wsnas-supernet") +
-                          " --gpus 2 --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 20 --save-epochs none --out " + out;
+                          " --gpus 2 --limit-train 4096 --channels 4 --cells 1 --batch-size 64 "
+                          "--epochs 20 --save-epochs none --out " +
+                          out;
   test::start_background(kEnv + cmd, bg);
   ASSERT_TRUE(test::wait_until([&] { return exists(out + "/supernet.h5"); }, 120));
   auto r = run(kMpi2 + cmd);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err.rfind("wsnas-supernet: error: another run is using '" + out + "' (lock '" + out + "/wsnas.lock' held by host ", 0), 0u)
+  EXPECT_EQ(r.err.rfind("wsnas-supernet: error: another run is using '" + out + "' (lock '" + out +
+                            "/wsnas.lock' held by host ",
+                        0),
+            0u)
       << r.err;
   // The first run goes on undisturbed and stops cleanly on SIGTERM.
   EXPECT_EQ(test::signal_processes(app("wsnas-supernet"), out, SIGTERM), 1);
@@ -246,7 +305,8 @@ TEST_F(Operations, ASecondRunOnAnOutputInUseIsRefused) {
 
 }  // namespace
 
-// ---- Issue 9's silent failures: each one an error (or a redo) now --------------------------------
+// ---- Issue 9's silent failures: each one an error (or a redo) now
+// --------------------------------
 
 TEST_F(Operations, NonFiniteScoresAreAnInputErrorUnlessDropped) {
   // A nan or inf entered the ranks (Spearman 0.1248 where scipy gives nan).
@@ -256,17 +316,20 @@ TEST_F(Operations, NonFiniteScoresAreAnInputErrorUnlessDropped) {
   const std::string finite = *dir_ + "/finite.csv";
   std::ofstream(finite) << "index,v\n1,1\n2,2\n3,3\n4,4\n5,5\n";
   auto analyze = [&](const std::string& s, const std::string& t, const std::string& extra) {
-    return run(kEnv + app("wsnas-analyze") + " --scores " + s + " --score-column " + (s == finite ? "v" : "score") +
-               " --truth " + t + " --truth-column " + (t == finite ? "v" : "acc") + " --k 1" + extra);
+    return run(kEnv + app("wsnas-analyze") + " --scores " + s + " --score-column " +
+               (s == finite ? "v" : "score") + " --truth " + t + " --truth-column " +
+               (t == finite ? "v" : "acc") + " --k 1" + extra);
   };
-  expect_one_line(analyze(scores, finite, ""), 2, "wsnas-analyze",
-                  "file '" + scores + "' line 3: column 'score' holds 'nan', not a finite number (--drop-nonfinite");
+  expect_one_line(
+      analyze(scores, finite, ""), 2, "wsnas-analyze",
+      "file '" + scores +
+          "' line 3: column 'score' holds 'nan', not a finite number (--drop-nonfinite");
   expect_one_line(analyze(finite, truth, ""), 2, "wsnas-analyze",
                   "file '" + truth + "' line 4: column 'acc' holds 'inf', not a finite number");
   auto r = analyze(scores, truth, " --drop-nonfinite");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("dropped 2 rows with a non-finite value (--drop-nonfinite): 1 in " + scores + ":score, 1 in " +
-                       truth + ":acc"),
+  EXPECT_NE(r.out.find("dropped 2 rows with a non-finite value (--drop-nonfinite): 1 in " + scores +
+                       ":score, 1 in " + truth + ":acc"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("architectures: 3\n"), std::string::npos) << r.out;
@@ -277,26 +340,31 @@ TEST_F(Operations, AConfigKeyGivenTwiceIsAnErrorNamingBothLines) {
   const std::string dup = *dir_ + "/dup.ini", across = *dir_ + "/across.ini";
   std::ofstream(dup) << "epochs = 1\nlr = 0.1\nlr = 0.2\n";
   std::ofstream(across) << "[supernet]\nlr = 0.1\n[other]\nlr = 0.2\n";
-  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --config " + dup + " --out " + *dir_ + "/f1"), 2,
-                  "wsnas-supernet", "config file '" + dup + "' line 3: key 'lr' given again (first at line 2)");
-  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --config " + across + " --out " + *dir_ + "/f1"), 2,
-                  "wsnas-supernet", "config file '" + across + "' line 4: key 'lr' given again (first at line 2)");
+  expect_one_line(
+      run(kEnv + app("wsnas-supernet") + kSmall + " --config " + dup + " --out " + *dir_ + "/f1"),
+      2, "wsnas-supernet",
+      "config file '" + dup + "' line 3: key 'lr' given again (first at line 2)");
+  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --config " + across + " --out " +
+                      *dir_ + "/f1"),
+                  2, "wsnas-supernet",
+                  "config file '" + across + "' line 4: key 'lr' given again (first at line 2)");
   EXPECT_FALSE(exists(*dir_ + "/f1/supernet.h5"));
 }
 
 TEST_F(Operations, ADirectoryWhereAFileIsExpectedIsRefused) {
   // A directory as --config was ignored and the defaults used (exit 0).
   const std::string d = test::scratch_dir("operations_a_directory");
-  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --config " + d + " --out " + *dir_ + "/f2"), 2,
-                  "wsnas-supernet", "--config '" + d + "': is a directory; expected a readable regular file");
-  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + d + " --archs " + cells() + " --out " +
-                      *dir_ + "/dir_eval.h5"),
+  expect_one_line(
+      run(kEnv + app("wsnas-supernet") + kSmall + " --config " + d + " --out " + *dir_ + "/f2"), 2,
+      "wsnas-supernet", "--config '" + d + "': is a directory; expected a readable regular file");
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + d + " --archs " + cells() +
+                      " --out " + *dir_ + "/dir_eval.h5"),
                   2, "wsnas-evaluate", "--checkpoint '" + d + "': is a directory");
-  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + d + " --out " +
-                      *dir_ + "/dir_eval.h5"),
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " +
+                      d + " --out " + *dir_ + "/dir_eval.h5"),
                   2, "wsnas-evaluate", "file '" + d + "': is a directory");
-  expect_one_line(run(kEnv + app("wsnas-analyze") + " --scores " + d + " --score-column a --truth " + evaluation() +
-                      " --truth-column accuracy"),
+  expect_one_line(run(kEnv + app("wsnas-analyze") + " --scores " + d +
+                      " --score-column a --truth " + evaluation() + " --truth-column accuracy"),
                   2, "wsnas-analyze", "file '" + d + "': is a directory");
   EXPECT_FALSE(exists(*dir_ + "/f2/supernet.h5"));
   EXPECT_FALSE(exists(*dir_ + "/dir_eval.h5"));
@@ -305,24 +373,30 @@ TEST_F(Operations, ADirectoryWhereAFileIsExpectedIsRefused) {
 TEST_F(Operations, AResultsFileNamedThroughASymlinkSharesItsTargetsLock) {
   // Two runs, --out real.h5 and --out link.h5, used to run together and split the results.
   const std::string real = *dir_ + "/real.h5", link = *dir_ + "/link.h5";
-  ASSERT_EQ(std::system(("cp " + evaluation() + " " + real + " && ln -sf real.h5 " + link).c_str()), 0);
+  ASSERT_EQ(std::system(("cp " + evaluation() + " " + real + " && ln -sf real.h5 " + link).c_str()),
+            0);
   const std::string bg = test::scratch_dir("operations_symlink_lock");
-  test::start_background("flock " + real + ".lock sleep 61.25", bg);  // another holder of real.h5's lock
+  test::start_background("flock " + real + ".lock sleep 61.25",
+                         bg);  // another holder of real.h5's lock
   ASSERT_TRUE(test::wait_until([&] { return exists(real + ".lock"); }, 10));
-  const std::string eval = kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
-                           " --bn-calib-batch 64 --bn-calib-steps 2 --out ";
+  const std::string eval = kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() +
+                           " --archs " + cells() + " --bn-calib-batch 64 --bn-calib-steps 2 --out ";
   auto r = run(eval + link);
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(r.err.rfind("wsnas-evaluate: error: another run is using '" + link + "' (lock '" + real + ".lock'", 0), 0u)
+  EXPECT_EQ(r.err.rfind("wsnas-evaluate: error: another run is using '" + link + "' (lock '" +
+                            real + ".lock'",
+                        0),
+            0u)
       << r.err;
   ASSERT_EQ(std::system("pkill -f '^sleep 61.25$'"), 0);  // only the sleep: flock then exits
   test::wait_background(bg);
   // Written through the link: the link stays a link, its target holds the results.
   std::ofstream(*dir_ + "/three.csv") << read_file(cells()) << "9930\n";
-  r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + *dir_ + "/three.csv" +
-          " --bn-calib-batch 64 --bn-calib-steps 2 --out " + link);
+  r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + *dir_ +
+          "/three.csv" + " --bn-calib-batch 64 --bn-calib-steps 2 --out " + link);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("3 (checkpoint, architecture) pairs, 2 already in"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3 (checkpoint, architecture) pairs, 2 already in"), std::string::npos)
+      << r.out;
   EXPECT_EQ(run("test -L " + link).exit_code, 0) << "the symlink was replaced by a file";
   EXPECT_EQ(io::File::open(real).attr_int("/results", "rows"), 3);
   EXPECT_FALSE(exists(link + ".lock"));
@@ -332,8 +406,10 @@ TEST_F(Operations, ScoresOfACheckpointThatChangedAreRedone) {
   // Results were keyed by the checkpoint's path: a supernet trained again under the same path kept
   // its old scores ("0 to score", the old epoch).
   const std::string sn = *dir_ + "/changing", out = *dir_ + "/changing_eval.h5";
-  const std::string small = " --limit-train 512 --limit-eval 200 --channels 4 --cells 1 --batch-size 64";
-  const std::string eval = kEnv + app("wsnas-evaluate") + " --checkpoint " + sn + "/supernet.h5 --archs " + cells() +
+  const std::string small =
+      " --limit-train 512 --limit-eval 200 --channels 4 --cells 1 --batch-size 64";
+  const std::string eval = kEnv + app("wsnas-evaluate") + " --checkpoint " + sn +
+                           "/supernet.h5 --archs " + cells() +
                            " --bn-calib-batch 64 --bn-calib-steps 2 --out " + out;
   auto r = run(kEnv + app("wsnas-supernet") + small + " --epochs 1 --save-epochs none --out " + sn);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -342,15 +418,19 @@ TEST_F(Operations, ScoresOfACheckpointThatChangedAreRedone) {
   EXPECT_EQ(io::File::open(out).read_i64("/results/epoch"), (std::vector<std::int64_t>{1, 1}));
   // The same command again: nothing to redo.
   ASSERT_EQ((r = run(eval)).exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("2 (checkpoint, architecture) pairs, 2 already in"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 (checkpoint, architecture) pairs, 2 already in"), std::string::npos)
+      << r.out;
   // Trained again, for 2 epochs, under the same path: both rows are redone and replaced.
   ASSERT_EQ(std::system(("rm -rf " + sn).c_str()), 0);
   r = run(kEnv + app("wsnas-supernet") + small + " --epochs 2 --save-epochs none --out " + sn);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ((r = run(eval)).exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("2 (checkpoint, architecture) pairs, 0 already in " + out + ", 2 to score"), std::string::npos)
+  EXPECT_NE(r.out.find("2 (checkpoint, architecture) pairs, 0 already in " + out + ", 2 to score"),
+            std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("2 of them replace results of a checkpoint that has changed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 of them replace results of a checkpoint that has changed"),
+            std::string::npos)
+      << r.out;
   auto f = io::File::open(out);
   EXPECT_EQ(f.attr_int("/results", "rows"), 2);
   EXPECT_EQ(f.read_i64("/results/epoch"), (std::vector<std::int64_t>{2, 2}));
@@ -362,22 +442,26 @@ TEST_F(Operations, RoughEdgesOfTheBadInputMatrix) {
   // name: "no architecture column (columns: \ufeffindex, ...)").
   const std::string bom = *dir_ + "/bom.csv";
   std::ofstream(bom) << "\xEF\xBB\xBFindex,score\n1,0.5\n2,0.7\n3,0.6\n";
-  auto r = run(kEnv + app("wsnas-analyze") + " --scores " + bom + " --score-column score --truth " + bom +
-               " --truth-column score --k 1,100");
+  auto r = run(kEnv + app("wsnas-analyze") + " --scores " + bom + " --score-column score --truth " +
+               bom + " --truth-column score --k 1,100");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // --k beyond the architectures is said, not silently dropped.
-  EXPECT_NE(r.out.find("note: --k 100 is more than the 3 architectures; no top-100 row"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("note: --k 100 is more than the 3 architectures; no top-100 row"),
+            std::string::npos)
+      << r.out;
   // Intervals must be > 0.
-  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --checkpoint-minutes 0 --out " + *dir_ + "/f3"), 2,
-                  "wsnas-supernet", "--checkpoint-minutes 0 out of range");
-  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
-                      " --flush-seconds 0 --out " + *dir_ + "/f3.h5"),
+  expect_one_line(
+      run(kEnv + app("wsnas-supernet") + kSmall + " --checkpoint-minutes 0 --out " + *dir_ + "/f3"),
+      2, "wsnas-supernet", "--checkpoint-minutes 0 out of range");
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " +
+                      cells() + " --flush-seconds 0 --out " + *dir_ + "/f3.h5"),
                   2, "wsnas-evaluate", "--flush-seconds 0 out of range");
   // Option errors name the app once, and a --protocol error names --protocol.
   r = run(kEnv + app("wsnas-supernet") + " --frobnicate --out " + *dir_ + "/f3");
   EXPECT_EQ(r.err, "wsnas-supernet: error: unrecognised option '--frobnicate' (see --help)\n");
-  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --protocol halves --out " + *dir_ + "/f3"), 2,
-                  "wsnas-supernet", "--protocol 'halves': expected nb101, nb201");
+  expect_one_line(
+      run(kEnv + app("wsnas-supernet") + kSmall + " --protocol halves --out " + *dir_ + "/f3"), 2,
+      "wsnas-supernet", "--protocol 'halves': expected nb101, nb201");
   // A refused run leaves no output directory (nor lock file) behind.
   EXPECT_FALSE(exists(*dir_ + "/f3")) << "the refused run left its output directory";
 }
@@ -386,25 +470,35 @@ TEST_F(Operations, RepeatedInputsAreScoredOnceAndDisagreeingColumnsAreRefused) {
   // Repeated --checkpoint and repeated cells used to write duplicate rows that the analysis then
   // refused.
   const std::string twice = *dir_ + "/twice.csv", out = *dir_ + "/twice_eval.h5";
-  std::ofstream(twice) << read_file(cells()) << "|skip_connect~0|+|nor_conv_3x3~0|none~1|+|nor_conv_1x1~0|skip_connect~1|avg_pool_3x3~2|\n";
-  auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " " + supernet() + " --archs " + twice +
-               " --bn-calib-batch 64 --bn-calib-steps 2 --out " + out);
+  std::ofstream(twice) << read_file(cells())
+                       << "|skip_connect~0|+|nor_conv_3x3~0|none~1|+|nor_conv_1x1~0|skip_connect~1|"
+                          "avg_pool_3x3~2|\n";
+  auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " " + supernet() +
+               " --archs " + twice + " --bn-calib-batch 64 --bn-calib-steps 2 --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("note: 1 repeated --checkpoint and 1 repeated architectures in --archs '" + twice + "' left out"),
+  EXPECT_NE(r.out.find("note: 1 repeated --checkpoint and 1 repeated architectures in --archs '" +
+                       twice + "' left out"),
             std::string::npos)
       << r.out;
   EXPECT_EQ(io::File::open(out).attr_int("/results", "rows"), 2);
   // A table whose `index` and `arch` columns name different cells is refused (NAS-Bench-201 index
-  // 9930 is |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|).
+  // 9930 is
+  // |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|).
   const std::string bad = *dir_ + "/disagree.csv";
-  std::ofstream(bad) << "index,arch,score\n9930,|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|,1\n"
-                        "5,|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|,2\n";
-  expect_one_line(run(kEnv + app("wsnas-analyze") + " --scores " + bad + " --score-column score --truth " + bad +
-                      " --truth-column score"),
-                  2, "wsnas-analyze", "file '" + bad + "' line 3: column 'index' holds '5' but column 'arch' is architecture");
-  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + bad + " --out " +
-                      *dir_ + "/disagree.h5"),
-                  2, "wsnas-evaluate", "file '" + bad + "' line 3: column 'index' holds '5' but column 'arch' is architecture");
+  std::ofstream(bad) << "index,arch,score\n9930,|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|"
+                        "skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|,1\n"
+                        "5,|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_"
+                        "conv_3x3~1|skip_connect~2|,2\n";
+  expect_one_line(
+      run(kEnv + app("wsnas-analyze") + " --scores " + bad + " --score-column score --truth " +
+          bad + " --truth-column score"),
+      2, "wsnas-analyze",
+      "file '" + bad + "' line 3: column 'index' holds '5' but column 'arch' is architecture");
+  expect_one_line(
+      run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + bad +
+          " --out " + *dir_ + "/disagree.h5"),
+      2, "wsnas-evaluate",
+      "file '" + bad + "' line 3: column 'index' holds '5' but column 'arch' is architecture");
   EXPECT_FALSE(exists(*dir_ + "/disagree.h5"));
 }
 
@@ -414,8 +508,10 @@ TEST_F(Operations, ABadInputEveryRankReadsIsOneLineAndNoAbort) {
   // Both ranks fail on the same missing file: rank 0 prints it once, untagged, and both exit 2
   // after agreeing, without MPI_Abort (mpirun -q keeps mpirun's own "non-zero status" note out).
   const auto r = run(kEnv + "mpiexec -q -n 2 --oversubscribe " + app("wsnas-supernet") +
-                     " --gpus 2 --dataset cifar10 --data-dir " + *dir_ + "/no_such_dir --out " + *dir_ + "/shared_bad");
-  expect_one_line(r, 2, "wsnas-supernet", "file '" + *dir_ + "/no_such_dir/data_batch_1.bin': cannot open");
+                     " --gpus 2 --dataset cifar10 --data-dir " + *dir_ + "/no_such_dir --out " +
+                     *dir_ + "/shared_bad");
+  expect_one_line(r, 2, "wsnas-supernet",
+                  "file '" + *dir_ + "/no_such_dir/data_batch_1.bin': cannot open");
   EXPECT_EQ(r.err.find("MPI_ABORT"), std::string::npos) << r.err;
   EXPECT_FALSE(exists(*dir_ + "/shared_bad"));
 }
@@ -425,33 +521,45 @@ TEST_F(Operations, AnErrorOnOneRankReachesTheUserAndEndsTheJob) {
   // 0 goes on into training and waits in its first allreduce. A usage error on a rank other than 0
   // used to be printed by nobody, and the job hung.
   const std::string out = *dir_ + "/one_rank", bg = test::scratch_dir("operations_one_rank");
-  const std::string args = " --gpus 2 --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 3 --out " + out;
-  test::start_background("WSNAS_ERROR_WAIT_SECONDS=2 " + kEnv + "mpiexec -n 1 --oversubscribe " + app("wsnas-supernet") +
-                             args + " : -n 1 " + app("wsnas-supernet") + args + " --frobnicate",
+  const std::string args =
+      " --gpus 2 --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 3 --out " + out;
+  test::start_background("WSNAS_ERROR_WAIT_SECONDS=2 " + kEnv + "mpiexec -n 1 --oversubscribe " +
+                             app("wsnas-supernet") + args + " : -n 1 " + app("wsnas-supernet") +
+                             args + " --frobnicate",
                          bg);
   const int code = test::wait_background(bg);
   const std::string err = read_file(bg + "/bg.err");
   EXPECT_EQ(code, 2) << err;
-  EXPECT_EQ(err.rfind("wsnas-supernet: error [rank 1]: unrecognised option '--frobnicate' (see --help)\n", 0), 0u)
+  EXPECT_EQ(
+      err.rfind("wsnas-supernet: error [rank 1]: unrecognised option '--frobnicate' (see --help)\n",
+                0),
+      0u)
       << err;
-  EXPECT_TRUE(test::find_processes(app("wsnas-supernet"), out).empty()) << "a rank outlived its job";
+  EXPECT_TRUE(test::find_processes(app("wsnas-supernet"), out).empty())
+      << "a rank outlived its job";
 }
 
 TEST_F(Operations, AGroundTruthResumedWithOtherOptionsIsRefusedByEveryRank) {
   // Finished cells are checked against the options before any rank trains, so the mismatch is one
   // line from rank 0 and exit 2 everywhere (it used to be found only by the rank that claimed the
   // cell, at the merge, while the other waited).
-  const std::string out = *dir_ + "/gt_mismatch", one = *dir_ + "/gt_mismatch_one.csv", two = *dir_ + "/gt_mismatch_two.csv";
+  const std::string out = *dir_ + "/gt_mismatch", one = *dir_ + "/gt_mismatch_one.csv",
+                    two = *dir_ + "/gt_mismatch_two.csv";
   std::ofstream(one) << "9930\n";
   std::ofstream(two) << "9930\n1462\n";
-  const std::string args = " --limit-train 256 --limit-eval 100 --channels 4 --cells 1 --batch-size 64 --epochs 1 --out " + out;
+  const std::string args =
+      " --limit-train 256 --limit-eval 100 --channels 4 --cells 1 --batch-size 64 --epochs 1 "
+      "--out " +
+      out;
   auto r = run(kEnv + app("wsnas-groundtruth") + args + " --archs " + one);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string cell = read_file(out + "/cells/cell_009930.h5");
   r = run(kMpi2 + "-q " + app("wsnas-groundtruth") + args + " --lr 0.05 --archs " + two);
-  expect_one_line(r, 2, "wsnas-groundtruth", "cell_009930.h5' was made with --lr '0.1'; this run asks for '0.05'");
+  expect_one_line(r, 2, "wsnas-groundtruth",
+                  "cell_009930.h5' was made with --lr '0.1'; this run asks for '0.05'");
   EXPECT_EQ(read_file(out + "/cells/cell_009930.h5"), cell);
-  EXPECT_FALSE(exists(out + "/cells/cell_001462.state.h5")) << "a rank trained a new cell before the check";
+  EXPECT_FALSE(exists(out + "/cells/cell_001462.state.h5"))
+      << "a rank trained a new cell before the check";
 }
 
 TEST_F(Operations, SigtermToTheLauncherSavesAndExits75) {
@@ -459,14 +567,17 @@ TEST_F(Operations, SigtermToTheLauncherSavesAndExits75) {
   // on as SIGUSR1 (which mpirun forwards), the ranks save, and the job exits 75: "saved, rerun".
   const std::string out = *dir_ + "/launcher", bg = test::scratch_dir("operations_launcher");
   const std::string launcher = test::source_dir() + "/scripts/wsnas-mpirun";
-  test::start_background(kEnv + launcher + " -q -n 2 --oversubscribe " + app("wsnas-supernet") +
-                             " --gpus 2 --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 20 "
-                             "--save-epochs none --out " + out,
-                         bg);
+  test::start_background(
+      kEnv + launcher + " -q -n 2 --oversubscribe " + app("wsnas-supernet") +
+          " --gpus 2 --limit-train 4096 --channels 4 --cells 1 --batch-size 64 --epochs 20 "
+          "--save-epochs none --out " +
+          out,
+      bg);
   ASSERT_TRUE(test::wait_until([&] { return exists(out + "/supernet.h5"); }, 120));
   EXPECT_EQ(test::signal_processes("/bin/bash", launcher, SIGTERM), 1);
   EXPECT_EQ(test::wait_background(bg), 75) << read_file(bg + "/bg.err");
-  EXPECT_NE(read_file(bg + "/bg.err").find("state saved to " + out + "/supernet.h5"), std::string::npos);
+  EXPECT_NE(read_file(bg + "/bg.err").find("state saved to " + out + "/supernet.h5"),
+            std::string::npos);
   auto f = io::File::open(out + "/supernet.h5");
   EXPECT_GE(f.attr_int("/state", "step"), 64);
   EXPECT_EQ(f.attr_int("/state", "complete"), 0);
@@ -478,22 +589,27 @@ TEST_F(Operations, OutputsThatCannotBeWrittenAreBadInputWithTheSystemsReason) {
   const std::string d = *dir_, a_file = d + "/a_file", a_dir = d + "/a_dir";
   std::ofstream(a_file) << "x\n";
   ASSERT_EQ(std::system(("mkdir -p " + a_dir).c_str()), 0);
-  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --out " + a_file), 2, "wsnas-supernet",
+  expect_one_line(run(kEnv + app("wsnas-supernet") + kSmall + " --out " + a_file), 2,
+                  "wsnas-supernet",
                   "'" + a_file + "': exists but is not a directory (expected an output directory)");
-  expect_one_line(run(kEnv + app("wsnas-data") + " synth --kind cifar10 --out " + a_file + "/x --train 10 --test 5"), 2,
-                  "wsnas-data", "directory '" + a_file + "/x': cannot create: Not a directory");
+  expect_one_line(run(kEnv + app("wsnas-data") + " synth --kind cifar10 --out " + a_file +
+                      "/x --train 10 --test 5"),
+                  2, "wsnas-data", "directory '" + a_file + "/x': cannot create: Not a directory");
   const std::string t = d + "/three.csv", an = kEnv + app("wsnas-analyze") + " --scores " + t +
-                                                   " --score-column s --truth " + t + " --truth-column s";
+                                               " --score-column s --truth " + t +
+                                               " --truth-column s";
   std::ofstream(t) << "index,s\n1,0.1\n2,0.2\n3,0.3\n";
-  expect_one_line(run(an + " --out-csv " + d + "/no_such_dir/x.csv"), 2, "wsnas-analyze", ": No such file or directory");
+  expect_one_line(run(an + " --out-csv " + d + "/no_such_dir/x.csv"), 2, "wsnas-analyze",
+                  ": No such file or directory");
   expect_one_line(run(an + " --out-h5 " + d + "/no_such_dir/x.h5"), 2, "wsnas-analyze",
                   "cannot create HDF5 file: No such file or directory");
   expect_one_line(run(an + " --out-h5 " + a_dir), 2, "wsnas-analyze", "': Is a directory");
-  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
-                      " --out " + a_file + "/e.h5"),
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " +
+                      cells() + " --out " + a_file + "/e.h5"),
                   2, "wsnas-evaluate", "'" + a_file + "': exists but is not a directory");
   EXPECT_EQ(read_file(a_file), "x\n");
-  EXPECT_EQ(run("(ls " + a_dir + "; ls " + d + ") | grep -c '[.]tmp[.]'").out, "0\n") << "a temporary file was left behind";
+  EXPECT_EQ(run("(ls " + a_dir + "; ls " + d + ") | grep -c '[.]tmp[.]'").out, "0\n")
+      << "a temporary file was left behind";
 }
 
 TEST_F(Operations, AResultsFileOfTheWrongTypeIsBadInputAndKept) {
@@ -501,14 +617,16 @@ TEST_F(Operations, AResultsFileOfTheWrongTypeIsBadInputAndKept) {
   // 1), the file untouched.
   const std::string d = *dir_, bad = d + "/dtype.h5";
   ASSERT_EQ(std::system(("cp " + evaluation() + " " + bad).c_str()), 0);
-  ASSERT_EQ(std::system(("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + bad +
-                         "', 'a'); del f['results/accuracy']; f['results/accuracy'] = [b'x', b'y']\"")
-                            .c_str()),
-            0);
+  ASSERT_EQ(
+      std::system(("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + bad +
+                   "', 'a'); del f['results/accuracy']; f['results/accuracy'] = [b'x', b'y']\"")
+                      .c_str()),
+      0);
   const std::string before = read_file(bad);
-  const auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
-                     " --bn-calib-batch 64 --bn-calib-steps 2 --out " + bad);
-  expect_one_line(r, 2, "wsnas-evaluate", "file '" + bad + "': object '/results/accuracy': cannot read dataset");
+  const auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " +
+                     cells() + " --bn-calib-batch 64 --bn-calib-steps 2 --out " + bad);
+  expect_one_line(r, 2, "wsnas-evaluate",
+                  "file '" + bad + "': object '/results/accuracy': cannot read dataset");
   EXPECT_EQ(read_file(bad), before);
 }
 
@@ -516,29 +634,42 @@ TEST_F(Operations, ErrorLinesQuoteLongAndBinaryInputReadably) {
   // A 7 MB line is quoted cut to 200 characters; a NUL byte is named as such (file, line, column).
   const std::string longf = *dir_ + "/long.csv", nul = *dir_ + "/nul.csv", ini = *dir_ + "/nul.ini";
   std::ofstream(longf) << "index,s\n1," << std::string(7000000, 'x') << "\n";
-  auto r = run(kEnv + app("wsnas-analyze") + " --scores " + longf + " --score-column s --truth " + longf +
-               " --truth-column s");
-  expect_one_line(r, 2, "wsnas-analyze", "line 2: column 's' holds '" + std::string(200, 'x') + "... (7000000 characters in all)'");
+  auto r = run(kEnv + app("wsnas-analyze") + " --scores " + longf + " --score-column s --truth " +
+               longf + " --truth-column s");
+  expect_one_line(
+      r, 2, "wsnas-analyze",
+      "line 2: column 's' holds '" + std::string(200, 'x') + "... (7000000 characters in all)'");
   EXPECT_LT(r.err.size(), 600u);
-  std::ofstream(nul, std::ios::binary) << std::string("arch\n|nor_conv_3x3~0|+|nor\0_conv_1x1~0|skip_connect~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|\n", 94);
-  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + nul + " --out " +
-                      *dir_ + "/nul.h5"),
-                  2, "wsnas-evaluate", "file '" + nul + "' line 2: a NUL byte at column 22 (expected text, not a binary file)");
+  std::ofstream(nul, std::ios::binary) << std::string(
+      "arch\n|nor_conv_3x3~0|+|nor\0_conv_1x1~0|skip_connect~1|+|none~0|avg_pool_3x3~1|nor_conv_"
+      "3x3~2|\n",
+      94);
+  expect_one_line(
+      run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + nul +
+          " --out " + *dir_ + "/nul.h5"),
+      2, "wsnas-evaluate",
+      "file '" + nul + "' line 2: a NUL byte at column 22 (expected text, not a binary file)");
   std::ofstream(ini, std::ios::binary) << std::string("epochs = 1\nl\0r = 0.1\n", 21);
-  expect_one_line(run(kEnv + app("wsnas-supernet") + " --config " + ini + " --out " + *dir_ + "/nul_out"), 2,
-                  "wsnas-supernet", "config file '" + ini + "' line 2: a NUL byte at column 2");
+  expect_one_line(
+      run(kEnv + app("wsnas-supernet") + " --config " + ini + " --out " + *dir_ + "/nul_out"), 2,
+      "wsnas-supernet", "config file '" + ini + "' line 2: a NUL byte at column 2");
 }
 
 TEST_F(Operations, TiesAtTheTopKCutAreReported) {
   // Scores 0.9, 0.5, 0.5, 0.5, 0.1: the top-2 cut falls inside a 3-way tie; row order decides (the
   // documented rule) and the run says so; the top-1 and top-4 cuts are clean.
-  const std::string t = *dir_ + "/ties.csv", csv = *dir_ + "/ties_out.csv", h5 = *dir_ + "/ties_out.h5";
+  const std::string t = *dir_ + "/ties.csv", csv = *dir_ + "/ties_out.csv",
+                    h5 = *dir_ + "/ties_out.h5";
   std::ofstream(t) << "index,score,truth\n1,0.9,10\n2,0.5,30\n3,0.5,20\n4,0.5,50\n5,0.1,40\n";
-  const auto r = run(kEnv + app("wsnas-analyze") + " --scores " + t + " --score-column score --truth " + t +
-                     " --truth-column truth --k 1,2,4 --out-csv " + csv + " --out-h5 " + h5);
+  const auto r =
+      run(kEnv + app("wsnas-analyze") + " --scores " + t + " --score-column score --truth " + t +
+          " --truth-column truth --k 1,2,4 --out-csv " + csv + " --out-h5 " + h5);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("note: top-2: 3 architectures tie in score at the cut; the earlier rows were taken"),
-            std::string::npos) << r.out;
+  EXPECT_NE(
+      r.out.find(
+          "note: top-2: 3 architectures tie in score at the cut; the earlier rows were taken"),
+      std::string::npos)
+      << r.out;
   EXPECT_EQ(r.out.find("note: top-1:"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("note: top-4:"), std::string::npos) << r.out;
   // Top-2 takes rows 1 and 2 (truths 10, 30): 30.

@@ -28,7 +28,9 @@ HyperParameters parse(std::vector<std::string> args) {
   return hp;
 }
 
-std::string preset(const std::string& name) { return test::source_dir() + "/configs/" + name + ".ini"; }
+std::string preset(const std::string& name) {
+  return test::source_dir() + "/configs/" + name + ".ini";
+}
 
 std::string usage_error(std::vector<std::string> args) {
   try {
@@ -85,17 +87,18 @@ TEST(Presets, CodePresetsDifferFromTable2ExactlyWhereTheReleasedCodeDid) {
     for (const auto& e : options::read_config_file(preset(name))) m[e.key] = e.value;
     return m;
   };
-  const std::map<std::string, std::map<std::string, std::pair<std::string, std::string>>> expected = {
-      {"nb201", {{"lr", {"0.05", "0.1"}}, {"bn-calib-batch", {"400", "256"}}}},
-      {"proxyless",
-       {{"weight-decay", {"0.0005", "0.00005"}},
-        {"bn-calib-batch", {"400", "200"}},
-        {"bn-calib-steps", {"25", "100"}},
-        {"warmup-epochs", {"", "5"}},
-        {"warmup-lr", {"", "0.025"}},
-        {"label-smoothing", {"", "0.1"}}}},
-      {"darts", {{"sampler", {"", "per-replica"}}, {"unused-params", {"", "decay-all"}}}},
-  };
+  const std::map<std::string, std::map<std::string, std::pair<std::string, std::string>>> expected =
+      {
+          {"nb201", {{"lr", {"0.05", "0.1"}}, {"bn-calib-batch", {"400", "256"}}}},
+          {"proxyless",
+           {{"weight-decay", {"0.0005", "0.00005"}},
+            {"bn-calib-batch", {"400", "200"}},
+            {"bn-calib-steps", {"25", "100"}},
+            {"warmup-epochs", {"", "5"}},
+            {"warmup-lr", {"", "0.025"}},
+            {"label-smoothing", {"", "0.1"}}}},
+          {"darts", {{"sampler", {"", "per-replica"}}, {"unused-params", {"", "decay-all"}}}},
+      };
   for (const auto& [space, diffs] : expected) {
     SCOPED_TRACE(space);
     auto paper = entries(space), code = entries(space + "-code");
@@ -118,7 +121,8 @@ TEST(Presets, CodePresetsDifferFromTable2ExactlyWhereTheReleasedCodeDid) {
 
 TEST(Options, ConfigFilesSkipAByteOrderMark) {
   std::string dir = test::scratch_dir("options_bom");
-  std::ofstream(dir + "/bom.ini") << "\xEF\xBB\xBF" "epochs = 7\nlr = 0.3\n";
+  std::ofstream(dir + "/bom.ini") << "\xEF\xBB\xBF"
+                                     "epochs = 7\nlr = 0.3\n";
   const auto entries = options::read_config_file(dir + "/bom.ini");
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0].key, "epochs");
@@ -161,11 +165,15 @@ TEST(Options, BadInputNamesTheFileOrOption) {
   }
   EXPECT_NE(usage_error({"--config", dir + "/garbled.ini"}).find("line 1: expected 'key = value'"),
             std::string::npos);
-  EXPECT_NE(usage_error({"--config", dir + "/missing.ini"}).find("cannot open config file"), std::string::npos);
-  EXPECT_NE(usage_error({"--lr", "-1"}).find("--lr -1 out of range"), std::string::npos);
-  EXPECT_NE(usage_error({"--batch-size", "0"}).find("--batch-size 0 out of range (expected at least 1)"),
+  EXPECT_NE(usage_error({"--config", dir + "/missing.ini"}).find("cannot open config file"),
             std::string::npos);
-  EXPECT_NE(usage_error({"--lr-schedule", "step"}).find("expected one of cosine, cosine-epoch, fixed"), std::string::npos);
+  EXPECT_NE(usage_error({"--lr", "-1"}).find("--lr -1 out of range"), std::string::npos);
+  EXPECT_NE(
+      usage_error({"--batch-size", "0"}).find("--batch-size 0 out of range (expected at least 1)"),
+      std::string::npos);
+  EXPECT_NE(
+      usage_error({"--lr-schedule", "step"}).find("expected one of cosine, cosine-epoch, fixed"),
+      std::string::npos);
   EXPECT_NE(usage_error({"--batch-size", "abc"}).find("batch-size"), std::string::npos);
   EXPECT_NE(usage_error({"--bogus"}).find("unrecognised option '--bogus'"), std::string::npos);
 }

@@ -27,7 +27,8 @@ namespace {
 using namespace wsnas;
 using test::run;
 
-const std::string kEnv = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 ";
+const std::string kEnv =
+    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 ";
 const std::string kMpi2 = kEnv + "mpiexec -n 2 --oversubscribe ";
 /// Small real data and a small network so every run takes seconds.
 const std::string kNet = " --dataset fashion-mnist --limit-eval 200 --channels 4 --cells 1";
@@ -36,7 +37,8 @@ const std::string kData = kNet + " --limit-train 512";
 std::string app(const std::string& name) { return test::bin_dir() + "/" + name; }
 
 /// All datasets of a group as doubles, by name.
-std::map<std::string, std::vector<double>> read_group(const std::string& path, const std::string& group) {
+std::map<std::string, std::vector<double>> read_group(const std::string& path,
+                                                      const std::string& group) {
   auto f = io::File::open(path);
   std::map<std::string, std::vector<double>> out;
   for (const auto& name : f.list(group)) out[name] = f.read_f64(group + "/" + name);
@@ -81,11 +83,14 @@ class Pipeline : public ::testing::Test {
     auto r = run(app("wsnas-space") + " sample --space nb201 -n 6 --seed 5 --format csv");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::ofstream(cells()) << r.out;
-    r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + kData + " --epochs 2 --batch-size 64 --out " + *dir_ + "/sn2");
+    r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + kData +
+            " --epochs 2 --batch-size 64 --out " + *dir_ + "/sn2");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   static std::string cells() { return *dir_ + "/cells.csv"; }
-  static std::string supernet(const std::string& file = "supernet.h5") { return *dir_ + "/sn2/" + file; }
+  static std::string supernet(const std::string& file = "supernet.h5") {
+    return *dir_ + "/sn2/" + file;
+  }
   static std::string* dir_;
 };
 std::string* Pipeline::dir_ = nullptr;
@@ -94,7 +99,8 @@ TEST_F(Pipeline, SupernetOnOneRankEqualsTwoRanks) {
   // Two replicas either way: on one rank they run one after the other (paper protocol: global
   // batch split across replicas, gradients and BN statistics averaged).
   const std::string one = *dir_ + "/sn1";
-  auto r = run(kEnv + app("wsnas-supernet") + kData + " --epochs 2 --batch-size 64 --replicas 2 --out " + one);
+  auto r = run(kEnv + app("wsnas-supernet") + kData +
+               " --epochs 2 --batch-size 64 --replicas 2 --out " + one);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("batch 64 over 2 replicas on 1 ranks"), std::string::npos) << r.out;
   const auto m1 = read_group(one + "/supernet.h5", "/model"), m2 = read_group(supernet(), "/model");
@@ -110,9 +116,12 @@ TEST_F(Pipeline, SupernetOnOneRankEqualsTwoRanks) {
   // Training moved the weights: epoch 1 and epoch 2 differ (so equality above means something).
   EXPECT_GT(max_abs_diff(read_group(supernet("epoch_0001.h5"), "/model"), m2), 1e-3);
   // A rank count that does not divide the replicas is refused with one line.
-  r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + kData + " --replicas 3 --out " + *dir_ + "/bad");
+  r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + kData + " --replicas 3 --out " + *dir_ +
+          "/bad");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("wsnas-supernet: error: --replicas 3 is not a multiple of the 2 ranks"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("wsnas-supernet: error: --replicas 3 is not a multiple of the 2 ranks"),
+            std::string::npos)
+      << r.err;
   EXPECT_FALSE(exists(*dir_ + "/bad/supernet.h5"));
 }
 
@@ -126,7 +135,8 @@ TEST_F(Pipeline, SamplersUnusedParametersAndSnapshots) {
   EXPECT_NE(r.out.find("sampler per-replica"), std::string::npos) << r.out;
   r = run(kMpi2 + app("wsnas-supernet") + args + "--sampler per-replica --out " + pr2);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto p1 = read_group(pr1 + "/supernet.h5", "/model"), p2 = read_group(pr2 + "/supernet.h5", "/model");
+  const auto p1 = read_group(pr1 + "/supernet.h5", "/model"),
+             p2 = read_group(pr2 + "/supernet.h5", "/model");
   EXPECT_LT(max_abs_diff(p1, p2), 1e-5);
   EXPECT_LT(max_abs_diff(read_group(pr1 + "/supernet.h5", "/optimizer/momentum"),
                          read_group(pr2 + "/supernet.h5", "/optimizer/momentum")),
@@ -154,10 +164,12 @@ TEST_F(Pipeline, SamplersUnusedParametersAndSnapshots) {
   }
   // A pool holding a cell with no path from input to output is refused, naming the file.
   const std::string pool = *dir_ + "/pool.txt";
-  std::ofstream(pool) << "9930\n|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|none~2|\n";
+  std::ofstream(pool)
+      << "9930\n|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|none~2|\n";
   r = run(kEnv + app("wsnas-supernet") + args + "--pool " + pool + " --out " + *dir_ + "/badpool");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err.rfind("wsnas-supernet: error: --pool '" + pool + "': architecture 2 (", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.rfind("wsnas-supernet: error: --pool '" + pool + "': architecture 2 (", 0), 0u)
+      << r.err;
   EXPECT_FALSE(exists(*dir_ + "/badpool/supernet.h5"));
   // --save-epochs files are snapshots of one schedule (2 epochs here), labelled as such.
   auto snap = io::File::open(supernet("epoch_0001.h5")), last = io::File::open(supernet());
@@ -168,17 +180,21 @@ TEST_F(Pipeline, SamplersUnusedParametersAndSnapshots) {
 }
 
 TEST_F(Pipeline, SupernetStoppedBySignalResumesToTheSameWeights) {
-  const std::string args = kNet + " --limit-train 2048 --epochs 3 --batch-size 64 --save-epochs none ";
+  const std::string args =
+      kNet + " --limit-train 2048 --epochs 3 --batch-size 64 --save-epochs none ";
   const std::string ref = *dir_ + "/snref", stopped = *dir_ + "/snstop";
   auto r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args + "--out " + ref);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   test::run("mkdir -p " + stopped);
   // Saves the resume state every step, so the stop lands mid-epoch.
-  start_background(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args + "--checkpoint-minutes 0.000001 --out " + stopped, stopped);
+  start_background(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args +
+                       "--checkpoint-minutes 0.000001 --out " + stopped,
+                   stopped);
   ASSERT_TRUE(wait_until([&] { return exists(stopped + "/supernet.h5"); }, 120));
   EXPECT_EQ(signal_processes(app("wsnas-supernet"), stopped, SIGTERM), 2);
   EXPECT_EQ(wait_background(stopped), 75) << test::read_file(stopped + "/bg.err");
-  EXPECT_NE(test::read_file(stopped + "/bg.err").find("stop signal received; state saved"), std::string::npos);
+  EXPECT_NE(test::read_file(stopped + "/bg.err").find("stop signal received; state saved"),
+            std::string::npos);
   {
     auto f = io::File::open(stopped + "/supernet.h5");
     EXPECT_EQ(f.attr_int("/state", "complete"), 0);
@@ -187,7 +203,9 @@ TEST_F(Pipeline, SupernetStoppedBySignalResumesToTheSameWeights) {
   r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args + "--out " + stopped);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("resuming"), std::string::npos) << r.out;
-  EXPECT_EQ(max_abs_diff(read_group(ref + "/supernet.h5", "/model"), read_group(stopped + "/supernet.h5", "/model")), 0.0);
+  EXPECT_EQ(max_abs_diff(read_group(ref + "/supernet.h5", "/model"),
+                         read_group(stopped + "/supernet.h5", "/model")),
+            0.0);
   EXPECT_EQ(max_abs_diff(read_group(ref + "/supernet.h5", "/optimizer/momentum"),
                          read_group(stopped + "/supernet.h5", "/optimizer/momentum")),
             0.0);
@@ -196,40 +214,47 @@ TEST_F(Pipeline, SupernetStoppedBySignalResumesToTheSameWeights) {
   EXPECT_NE(r.out.find("is complete (3 epochs); nothing to do"), std::string::npos) << r.out;
   r = run(kMpi2 + app("wsnas-supernet") + " --gpus 2" + args + "--lr 0.1 --out " + stopped);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("was made with --lr '0.05'; this run asks for '0.1'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("was made with --lr '0.05'; this run asks for '0.1'"), std::string::npos)
+      << r.err;
 }
 
 TEST_F(Pipeline, EvaluationShardedOverTwoRanksEqualsOneRank) {
-  const std::string common = " --checkpoint " + supernet("epoch_0001.h5") + " " + supernet() + " --archs " + cells() +
-                             " --bn-calib-batch 64 --bn-calib-steps 3";
+  const std::string common = " --checkpoint " + supernet("epoch_0001.h5") + " " + supernet() +
+                             " --archs " + cells() + " --bn-calib-batch 64 --bn-calib-steps 3";
   const std::string e1 = *dir_ + "/eval1.h5", e2 = *dir_ + "/eval2.h5", e0 = *dir_ + "/eval0.h5";
   auto r = run(kEnv + app("wsnas-evaluate") + common + " --out " + e1);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run(kMpi2 + app("wsnas-evaluate") + common + " --out " + e2);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("12 (checkpoint, architecture) pairs, 0 already in"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("12 (checkpoint, architecture) pairs, 0 already in"), std::string::npos)
+      << r.out;
   auto f1 = io::File::open(e1), f2 = io::File::open(e2);
   EXPECT_EQ(f1.read_strings("/results/arch"), f2.read_strings("/results/arch"));
-  EXPECT_EQ(f1.read_i64("/results/epoch"), (std::vector<std::int64_t>{1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2}));
+  EXPECT_EQ(f1.read_i64("/results/epoch"),
+            (std::vector<std::int64_t>{1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2}));
   EXPECT_EQ(f1.read_f64("/results/accuracy"), f2.read_f64("/results/accuracy"));
   EXPECT_EQ(f1.read_f64("/results/loss"), f2.read_f64("/results/loss"));
   // Calibration matters: without it (the training-time running statistics) the scores differ.
   r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
           " --bn-calib-steps 0 --out " + e0);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto calibrated = f1.read_f64("/results/loss"), uncalibrated = io::File::open(e0).read_f64("/results/loss");
+  const auto calibrated = f1.read_f64("/results/loss"),
+             uncalibrated = io::File::open(e0).read_f64("/results/loss");
   ASSERT_EQ(uncalibrated.size(), 6u);
   int differ = 0;
-  for (std::size_t i = 0; i < 6; ++i) differ += std::abs(calibrated[6 + i] - uncalibrated[i]) > 1e-6;
+  for (std::size_t i = 0; i < 6; ++i)
+    differ += std::abs(calibrated[6 + i] - uncalibrated[i]) > 1e-6;
   EXPECT_EQ(differ, 6);
   // Scores are probabilities of a 10-class problem: accuracy in [0, 100], loss positive.
   for (double a : f1.read_f64("/results/accuracy")) EXPECT_TRUE(a >= 0 && a <= 100);
 }
 
 TEST_F(Pipeline, EvaluationKilledAndRerunRecomputesNothingAndMatches) {
-  const std::string common = " --checkpoint " + supernet("epoch_0001.h5") + " " + supernet() + " --archs " + cells() +
+  const std::string common = " --checkpoint " + supernet("epoch_0001.h5") + " " + supernet() +
+                             " --archs " + cells() +
                              " --bn-calib-batch 64 --bn-calib-steps 3 --flush-seconds 0.001";
-  const std::string ref = *dir_ + "/evalref.h5", dir = test::scratch_dir("pipeline_evalkill"), out = dir + "/eval.h5";
+  const std::string ref = *dir_ + "/evalref.h5", dir = test::scratch_dir("pipeline_evalkill"),
+                    out = dir + "/eval.h5";
   auto r = run(kMpi2 + app("wsnas-evaluate") + common + " --out " + ref);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   start_background(kMpi2 + app("wsnas-evaluate") + common + " --out " + out, dir);
@@ -243,13 +268,16 @@ TEST_F(Pipeline, EvaluationKilledAndRerunRecomputesNothingAndMatches) {
   ASSERT_LT(done.size(), 12u) << "the run ended before it was killed";
   r = run(kMpi2 + app("wsnas-evaluate") + common + " --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("12 (checkpoint, architecture) pairs, " + std::to_string(done.size()) + " already in"), std::string::npos)
+  EXPECT_NE(r.out.find("12 (checkpoint, architecture) pairs, " + std::to_string(done.size()) +
+                       " already in"),
+            std::string::npos)
       << r.out;
   auto a = io::File::open(ref), b = io::File::open(out);
   EXPECT_EQ(a.read_strings("/results/arch"), b.read_strings("/results/arch"));
   EXPECT_EQ(a.read_f64("/results/accuracy"), b.read_f64("/results/accuracy"));
   EXPECT_EQ(a.read_f64("/results/loss"), b.read_f64("/results/loss"));
-  EXPECT_EQ(run("ls " + dir + " | grep -c '\\.tmp\\.'").out, "0\n") << "a killed writer's temporary file was left";
+  EXPECT_EQ(run("ls " + dir + " | grep -c '\\.tmp\\.'").out, "0\n")
+      << "a killed writer's temporary file was left";
   // Results finished before the kill were kept, not recomputed: their timings are unchanged.
   const auto secs = b.read_f64("/results/seconds");
   for (std::size_t i = 0; i < done.size(); ++i) EXPECT_EQ(secs[i], done_seconds[i]) << i;
@@ -261,9 +289,12 @@ TEST_F(Pipeline, Bf16MixedPrecisionTrainsCloseToFp32) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run(kEnv + app("wsnas-supernet") + args + *dir_ + "/bf16 --precision bf16");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto a = read_group(*dir_ + "/fp32/supernet.h5", "/log"), b = read_group(*dir_ + "/bf16/supernet.h5", "/log");
-  EXPECT_NEAR(a.at("loss")[0], b.at("loss")[0], 0.05);  // the same training, to bfloat16's precision
-  EXPECT_GT(max_abs_diff(read_group(*dir_ + "/fp32/supernet.h5", "/model"), read_group(*dir_ + "/bf16/supernet.h5", "/model")),
+  const auto a = read_group(*dir_ + "/fp32/supernet.h5", "/log"),
+             b = read_group(*dir_ + "/bf16/supernet.h5", "/log");
+  EXPECT_NEAR(a.at("loss")[0], b.at("loss")[0],
+              0.05);  // the same training, to bfloat16's precision
+  EXPECT_GT(max_abs_diff(read_group(*dir_ + "/fp32/supernet.h5", "/model"),
+                         read_group(*dir_ + "/bf16/supernet.h5", "/model")),
             1e-4);  // autocast really ran in bfloat16
   r = run(kEnv + app("wsnas-supernet") + args + *dir_ + "/fp16 --precision fp16");
   EXPECT_EQ(r.exit_code, 2);
@@ -272,26 +303,30 @@ TEST_F(Pipeline, Bf16MixedPrecisionTrainsCloseToFp32) {
 
 TEST_F(Pipeline, ResultFilesOpenWithH5pyAndH5dumpInTheDocumentedLayout) {
   const std::string ev = *dir_ + "/eval_layout.h5";
-  auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " + cells() +
-               " --bn-calib-batch 64 --bn-calib-steps 1 --out " + ev);
+  auto r = run(kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() + " --archs " +
+               cells() + " --bn-calib-batch 64 --bn-calib-steps 1 --out " + ev);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // docs/results-format.md, read by Debian's h5py.
   const std::string script = *dir_ + "/layout.py";
-  std::ofstream(script) << "import sys, h5py\n"
-                           "s = h5py.File(sys.argv[1], 'r'); e = h5py.File(sys.argv[2], 'r')\n"
-                           "print(s.attrs['kind'], s['state'].attrs['epoch'], s['state'].attrs['complete'],\n"
-                           "      len(s['log/loss']), 'stem.0.weight' in s['model'], s['config'].attrs['replicas'])\n"
-                           "r = e['results']\n"
-                           "print(e.attrs['kind'], r.attrs['rows'], len(r['arch']), r['arch'].asstr()[0].count('~'),\n"
-                           "      sorted(r.keys()))\n"
-                           "p = e['provenance'].attrs\n"
-                           "print(p['hdf5'].startswith('HDF5 1.'), 'train-images-idx3-ubyte' in p['data.train_source'],\n"
-                           "      p['config.bn-calib-steps'], len(p['git_revision']) >= 7)\n";
+  std::ofstream(script)
+      << "import sys, h5py\n"
+         "s = h5py.File(sys.argv[1], 'r'); e = h5py.File(sys.argv[2], 'r')\n"
+         "print(s.attrs['kind'], s['state'].attrs['epoch'], s['state'].attrs['complete'],\n"
+         "      len(s['log/loss']), 'stem.0.weight' in s['model'], s['config'].attrs['replicas'])\n"
+         "r = e['results']\n"
+         "print(e.attrs['kind'], r.attrs['rows'], len(r['arch']), "
+         "r['arch'].asstr()[0].count('~'),\n"
+         "      sorted(r.keys()))\n"
+         "p = e['provenance'].attrs\n"
+         "print(p['hdf5'].startswith('HDF5 1.'), 'train-images-idx3-ubyte' in "
+         "p['data.train_source'],\n"
+         "      p['config.bn-calib-steps'], len(p['git_revision']) >= 7)\n";
   r = run("/usr/bin/python3 " + script + " " + supernet() + " " + ev);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "supernet 2 1 2 True 2\n"
-            "evaluation 6 6 6 ['accuracy', 'arch', 'arch_index', 'checkpoint', 'checkpoint_id', 'epoch', 'loss', 'schedule_epochs', 'seconds', 'top5']\n"
+            "evaluation 6 6 6 ['accuracy', 'arch', 'arch_index', 'checkpoint', 'checkpoint_id', "
+            "'epoch', 'loss', 'schedule_epochs', 'seconds', 'top5']\n"
             "True True 1 True\n");
   r = run("h5dump -H " + ev);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -304,9 +339,11 @@ TEST(GroundTruth, StoppedMidCellAndRerunMatchesAnUninterruptedRun) {
   {
     std::ofstream c(cells);
     c << "# three NAS-Bench-201 cells by index\n9930\n"
-         "|nor_conv_1x1~0|+|skip_connect~0|nor_conv_3x3~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|\n123\n";
+         "|nor_conv_1x1~0|+|skip_connect~0|nor_conv_3x3~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|"
+         "\n123\n";
   }
-  const std::string args = kNet + " --limit-train 1024 --epochs 3 --batch-size 128 --archs " + cells + " --out ";
+  const std::string args =
+      kNet + " --limit-train 1024 --epochs 3 --batch-size 128 --archs " + cells + " --out ";
   const std::string ref = dir + "/ref", out = dir + "/stopped";
   auto r = run(kMpi2 + app("wsnas-groundtruth") + args + ref);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -319,8 +356,8 @@ TEST(GroundTruth, StoppedMidCellAndRerunMatchesAnUninterruptedRun) {
       while (dirent* e = readdir(d)) {
         const std::string n = e->d_name;
         partial += n.size() > 9 && n.substr(n.size() - 9) == ".state.h5";
-        finished += n.size() > 3 && n.substr(n.size() - 3) == ".h5" && n.find(".state") == std::string::npos &&
-                    n.find(".tmp") == std::string::npos;
+        finished += n.size() > 3 && n.substr(n.size() - 3) == ".h5" &&
+                    n.find(".state") == std::string::npos && n.find(".tmp") == std::string::npos;
       }
       closedir(d);
     }
@@ -343,15 +380,22 @@ TEST(GroundTruth, StoppedMidCellAndRerunMatchesAnUninterruptedRun) {
   ASSERT_GE(finished_seconds.size(), 1u);
   r = run(kMpi2 + app("wsnas-groundtruth") + args + out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("3 architectures, " + std::to_string(finished_seconds.size()) + " already trained"), std::string::npos)
+  EXPECT_NE(r.out.find("3 architectures, " + std::to_string(finished_seconds.size()) +
+                       " already trained"),
+            std::string::npos)
       << r.out;
   for (const auto& [name, s] : finished_seconds)
-    EXPECT_EQ(io::File::open(out + "/cells/" + name).attr_double("/cell", "seconds"), s) << name << " was retrained";
+    EXPECT_EQ(io::File::open(out + "/cells/" + name).attr_double("/cell", "seconds"), s)
+        << name << " was retrained";
   auto a = io::File::open(ref + "/groundtruth.h5"), b = io::File::open(out + "/groundtruth.h5");
   EXPECT_EQ(a.read_strings("/results/arch"), b.read_strings("/results/arch"));
-  EXPECT_EQ(a.read_i64("/results/arch_index"), (std::vector<std::int64_t>{9930, b.read_i64("/results/arch_index")[1], 123}));
-  for (const char* col : {"final_valid_accuracy", "best_valid_accuracy", "final_test_accuracy", "test_at_best_valid"})
-    EXPECT_EQ(a.read_f64(std::string("/results/") + col), b.read_f64(std::string("/results/") + col)) << col;
+  EXPECT_EQ(a.read_i64("/results/arch_index"),
+            (std::vector<std::int64_t>{9930, b.read_i64("/results/arch_index")[1], 123}));
+  for (const char* col :
+       {"final_valid_accuracy", "best_valid_accuracy", "final_test_accuracy", "test_at_best_valid"})
+    EXPECT_EQ(a.read_f64(std::string("/results/") + col),
+              b.read_f64(std::string("/results/") + col))
+        << col;
   EXPECT_EQ(a.read_f64("/curves/train_loss"), b.read_f64("/curves/train_loss"));
   EXPECT_EQ(a.shape("/curves/valid_accuracy"), (std::vector<std::int64_t>{3, 3}));
   // Parameters are the trained network's own count; stand-alone training learns (10 classes:
@@ -373,11 +417,15 @@ TEST(GroundTruth, StoppedMidCellAndRerunMatchesAnUninterruptedRun) {
 
   // The analysis joins HDF5 results by architecture: scoring the ground truth against itself
   // (test accuracy vs validation accuracy) gives the correlations computed here from the arrays.
-  r = run(app("wsnas-analyze") + " --scores " + ref + "/groundtruth.h5 --score-column final_test_accuracy --truth " + ref +
-          "/groundtruth.h5 --truth-column final_valid_accuracy --k 1,2 --out-h5 " + dir + "/analysis.h5");
+  r = run(app("wsnas-analyze") + " --scores " + ref +
+          "/groundtruth.h5 --score-column final_test_accuracy --truth " + ref +
+          "/groundtruth.h5 --truth-column final_valid_accuracy --k 1,2 --out-h5 " + dir +
+          "/analysis.h5");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const double expected = analysis::spearman(a.read_f64("/results/final_test_accuracy"), a.read_f64("/results/final_valid_accuracy"));
-  EXPECT_NEAR(io::File::open(dir + "/analysis.h5").attr_double("/correlation", "spearman"), expected, 1e-12);
+  const double expected = analysis::spearman(a.read_f64("/results/final_test_accuracy"),
+                                             a.read_f64("/results/final_valid_accuracy"));
+  EXPECT_NEAR(io::File::open(dir + "/analysis.h5").attr_double("/correlation", "spearman"),
+              expected, 1e-12);
   EXPECT_NE(r.out.find("architectures: 3"), std::string::npos) << r.out;
   r = run("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + ref +
           "/groundtruth.h5', 'r'); print(f.attrs['kind'], f['curves/valid_accuracy'].shape, "

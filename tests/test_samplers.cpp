@@ -57,9 +57,9 @@ TEST(Samplers, DeterministicInSeedAndStepAndTheSameOnEveryReplica) {
     auto c = space::make_sampler(name, sp, kNoPool, 4, 2);
     int differ = 0;
     for (std::uint64_t t = 0; t < 50; ++t) {
-      EXPECT_EQ(a->paths(t, 0, 1), b->paths(t, 0, 1)) << name;       // same seed, same step
-      EXPECT_EQ(a->paths(t, 0, 4), a->paths(t, 3, 4)) << name;       // every replica alike
-      if (a->paths(t, 0, 1) != c->paths(t, 0, 1)) ++differ;         // another seed, other paths
+      EXPECT_EQ(a->paths(t, 0, 1), b->paths(t, 0, 1)) << name;  // same seed, same step
+      EXPECT_EQ(a->paths(t, 0, 4), a->paths(t, 3, 4)) << name;  // every replica alike
+      if (a->paths(t, 0, 1) != c->paths(t, 0, 1)) ++differ;     // another seed, other paths
     }
     EXPECT_GT(differ, 45) << name;
     EXPECT_FALSE(a->replicas_differ());
@@ -142,13 +142,15 @@ TEST(Samplers, PoolRestrictsDrawsAndMustHoldValidCellsOnly) {
   }
   // A cell with no path from input to output (edges into node 3 all `none`) is an input error.
   auto bad = pool;
-  bad.push_back(sp.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|none~2|"));
+  bad.push_back(
+      sp.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|none~2|"));
   ASSERT_FALSE(sp.is_valid(bad.back()));
   try {
     space::make_sampler("uniform", sp, bad, 1, 1, "--pool 'cells.csv'");
     FAIL() << "an invalid pool member was accepted";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("--pool 'cells.csv': architecture 4 ("), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--pool 'cells.csv': architecture 4 ("), std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(space::make_sampler("fairnas", sp, pool, 1), UsageError);
   EXPECT_THROW(space::make_sampler("random", sp, kNoPool, 1), UsageError);

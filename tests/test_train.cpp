@@ -1,10 +1,9 @@
 // lib/train against hand computations: SGD's two modes for unused parameters (paper-code-spec
 // §1.3), the learning-rate schedules, and the classification task's metrics.
+#include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include <ATen/ATen.h>
 
 #include "wsnas/core/error.h"
 #include "wsnas/train/sgd.h"
@@ -96,15 +95,19 @@ TEST(Task, ClassificationTopOneTopFiveAndLoss) {
   EXPECT_TRUE(task->score().higher_is_better);
   // 3 samples, 6 classes. Sample 0: label 2 is the best logit (top-1 and top-5 hit). Sample 1:
   // label 0 is the 2nd best (top-5 hit only). Sample 2: label 5 is the worst (no hit).
-  auto logits = at::tensor({0.0, 1.0, 5.0, 0.5, 0.2, 0.1,   //
-                            4.0, 5.0, 0.0, 0.1, 0.2, 0.3,   //
-                            1.0, 2.0, 3.0, 4.0, 5.0, -1.0}, at::kFloat).view({3, 6});
+  auto logits = at::tensor({0.0, 1.0, 5.0, 0.5, 0.2, 0.1,  //
+                            4.0, 5.0, 0.0, 0.1, 0.2, 0.3,  //
+                            1.0, 2.0, 3.0, 4.0, 5.0, -1.0},
+                           at::kFloat)
+                    .view({3, 6});
   auto labels = at::tensor({2, 0, 5}, at::kLong);
   auto t = task->totals(logits, labels);
   std::vector<double> totals(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
   // Mean cross-entropy by hand: -log softmax(label) per sample.
   double ce = 0;
-  const double rows[3][6] = {{0.0, 1.0, 5.0, 0.5, 0.2, 0.1}, {4.0, 5.0, 0.0, 0.1, 0.2, 0.3}, {1.0, 2.0, 3.0, 4.0, 5.0, -1.0}};
+  const double rows[3][6] = {{0.0, 1.0, 5.0, 0.5, 0.2, 0.1},
+                             {4.0, 5.0, 0.0, 0.1, 0.2, 0.3},
+                             {1.0, 2.0, 3.0, 4.0, 5.0, -1.0}};
   const int lab[3] = {2, 0, 5};
   for (int i = 0; i < 3; ++i) {
     double z = 0;
@@ -113,9 +116,9 @@ TEST(Task, ClassificationTopOneTopFiveAndLoss) {
   }
   const auto m = task->finish(totals);
   ASSERT_EQ(m.size(), 3u);
-  EXPECT_NEAR(m[0], 100.0 / 3, 1e-9);      // top-1
-  EXPECT_NEAR(m[1], 200.0 / 3, 1e-9);      // top-5
-  EXPECT_NEAR(m[2], ce / 3, 1e-5);         // mean loss
+  EXPECT_NEAR(m[0], 100.0 / 3, 1e-9);  // top-1
+  EXPECT_NEAR(m[1], 200.0 / 3, 1e-9);  // top-5
+  EXPECT_NEAR(m[2], ce / 3, 1e-5);     // mean loss
   EXPECT_THROW(train::make_task("segmentation"), InputError);
 }
 
@@ -133,7 +136,8 @@ TEST(Schedules, WarmUpThenCosineAsTheProxylessCode) {
   EXPECT_NEAR(train::learning_rate(hp, 25, total, nb), 0.025 + 2.5 * 0.175 / 5, 1e-15);  // e = 2.5
   EXPECT_NEAR(train::learning_rate(hp, 50, total, nb), 0.2, 1e-15);                      // e = 5
   EXPECT_NEAR(train::learning_rate(hp, 5025, total, nb), 0.1, 1e-12);  // e = 502.5: cos(pi/2) = 0
-  EXPECT_NEAR(train::learning_rate(hp, 1234, total, nb), 0.1 * (1 + std::cos(M_PI * (123.4 - 5) / 995)), 1e-12);
+  EXPECT_NEAR(train::learning_rate(hp, 1234, total, nb),
+              0.1 * (1 + std::cos(M_PI * (123.4 - 5) / 995)), 1e-12);
 }
 
 TEST(Task, LabelSmoothingAsTheProxylessCode) {
@@ -169,7 +173,8 @@ TEST(ClipGradNorm, ScalesToTheMaximumNormAsPyTorch) {
   // torch.nn.utils.clip_grad_norm_: total = sqrt(sum of squares over all gradients); when
   // max_norm / (total + 1e-6) < 1, every gradient is multiplied by it. By hand: gradients (3) and
   // (4, 0): total 5; max_norm 1 -> scale 1 / 5.000001.
-  auto a = at::zeros({1}, at::kDouble), b = at::zeros({2}, at::kDouble), c = at::zeros({1}, at::kDouble);
+  auto a = at::zeros({1}, at::kDouble), b = at::zeros({2}, at::kDouble),
+       c = at::zeros({1}, at::kDouble);
   a.mutable_grad() = at::tensor({3.0}, at::kDouble);
   b.mutable_grad() = at::tensor({4.0, 0.0}, at::kDouble);  // c has no gradient: skipped
   EXPECT_NEAR(train::clip_grad_norm({a, b, c}, 1.0), 5.0, 1e-12);

@@ -12,8 +12,10 @@ namespace {
 
 int body(wsnas::app::Context& ctx) {
   wsnas::analysis::StudyJob job;
-  wsnas::options::Parser parser(ctx.name, ctx.name + " --scores FILE --score-column NAME --truth FILE "
-                                                     "(--truth-column NAME | --truth-select NAME [--truth-report NAME]) [options]");
+  wsnas::options::Parser parser(
+      ctx.name, ctx.name +
+                    " --scores FILE --score-column NAME --truth FILE "
+                    "(--truth-column NAME | --truth-select NAME [--truth-report NAME]) [options]");
   parser.add(wsnas::analysis::study_options(job));
   wsnas::options::po::variables_map vm;
   if (!wsnas::app::parse_options(ctx, parser, vm)) return 0;

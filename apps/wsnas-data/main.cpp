@@ -15,22 +15,27 @@ int body(app::Context& ctx) {
   std::string command, dataset, dir, split, out, kind;
   std::int64_t n_train = 0, n_test = 0;
   std::uint64_t seed = 0;
-  options::Parser parser(ctx.name, ctx.name + " COMMAND [options]\n"
-                                   "Commands:\n"
-                                   "  info   read a dataset and print its sizes, shape, classes and splits\n"
-                                   "  synth  write a synthetic CIFAR-10/100 directory in the binary format\n");
+  options::Parser parser(
+      ctx.name, ctx.name +
+                    " COMMAND [options]\n"
+                    "Commands:\n"
+                    "  info   read a dataset and print its sizes, shape, classes and splits\n"
+                    "  synth  write a synthetic CIFAR-10/100 directory in the binary format\n");
   po::options_description g("Dataset");
-  g.add_options()
-      ("command", po::value(&command), "info | synth (or first positional)")
-      ("dataset", po::value(&dataset)->default_value("fashion-mnist"), "cifar10 | cifar100 | fashion-mnist | mnist")
-      ("data-dir", po::value(&dir), "dataset directory (default: the dataset's standard location)")
-      ("protocol", po::value(&split)->default_value("default"), "split protocol (as in the pipeline apps): nb101 | nb201 | nb201-cifar10-valid | nb201-halves | holdout:K | default")
-      ("out", po::value(&out), "synth: output directory")
-      ("kind", po::value(&kind)->default_value("cifar10")->notifier(options::one_of("kind", {"cifar10", "cifar100"})),
-       "synth: cifar10 | cifar100")
-      ("train", po::value(&n_train)->default_value(500), "synth: training images")
-      ("test", po::value(&n_test)->default_value(100), "synth: test images")
-      ("seed", po::value(&seed)->default_value(0), "synth: random seed");
+  g.add_options()("command", po::value(&command), "info | synth (or first positional)")(
+      "dataset", po::value(&dataset)->default_value("fashion-mnist"),
+      "cifar10 | cifar100 | fashion-mnist | mnist")(
+      "data-dir", po::value(&dir), "dataset directory (default: the dataset's standard location)")(
+      "protocol", po::value(&split)->default_value("default"),
+      "split protocol (as in the pipeline apps): nb101 | nb201 | nb201-cifar10-valid | "
+      "nb201-halves | holdout:K | default")("out", po::value(&out), "synth: output directory")(
+      "kind",
+      po::value(&kind)->default_value("cifar10")->notifier(
+          options::one_of("kind", {"cifar10", "cifar100"})),
+      "synth: cifar10 | cifar100")("train", po::value(&n_train)->default_value(500),
+                                   "synth: training images")(
+      "test", po::value(&n_test)->default_value(100), "synth: test images")(
+      "seed", po::value(&seed)->default_value(0), "synth: random seed");
   parser.add(g);
   parser.positional("command", 1);
   po::variables_map vm;
@@ -43,16 +48,18 @@ int body(app::Context& ctx) {
     auto test_set = data::load_dataset(dataset, dir, false);
     auto bundle = data::make_bundle(std::move(train_set), std::move(test_set), split);
     const auto& d = bundle.train_set;
-    std::cout << "dataset: " << dataset << "\ndirectory: " << dir << "\nimage: " << d.channels << "x"
-              << d.height << "x" << d.width << "\nclasses: " << d.classes
-              << "\ntraining set: " << bundle.train_set.size() << "\ntest set: " << bundle.test_set.size()
-              << "\nsplit: " << bundle.protocol << " (train " << bundle.train.size() << ", valid "
-              << bundle.valid.size() << ", test " << bundle.test.size() << ")\n";
+    std::cout << "dataset: " << dataset << "\ndirectory: " << dir << "\nimage: " << d.channels
+              << "x" << d.height << "x" << d.width << "\nclasses: " << d.classes
+              << "\ntraining set: " << bundle.train_set.size()
+              << "\ntest set: " << bundle.test_set.size() << "\nsplit: " << bundle.protocol
+              << " (train " << bundle.train.size() << ", valid " << bundle.valid.size() << ", test "
+              << bundle.test.size() << ")\n";
   } else if (command == "synth") {
     WSNAS_CHECK_USAGE(!out.empty(), "synth: --out DIR is required");
     WSNAS_CHECK_USAGE(n_train >= 5 && n_test >= 1, "synth: --train must be >= 5 and --test >= 1");
     data::write_synthetic_cifar(out, kind == "cifar100", n_train, n_test, seed);
-    std::cout << "wrote synthetic " << kind << " (" << n_train << " train, " << n_test << " test) to " << out << '\n';
+    std::cout << "wrote synthetic " << kind << " (" << n_train << " train, " << n_test
+              << " test) to " << out << '\n';
   } else {
     throw UsageError("unknown command '" + command + "' (expected info or synth)");
   }

@@ -7,6 +7,7 @@
 int main(int argc, char** argv) {
   return wsnas::pipeline::stage_main<wsnas::pipeline::GroundTruthJob>(
       argc, argv, "wsnas-groundtruth",
-      "--archs FILE --out DIR [options]\nTrains each architecture stand-alone (ground truth); resumes DIR.",
+      "--archs FILE --out DIR [options]\nTrains each architecture stand-alone (ground truth); "
+      "resumes DIR.",
       &wsnas::pipeline::train_ground_truth);
 }

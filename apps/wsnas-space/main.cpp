@@ -71,7 +71,8 @@ void print_rows(const space::SearchSpace& sp, const std::vector<space::Arch>& ar
         std::cout << "params_m:  " << row[k++] << '\n';
         std::cout << "flops_m:   " << row[k++] << '\n';
       }
-      for (const auto& [name, choice] : sp.describe(arch)) std::cout << "  " << name << ": " << choice << '\n';
+      for (const auto& [name, choice] : sp.describe(arch))
+        std::cout << "  " << name << ": " << choice << '\n';
     }
   }
 }
@@ -90,53 +91,69 @@ std::vector<space::Arch> given_archs(const space::SearchSpace& sp, const Args& a
     auto more = space::read_arch_list(sp, a.from);
     out.insert(out.end(), more.begin(), more.end());
   }
-  WSNAS_CHECK_USAGE(!out.empty(), a.command, ": give architectures with --arch STR, --index I or --from FILE");
+  WSNAS_CHECK_USAGE(!out.empty(), a.command,
+                    ": give architectures with --arch STR, --index I or --from FILE");
   return out;
 }
 
 int body(app::Context& ctx) {
   Args a;
-  options::Parser parser(ctx.name,
-                         ctx.name + " COMMAND [options]\n"
-                         "Commands:\n"
-                         "  count    number of architectures and of valid ones\n"
-                         "  sample   draw -n K architectures (distinct unless --with-replacement)\n"
-                         "  convert  index <-> string for --arch/--index/--from\n"
-                         "  info     everything about --arch/--index/--from architectures\n");
+  options::Parser parser(
+      ctx.name, ctx.name +
+                    " COMMAND [options]\n"
+                    "Commands:\n"
+                    "  count    number of architectures and of valid ones\n"
+                    "  sample   draw -n K architectures (distinct unless --with-replacement)\n"
+                    "  convert  index <-> string for --arch/--index/--from\n"
+                    "  info     everything about --arch/--index/--from architectures\n");
   po::options_description g("Search space");
-  g.add_options()
-      ("command", po::value(&a.command), "count | sample | convert | info (or first positional)")
-      ("space", po::value(&a.space)->default_value(space::default_space_name()), "search space")
-      ("arch", po::value(&a.arch)->composing(), "an architecture string (repeatable)")
-      ("index", po::value(&a.index)->composing(), "an official index (repeatable)")
-      ("from", po::value(&a.from), "file of architectures (strings or indices, one per line, or a CSV with an arch/index column); for sample: the pool to draw from")
-      (",n", po::value(&a.n)->default_value(10), "sample: how many")
-      ("seed", po::value(&a.seed)->default_value(0), "sample: random seed")
-      ("valid-only", po::bool_switch(&a.valid_only), "sample: only valid architectures")
-      ("with-replacement", po::bool_switch(&a.with_replacement), "sample: allow repeats")
-      ("format", po::value(&a.format)->default_value("text")->notifier(options::one_of("format", {"text", "csv"})),
-       "text | csv")
-      ("classes", po::value(&a.cost.classes)->default_value(100)->notifier(options::at_least("classes", 1)),
-       "classes of the network head (params/FLOPs)")
-      ("in-channels", po::value(&a.cost.in_channels)->default_value(3)->notifier(options::at_least("in-channels", 1)),
-       "input channels (params/FLOPs)")
-      ("input-size", po::value(&a.cost.input_size)->default_value(32)->notifier(options::at_least("input-size", 1)),
-       "input height = width (FLOPs)")
-      ("channels", po::value(&a.cost.channels)->default_value(0), "first-stage width C (0: space default)")
-      ("cells", po::value(&a.cost.cells)->default_value(0), "cells per stage N (0: space default)");
+  g.add_options()("command", po::value(&a.command),
+                  "count | sample | convert | info (or first positional)")(
+      "space", po::value(&a.space)->default_value(space::default_space_name()), "search space")(
+      "arch", po::value(&a.arch)->composing(), "an architecture string (repeatable)")(
+      "index", po::value(&a.index)->composing(), "an official index (repeatable)")(
+      "from", po::value(&a.from),
+      "file of architectures (strings or indices, one per line, or a CSV with an arch/index "
+      "column); for sample: the pool to draw from")(",n", po::value(&a.n)->default_value(10),
+                                                    "sample: how many")(
+      "seed", po::value(&a.seed)->default_value(0), "sample: random seed")(
+      "valid-only", po::bool_switch(&a.valid_only), "sample: only valid architectures")(
+      "with-replacement", po::bool_switch(&a.with_replacement), "sample: allow repeats")(
+      "format",
+      po::value(&a.format)->default_value("text")->notifier(
+          options::one_of("format", {"text", "csv"})),
+      "text | csv")(
+      "classes",
+      po::value(&a.cost.classes)->default_value(100)->notifier(options::at_least("classes", 1)),
+      "classes of the network head (params/FLOPs)")(
+      "in-channels",
+      po::value(&a.cost.in_channels)
+          ->default_value(3)
+          ->notifier(options::at_least("in-channels", 1)),
+      "input channels (params/FLOPs)")("input-size",
+                                       po::value(&a.cost.input_size)
+                                           ->default_value(32)
+                                           ->notifier(options::at_least("input-size", 1)),
+                                       "input height = width (FLOPs)")(
+      "channels", po::value(&a.cost.channels)->default_value(0),
+      "first-stage width C (0: space default)")("cells", po::value(&a.cost.cells)->default_value(0),
+                                                "cells per stage N (0: space default)");
   parser.add(g);
   parser.positional("command", 1);
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
-  WSNAS_CHECK_USAGE(!a.command.empty(), "missing COMMAND (count, sample, convert or info; see --help)");
+  WSNAS_CHECK_USAGE(!a.command.empty(),
+                    "missing COMMAND (count, sample, convert or info; see --help)");
   auto sp = space::make_space(a.space);
   if (ctx.world.rank() != 0) return 0;  // a serial tool: under mpirun only rank 0 prints
 
   if (a.command == "count") {
     auto total = sp->size();
-    WSNAS_CHECK_USAGE(total && *total <= 100000000ULL, "count: space ", sp->name(), " is too large to enumerate");
+    WSNAS_CHECK_USAGE(total && *total <= 100000000ULL, "count: space ", sp->name(),
+                      " is too large to enumerate");
     std::uint64_t valid = 0;
-    for (std::uint64_t i = 0; i < *total; ++i) valid += sp->is_valid(*sp->at(static_cast<std::int64_t>(i))) ? 1 : 0;
+    for (std::uint64_t i = 0; i < *total; ++i)
+      valid += sp->is_valid(*sp->at(static_cast<std::int64_t>(i))) ? 1 : 0;
     if (a.format == "csv") {
       std::cout << "space,total,valid\n" << sp->name() << ',' << *total << ',' << valid << '\n';
     } else {
@@ -164,7 +181,8 @@ int body(app::Context& ctx) {
   } else if (a.command == "info") {
     print_rows(*sp, given_archs(*sp, a), a, true);
   } else {
-    throw UsageError("unknown command '" + a.command + "' (expected count, sample, convert or info)");
+    throw UsageError("unknown command '" + a.command +
+                     "' (expected count, sample, convert or info)");
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 int main(int argc, char** argv) {
   return wsnas::pipeline::stage_main<wsnas::pipeline::SupernetJob>(
       argc, argv, "wsnas-supernet",
-      "--out DIR [--config configs/SPACE.ini] [options]\nTrains a supernet; resumes from DIR/supernet.h5.",
+      "--out DIR [--config configs/SPACE.ini] [options]\nTrains a supernet; resumes from "
+      "DIR/supernet.h5.",
       &wsnas::pipeline::train_supernet);
 }

@@ -1,5 +1,6 @@
-// Shared main of MPI tests: MPI is initialised once around all tests; every rank prints its results (so a
-// failure on any rank is visible), and every rank's failure makes the process exit non-zero (so mpiexec reports it).
+// Shared main of MPI tests: MPI is initialised once around all tests; every rank prints its results
+// (so a failure on any rank is visible), and every rank's failure makes the process exit non-zero
+// (so mpiexec reports it).
 #include <gtest/gtest.h>
 
 #include "wsnas/mpi/communicator.h"

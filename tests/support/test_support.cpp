@@ -7,14 +7,16 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <thread>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace wsnas::test {
 
 std::string source_dir() { return WSNAS_TEST_SOURCE_DIR; }
-std::string shared_data(const std::string& relative) { return source_dir() + "/../shared/data/" + relative; }
+std::string shared_data(const std::string& relative) {
+  return source_dir() + "/../shared/data/" + relative;
+}
 std::string bin_dir() { return WSNAS_TEST_BIN_DIR; }
 
 namespace {
@@ -60,15 +62,16 @@ bool exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 void start_background(const std::string& command, const std::string& dir) {
   std::remove((dir + "/bg.rc").c_str());
-  const std::string full = "(" + command + " >'" + dir + "/bg.out' 2>'" + dir + "/bg.err'; echo $? >'" + dir +
-                           "/bg.rc') &";
+  const std::string full = "(" + command + " >'" + dir + "/bg.out' 2>'" + dir +
+                           "/bg.err'; echo $? >'" + dir + "/bg.rc') &";
   std::system(full.c_str());
 }
 
 bool wait_until(const std::function<bool()>& done, double timeout_s) {
   const auto t0 = std::chrono::steady_clock::now();
   while (!done()) {
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > timeout_s) return false;
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > timeout_s)
+      return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return true;
@@ -90,7 +93,8 @@ std::vector<int> find_processes(const std::string& binary, const std::string& ne
     for (char& c : cmd) {
       if (c == '\0') c = ' ';
     }
-    if (cmd.rfind(binary + " ", 0) == 0 && cmd.find(needle) != std::string::npos) out.push_back(pid);
+    if (cmd.rfind(binary + " ", 0) == 0 && cmd.find(needle) != std::string::npos)
+      out.push_back(pid);
   }
   closedir(d);
   return out;

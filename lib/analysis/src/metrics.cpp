@@ -20,7 +20,8 @@ std::vector<double> average_ranks(const std::vector<double>& v) {
   const std::size_t n = v.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
   std::vector<double> ranks(n);
   for (std::size_t i = 0; i < n;) {
     std::size_t j = i;
@@ -83,17 +84,20 @@ double kendall_tau_b(const std::vector<double>& x, const std::vector<double>& y)
     }
   }
   const double n0 = static_cast<double>(n) * static_cast<double>(n - 1) / 2.0;
-  const double denom = std::sqrt((n0 - static_cast<double>(tie_x)) * (n0 - static_cast<double>(tie_y)));
+  const double denom =
+      std::sqrt((n0 - static_cast<double>(tie_x)) * (n0 - static_cast<double>(tie_y)));
   if (n < 2 || denom == 0) return std::numeric_limits<double>::quiet_NaN();
   return static_cast<double>(concordant - discordant) / denom;
 }
 
-double top_k(const std::vector<double>& score, const std::vector<double>& ground_truth, std::int64_t k) {
+double top_k(const std::vector<double>& score, const std::vector<double>& ground_truth,
+             std::int64_t k) {
   check_pair(score, ground_truth);
   WSNAS_CHECK_INPUT(!score.empty() && k >= 1, "top-k needs k >= 1 and at least one architecture");
   std::vector<std::size_t> order(score.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return score[a] > score[b]; });
   const auto take = std::min<std::size_t>(static_cast<std::size_t>(k), order.size());
   double best = -std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < take; ++i) best = std::max(best, ground_truth[order[i]]);
@@ -101,7 +105,8 @@ double top_k(const std::vector<double>& score, const std::vector<double>& ground
 }
 
 double random_top_k(const std::vector<double>& ground_truth, std::int64_t k) {
-  WSNAS_CHECK_INPUT(!ground_truth.empty() && k >= 1, "random top-k needs k >= 1 and at least one architecture");
+  WSNAS_CHECK_INPUT(!ground_truth.empty() && k >= 1,
+                    "random top-k needs k >= 1 and at least one architecture");
   std::vector<double> v = ground_truth;
   std::sort(v.begin(), v.end());
   const auto n = static_cast<std::int64_t>(v.size());
@@ -122,14 +127,15 @@ namespace {
 std::vector<std::size_t> best_first(const std::vector<double>& v, bool higher) {
   std::vector<std::size_t> order(v.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return higher ? v[a] > v[b] : v[a] < v[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return higher ? v[a] > v[b] : v[a] < v[b];
+  });
   return order;
 }
 }  // namespace
 
-double top_k(const std::vector<double>& score, const std::vector<double>& select, const std::vector<double>& report,
-             std::int64_t k, bool higher_is_better) {
+double top_k(const std::vector<double>& score, const std::vector<double>& select,
+             const std::vector<double>& report, std::int64_t k, bool higher_is_better) {
   check_pair(score, select);
   check_pair(score, report);
   WSNAS_CHECK_INPUT(!score.empty() && k >= 1, "top-k needs k >= 1 and at least one architecture");
@@ -154,10 +160,11 @@ std::int64_t tied_at_k(const std::vector<double>& score, std::int64_t k, bool hi
   return std::count(score.begin(), score.end(), at_cut);
 }
 
-double random_top_k(const std::vector<double>& select, const std::vector<double>& report, std::int64_t k,
-                    bool higher_is_better) {
+double random_top_k(const std::vector<double>& select, const std::vector<double>& report,
+                    std::int64_t k, bool higher_is_better) {
   check_pair(select, report);
-  WSNAS_CHECK_INPUT(!select.empty() && k >= 1, "random top-k needs k >= 1 and at least one architecture");
+  WSNAS_CHECK_INPUT(!select.empty() && k >= 1,
+                    "random top-k needs k >= 1 and at least one architecture");
   // A strict order, best first: by `select`, ties by position. The drawn set's pick is its first
   // member in this order; P(the member at 0-based position j is picked) = C(n-1-j, k-1) / C(n, k).
   const auto order = best_first(select, higher_is_better);

@@ -23,7 +23,8 @@ std::vector<std::int64_t> parse_ks(const std::string& s) {
   std::vector<std::int64_t> ks;
   for (const auto& part : split(s, ',')) {
     std::int64_t k = 0;
-    WSNAS_CHECK_USAGE(parse_int(trim(part), k) && k >= 1, "--k '", s, "': expected a comma-separated list of integers >= 1");
+    WSNAS_CHECK_USAGE(parse_int(trim(part), k) && k >= 1, "--k '", s,
+                      "': expected a comma-separated list of integers >= 1");
     ks.push_back(k);
   }
   return ks;
@@ -51,29 +52,40 @@ void write_h5(const std::string& path, const Report& r, const Provenance& prov) 
 
 po::options_description study_options(StudyJob& job) {
   po::options_description g("Analysis");
-  g.add_options()
-      ("space", po::value(&job.space)->default_value(space::default_space_name()), "search space")
-      ("scores", po::value(&job.scores)->required(), "supernet scores: CSV (header row; an architecture column) or wsnas HDF5 (e.g. wsnas-evaluate's file)")
-      ("score-column", po::value(&job.score_column)->required(), "column of --scores holding the score")
-      ("score-arch-column", po::value(&job.score_arch_column)->default_value(""), "architecture column of --scores (default: arch, ArchitectureString or index)")
-      ("score-where", po::value(&job.score_where)->multitoken(), "keep rows of --scores with COLUMN=VALUE (e.g. epoch=8)")
-      ("truth", po::value(&job.truth)->required(), "ground truth: CSV or wsnas HDF5 (e.g. wsnas-groundtruth's groundtruth.h5)")
-      ("truth-where", po::value(&job.truth_where)->multitoken(), "keep rows of --truth with COLUMN=VALUE")
-      ("truth-column", po::value(&job.truth_column)->default_value(""),
-       "column of --truth holding the ground truth (both --truth-select and --truth-report)")
-      ("truth-select", po::value(&job.truth_select)->default_value(""),
-       "ground-truth column correlated with the score and used to pick among the top-k (validation)")
-      ("truth-report", po::value(&job.truth_report)->default_value(""),
-       "ground-truth column reported for the pick (test; default: --truth-select)")
-      ("lower-is-better", po::bool_switch(&job.lower_is_better), "score and ground truth are lower-is-better (perplexity)")
-      ("drop-nonfinite", po::bool_switch(&job.drop_nonfinite),
-       "leave out rows whose score or ground truth is nan or inf, and say how many (default: an input error)")
-      ("truth-arch-column", po::value(&job.truth_arch_column)->default_value(""), "architecture column of --truth")
-      ("k", po::value(&job.k)->default_value("1,5,10,20,50,100"), "top-k values (paper Figure 1)")
-      ("include-invalid", po::bool_switch(&job.include_invalid), "keep invalid architectures (default: drop them, as the paper)")
-      ("classes", po::value(&job.cost.classes)->default_value(100), "classes of the network head, for analytic parameter counts (when --truth has no params column)")
-      ("out-csv", po::value(&job.out_csv), "also write the report as CSV")
-      ("out-h5", po::value(&job.out_h5), "also write the report as HDF5 (docs/results-format.md, kind 'analysis')");
+  g.add_options()("space", po::value(&job.space)->default_value(space::default_space_name()),
+                  "search space")("scores", po::value(&job.scores)->required(),
+                                  "supernet scores: CSV (header row; an architecture column) or "
+                                  "wsnas HDF5 (e.g. wsnas-evaluate's file)")(
+      "score-column", po::value(&job.score_column)->required(),
+      "column of --scores holding the score")(
+      "score-arch-column", po::value(&job.score_arch_column)->default_value(""),
+      "architecture column of --scores (default: arch, ArchitectureString or index)")(
+      "score-where", po::value(&job.score_where)->multitoken(),
+      "keep rows of --scores with COLUMN=VALUE (e.g. epoch=8)")(
+      "truth", po::value(&job.truth)->required(),
+      "ground truth: CSV or wsnas HDF5 (e.g. wsnas-groundtruth's groundtruth.h5)")(
+      "truth-where", po::value(&job.truth_where)->multitoken(),
+      "keep rows of --truth with COLUMN=VALUE")(
+      "truth-column", po::value(&job.truth_column)->default_value(""),
+      "column of --truth holding the ground truth (both --truth-select and --truth-report)")(
+      "truth-select", po::value(&job.truth_select)->default_value(""),
+      "ground-truth column correlated with the score and used to pick among the top-k "
+      "(validation)")("truth-report", po::value(&job.truth_report)->default_value(""),
+                      "ground-truth column reported for the pick (test; default: --truth-select)")(
+      "lower-is-better", po::bool_switch(&job.lower_is_better),
+      "score and ground truth are lower-is-better (perplexity)")(
+      "drop-nonfinite", po::bool_switch(&job.drop_nonfinite),
+      "leave out rows whose score or ground truth is nan or inf, and say how many (default: an "
+      "input error)")("truth-arch-column", po::value(&job.truth_arch_column)->default_value(""),
+                      "architecture column of --truth")(
+      "k", po::value(&job.k)->default_value("1,5,10,20,50,100"), "top-k values (paper Figure 1)")(
+      "include-invalid", po::bool_switch(&job.include_invalid),
+      "keep invalid architectures (default: drop them, as the paper)")(
+      "classes", po::value(&job.cost.classes)->default_value(100),
+      "classes of the network head, for analytic parameter counts (when --truth has no params "
+      "column)")("out-csv", po::value(&job.out_csv), "also write the report as CSV")(
+      "out-h5", po::value(&job.out_h5),
+      "also write the report as HDF5 (docs/results-format.md, kind 'analysis')");
   return g;
 }
 
@@ -89,16 +101,18 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
   const std::string select = job.truth_select.empty() ? job.truth_column : job.truth_select;
   const std::string report_col = job.truth_report.empty() ? select : job.truth_report;
   auto sp = space::make_space(job.space);
-  auto a = read_arch_values(*sp, job.scores, job.score_column, job.score_arch_column, job.score_where,
+  auto a = read_arch_values(*sp, job.scores, job.score_column, job.score_arch_column,
+                            job.score_where, job.drop_nonfinite);
+  auto b = read_arch_values(*sp, job.truth, select, job.truth_arch_column, job.truth_where,
                             job.drop_nonfinite);
-  auto b = read_arch_values(*sp, job.truth, select, job.truth_arch_column, job.truth_where, job.drop_nonfinite);
   auto joined = join_by_arch(*sp, a, b);
   // The reported ground truth, by architecture (the same table as --truth-select).
   std::map<std::string, double> reported;
   {
     auto rep = read_arch_values(*sp, job.truth, report_col, job.truth_arch_column, job.truth_where,
                                 job.drop_nonfinite);
-    for (std::size_t i = 0; i < rep.archs.size(); ++i) reported[sp->to_string(rep.archs[i])] = rep.values[i];
+    for (std::size_t i = 0; i < rep.archs.size(); ++i)
+      reported[sp->to_string(rep.archs[i])] = rep.values[i];
   }
   // Parameter counts: the ground truth's own `params` column when it has one (wsnas-groundtruth
   // records the trained network's), else the space's analytic count for --classes.
@@ -108,8 +122,10 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
     filter_rows(table, job.truth_where);
     if (std::find(table.header.begin(), table.header.end(), "params") != table.header.end()) {
       // A non-finite count leaves that architecture without one: no size correlations then.
-      auto p = read_arch_values(*sp, table, "params", job.truth_arch_column, /*drop_nonfinite=*/true);
-      for (std::size_t i = 0; i < p.archs.size(); ++i) truth_params[sp->to_string(p.archs[i])] = p.values[i];
+      auto p =
+          read_arch_values(*sp, table, "params", job.truth_arch_column, /*drop_nonfinite=*/true);
+      for (std::size_t i = 0; i < p.archs.size(); ++i)
+        truth_params[sp->to_string(p.archs[i])] = p.values[i];
     }
   }
   std::vector<double> s, t, rep, params;
@@ -137,21 +153,25 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
   if (params.size() != s.size()) params.clear();
   auto report = make_report(s, t, rep, params, ks, !job.lower_is_better);
   out << "joined " << joined.archs.size() << " architectures (" << a.archs.size() << " scored, "
-            << b.archs.size() << " with ground truth)";
+      << b.archs.size() << " with ground truth)";
   if (dropped) out << ", dropped " << dropped << " invalid";
   out << "\n";
   const std::int64_t nonfinite = a.dropped_nonfinite + b.dropped_nonfinite + dropped_report;
   if (job.drop_nonfinite) {
-    out << "dropped " << nonfinite << " rows with a non-finite value (--drop-nonfinite): " << a.dropped_nonfinite
-        << " in " << a.source << ", " << b.dropped_nonfinite << " in " << b.source;
-    if (report_col != select) out << ", " << dropped_report << " joined architectures without a finite " << report_col;
+    out << "dropped " << nonfinite
+        << " rows with a non-finite value (--drop-nonfinite): " << a.dropped_nonfinite << " in "
+        << a.source << ", " << b.dropped_nonfinite << " in " << b.source;
+    if (report_col != select)
+      out << ", " << dropped_report << " joined architectures without a finite " << report_col;
     out << "\n";
   }
-  const std::string truth_name = report_col == select ? b.source : b.source + " (top-k reports " + report_col + ")";
+  const std::string truth_name =
+      report_col == select ? b.source : b.source + " (top-k reports " + report_col + ")";
   print_report(out, report, a.source, truth_name);
   for (auto k : ks) {
     if (k > report.n)
-      out << "note: --k " << k << " is more than the " << report.n << " architectures; no top-" << k << " row\n";
+      out << "note: --k " << k << " is more than the " << report.n << " architectures; no top-" << k
+          << " row\n";
   }
   provenance.set("scores", a.source);
   provenance.set("truth", b.source);

@@ -1,7 +1,6 @@
 #include "wsnas/analysis/table.h"
 
 #include <cmath>
-
 #include <fstream>
 #include <map>
 
@@ -16,7 +15,8 @@ namespace wsnas::analysis {
 std::size_t CsvTable::column(const std::string& name) const {
   for (std::size_t i = 0; i < header.size(); ++i)
     if (header[i] == name) return i;
-  throw InputError("file '" + path + "': no column '" + name + "' (columns: " + join(header, ", ") + ")");
+  throw InputError("file '" + path + "': no column '" + name + "' (columns: " + join(header, ", ") +
+                   ")");
 }
 
 CsvTable read_csv(const std::string& path) {
@@ -45,14 +45,16 @@ CsvTable read_csv(const std::string& path) {
     t.rows.push_back(std::move(cells));
     t.line_of_row.push_back(lineno);
   }
-  WSNAS_CHECK_INPUT(!t.header.empty(), "file '", path, "': empty (expected a CSV table with a header row)");
+  WSNAS_CHECK_INPUT(!t.header.empty(), "file '", path,
+                    "': empty (expected a CSV table with a header row)");
   return t;
 }
 
 CsvTable read_h5_table(const std::string& path) {
   auto f = io::File::open(path);
   io::check_results(f);
-  WSNAS_CHECK_INPUT(f.exists("/results"), f.where("/results"), ": missing (expected a wsnas results table)");
+  WSNAS_CHECK_INPUT(f.exists("/results"), f.where("/results"),
+                    ": missing (expected a wsnas results table)");
   CsvTable t;
   t.path = path;
   std::vector<std::vector<std::string>> cols;
@@ -69,8 +71,9 @@ CsvTable read_h5_table(const std::string& path) {
         col.emplace_back(buf);
       }
     }
-    WSNAS_CHECK_INPUT(cols.empty() || col.size() == cols.front().size(), f.where(obj), ": ", col.size(),
-                      " rows, other columns have ", cols.empty() ? 0 : cols.front().size());
+    WSNAS_CHECK_INPUT(cols.empty() || col.size() == cols.front().size(), f.where(obj), ": ",
+                      col.size(), " rows, other columns have ",
+                      cols.empty() ? 0 : cols.front().size());
     t.header.push_back(name);
     cols.push_back(std::move(col));
   }
@@ -92,7 +95,8 @@ CsvTable read_table(const std::string& path) {
 void filter_rows(CsvTable& t, const std::vector<std::string>& filters) {
   for (const auto& flt : filters) {
     const auto eq = flt.find('=');
-    WSNAS_CHECK_USAGE(eq != std::string::npos && eq > 0, "filter '", flt, "': expected COLUMN=VALUE");
+    WSNAS_CHECK_USAGE(eq != std::string::npos && eq > 0, "filter '", flt,
+                      "': expected COLUMN=VALUE");
     const std::size_t c = t.column(trim(flt.substr(0, eq)));
     const std::string want = trim(flt.substr(eq + 1));
     double wv = 0;
@@ -102,7 +106,8 @@ void filter_rows(CsvTable& t, const std::vector<std::string>& filters) {
     kept.line_of_row.clear();
     for (std::size_t r = 0; r < t.rows.size(); ++r) {
       double v = 0;
-      const bool match = t.rows[r][c] == want || (numeric && parse_double(t.rows[r][c], v) && v == wv);
+      const bool match =
+          t.rows[r][c] == want || (numeric && parse_double(t.rows[r][c], v) && v == wv);
       if (match) {
         kept.rows.push_back(t.rows[r]);
         kept.line_of_row.push_back(t.line_of_row[r]);
@@ -122,7 +127,8 @@ ArchValues read_arch_values(const space::SearchSpace& space, const std::string& 
 }
 
 ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& t,
-                            const std::string& value_column, const std::string& arch_column, bool drop_nonfinite) {
+                            const std::string& value_column, const std::string& arch_column,
+                            bool drop_nonfinite) {
   const std::string& path = t.path;
   std::size_t ac = 0;
   if (!arch_column.empty()) {
@@ -137,7 +143,8 @@ ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& t,
         }
       }
     }
-    WSNAS_CHECK_INPUT(found, "file '", path, "': no architecture column (expected 'arch' or 'index'; columns: ",
+    WSNAS_CHECK_INPUT(found, "file '", path,
+                      "': no architecture column (expected 'arch' or 'index'; columns: ",
                       join(t.header, ", "), ")");
   }
   const std::size_t vc = t.column(value_column);
@@ -149,12 +156,14 @@ ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& t,
   ArchValues out;
   out.source = path + ":" + value_column;
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    const std::string where = "file '" + path + (io::is_hdf5(path) ? "' row " : "' line ") + std::to_string(t.line_of_row[r]);
+    const std::string where = "file '" + path + (io::is_hdf5(path) ? "' row " : "' line ") +
+                              std::to_string(t.line_of_row[r]);
     double v = 0;
-    WSNAS_CHECK_INPUT(parse_double(t.rows[r][vc], v), where, ": column '", value_column, "' holds '",
-                      t.rows[r][vc], "', expected a number");
+    WSNAS_CHECK_INPUT(parse_double(t.rows[r][vc], v), where, ": column '", value_column,
+                      "' holds '", t.rows[r][vc], "', expected a number");
     if (!std::isfinite(v)) {
-      WSNAS_CHECK_INPUT(drop_nonfinite, where, ": column '", value_column, "' holds '", t.rows[r][vc],
+      WSNAS_CHECK_INPUT(drop_nonfinite, where, ": column '", value_column, "' holds '",
+                        t.rows[r][vc],
                         "', not a finite number (--drop-nonfinite leaves such rows out)");
       ++out.dropped_nonfinite;
       continue;
@@ -168,9 +177,10 @@ ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& t,
       const std::string& text = t.rows[r][static_cast<std::size_t>(check_index)];
       std::int64_t index = -1;
       const auto own = space.index_of(out.archs.back());
-      WSNAS_CHECK_INPUT(parse_int(trim(text), index) && own && *own == index, where, ": column 'index' holds '", text,
-                        "' but column '", t.header[ac], "' is architecture ",
-                        own ? std::to_string(*own) : std::string("(none)"), "; the two columns disagree");
+      WSNAS_CHECK_INPUT(parse_int(trim(text), index) && own && *own == index, where,
+                        ": column 'index' holds '", text, "' but column '", t.header[ac],
+                        "' is architecture ", own ? std::to_string(*own) : std::string("(none)"),
+                        "; the two columns disagree");
     }
     out.values.push_back(v);
   }
@@ -181,13 +191,15 @@ Joined join_by_arch(const space::SearchSpace& space, const ArchValues& a, const 
   std::map<space::Arch, std::size_t> in_b;
   for (std::size_t i = 0; i < b.archs.size(); ++i) {
     WSNAS_CHECK_INPUT(in_b.emplace(b.archs[i], i).second, b.source, ": architecture ",
-                      space.to_string(b.archs[i]), " appears twice (several checkpoints? pick one, e.g. epoch=N)");
+                      space.to_string(b.archs[i]),
+                      " appears twice (several checkpoints? pick one, e.g. epoch=N)");
   }
   Joined j;
   std::map<space::Arch, bool> seen;
   for (std::size_t i = 0; i < a.archs.size(); ++i) {
     WSNAS_CHECK_INPUT(seen.emplace(a.archs[i], true).second, a.source, ": architecture ",
-                      space.to_string(a.archs[i]), " appears twice (several checkpoints? pick one, e.g. epoch=N)");
+                      space.to_string(a.archs[i]),
+                      " appears twice (several checkpoints? pick one, e.g. epoch=N)");
     auto it = in_b.find(a.archs[i]);
     if (it == in_b.end()) continue;
     j.archs.push_back(a.archs[i]);

@@ -53,7 +53,8 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
   try {
     env = std::make_unique<mpi::Environment>(&argc, &argv);
     world = std::make_unique<mpi::Communicator>(mpi::Communicator::world());
-    errors = std::make_unique<mpi::Communicator>(world->dup());  // the agreement below never meets the app's traffic
+    errors = std::make_unique<mpi::Communicator>(
+        world->dup());  // the agreement below never meets the app's traffic
   } catch (const std::exception& e) {
     std::cerr << name << ": error: cannot start MPI: " << e.what() << std::endl;
     return kExitFailure;
@@ -81,7 +82,8 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
     message = e.what();
     code = kExitFailure;
   }
-  if (code == 0 || code == kExitInterrupted) return code;  // kExitInterrupted: the ranks agreed already
+  if (code == 0 || code == kExitInterrupted)
+    return code;                        // kExitInterrupted: the ranks agreed already
   message = one_line_message(message);  // a quoted 7 MB line or a NUL byte stays one readable line
   if (size == 1) {
     if (!message.empty()) std::cerr << name << ": error: " << message << std::endl;
@@ -92,7 +94,8 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
   // fails alone cannot wait for the others (they may be blocked in a collective): after a while it
   // prints its own line and aborts the job.
   if (!errors->barrier_within(error_wait_seconds())) {
-    std::cerr << name << ": error [rank " << rank << "]: " << (message.empty() ? "failed" : message) << std::endl;
+    std::cerr << name << ": error [rank " << rank << "]: " << (message.empty() ? "failed" : message)
+              << std::endl;
     world->abort(code);
   }
   std::vector<std::vector<std::uint8_t>> all;
@@ -102,34 +105,41 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
     std::cerr << name << ": error [rank " << rank << "]: " << message << std::endl;
     world->abort(code);
   }
-  std::vector<std::pair<std::string, std::vector<int>>> distinct;  // message, its ranks, in rank order
+  std::vector<std::pair<std::string, std::vector<int>>>
+      distinct;  // message, its ranks, in rank order
   int agreed = kExitUsage;
   for (int r = 0; r < static_cast<int>(all.size()); ++r) {
     int c = 0;
     std::memcpy(&c, all[r].data(), sizeof c);
     if (c != kExitUsage) agreed = kExitFailure;
     std::string m(all[r].begin() + sizeof c, all[r].end());
-    auto it = std::find_if(distinct.begin(), distinct.end(), [&](const auto& d) { return d.first == m; });
-    if (it == distinct.end()) distinct.push_back({m, {r}});
-    else it->second.push_back(r);
+    auto it =
+        std::find_if(distinct.begin(), distinct.end(), [&](const auto& d) { return d.first == m; });
+    if (it == distinct.end())
+      distinct.push_back({m, {r}});
+    else
+      it->second.push_back(r);
   }
   if (rank == 0) {
     for (const auto& [m, ranks] : distinct) {
       if (m.empty()) continue;
       std::cerr << name << ": error";
-      if (distinct.size() > 1) std::cerr << " [rank" << (ranks.size() > 1 ? "s " : " ") << rank_list(ranks) << "]";
+      if (distinct.size() > 1)
+        std::cerr << " [rank" << (ranks.size() > 1 ? "s " : " ") << rank_list(ranks) << "]";
       std::cerr << ": " << m << std::endl;
     }
   }
   return agreed;
 }
 
-std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_path, const std::string& what) {
+std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_path,
+                                       const std::string& what) {
   std::optional<io::RunLock> lock;
   std::string holder;
   if (ctx.world.rank() == 0) {
     const auto slash = lock_path.rfind('/');
-    std::vector<std::string> created;  // the directories make_dirs is about to create, outermost first
+    std::vector<std::string>
+        created;  // the directories make_dirs is about to create, outermost first
     if (slash != std::string::npos && slash > 0) {
       const std::string dir = lock_path.substr(0, slash);
       for (std::string d = dir; !d.empty() && d != "/" && d != "." && !io::path_exists(d);) {
@@ -149,8 +159,8 @@ std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_pat
     if (!lock) holder = io::RunLock::holder(lock_path);
   }
   holder = mpi::broadcast_string(ctx.world, holder);
-  WSNAS_CHECK_USAGE(holder.empty(), "another run is using ", what, " (lock '", lock_path, "' held by ", holder,
-                    "); wait for it to end, or use another output");
+  WSNAS_CHECK_USAGE(holder.empty(), "another run is using ", what, " (lock '", lock_path,
+                    "' held by ", holder, "); wait for it to end, or use another output");
   return lock;
 }
 

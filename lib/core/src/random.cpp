@@ -65,7 +65,8 @@ PyRandom::PyRandom(std::uint64_t seed) {
 void PyRandom::init_genrand(std::uint32_t s) {
   mt_[0] = s;
   for (mti_ = 1; mti_ < 624; ++mti_) {
-    mt_[mti_] = 1812433253U * (mt_[mti_ - 1] ^ (mt_[mti_ - 1] >> 30)) + static_cast<std::uint32_t>(mti_);
+    mt_[mti_] =
+        1812433253U * (mt_[mti_ - 1] ^ (mt_[mti_ - 1] >> 30)) + static_cast<std::uint32_t>(mti_);
   }
 }
 

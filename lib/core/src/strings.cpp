@@ -80,10 +80,18 @@ namespace {
 void append_escaped(std::string& out, unsigned char c) {
   static const char* hex = "0123456789abcdef";
   switch (c) {
-    case '\0': out += "\\0"; return;
-    case '\t': out += "\\t"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
+    case '\0':
+      out += "\\0";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
     default:
       if (c < 0x20 || c == 0x7f) {
         out += "\\x";

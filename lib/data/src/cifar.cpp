@@ -16,8 +16,10 @@ constexpr std::int64_t kPixels = 3 * 32 * 32;
 
 std::vector<std::uint8_t> read_all(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
-  WSNAS_CHECK_INPUT(in, "file '", path, "': cannot open (expected ", what, "): ", std::strerror(errno));
-  std::vector<std::uint8_t> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  WSNAS_CHECK_INPUT(in, "file '", path, "': cannot open (expected ", what,
+                    "): ", std::strerror(errno));
+  std::vector<std::uint8_t> buf((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
   return buf;
 }
 }  // namespace
@@ -31,8 +33,8 @@ Dataset read_cifar_file(const std::string& path, bool cifar100, bool fine) {
   const auto size = static_cast<std::int64_t>(buf.size());
   WSNAS_CHECK_INPUT(size > 0, "file '", path, "': empty (expected ", what, ")");
   WSNAS_CHECK_INPUT(size % record == 0, "file '", path, "': size ", size,
-                    " bytes is not a multiple of the record size ", record,
-                    " (truncated, or not ", cifar100 ? "CIFAR-100" : "CIFAR-10", " binary?)");
+                    " bytes is not a multiple of the record size ", record, " (truncated, or not ",
+                    cifar100 ? "CIFAR-100" : "CIFAR-10", " binary?)");
   Dataset d;
   d.name = cifar100 ? "cifar100" : "cifar10";
   d.source = path;
@@ -62,7 +64,8 @@ Dataset read_cifar_file(const std::string& path, bool cifar100, bool fine) {
 Dataset read_cifar10(const std::string& dir, bool train) {
   Dataset d;
   if (train) {
-    for (int b = 1; b <= 5; ++b) d.append(read_cifar_file(dir + "/data_batch_" + std::to_string(b) + ".bin", false));
+    for (int b = 1; b <= 5; ++b)
+      d.append(read_cifar_file(dir + "/data_batch_" + std::to_string(b) + ".bin", false));
   } else {
     d = read_cifar_file(dir + "/test_batch.bin", false);
   }
@@ -84,7 +87,8 @@ void write_cifar_file(const std::string& path, const Dataset& d, bool cifar100,
     for (std::int64_t i = 0; i < d.size(); ++i) {
       auto label = static_cast<std::uint8_t>(d.labels[static_cast<std::size_t>(i)]);
       if (cifar100) {
-        auto c = static_cast<std::uint8_t>(coarse.empty() ? label / 5 : coarse[static_cast<std::size_t>(i)]);
+        auto c = static_cast<std::uint8_t>(coarse.empty() ? label / 5
+                                                          : coarse[static_cast<std::size_t>(i)]);
         f.put(static_cast<char>(c));
       }
       f.put(static_cast<char>(label));

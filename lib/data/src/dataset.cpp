@@ -1,8 +1,9 @@
+#include "wsnas/data/dataset.h"
+
 #include <cmath>
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
-#include "wsnas/data/dataset.h"
 
 namespace wsnas::data {
 
@@ -14,14 +15,16 @@ void Dataset::append(const Dataset& o) {
     classes = o.classes;
     name = o.name;
   }
-  WSNAS_CHECK_INPUT(o.channels == channels && o.height == height && o.width == width,
-                    "dataset '", o.source, "': image shape differs from the files before it");
+  WSNAS_CHECK_INPUT(o.channels == channels && o.height == height && o.width == width, "dataset '",
+                    o.source, "': image shape differs from the files before it");
   images.insert(images.end(), o.images.begin(), o.images.end());
   labels.insert(labels.end(), o.labels.begin(), o.labels.end());
   source = source.empty() ? o.source : source + "," + o.source;
 }
 
-std::vector<std::string> dataset_names() { return {"cifar10", "cifar100", "fashion-mnist", "mnist"}; }
+std::vector<std::string> dataset_names() {
+  return {"cifar10", "cifar100", "fashion-mnist", "mnist"};
+}
 
 std::string default_dataset_dir(const std::string& name) {
   if (name == "fashion-mnist") return "/usr/share/datasets/fashion-mnist";
@@ -33,8 +36,8 @@ Dataset load_dataset(const std::string& name, const std::string& dir, bool train
   if (name == "cifar10") return read_cifar10(dir, train);
   if (name == "cifar100") return read_cifar100(dir, train, true);
   if (name == "fashion-mnist" || name == "mnist") return read_mnist_dir(dir, train, name);
-  throw InputError("--dataset '" + name + "': unknown dataset (expected one of: " +
-                   join(dataset_names(), ", ") + ")");
+  throw InputError("--dataset '" + name +
+                   "': unknown dataset (expected one of: " + join(dataset_names(), ", ") + ")");
 }
 
 namespace {
@@ -48,10 +51,12 @@ void limit(Split& s, std::int64_t n) {
 }
 /// One of NAS-Bench-201's published index lists (configs/splits/), checked against the set it
 /// indexes.
-std::vector<std::int64_t> official(const std::string& name, const std::string& protocol, std::int64_t set_size,
-                                   std::int64_t expected_size, const char* set_name) {
-  WSNAS_CHECK_INPUT(set_size == expected_size, "--protocol ", protocol, " needs the official ", set_name, " of ",
-                    expected_size, " images (NAS-Bench-201's split files index it), found ", set_size);
+std::vector<std::int64_t> official(const std::string& name, const std::string& protocol,
+                                   std::int64_t set_size, std::int64_t expected_size,
+                                   const char* set_name) {
+  WSNAS_CHECK_INPUT(set_size == expected_size, "--protocol ", protocol, " needs the official ",
+                    set_name, " of ", expected_size,
+                    " images (NAS-Bench-201's split files index it), found ", set_size);
   std::vector<std::int64_t> v;
   WSNAS_ASSERT(embedded_split(name, v), "split ", name, " not embedded");
   return v;
@@ -65,9 +70,12 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
   b.test_set = std::move(test_set);
   std::string protocol = protocol_in;
   if (protocol == "default") {
-    if (b.train_set.name == "cifar10") protocol = "nb101";
-    else if (b.train_set.name == "cifar100") protocol = b.test_set.size() == 10000 ? "nb201" : "nb201-halves";
-    else protocol = "holdout:10000";
+    if (b.train_set.name == "cifar10")
+      protocol = "nb101";
+    else if (b.train_set.name == "cifar100")
+      protocol = b.test_set.size() == 10000 ? "nb201" : "nb201-halves";
+    else
+      protocol = "holdout:10000";
   }
   b.protocol = protocol;
   const std::int64_t ntrain = b.train_set.size(), ntest = b.test_set.size();
@@ -76,38 +84,47 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
   b.valid.name = "valid";
   b.test.name = "test";
   if (protocol == "nb101") {
-    WSNAS_CHECK_INPUT(ntrain == 50000, "--protocol nb101 needs the 50,000 CIFAR-10 training images, found ",
-                      ntrain);
+    WSNAS_CHECK_INPUT(ntrain == 50000,
+                      "--protocol nb101 needs the 50,000 CIFAR-10 training images, found ", ntrain);
     b.train.indices = range(0, 40000);
     b.valid = {&b.train_set, range(40000, 50000), "valid"};
     b.test = {&b.test_set, range(0, ntest), "test"};
   } else if (protocol == "nb201") {
-    WSNAS_CHECK_INPUT(b.train_set.name == "cifar100", "--protocol nb201 indexes CIFAR-100's test set (x-valid, x-test); "
-                      "the dataset is ", b.train_set.name, " (CIFAR-10: nb201-cifar10-valid or nb101)");
+    WSNAS_CHECK_INPUT(b.train_set.name == "cifar100",
+                      "--protocol nb201 indexes CIFAR-100's test set (x-valid, x-test); "
+                      "the dataset is ",
+                      b.train_set.name, " (CIFAR-10: nb201-cifar10-valid or nb101)");
     b.train.indices = range(0, ntrain);
-    b.valid = {&b.test_set, official("cifar100-xvalid", protocol, ntest, 10000, "test set"), "valid"};
+    b.valid = {&b.test_set, official("cifar100-xvalid", protocol, ntest, 10000, "test set"),
+               "valid"};
     b.test = {&b.test_set, official("cifar100-xtest", protocol, ntest, 10000, "test set"), "test"};
   } else if (protocol == "nb201-cifar10-valid") {
-    WSNAS_CHECK_INPUT(b.train_set.name == "cifar10", "--protocol nb201-cifar10-valid indexes CIFAR-10's training set; "
-                      "the dataset is ", b.train_set.name);
+    WSNAS_CHECK_INPUT(b.train_set.name == "cifar10",
+                      "--protocol nb201-cifar10-valid indexes CIFAR-10's training set; "
+                      "the dataset is ",
+                      b.train_set.name);
     b.train.indices = official("cifar10-train", protocol, ntrain, 50000, "training set");
-    b.valid = {&b.train_set, official("cifar10-valid", protocol, ntrain, 50000, "training set"), "valid"};
+    b.valid = {&b.train_set, official("cifar10-valid", protocol, ntrain, 50000, "training set"),
+               "valid"};
     b.test = {&b.test_set, range(0, ntest), "test"};
   } else if (protocol == "nb201-halves") {
-    WSNAS_CHECK_INPUT(ntest >= 2, "--protocol nb201-halves needs a test set to halve, found ", ntest, " images");
+    WSNAS_CHECK_INPUT(ntest >= 2, "--protocol nb201-halves needs a test set to halve, found ",
+                      ntest, " images");
     b.train.indices = range(0, ntrain);
     b.valid = {&b.test_set, range(0, ntest / 2), "valid"};
     b.test = {&b.test_set, range(ntest / 2, ntest), "test"};
   } else if (starts_with(protocol, "holdout:")) {
     std::int64_t k = 0;
-    WSNAS_CHECK_INPUT(parse_int(protocol.substr(8), k) && k > 0 && k < ntrain, "--protocol '", protocol,
-                      "': expected holdout:K with 0 < K < ", ntrain, " (training images)");
+    WSNAS_CHECK_INPUT(parse_int(protocol.substr(8), k) && k > 0 && k < ntrain, "--protocol '",
+                      protocol, "': expected holdout:K with 0 < K < ", ntrain,
+                      " (training images)");
     b.train.indices = range(0, ntrain - k);
     b.valid = {&b.train_set, range(ntrain - k, ntrain), "valid"};
     b.test = {&b.test_set, range(0, ntest), "test"};
   } else {
-    throw InputError("--protocol '" + protocol +
-                     "': expected nb101, nb201, nb201-cifar10-valid, nb201-halves, holdout:K or default");
+    throw InputError(
+        "--protocol '" + protocol +
+        "': expected nb101, nb201, nb201-cifar10-valid, nb201-halves, holdout:K or default");
   }
   limit(b.train, limit_train);
   limit(b.valid, limit_eval);

@@ -45,7 +45,8 @@ class GzReader {
   std::uint32_t read_u32(const char* what) {
     unsigned char b[4];
     WSNAS_CHECK_INPUT(read(b, 4) == 4, "file '", path_, "': truncated header (", what, ")");
-    return (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) | b[3];
+    return (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) |
+           b[3];
   }
 
  private:
@@ -83,22 +84,23 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
     const std::int64_t bytes = static_cast<std::int64_t>(dims[0]) * dims[1] * dims[2];
     d.images.resize(static_cast<std::size_t>(bytes));
     std::int64_t got = r.read(d.images.data(), bytes);
-    WSNAS_CHECK_INPUT(got == bytes, "file '", images_path, "': truncated: header promises ", dims[0],
-                      " images of ", dims[1], "x", dims[2], " (", bytes, " bytes), found ", got, " bytes");
+    WSNAS_CHECK_INPUT(got == bytes, "file '", images_path, "': truncated: header promises ",
+                      dims[0], " images of ", dims[1], "x", dims[2], " (", bytes, " bytes), found ",
+                      got, " bytes");
     d.labels.resize(dims[0]);
   }
   {
     GzReader r(labels_path);
     auto dims = read_header(r, labels_path, 0x00000801, "unsigned-byte labels, 1 dimension");
-    WSNAS_CHECK_INPUT(static_cast<std::int64_t>(dims[0]) == d.size(), "file '", labels_path, "': ",
-                      dims[0], " labels, but '", images_path, "' has ", d.size(), " images");
+    WSNAS_CHECK_INPUT(static_cast<std::int64_t>(dims[0]) == d.size(), "file '", labels_path,
+                      "': ", dims[0], " labels, but '", images_path, "' has ", d.size(), " images");
     std::vector<std::uint8_t> raw(dims[0]);
     std::int64_t got = r.read(raw.data(), static_cast<std::int64_t>(raw.size()));
     WSNAS_CHECK_INPUT(got == static_cast<std::int64_t>(raw.size()), "file '", labels_path,
                       "': truncated: header promises ", dims[0], " labels, found ", got);
     for (std::size_t i = 0; i < raw.size(); ++i) {
-      WSNAS_CHECK_INPUT(raw[i] < classes, "file '", labels_path, "': label ", int(raw[i]), " at ", i,
-                        ", expected 0..", classes - 1);
+      WSNAS_CHECK_INPUT(raw[i] < classes, "file '", labels_path, "': label ", int(raw[i]), " at ",
+                        i, ", expected 0..", classes - 1);
       d.labels[i] = raw[i];
     }
   }
@@ -111,7 +113,8 @@ Dataset read_mnist_dir(const std::string& dir, bool train, const std::string& na
     // Prefer the gzip file Debian ships; accept an uncompressed one.
     return io::path_exists(base + ".gz") || !io::path_exists(base) ? base + ".gz" : base;
   };
-  return read_idx(pick(prefix + "-images-idx3-ubyte"), pick(prefix + "-labels-idx1-ubyte"), name, 10);
+  return read_idx(pick(prefix + "-images-idx3-ubyte"), pick(prefix + "-labels-idx1-ubyte"), name,
+                  10);
 }
 
 namespace {
@@ -125,7 +128,8 @@ void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes
   if (f == nullptr) throw_system_error("file '" + out.temp() + "': cannot open for writing", errno);
   int w = bytes.empty() ? 0 : gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
   int rc = gzclose(f);
-  WSNAS_CHECK(w == static_cast<int>(bytes.size()) && rc == Z_OK, "file '", out.temp(), "': write failed");
+  WSNAS_CHECK(w == static_cast<int>(bytes.size()) && rc == Z_OK, "file '", out.temp(),
+              "': write failed");
   out.commit();
 }
 }  // namespace

@@ -29,20 +29,26 @@ at::Tensor make_image_tensor(const Dataset& d, const std::vector<std::int64_t>& 
   const auto n = static_cast<std::int64_t>(ids.size());
   at::Tensor out = at::empty({n, C, H, W}, at::kFloat);
   float* dst = out.data_ptr<float>();
-  std::vector<float> scale(static_cast<std::size_t>(C), 1.0f / 255), shift(static_cast<std::size_t>(C), 0.0f);
+  std::vector<float> scale(static_cast<std::size_t>(C), 1.0f / 255),
+      shift(static_cast<std::size_t>(C), 0.0f);
   if (!aug.stats.mean.empty()) {
-    WSNAS_CHECK(aug.stats.mean.size() == static_cast<std::size_t>(C) && aug.stats.std.size() == aug.stats.mean.size(),
+    WSNAS_CHECK(aug.stats.mean.size() == static_cast<std::size_t>(C) &&
+                    aug.stats.std.size() == aug.stats.mean.size(),
                 "normalisation has ", aug.stats.mean.size(), " channels, images have ", C);
     for (int c = 0; c < C; ++c) {
-      scale[static_cast<std::size_t>(c)] = 1.0f / (255.0f * aug.stats.std[static_cast<std::size_t>(c)]);
-      shift[static_cast<std::size_t>(c)] = -aug.stats.mean[static_cast<std::size_t>(c)] / aug.stats.std[static_cast<std::size_t>(c)];
+      scale[static_cast<std::size_t>(c)] =
+          1.0f / (255.0f * aug.stats.std[static_cast<std::size_t>(c)]);
+      shift[static_cast<std::size_t>(c)] =
+          -aug.stats.mean[static_cast<std::size_t>(c)] / aug.stats.std[static_cast<std::size_t>(c)];
     }
   }
   for (std::int64_t i = 0; i < n; ++i) {
     Rng rng(seeds.empty() ? 0 : seeds[static_cast<std::size_t>(i)]);
     const int pad = aug.crop_padding;
-    const int ox = pad ? static_cast<int>(rng.below(static_cast<std::uint64_t>(2 * pad + 1))) - pad : 0;
-    const int oy = pad ? static_cast<int>(rng.below(static_cast<std::uint64_t>(2 * pad + 1))) - pad : 0;
+    const int ox =
+        pad ? static_cast<int>(rng.below(static_cast<std::uint64_t>(2 * pad + 1))) - pad : 0;
+    const int oy =
+        pad ? static_cast<int>(rng.below(static_cast<std::uint64_t>(2 * pad + 1))) - pad : 0;
     const bool flip = aug.hflip && rng.below(2) == 1;
     int cx = -1, cy = -1;
     if (aug.cutout > 0) {
@@ -58,10 +64,12 @@ at::Tensor make_image_tensor(const Dataset& d, const std::vector<std::int64_t>& 
         for (int x = 0; x < W; ++x) {
           int sx = (flip ? W - 1 - x : x) + ox;
           // Zero padding happens before normalisation (as torchvision's RandomCrop on the image).
-          float v = (sy >= 0 && sy < H && sx >= 0 && sx < W) ? src[(c * H + sy) * W + sx] * sc + sh : sh;
+          float v =
+              (sy >= 0 && sy < H && sx >= 0 && sx < W) ? src[(c * H + sy) * W + sx] * sc + sh : sh;
           // Cutout: rows [cy - L/2, cy + L/2) and the same columns (the reference implementation).
           const int half = aug.cutout / 2;
-          if (cx >= 0 && y >= cy - half && y < cy + half && x >= cx - half && x < cx + half) v = 0.0f;
+          if (cx >= 0 && y >= cy - half && y < cy + half && x >= cx - half && x < cx + half)
+            v = 0.0f;
           img[(c * H + y) * W + x] = v;
         }
       }
@@ -121,20 +129,25 @@ void BatchLoader::produce(std::int64_t epoch, std::int64_t skip) {
     const std::int64_t nb = batches_per_epoch(), B = options_.batch_size;
     for (std::int64_t b = skip; b < nb; ++b) {
       // This rank's slice of global batch b: positions [lo, hi) within the epoch.
-      std::int64_t g_lo = b * B, g_hi = std::min<std::int64_t>(g_lo + B, static_cast<std::int64_t>(order.size()));
+      std::int64_t g_lo = b * B,
+                   g_hi = std::min<std::int64_t>(g_lo + B, static_cast<std::int64_t>(order.size()));
       std::int64_t per = (g_hi - g_lo + options_.world - 1) / options_.world;
       std::int64_t lo = std::min(g_hi, g_lo + options_.rank * per), hi = std::min(g_hi, lo + per);
       std::vector<std::int64_t> ids(order.begin() + lo, order.begin() + hi);
       std::vector<std::uint64_t> seeds;
-      for (std::int64_t p = lo; p < hi; ++p) seeds.push_back(Rng::derive(epoch_seed, static_cast<std::uint64_t>(p) + 1));
+      for (std::int64_t p = lo; p < hi; ++p)
+        seeds.push_back(Rng::derive(epoch_seed, static_cast<std::uint64_t>(p) + 1));
       Batch batch;
       batch.index = b;
       batch.images = make_image_tensor(*split_.data, ids, options_.augment, seeds);
       batch.labels = at::empty({static_cast<std::int64_t>(ids.size())}, at::kLong);
       auto* lab = batch.labels.data_ptr<std::int64_t>();
-      for (std::size_t i = 0; i < ids.size(); ++i) lab[i] = split_.data->labels[static_cast<std::size_t>(ids[i])];
+      for (std::size_t i = 0; i < ids.size(); ++i)
+        lab[i] = split_.data->labels[static_cast<std::size_t>(ids[i])];
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || static_cast<int>(queue_.size()) < std::max(1, options_.prefetch); });
+      cv_.wait(lock, [&] {
+        return stopping_ || static_cast<int>(queue_.size()) < std::max(1, options_.prefetch);
+      });
       if (stopping_) return;
       queue_.push_back(std::move(batch));
       cv_.notify_all();

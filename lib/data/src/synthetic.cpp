@@ -20,7 +20,8 @@ Dataset make_synthetic(std::int64_t n, int classes, std::uint64_t seed, int chan
   // Each class is a smooth pattern (a per-class frequency and phase per channel); each image is its
   // class pattern, shifted by a few pixels, plus noise: learnable, not trivially separable.
   Rng cls_rng(Rng::derive(seed, 0xC1A55));
-  std::vector<double> fx(static_cast<std::size_t>(classes * channels)), fy(fx.size()), ph(fx.size());
+  std::vector<double> fx(static_cast<std::size_t>(classes * channels)), fy(fx.size()),
+      ph(fx.size());
   for (std::size_t i = 0; i < fx.size(); ++i) {
     fx[i] = 0.5 + 2.5 * cls_rng.uniform();
     fy[i] = 0.5 + 2.5 * cls_rng.uniform();
@@ -42,7 +43,8 @@ Dataset make_synthetic(std::int64_t n, int classes, std::uint64_t seed, int chan
                      std::cos(fy[k] * (y + dy) * 6.283185307 / height);
           double noise = (rng.uniform() - 0.5) * 0.8;
           double px = 127.5 + 100.0 * v + 60.0 * noise;
-          img[(c * height + y) * width + x] = static_cast<std::uint8_t>(std::lround(std::fmin(255.0, std::fmax(0.0, px))));
+          img[(c * height + y) * width + x] =
+              static_cast<std::uint8_t>(std::lround(std::fmin(255.0, std::fmax(0.0, px))));
         }
       }
     }
@@ -53,7 +55,8 @@ Dataset make_synthetic(std::int64_t n, int classes, std::uint64_t seed, int chan
 namespace {
 Dataset slice(const Dataset& d, std::int64_t lo, std::int64_t hi) {
   Dataset out = d;
-  out.images.assign(d.images.begin() + lo * d.image_bytes(), d.images.begin() + hi * d.image_bytes());
+  out.images.assign(d.images.begin() + lo * d.image_bytes(),
+                    d.images.begin() + hi * d.image_bytes());
   out.labels.assign(d.labels.begin() + lo, d.labels.begin() + hi);
   return out;
 }
@@ -61,7 +64,8 @@ Dataset slice(const Dataset& d, std::int64_t lo, std::int64_t hi) {
 
 void write_synthetic_cifar(const std::string& dir, bool cifar100, std::int64_t n_train,
                            std::int64_t n_test, std::uint64_t seed) {
-  WSNAS_CHECK(n_train >= 5 && n_test >= 1, "write_synthetic_cifar: need >= 5 training and >= 1 test images");
+  WSNAS_CHECK(n_train >= 5 && n_test >= 1,
+              "write_synthetic_cifar: need >= 5 training and >= 1 test images");
   io::make_dirs(dir);
   // One draw split in two: training and test sets of the same task.
   const Dataset all = make_synthetic(n_train + n_test, cifar100 ? 100 : 10, seed);
@@ -75,8 +79,10 @@ void write_synthetic_cifar(const std::string& dir, bool cifar100, std::int64_t n
   // CIFAR-10 splits its training set into five files.
   const std::int64_t per = (n_train + 4) / 5;
   for (int b = 0; b < 5; ++b) {
-    std::int64_t lo = std::min<std::int64_t>(b * per, n_train), hi = std::min<std::int64_t>(lo + per, n_train);
-    write_cifar_file(dir + "/data_batch_" + std::to_string(b + 1) + ".bin", slice(train, lo, hi), false);
+    std::int64_t lo = std::min<std::int64_t>(b * per, n_train),
+                 hi = std::min<std::int64_t>(lo + per, n_train);
+    write_cifar_file(dir + "/data_batch_" + std::to_string(b + 1) + ".bin", slice(train, lo, hi),
+                     false);
   }
   write_cifar_file(dir + "/test_batch.bin", test, false);
 }

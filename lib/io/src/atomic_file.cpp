@@ -34,11 +34,12 @@ std::string parent_dir(const std::string& path) {
 std::string resolve_output(const std::string& path) {
   std::string p = path;
   for (int depth = 0; depth < 40; ++depth) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return p;
     std::vector<char> buf(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 4095) + 1);
     const ssize_t n = ::readlink(p.c_str(), buf.data(), buf.size() - 1);
-    WSNAS_CHECK_INPUT(n >= 0, "'", path, "': cannot read the symbolic link '", p, "': ", std::strerror(errno));
+    WSNAS_CHECK_INPUT(n >= 0, "'", path, "': cannot read the symbolic link '", p,
+                      "': ", std::strerror(errno));
     const std::string target(buf.data(), static_cast<std::size_t>(n));
     p = !target.empty() && target[0] == '/' ? target : parent_dir(p) + "/" + target;
   }

@@ -1,7 +1,6 @@
 #include "wsnas/io/h5file.h"
 
 #include <hdf5.h>
-
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -43,7 +42,8 @@ int system_errno(const std::string& desc, int saved) {
     const int e = std::atoi(desc.c_str() + at + 8);
     if (e > 0) return e;
   }
-  if (saved == ENOSPC || saved == EFBIG || saved == EDQUOT || saved == EIO || saved == EROFS) return saved;
+  if (saved == ENOSPC || saved == EFBIG || saved == EDQUOT || saved == EIO || saved == EROFS)
+    return saved;
   return 0;
 }
 
@@ -67,14 +67,14 @@ int system_errno(const std::string& desc, int saved) {
 }  // namespace
 
 /// A failed HDF5 call that writes (create, write, flush, close).
-#define WSNAS_H5CHECK(expr, where, what)        \
-  do {                                          \
+#define WSNAS_H5CHECK(expr, where, what)          \
+  do {                                            \
     if ((expr) < 0) fail((where), (what), false); \
   } while (0)
 
 /// A failed HDF5 call that reads a file someone gave us.
-#define WSNAS_H5READ(expr, where, what)        \
-  do {                                         \
+#define WSNAS_H5READ(expr, where, what)          \
+  do {                                           \
     if ((expr) < 0) fail((where), (what), true); \
   } while (0)
 
@@ -110,14 +110,29 @@ H5Id& H5Id::operator=(H5Id&& o) noexcept {
 void H5Id::reset() {
   if (id_ < 0) return;
   switch (H5Iget_type(id_)) {
-    case H5I_FILE: H5Fclose(id_); break;
-    case H5I_GROUP: H5Gclose(id_); break;
-    case H5I_DATASET: H5Dclose(id_); break;
-    case H5I_DATASPACE: H5Sclose(id_); break;
-    case H5I_DATATYPE: H5Tclose(id_); break;
-    case H5I_ATTR: H5Aclose(id_); break;
-    case H5I_GENPROP_LST: H5Pclose(id_); break;
-    default: break;
+    case H5I_FILE:
+      H5Fclose(id_);
+      break;
+    case H5I_GROUP:
+      H5Gclose(id_);
+      break;
+    case H5I_DATASET:
+      H5Dclose(id_);
+      break;
+    case H5I_DATASPACE:
+      H5Sclose(id_);
+      break;
+    case H5I_DATATYPE:
+      H5Tclose(id_);
+      break;
+    case H5I_ATTR:
+      H5Aclose(id_);
+      break;
+    case H5I_GENPROP_LST:
+      H5Pclose(id_);
+      break;
+    default:
+      break;
   }
   id_ = -1;
 }
@@ -159,7 +174,8 @@ File File::open(const std::string& path, Mode mode) {
     H5Eclear2(H5E_DEFAULT);
     throw InputError("file '" + path + "': not an HDF5 file, or truncated/corrupt");
   }
-  hid_t id = H5Fopen(path.c_str(), mode == Mode::kRead ? H5F_ACC_RDONLY : H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t id =
+      H5Fopen(path.c_str(), mode == Mode::kRead ? H5F_ACC_RDONLY : H5F_ACC_RDWR, H5P_DEFAULT);
   if (id < 0) {
     fail("file '" + path + "'", "cannot open HDF5 file", true);
   }
@@ -181,7 +197,9 @@ void File::close() {
   WSNAS_H5CHECK(H5Fclose(id), where(""), "cannot close HDF5 file");
 }
 
-void File::flush() { WSNAS_H5CHECK(H5Fflush(id_.get(), H5F_SCOPE_LOCAL), where(""), "cannot flush"); }
+void File::flush() {
+  WSNAS_H5CHECK(H5Fflush(id_.get(), H5F_SCOPE_LOCAL), where(""), "cannot flush");
+}
 
 bool File::exists(const std::string& obj) const {
   if (obj == "/" || obj.empty()) return true;
@@ -208,7 +226,8 @@ void File::create_group(const std::string& group) {
 }
 
 namespace {
-// HDF5 1.12 renamed the link-info type and iterator; support 1.10 (Debian 12, the GPU machine) and newer.
+// HDF5 1.12 renamed the link-info type and iterator; support 1.10 (Debian 12, the GPU machine) and
+// newer.
 #if H5_VERSION_GE(1, 12, 0)
 using LinkInfo = H5L_info2_t;
 #define WSNAS_H5_LITERATE H5Literate2
@@ -226,8 +245,8 @@ std::vector<std::string> File::list(const std::string& group) const {
   std::vector<std::string> names;
   H5Id g(H5Gopen2(id_.get(), group.c_str(), H5P_DEFAULT));
   WSNAS_H5READ(g.get(), where(group), "no such group");
-  WSNAS_H5READ(WSNAS_H5_LITERATE(g.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, list_cb, &names), where(group),
-          "cannot list group");
+  WSNAS_H5READ(WSNAS_H5_LITERATE(g.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, list_cb, &names),
+               where(group), "cannot list group");
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -271,8 +290,9 @@ void File::write_array(const std::string& obj, const T* data, std::size_t n,
                      dcpl.get(), H5P_DEFAULT));
   WSNAS_H5CHECK(ds.get(), where(obj), "cannot create dataset");
   if (n > 0) {
-    WSNAS_H5CHECK(H5Dwrite(ds.get(), static_cast<hid_t>(mem_type), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-            where(obj), "cannot write dataset");
+    WSNAS_H5CHECK(
+        H5Dwrite(ds.get(), static_cast<hid_t>(mem_type), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+        where(obj), "cannot write dataset");
   }
 }
 
@@ -286,9 +306,9 @@ std::vector<T> File::read_array(const std::string& obj, std::int64_t mem_type) c
   WSNAS_H5READ(n, where(obj), "cannot read dataspace");
   std::vector<T> out(static_cast<std::size_t>(n));
   if (n > 0) {
-    WSNAS_H5READ(H5Dread(ds.get(), static_cast<hid_t>(mem_type), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                    out.data()),
-            where(obj), "cannot read dataset (wrong type or truncated file)");
+    WSNAS_H5READ(
+        H5Dread(ds.get(), static_cast<hid_t>(mem_type), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+        where(obj), "cannot read dataset (wrong type or truncated file)");
   }
   return out;
 }
@@ -305,20 +325,28 @@ std::vector<std::int64_t> File::shape(const std::string& obj) const {
   return {dims.begin(), dims.end()};
 }
 
-void File::write_f64(const std::string& o, const std::vector<double>& v, const std::vector<std::int64_t>& s) {
+void File::write_f64(const std::string& o, const std::vector<double>& v,
+                     const std::vector<std::int64_t>& s) {
   write_array(o, v.data(), v.size(), s, H5T_NATIVE_DOUBLE);
 }
-void File::write_f32(const std::string& o, const std::vector<float>& v, const std::vector<std::int64_t>& s) {
+void File::write_f32(const std::string& o, const std::vector<float>& v,
+                     const std::vector<std::int64_t>& s) {
   write_array(o, v.data(), v.size(), s, H5T_NATIVE_FLOAT);
 }
-void File::write_i64(const std::string& o, const std::vector<std::int64_t>& v, const std::vector<std::int64_t>& s) {
+void File::write_i64(const std::string& o, const std::vector<std::int64_t>& v,
+                     const std::vector<std::int64_t>& s) {
   write_array(o, v.data(), v.size(), s, H5T_NATIVE_INT64);
 }
-void File::write_u8(const std::string& o, const std::vector<std::uint8_t>& v, const std::vector<std::int64_t>& s) {
+void File::write_u8(const std::string& o, const std::vector<std::uint8_t>& v,
+                    const std::vector<std::int64_t>& s) {
   write_array(o, v.data(), v.size(), s, H5T_NATIVE_UINT8);
 }
-std::vector<double> File::read_f64(const std::string& o) const { return read_array<double>(o, H5T_NATIVE_DOUBLE); }
-std::vector<float> File::read_f32(const std::string& o) const { return read_array<float>(o, H5T_NATIVE_FLOAT); }
+std::vector<double> File::read_f64(const std::string& o) const {
+  return read_array<double>(o, H5T_NATIVE_DOUBLE);
+}
+std::vector<float> File::read_f32(const std::string& o) const {
+  return read_array<float>(o, H5T_NATIVE_FLOAT);
+}
 std::vector<std::int64_t> File::read_i64(const std::string& o) const {
   return read_array<std::int64_t>(o, H5T_NATIVE_INT64);
 }
@@ -348,8 +376,8 @@ void File::write_strings(const std::string& obj, const std::vector<std::string>&
   ptrs.reserve(v.size());
   for (const auto& s : v) ptrs.push_back(s.c_str());
   if (!v.empty()) {
-    WSNAS_H5CHECK(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), where(obj),
-            "cannot write strings");
+    WSNAS_H5CHECK(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+                  where(obj), "cannot write strings");
   }
 }
 
@@ -367,8 +395,8 @@ std::vector<std::string> File::read_strings(const std::string& obj) const {
     H5Id type = vlen_string_type();
     std::vector<char*> ptrs(n, nullptr);
     if (n) {
-      WSNAS_H5READ(H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), where(obj),
-              "cannot read strings");
+      WSNAS_H5READ(H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+                   where(obj), "cannot read strings");
     }
     for (char* p : ptrs) out.emplace_back(p ? p : "");
     if (n) H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, ptrs.data());
@@ -376,8 +404,8 @@ std::vector<std::string> File::read_strings(const std::string& obj) const {
     std::size_t len = H5Tget_size(ftype.get());
     std::vector<char> buf(n * len);
     if (n) {
-      WSNAS_H5READ(H5Dread(ds.get(), ftype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), where(obj),
-              "cannot read strings");
+      WSNAS_H5READ(H5Dread(ds.get(), ftype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()),
+                   where(obj), "cannot read strings");
     }
     for (std::size_t i = 0; i < n; ++i) {
       std::string s(buf.data() + i * len, len);
@@ -414,7 +442,7 @@ void write_attr(hid_t file, const std::string& obj, const std::string& name, hid
   H5Id a(H5Acreate2(o.get(), name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT));
   WSNAS_H5CHECK(a.get(), where + ": attribute '" + name + "'", "cannot create attribute");
   WSNAS_H5CHECK(H5Awrite(a.get(), type, data), where + ": attribute '" + name + "'",
-          "cannot write attribute");
+                "cannot write attribute");
 }
 }  // namespace
 
@@ -439,7 +467,8 @@ bool File::has_attr(const std::string& obj, const std::string& name) const {
 }
 
 namespace {
-H5Id open_attr(hid_t file, const std::string& obj, const std::string& name, const std::string& where) {
+H5Id open_attr(hid_t file, const std::string& obj, const std::string& name,
+               const std::string& where) {
   H5Id o = open_object(file, obj, where);
   if (H5Aexists(o.get(), name.c_str()) <= 0) {
     H5Eclear2(H5E_DEFAULT);
@@ -455,10 +484,14 @@ AttrType File::attr_type(const std::string& obj, const std::string& name) const 
   H5Id a = open_attr(id_.get(), obj, name, where(obj));
   H5Id t(H5Aget_type(a.get()));
   switch (H5Tget_class(t.get())) {
-    case H5T_STRING: return AttrType::kString;
-    case H5T_INTEGER: return AttrType::kInt;
-    case H5T_FLOAT: return AttrType::kFloat;
-    default: return AttrType::kOther;
+    case H5T_STRING:
+      return AttrType::kString;
+    case H5T_INTEGER:
+      return AttrType::kInt;
+    case H5T_FLOAT:
+      return AttrType::kFloat;
+    default:
+      return AttrType::kOther;
   }
 }
 
@@ -512,8 +545,8 @@ herr_t attr_cb(hid_t, const char* name, const H5A_info_t*, void* data) {
 std::vector<std::string> File::attr_names(const std::string& obj) const {
   H5Id o = open_object(id_.get(), obj, where(obj));
   std::vector<std::string> names;
-  WSNAS_H5READ(H5Aiterate2(o.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, attr_cb, &names), where(obj),
-          "cannot list attributes");
+  WSNAS_H5READ(H5Aiterate2(o.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, attr_cb, &names),
+               where(obj), "cannot list attributes");
   return names;
 }
 

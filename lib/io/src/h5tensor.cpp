@@ -1,8 +1,7 @@
 #include "wsnas/io/h5tensor.h"
 
-#include <hdf5.h>
-
 #include <ATen/ATen.h>
+#include <hdf5.h>
 
 #include "wsnas/core/error.h"
 

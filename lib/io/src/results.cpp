@@ -12,8 +12,8 @@ void stamp_results(File& f, const std::string& kind, const Provenance& provenanc
   write_provenance(f, provenance);
 }
 
-void write_results_file(const std::string& path, const std::string& kind, const Provenance& provenance,
-                        const std::function<void(File&)>& fill) {
+void write_results_file(const std::string& path, const std::string& kind,
+                        const Provenance& provenance, const std::function<void(File&)>& fill) {
   AtomicPath out(path);
   {
     auto f = File::create(out.temp());

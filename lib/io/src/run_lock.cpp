@@ -14,7 +14,8 @@
 
 namespace wsnas::io {
 
-std::optional<RunLock> RunLock::try_acquire(const std::string& lock_path, const std::string& owner) {
+std::optional<RunLock> RunLock::try_acquire(const std::string& lock_path,
+                                            const std::string& owner) {
   const bool existed = ::access(lock_path.c_str(), F_OK) == 0;
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   WSNAS_CHECK_INPUT(fd >= 0, "cannot create lock file '", lock_path, "': ", std::strerror(errno));
@@ -57,9 +58,10 @@ RunLock::~RunLock() {
   if (fd_ < 0) return;
   const bool failed = std::uncaught_exceptions() > 0;
   if (failed && created_file_) ::unlink(path_.c_str());  // still ours: unlinked before the release
-  ::close(fd_);  // closing releases the flock
+  ::close(fd_);                                          // closing releases the flock
   if (failed) {
-    for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) ::rmdir(it->c_str());  // empty ones only
+    for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it)
+      ::rmdir(it->c_str());  // empty ones only
   }
 }
 

@@ -19,16 +19,22 @@ void check(int rc, const char* what) {
   char msg[MPI_MAX_ERROR_STRING];
   int len = 0;
   MPI_Error_string(rc, msg, &len);
-  throw Error(detail::concat("MPI error in ", what, ": ", std::string(msg, static_cast<std::size_t>(len))));
+  throw Error(
+      detail::concat("MPI error in ", what, ": ", std::string(msg, static_cast<std::size_t>(len))));
 }
 
 MPI_Datatype to_mpi(DType t) {
   switch (t) {
-    case DType::kFloat32: return MPI_FLOAT;
-    case DType::kFloat64: return MPI_DOUBLE;
-    case DType::kInt64: return MPI_INT64_T;
-    case DType::kInt32: return MPI_INT32_T;
-    case DType::kUInt8: return MPI_UINT8_T;
+    case DType::kFloat32:
+      return MPI_FLOAT;
+    case DType::kFloat64:
+      return MPI_DOUBLE;
+    case DType::kInt64:
+      return MPI_INT64_T;
+    case DType::kInt32:
+      return MPI_INT32_T;
+    case DType::kUInt8:
+      return MPI_UINT8_T;
   }
   return MPI_DATATYPE_NULL;
 }
@@ -90,7 +96,8 @@ Communicator::Communicator(std::unique_ptr<Handle> handle) : handle_(std::move(h
 }
 
 Communicator Communicator::world() {
-  WSNAS_CHECK(Environment::initialized(), "MPI is not initialised: create a wsnas::mpi::Environment first");
+  WSNAS_CHECK(Environment::initialized(),
+              "MPI is not initialised: create a wsnas::mpi::Environment first");
   auto h = std::make_unique<Handle>();
   check(MPI_Comm_dup(MPI_COMM_WORLD, &h->comm), "MPI_Comm_dup");
   return Communicator(std::move(h));
@@ -104,7 +111,8 @@ Communicator::Communicator(Communicator&& other) noexcept
 
 Communicator& Communicator::operator=(Communicator&& other) noexcept {
   if (this != &other) {
-    if (handle_ && Environment::initialized() && !Environment::finalized()) MPI_Comm_free(&handle_->comm);
+    if (handle_ && Environment::initialized() && !Environment::finalized())
+      MPI_Comm_free(&handle_->comm);
     handle_ = std::move(other.handle_);
     rank_ = other.rank_;
     size_ = other.size_;
@@ -219,8 +227,8 @@ std::vector<std::vector<std::uint8_t>> Communicator::allgather_bytes(
   }
   WSNAS_CHECK(total <= INT_MAX, "allgather_bytes: ", total, " bytes in all exceed MPI's int count");
   std::vector<std::uint8_t> all(static_cast<std::size_t>(total));
-  check(MPI_Allgatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(),
-                       MPI_BYTE, handle_->comm),
+  check(MPI_Allgatherv(mine.data(), n, MPI_BYTE, all.data(), counts.data(), displs.data(), MPI_BYTE,
+                       handle_->comm),
         "MPI_Allgatherv");
   std::vector<std::vector<std::uint8_t>> out;
   for (std::size_t i = 0; i < counts.size(); ++i) {

@@ -10,11 +10,16 @@ namespace {
 
 DType dtype_of(const at::Tensor& t) {
   switch (t.scalar_type()) {
-    case at::kFloat: return DType::kFloat32;
-    case at::kDouble: return DType::kFloat64;
-    case at::kLong: return DType::kInt64;
-    case at::kInt: return DType::kInt32;
-    case at::kByte: return DType::kUInt8;
+    case at::kFloat:
+      return DType::kFloat32;
+    case at::kDouble:
+      return DType::kFloat64;
+    case at::kLong:
+      return DType::kInt64;
+    case at::kInt:
+      return DType::kInt32;
+    case at::kByte:
+      return DType::kUInt8;
     default:
       throw Error(detail::concat("MPI collectives: unsupported tensor dtype ", t.scalar_type()));
   }
@@ -23,9 +28,8 @@ DType dtype_of(const at::Tensor& t) {
 // Runs `op` on a contiguous host copy of `tensor` and writes the result back in place.
 template <class Op>
 void on_host(at::Tensor& tensor, Op op) {
-  at::Tensor host = tensor.is_cuda() || !tensor.is_contiguous()
-                        ? tensor.to(at::kCPU).contiguous()
-                        : tensor;
+  at::Tensor host =
+      tensor.is_cuda() || !tensor.is_contiguous() ? tensor.to(at::kCPU).contiguous() : tensor;
   op(host);
   if (!host.is_same(tensor)) tensor.copy_(host);
 }

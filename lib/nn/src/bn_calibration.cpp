@@ -43,12 +43,14 @@ void restore_bn_momentum(torch::nn::Module& module, const std::vector<double>& m
   });
 }
 
-void calibrate_bn(torch::nn::Module& module, int steps, const std::function<void(int)>& forward_batch) {
+void calibrate_bn(torch::nn::Module& module, int steps,
+                  const std::function<void(int)>& forward_batch) {
   // Layers that do not run keep their statistics (the paper's code updates only the BN layers its
   // hooks saw, paper-code-spec §1.4): keep them aside and put them back if nothing ran them.
   std::vector<std::array<at::Tensor, 3>> kept;
   for_each_bn(module, [&](torch::nn::BatchNorm2dImpl& bn) {
-    kept.push_back({bn.running_mean.clone(), bn.running_var.clone(), bn.num_batches_tracked.clone()});
+    kept.push_back(
+        {bn.running_mean.clone(), bn.running_var.clone(), bn.num_batches_tracked.clone()});
   });
   auto momenta = reset_bn_statistics(module);
   module.train();
@@ -56,8 +58,10 @@ void calibrate_bn(torch::nn::Module& module, int steps, const std::function<void
     torch::NoGradGuard no_grad;
     for (int s = 0; s < steps; ++s) forward_batch(s);
     std::vector<at::Tensor> counts;
-    for_each_bn(module, [&](torch::nn::BatchNorm2dImpl& bn) { counts.push_back(bn.num_batches_tracked); });
-    const at::Tensor ran = counts.empty() ? at::Tensor() : at::stack(counts).to(at::kCPU);  // one sync
+    for_each_bn(module,
+                [&](torch::nn::BatchNorm2dImpl& bn) { counts.push_back(bn.num_batches_tracked); });
+    const at::Tensor ran =
+        counts.empty() ? at::Tensor() : at::stack(counts).to(at::kCPU);  // one sync
     std::size_t i = 0;
     for_each_bn(module, [&](torch::nn::BatchNorm2dImpl& bn) {
       const auto& k = kept[i];

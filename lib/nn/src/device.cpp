@@ -2,12 +2,12 @@
 
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
+#include <torch/utils.h>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <thread>
-#include <torch/utils.h>
-#include <torch/version.h>
 
 #include "wsnas/core/error.h"
 

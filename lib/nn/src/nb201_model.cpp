@@ -21,7 +21,8 @@ void ReluConvBnImpl::reset() {
                                                         .stride(stride_)
                                                         .padding(kernel_ / 2)
                                                         .bias(false)));
-  bn_ = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(cout_).affine(affine_)));
+  bn_ = register_module(
+      "bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(cout_).affine(affine_)));
 }
 
 torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) { return bn_(conv_(torch::relu(x))); }
@@ -59,19 +60,22 @@ void Nb201CellImpl::reset() {
       std::string name = "edge_" + std::to_string(to) + "_" + std::to_string(from) + "_" +
                          space::kNb201OpNames[static_cast<std::size_t>(op)];
       ops_[static_cast<std::size_t>(e)][static_cast<std::size_t>(op)] = register_module(
-          name, ReluConvBn(channels_, channels_, op == static_cast<int>(Nb201Op::kConv1x1) ? 1 : 3, 1,
-                           affine_));
+          name, ReluConvBn(channels_, channels_, op == static_cast<int>(Nb201Op::kConv1x1) ? 1 : 3,
+                           1, affine_));
     }
   }
 }
 
 torch::Tensor Nb201CellImpl::apply_op(int edge, int op, const torch::Tensor& x) {
   switch (static_cast<Nb201Op>(op)) {
-    case Nb201Op::kNone: return torch::zeros_like(x);
-    case Nb201Op::kSkip: return x;
+    case Nb201Op::kNone:
+      return torch::zeros_like(x);
+    case Nb201Op::kSkip:
+      return x;
     case Nb201Op::kAvgPool3x3:
       // NAS-Bench-201 POOLING: AvgPool2d(3, stride 1, padding 1, count_include_pad=False).
-      return F::avg_pool2d(x, F::AvgPool2dFuncOptions(3).stride(1).padding(1).count_include_pad(false));
+      return F::avg_pool2d(
+          x, F::AvgPool2dFuncOptions(3).stride(1).padding(1).count_include_pad(false));
     case Nb201Op::kConv1x1:
     case Nb201Op::kConv3x3: {
       auto& m = ops_[static_cast<std::size_t>(edge)][static_cast<std::size_t>(op)];
@@ -121,14 +125,17 @@ torch::Tensor Nb201CellImpl::forward(const torch::Tensor& x, const space::Arch* 
 
 Nb201NetworkImpl::Nb201NetworkImpl(Nb201Options options, std::optional<space::Arch> arch)
     : options_(options), arch_(std::move(arch)) {
-  WSNAS_CHECK_INPUT(options_.channels >= 1 && options_.cells >= 1 && options_.in_channels >= 1 &&
-                        options_.classes >= 1,
-                    "NAS-Bench-201 network: channels, cells, input channels and classes must be >= 1");
+  WSNAS_CHECK_INPUT(
+      options_.channels >= 1 && options_.cells >= 1 && options_.in_channels >= 1 &&
+          options_.classes >= 1,
+      "NAS-Bench-201 network: channels, cells, input channels and classes must be >= 1");
   if (arch_) space::Nb201Space().check(*arch_);
   const int C = options_.channels;
-  stem_ = register_module("stem", torch::nn::Sequential(
-      torch::nn::Conv2d(torch::nn::Conv2dOptions(options_.in_channels, C, 3).padding(1).bias(false)),
-      torch::nn::BatchNorm2d(C)));
+  stem_ = register_module(
+      "stem", torch::nn::Sequential(
+                  torch::nn::Conv2d(
+                      torch::nn::Conv2dOptions(options_.in_channels, C, 3).padding(1).bias(false)),
+                  torch::nn::BatchNorm2d(C)));
   cells_.clear();
   blocks_.clear();
   const bool supernet = !arch_.has_value();
@@ -140,9 +147,9 @@ Nb201NetworkImpl::Nb201NetworkImpl(Nb201Options options, std::optional<space::Ar
       ch *= 2;
     }
     for (int i = 0; i < options_.cells; ++i) {
-      cells_.push_back(register_module(
-          "cell" + std::to_string(stage) + "_" + std::to_string(i),
-          Nb201Cell(ch, options_.cell_bn_affine, supernet, cell_arch)));
+      cells_.push_back(
+          register_module("cell" + std::to_string(stage) + "_" + std::to_string(i),
+                          Nb201Cell(ch, options_.cell_bn_affine, supernet, cell_arch)));
     }
   }
   last_bn_ = register_module("lastact_bn", torch::nn::BatchNorm2d(ch));
@@ -155,8 +162,9 @@ torch::Tensor Nb201NetworkImpl::forward(const torch::Tensor& x) {
 }
 
 torch::Tensor Nb201NetworkImpl::stem(const torch::Tensor& x) {
-  WSNAS_CHECK(x.dim() == 4 && x.size(1) == options_.in_channels, "NAS-Bench-201 network: expected input [N, ",
-              options_.in_channels, ", H, W], got ", x.sizes());
+  WSNAS_CHECK(x.dim() == 4 && x.size(1) == options_.in_channels,
+              "NAS-Bench-201 network: expected input [N, ", options_.in_channels, ", H, W], got ",
+              x.sizes());
   return stem_->forward(x);
 }
 

@@ -6,41 +6,60 @@ namespace wsnas::options {
 
 po::options_description hyper_parameter_options(HyperParameters& hp) {
   po::options_description g("Supernet training (paper Table 2; presets in configs/)");
-  g.add_options()
-      ("batch-size", po::value(&hp.batch_size)->default_value(hp.batch_size)->notifier(at_least("batch-size", 1)),
-       "global mini-batch size, split across ranks")
-      ("lr", po::value(&hp.lr)->default_value(hp.lr)->notifier(in_range("lr", 1e-12, 1e6)),
-       "initial learning rate")
-      ("lr-schedule", po::value(&hp.lr_schedule)->default_value(hp.lr_schedule)
-           ->notifier(one_of("lr-schedule", {"cosine", "cosine-epoch", "fixed"})),
-       "learning-rate decay: cosine (to 0, per step) | cosine-epoch (per epoch) | fixed")
-      ("momentum", po::value(&hp.momentum)->default_value(hp.momentum)->notifier(in_range("momentum", 0, 1)),
-       "SGD momentum")
-      ("nesterov", po::value(&hp.nesterov)->default_value(hp.nesterov), "Nesterov momentum (true/false)")
-      ("weight-decay", po::value(&hp.weight_decay)->default_value(hp.weight_decay)
-           ->notifier(in_range("weight-decay", 0, 1)),
-       "L2 weight decay")
-      ("grad-clip", po::value(&hp.grad_clip)->default_value(hp.grad_clip)->notifier(in_range("grad-clip", 0, 1e9)),
-       "gradient-norm clip (0: none)")
-      ("bn-calib-batch", po::value(&hp.bn_calib_batch)->default_value(hp.bn_calib_batch)
-           ->notifier(at_least("bn-calib-batch", 1)),
-       "BN calibration batch size")
-      ("bn-calib-steps", po::value(&hp.bn_calib_steps)->default_value(hp.bn_calib_steps)
-           ->notifier(at_least("bn-calib-steps", 0)),
-       "BN calibration steps (0: none)")
-      ("gpus", po::value(&hp.gpus)->default_value(hp.gpus)->notifier(at_least("gpus", 1)),
-       "data-parallel replicas, as the GPUs of the paper's run (Table 2): they split the global batch, "
-       "whatever the rank count")
-      ("epochs", po::value(&hp.epochs)->default_value(hp.epochs)->notifier(at_least("epochs", 1)),
-       "training epochs")
-      ("warmup-epochs", po::value(&hp.warmup_epochs)->default_value(hp.warmup_epochs)
-           ->notifier(in_range("warmup-epochs", 0, 1e6)),
-       "linear learning-rate warm-up over this many epochs, from --warmup-lr to --lr, then the schedule")
-      ("warmup-lr", po::value(&hp.warmup_lr)->default_value(hp.warmup_lr)->notifier(in_range("warmup-lr", 0, 1e6)),
-       "learning rate at the start of the warm-up")
-      ("label-smoothing", po::value(&hp.label_smoothing)->default_value(hp.label_smoothing)
-           ->notifier(in_range("label-smoothing", 0, 0.999)),
-       "training loss with smoothed targets: 1 - e on the label, e / (classes - 1) on each other class");
+  g.add_options()(
+      "batch-size",
+      po::value(&hp.batch_size)->default_value(hp.batch_size)->notifier(at_least("batch-size", 1)),
+      "global mini-batch size, split across ranks")(
+      "lr", po::value(&hp.lr)->default_value(hp.lr)->notifier(in_range("lr", 1e-12, 1e6)),
+      "initial learning rate")(
+      "lr-schedule",
+      po::value(&hp.lr_schedule)
+          ->default_value(hp.lr_schedule)
+          ->notifier(one_of("lr-schedule", {"cosine", "cosine-epoch", "fixed"})),
+      "learning-rate decay: cosine (to 0, per step) | cosine-epoch (per epoch) | fixed")(
+      "momentum",
+      po::value(&hp.momentum)->default_value(hp.momentum)->notifier(in_range("momentum", 0, 1)),
+      "SGD momentum")("nesterov", po::value(&hp.nesterov)->default_value(hp.nesterov),
+                      "Nesterov momentum (true/false)")(
+      "weight-decay",
+      po::value(&hp.weight_decay)
+          ->default_value(hp.weight_decay)
+          ->notifier(in_range("weight-decay", 0, 1)),
+      "L2 weight decay")("grad-clip",
+                         po::value(&hp.grad_clip)
+                             ->default_value(hp.grad_clip)
+                             ->notifier(in_range("grad-clip", 0, 1e9)),
+                         "gradient-norm clip (0: none)")(
+      "bn-calib-batch",
+      po::value(&hp.bn_calib_batch)
+          ->default_value(hp.bn_calib_batch)
+          ->notifier(at_least("bn-calib-batch", 1)),
+      "BN calibration batch size")("bn-calib-steps",
+                                   po::value(&hp.bn_calib_steps)
+                                       ->default_value(hp.bn_calib_steps)
+                                       ->notifier(at_least("bn-calib-steps", 0)),
+                                   "BN calibration steps (0: none)")(
+      "gpus", po::value(&hp.gpus)->default_value(hp.gpus)->notifier(at_least("gpus", 1)),
+      "data-parallel replicas, as the GPUs of the paper's run (Table 2): they split the global "
+      "batch, "
+      "whatever the rank count")(
+      "epochs", po::value(&hp.epochs)->default_value(hp.epochs)->notifier(at_least("epochs", 1)),
+      "training epochs")("warmup-epochs",
+                         po::value(&hp.warmup_epochs)
+                             ->default_value(hp.warmup_epochs)
+                             ->notifier(in_range("warmup-epochs", 0, 1e6)),
+                         "linear learning-rate warm-up over this many epochs, from --warmup-lr to "
+                         "--lr, then the schedule")("warmup-lr",
+                                                    po::value(&hp.warmup_lr)
+                                                        ->default_value(hp.warmup_lr)
+                                                        ->notifier(in_range("warmup-lr", 0, 1e6)),
+                                                    "learning rate at the start of the warm-up")(
+      "label-smoothing",
+      po::value(&hp.label_smoothing)
+          ->default_value(hp.label_smoothing)
+          ->notifier(in_range("label-smoothing", 0, 0.999)),
+      "training loss with smoothed targets: 1 - e on the label, e / (classes - 1) on each other "
+      "class");
   return g;
 }
 

@@ -13,16 +13,17 @@ namespace wsnas::options {
 Parser::Parser(std::string program, std::string usage)
     : program_(std::move(program)), usage_(std::move(usage)), all_("") {
   po::options_description general("General");
-  general.add_options()
-      ("help,h", "print this help and exit")
-      ("config", po::value<std::vector<std::string>>()->composing(),
-       "INI config file (repeatable; later files win, the command line wins over all)");
+  general.add_options()("help,h", "print this help and exit")(
+      "config", po::value<std::vector<std::string>>()->composing(),
+      "INI config file (repeatable; later files win, the command line wins over all)");
   all_.add(general);
 }
 
 void Parser::add(const po::options_description& group) { all_.add(group); }
 
-void Parser::positional(const std::string& name, int max_count) { positional_.add(name.c_str(), max_count); }
+void Parser::positional(const std::string& name, int max_count) {
+  positional_.add(name.c_str(), max_count);
+}
 
 std::string Parser::help() const {
   std::ostringstream os;
@@ -47,8 +48,9 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
     if (lineno == 1) strip_bom(line);
     const auto nul = line.find('\0');
     if (nul != std::string::npos)
-      throw UsageError("config file '" + path + "' line " + std::to_string(lineno) + ": a NUL byte at column " +
-                       std::to_string(nul + 1) + " (expected text, not a binary file)");
+      throw UsageError("config file '" + path + "' line " + std::to_string(lineno) +
+                       ": a NUL byte at column " + std::to_string(nul + 1) +
+                       " (expected text, not a binary file)");
     std::string t = trim(line);
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     if (t.front() == '[') {
@@ -67,8 +69,8 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
     WSNAS_CHECK_USAGE(!key.empty(), "config file '", path, "' line ", lineno, ": empty key");
     // Sections only group keys for readers: a key given twice is ambiguous wherever it stands.
     const auto [it, fresh] = first_line.emplace(key, lineno);
-    WSNAS_CHECK_USAGE(fresh, "config file '", path, "' line ", lineno, ": key '", key, "' given again (first at line ",
-                      it->second, "); give each key once");
+    WSNAS_CHECK_USAGE(fresh, "config file '", path, "' line ", lineno, ": key '", key,
+                      "' given again (first at line ", it->second, "); give each key once");
     out.push_back({lineno, key, value});
   }
   return out;

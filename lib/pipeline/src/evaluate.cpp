@@ -1,7 +1,6 @@
 // Evaluation on the supernet: for each (checkpoint, architecture), BN statistics recomputed on
 // calibration batches (paper Table 2; paper-code-spec §1.4), then the task's metrics on a split.
 #include "wsnas/pipeline/evaluate.h"
-#include "wsnas/pipeline/supernet.h"
 
 #include <ATen/ATen.h>
 
@@ -14,6 +13,7 @@
 #include <map>
 #include <set>
 
+#include "task_for.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
 #include "wsnas/core/progress.h"
@@ -25,10 +25,10 @@
 #include "wsnas/nn/bn_calibration.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
+#include "wsnas/pipeline/supernet.h"
 #include "wsnas/train/evaluation.h"
 #include "wsnas/train/precision.h"
 #include "wsnas/train/state_io.h"
-#include "task_for.h"
 
 namespace wsnas::pipeline {
 
@@ -37,10 +37,12 @@ namespace po = options::po;
 namespace {
 
 /// Checkpoint options that must agree across the checkpoints of one evaluation.
-const std::vector<std::string> kModelKeys = {"space", "channels", "cells", "supernet-bn-affine", "dataset",
-                                             "protocol", "limit-train", "limit-eval", "augment"};
+const std::vector<std::string> kModelKeys = {
+    "space",       "channels",   "cells",  "supernet-bn-affine", "dataset", "protocol",
+    "limit-train", "limit-eval", "augment"};
 /// Evaluation options that change the scores: a rerun on the same output must agree on them.
-const std::vector<std::string> kEvalKeys = {"split", "bn-calib-batch", "bn-calib-steps", "seed", "precision"};
+const std::vector<std::string> kEvalKeys = {"split", "bn-calib-batch", "bn-calib-steps", "seed",
+                                            "precision"};
 
 struct Record {
   std::string checkpoint, checkpoint_id, arch;  ///< checkpoint_id: "<run id>@<step>" of its content
@@ -51,14 +53,15 @@ struct Record {
 
 std::string absolute(const std::string& path) {
   char buf[PATH_MAX];
-  WSNAS_CHECK_INPUT(realpath(path.c_str(), buf) != nullptr, "--checkpoint '", path, "': no such file");
+  WSNAS_CHECK_INPUT(realpath(path.c_str(), buf) != nullptr, "--checkpoint '", path,
+                    "': no such file");
   return buf;
 }
 
 std::vector<std::uint8_t> pack(const Record& r) {
-  std::string s = r.checkpoint + '\n' + r.checkpoint_id + '\n' + r.arch + '\n' + std::to_string(r.epoch) + '\n' +
-                  std::to_string(r.schedule_epochs) + '\n' + std::to_string(r.arch_index) + '\n' +
-                  std::to_string(r.metrics.size()) + '\n';
+  std::string s = r.checkpoint + '\n' + r.checkpoint_id + '\n' + r.arch + '\n' +
+                  std::to_string(r.epoch) + '\n' + std::to_string(r.schedule_epochs) + '\n' +
+                  std::to_string(r.arch_index) + '\n' + std::to_string(r.metrics.size()) + '\n';
   std::vector<std::uint8_t> out(s.begin(), s.end());
   std::vector<double> v = r.metrics;
   v.push_back(r.seconds);
@@ -73,7 +76,8 @@ Record unpack(const std::vector<std::uint8_t>& b) {
   auto line = [&] {
     std::size_t end = pos;
     while (b.at(end) != '\n') ++end;
-    std::string s(b.begin() + static_cast<std::ptrdiff_t>(pos), b.begin() + static_cast<std::ptrdiff_t>(end));
+    std::string s(b.begin() + static_cast<std::ptrdiff_t>(pos),
+                  b.begin() + static_cast<std::ptrdiff_t>(end));
     pos = end + 1;
     return s;
   };
@@ -114,26 +118,29 @@ void write_results(const std::string& path, const Provenance& prov, const train:
     f.create_group("/results");
     f.set_attr("/results", "rows", static_cast<std::int64_t>(recs.size()));
     f.set_attr("/results", "score", task.score().name);
-    f.set_attr("/results", "higher_is_better", static_cast<std::int64_t>(task.score().higher_is_better));
+    f.set_attr("/results", "higher_is_better",
+               static_cast<std::int64_t>(task.score().higher_is_better));
     f.write_strings("/results/checkpoint", ckpt);
     f.write_strings("/results/checkpoint_id", ckpt_id);
     f.write_i64("/results/epoch", epoch);
     f.write_i64("/results/schedule_epochs", sched);
     f.write_strings("/results/arch", arch);
     f.write_i64("/results/arch_index", index);
-    for (std::size_t m = 0; m < metrics.size(); ++m) f.write_f64("/results/" + task.metrics()[m].name, metrics[m]);
+    for (std::size_t m = 0; m < metrics.size(); ++m)
+      f.write_f64("/results/" + task.metrics()[m].name, metrics[m]);
     f.write_f64("/results/seconds", secs);
   });
 }
 
-std::vector<Record> read_results(const std::string& path, const train::RunConfig& cfg, const train::Task& task) {
+std::vector<Record> read_results(const std::string& path, const train::RunConfig& cfg,
+                                 const train::Task& task) {
   auto f = io::File::open(path);
   io::check_results(f, "evaluation");
   train::check_same_config(train::read_config(f, "/config"), cfg, kEvalKeys, "'" + path + "'");
   auto ckpt = f.read_strings("/results/checkpoint");
   // Files written before checkpoint identities: every row counts as of an unknown checkpoint.
   auto ckpt_id = f.exists("/results/checkpoint_id") ? f.read_strings("/results/checkpoint_id")
-                                                     : std::vector<std::string>(ckpt.size());
+                                                    : std::vector<std::string>(ckpt.size());
   auto arch = f.read_strings("/results/arch");
   auto epoch = f.read_i64("/results/epoch");
   auto sched = f.read_i64("/results/schedule_epochs");
@@ -142,7 +149,8 @@ std::vector<Record> read_results(const std::string& path, const train::RunConfig
   std::vector<std::vector<double>> metrics;
   for (const auto& m : task.metrics()) metrics.push_back(f.read_f64("/results/" + m.name));
   const std::size_t n = ckpt.size();
-  bool same = ckpt_id.size() == n && arch.size() == n && epoch.size() == n && sched.size() == n && index.size() == n && secs.size() == n;
+  bool same = ckpt_id.size() == n && arch.size() == n && epoch.size() == n && sched.size() == n &&
+              index.size() == n && secs.size() == n;
   for (const auto& m : metrics) same = same && m.size() == n;
   WSNAS_CHECK_INPUT(same, f.where("/results"), ": columns of different lengths");
   std::vector<Record> out(n);
@@ -157,20 +165,31 @@ std::vector<Record> read_results(const std::string& path, const train::RunConfig
 
 void add_options(options::Parser& parser, EvaluateJob& job) {
   po::options_description g("Evaluation");
-  g.add_options()
-      ("checkpoint", po::value(&job.checkpoints)->multitoken()->required(), "supernet checkpoint(s) written by wsnas-supernet")
-      ("archs", po::value(&job.archs_path)->required(), "architectures to score (wsnas-space sample output, or one per line)")
-      ("out", po::value(&job.out_path)->required(), "results file (HDF5, kind 'evaluation'); existing results are kept")
-      ("split", po::value(&job.split)->default_value(job.split)->notifier(options::one_of("split", {"valid", "test"})),
-       "split to score on")
-      ("eval-batch", po::value(&job.eval_batch)->default_value(job.eval_batch), "evaluation batch size (does not change results)")
-      ("seed", po::value(&job.seed)->default_value(job.seed), "seed of the calibration batches (the same for every architecture)")
-      ("data-dir", po::value(&job.data_dir)->default_value(job.data_dir), "dataset directory (default: the one the supernet used)")
-      ("flush-seconds", po::value(&job.flush_s)->default_value(job.flush_s)->notifier(options::in_range("flush-seconds", 1e-3, 1e9)),
-       "write finished results at least this often (> 0)")
-      ("cache-stem", po::value(&job.cache_stem)->default_value(job.cache_stem),
-       "compute the architecture-independent stem once per batch for all architectures (same results; memory: "
-       "the stem's outputs for the calibration and evaluation batches)");
+  g.add_options()("checkpoint", po::value(&job.checkpoints)->multitoken()->required(),
+                  "supernet checkpoint(s) written by wsnas-supernet")(
+      "archs", po::value(&job.archs_path)->required(),
+      "architectures to score (wsnas-space sample output, or one per line)")(
+      "out", po::value(&job.out_path)->required(),
+      "results file (HDF5, kind 'evaluation'); existing results are kept")(
+      "split",
+      po::value(&job.split)
+          ->default_value(job.split)
+          ->notifier(options::one_of("split", {"valid", "test"})),
+      "split to score on")("eval-batch", po::value(&job.eval_batch)->default_value(job.eval_batch),
+                           "evaluation batch size (does not change results)")(
+      "seed", po::value(&job.seed)->default_value(job.seed),
+      "seed of the calibration batches (the same for every architecture)")(
+      "data-dir", po::value(&job.data_dir)->default_value(job.data_dir),
+      "dataset directory (default: the one the supernet used)")(
+      "flush-seconds",
+      po::value(&job.flush_s)
+          ->default_value(job.flush_s)
+          ->notifier(options::in_range("flush-seconds", 1e-3, 1e9)),
+      "write finished results at least this often (> 0)")(
+      "cache-stem", po::value(&job.cache_stem)->default_value(job.cache_stem),
+      "compute the architecture-independent stem once per batch for all architectures (same "
+      "results; memory: "
+      "the stem's outputs for the calibration and evaluation batches)");
   train::add_run_options(g, job.run);
   parser.add(g);
   parser.add(options::hyper_parameter_options(job.hp));
@@ -194,7 +213,8 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   for (const auto& c : job.checkpoints) {
     check_input_file(c, "--checkpoint");
     const std::string abs = absolute(c);
-    if (std::find(ckpt_abs.begin(), ckpt_abs.end(), abs) != ckpt_abs.end()) {  // the same file named again
+    if (std::find(ckpt_abs.begin(), ckpt_abs.end(), abs) !=
+        ckpt_abs.end()) {  // the same file named again
       ++repeated_ckpts;
       continue;
     }
@@ -203,19 +223,21 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
     io::check_results(f, "supernet");
     auto ccfg = train::read_config(f, "/config");
     if (model_cfg.empty()) model_cfg = ccfg;
-    train::check_same_config(model_cfg, ccfg, kModelKeys, "checkpoint '" + job.checkpoints.front() + "'");
+    train::check_same_config(model_cfg, ccfg, kModelKeys,
+                             "checkpoint '" + job.checkpoints.front() + "'");
     ckpt_epoch.push_back(f.attr_int("/state", "epoch"));
     // What the checkpoint is, not where: a file trained further (or again) under the same path is
     // another checkpoint, and its earlier scores are stale.
-    ckpt_id.push_back((f.has_attr("/state", "run_id") ? f.attr_string("/state", "run_id") : std::string("?")) + "@" +
-                      std::to_string(f.attr_int("/state", "step")));
+    ckpt_id.push_back(
+        (f.has_attr("/state", "run_id") ? f.attr_string("/state", "run_id") : std::string("?")) +
+        "@" + std::to_string(f.attr_int("/state", "step")));
     ckpt_schedule.push_back(f.attr_int("/state", "schedule_epochs"));
   }
   const std::string what = "checkpoint '" + job.checkpoints.front() + "'";
   auto int_value = [&](const std::string& key) {
     std::int64_t v = 0;
-    WSNAS_CHECK_INPUT(parse_int(train::config_value(model_cfg, key, what), v), what, ": config '", key,
-                      "' is not an integer");
+    WSNAS_CHECK_INPUT(parse_int(train::config_value(model_cfg, key, what), v), what, ": config '",
+                      key, "' is not an integer");
     return v;
   };
   train::ModelOptions mo;
@@ -225,7 +247,8 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   mo.supernet_bn_affine = train::config_value(model_cfg, "supernet-bn-affine", what) == "true";
   train::DataOptions dopts;
   dopts.dataset = train::config_value(model_cfg, "dataset", what);
-  dopts.dir = job.data_dir.empty() ? train::config_value(model_cfg, "data-dir", what) : job.data_dir;
+  dopts.dir =
+      job.data_dir.empty() ? train::config_value(model_cfg, "data-dir", what) : job.data_dir;
   dopts.protocol = train::config_value(model_cfg, "protocol", what);
   dopts.limit_train = int_value("limit-train");
   dopts.limit_eval = int_value("limit-eval");
@@ -246,14 +269,15 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
     }
   }
   if (rank == 0 && (repeated_ckpts > 0 || repeated_archs > 0)) {
-    std::cout << ctx.name << ": note: " << repeated_ckpts << " repeated --checkpoint and " << repeated_archs
-              << " repeated architectures in --archs '" << job.archs_path << "' left out (each pair is scored once)\n";
+    std::cout << ctx.name << ": note: " << repeated_ckpts << " repeated --checkpoint and "
+              << repeated_archs << " repeated architectures in --archs '" << job.archs_path
+              << "' left out (each pair is scored once)\n";
   }
   WSNAS_CHECK_INPUT(!archs.empty(), "--archs '", job.archs_path, "': no architectures");
 
-  for (const char* unused : {"batch-size", "lr", "lr-schedule", "momentum", "nesterov", "weight-decay", "grad-clip",
-                             "gpus", "epochs", "warmup-epochs", "warmup-lr", "label-smoothing", "sampler", "paths",
-                             "unused-params"})
+  for (const char* unused : {"batch-size", "lr", "lr-schedule", "momentum", "nesterov",
+                             "weight-decay", "grad-clip", "gpus", "epochs", "warmup-epochs",
+                             "warmup-lr", "label-smoothing", "sampler", "paths", "unused-params"})
     cfg.erase(unused);  // training options: accepted so one config file serves every stage
   for (const auto& k : kModelKeys) cfg["supernet." + k] = model_cfg[k];
   train::record_config(ctx.provenance, cfg);
@@ -296,10 +320,11 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   }
   if (rank == 0) {
     std::cout << ctx.name << ": " << pairs.size() << " (checkpoint, architecture) pairs, "
-              << pairs.size() - pending.size() << " already in " << out_path << ", " << pending.size()
-              << " to score on " << world << " ranks\n";
+              << pairs.size() - pending.size() << " already in " << out_path << ", "
+              << pending.size() << " to score on " << world << " ranks\n";
     if (stale > 0)
-      std::cout << ctx.name << ": " << stale << " of them replace results of a checkpoint that has changed since it "
+      std::cout << ctx.name << ": " << stale
+                << " of them replace results of a checkpoint that has changed since it "
                 << "was scored (trained further or again under the same path)\n";
   }
   if (pending.empty()) return 0;
@@ -314,14 +339,16 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   train::set_memory_format(*net, format);
   train::TensorBatches calib;
   if (calib_steps > 0) {
-    calib = train::make_batches(bundle.train, calib_batch, train::train_augment(dopts, bundle.train_set), true, true,
+    calib = train::make_batches(bundle.train, calib_batch,
+                                train::train_augment(dopts, bundle.train_set), true, true,
                                 Rng::derive(job.seed, 3), calib_steps, device, format);
-    WSNAS_CHECK_USAGE(static_cast<int>(calib.images.size()) == calib_steps, "--bn-calib-steps ", calib_steps,
-                      " x --bn-calib-batch ", calib_batch, " needs more than the ", bundle.train.size(),
-                      " training images");
+    WSNAS_CHECK_USAGE(static_cast<int>(calib.images.size()) == calib_steps, "--bn-calib-steps ",
+                      calib_steps, " x --bn-calib-batch ", calib_batch, " needs more than the ",
+                      bundle.train.size(), " training images");
   }
   const auto evalset =
-      train::make_batches(split, job.eval_batch, train::eval_augment(bundle.train_set), false, false, 0, 0, device, format);
+      train::make_batches(split, job.eval_batch, train::eval_augment(bundle.train_set), false,
+                          false, 0, 0, device, format);
 
   // With --cache-stem, the stem's outputs are computed once per checkpoint: in training mode on
   // the calibration batches (its BN calibrated on them, as for every architecture), then in
@@ -357,12 +384,14 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
     eval_h = evalset;
     if (calib_steps > 0) {
       nn::calibrate_bn(*net, calib_steps, [&](int s) {
-        calib_h.images[static_cast<std::size_t>(s)] = net->stem(calib.images[static_cast<std::size_t>(s)]);
+        calib_h.images[static_cast<std::size_t>(s)] =
+            net->stem(calib.images[static_cast<std::size_t>(s)]);
       });
     }
     net->eval();
     at::NoGradGuard g;
-    for (std::size_t i = 0; i < evalset.images.size(); ++i) eval_h.images[i] = net->stem(evalset.images[i]);
+    for (std::size_t i = 0; i < evalset.images.size(); ++i)
+      eval_h.images[i] = net->stem(evalset.images[i]);
   };
 
   std::vector<Record> fresh;
@@ -378,13 +407,15 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
         all.erase(it);
       }
     }
-    for (const auto& r : done) {  // results of earlier runs for architectures not asked for now: kept
+    for (const auto& r :
+         done) {  // results of earlier runs for architectures not asked for now: kept
       if (all.count({r.checkpoint, r.arch})) out.push_back(r);
     }
     return out;
   };
 
-  Progress progress("evaluate", static_cast<std::int64_t>(pending.size()), rank == 0, job.run.progress_s, "arch");
+  Progress progress("evaluate", static_cast<std::int64_t>(pending.size()), rank == 0,
+                    job.run.progress_s, "arch");
   auto last_flush = std::chrono::steady_clock::now();
   const std::size_t rounds = (pending.size() + world - 1) / world;
   for (std::size_t q = 0; q < rounds; ++q) {
@@ -398,9 +429,12 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
       train::Autocast autocast(device, bf16);
       const auto& cb = cache_stem ? calib_h : calib;
       const auto& eb = cache_stem ? eval_h : evalset;
-      auto run = [&](const at::Tensor& x) { return cache_stem ? net->body(x, arch) : net->forward(x, arch); };
+      auto run = [&](const at::Tensor& x) {
+        return cache_stem ? net->body(x, arch) : net->forward(x, arch);
+      };
       if (calib_steps > 0) {
-        nn::calibrate_bn(*net, calib_steps, [&](int s) { run(cb.images[static_cast<std::size_t>(s)]); });
+        nn::calibrate_bn(*net, calib_steps,
+                         [&](int s) { run(cb.images[static_cast<std::size_t>(s)]); });
       }
       net->eval();
       net->reset_state(job.eval_batch);
@@ -417,24 +451,26 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
       }
       const auto now = std::chrono::steady_clock::now();
       const bool last = q + 1 == rounds;
-      if (last || stop > 0 || std::chrono::duration<double>(now - last_flush).count() >= job.flush_s) {
+      if (last || stop > 0 ||
+          std::chrono::duration<double>(now - last_flush).count() >= job.flush_s) {
         write_results(out_path, ctx.provenance, cfg, *task, merged());
         last_flush = now;
       }
-      progress.update(static_cast<std::int64_t>(fresh.size()), "last " + fresh.back().arch + " " +
-                                                                  task->score().name + " " +
-                                                                  std::to_string(fresh.back().metrics.front()));
+      progress.update(static_cast<std::int64_t>(fresh.size()),
+                      "last " + fresh.back().arch + " " + task->score().name + " " +
+                          std::to_string(fresh.back().metrics.front()));
     }
     if (stop > 0) {
       if (rank == 0)
-        std::cerr << ctx.name << ": stop signal received; " << fresh.size() << " new results saved to " << out_path
-                  << "; rerun the same command to resume\n";
+        std::cerr << ctx.name << ": stop signal received; " << fresh.size()
+                  << " new results saved to " << out_path << "; rerun the same command to resume\n";
       return kExitInterrupted;
     }
   }
   if (rank == 0) {
     progress.finish();
-    std::cout << ctx.name << ": wrote " << out_path << " (" << done.size() + fresh.size() << " results)\n";
+    std::cout << ctx.name << ": wrote " << out_path << " (" << done.size() + fresh.size()
+              << " results)\n";
   }
   return 0;
 }

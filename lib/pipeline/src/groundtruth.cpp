@@ -14,6 +14,7 @@
 #include <set>
 #include <utility>
 
+#include "task_for.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/progress.h"
 #include "wsnas/core/random.h"
@@ -28,7 +29,6 @@
 #include "wsnas/train/sgd.h"
 #include "wsnas/train/state_io.h"
 #include "wsnas/train/task.h"
-#include "task_for.h"
 
 namespace wsnas::pipeline {
 
@@ -37,11 +37,11 @@ namespace po = options::po;
 namespace {
 
 /// Options that change a result: a rerun into the same directory must agree on them.
-const std::vector<std::string> kResultKeys = {"space", "channels", "cells", "dataset", "protocol", "limit-train",
-                                              "limit-eval", "augment", "seed", "batch-size", "lr", "lr-schedule",
-                                              "momentum", "nesterov", "weight-decay", "grad-clip", "epochs",
-                                              "precision", "drop-last", "warmup-epochs", "warmup-lr",
-                                              "label-smoothing"};
+const std::vector<std::string> kResultKeys = {
+    "space",      "channels",      "cells",        "dataset",        "protocol", "limit-train",
+    "limit-eval", "augment",       "seed",         "batch-size",     "lr",       "lr-schedule",
+    "momentum",   "nesterov",      "weight-decay", "grad-clip",      "epochs",   "precision",
+    "drop-last",  "warmup-epochs", "warmup-lr",    "label-smoothing"};
 
 /// One architecture's learning curves (the task's loss and score per epoch) and outcome.
 struct Run {
@@ -61,8 +61,9 @@ std::string cell_key(const std::string& arch, std::int64_t index) {
   return buf;
 }
 
-void write_run(const std::string& path, const std::string& kind, const Provenance& prov, const train::RunConfig& cfg,
-               const std::string& score, const Run& c, nn::Network* net, train::Sgd* sgd) {
+void write_run(const std::string& path, const std::string& kind, const Provenance& prov,
+               const train::RunConfig& cfg, const std::string& score, const Run& c,
+               nn::Network* net, train::Sgd* sgd) {
   io::write_results_file(path, kind, prov, [&](io::File& f) {
     train::write_config(f, "/config", cfg);
     f.create_group("/cell");
@@ -105,15 +106,16 @@ bool claim(const std::string& path, int rank) {
     WSNAS_CHECK(errno == EEXIST, "cannot create claim file '", path, "': ", std::strerror(errno));
     return false;
   }
-  const std::string who = "rank " + std::to_string(rank) + " pid " + std::to_string(::getpid()) + "\n";
+  const std::string who =
+      "rank " + std::to_string(rank) + " pid " + std::to_string(::getpid()) + "\n";
   const ssize_t n = ::write(fd, who.data(), who.size());
   ::close(fd);
   return n >= 0;
 }
 
 /// Merges every architecture's result, in the order of --archs, into one file.
-void merge(const std::string& path, const Provenance& prov, const train::RunConfig& cfg, const train::Metric& score,
-           const std::vector<Run>& runs, std::int64_t epochs) {
+void merge(const std::string& path, const Provenance& prov, const train::RunConfig& cfg,
+           const train::Metric& score, const std::vector<Run>& runs, std::int64_t epochs) {
   const std::size_t n = runs.size(), E = static_cast<std::size_t>(epochs);
   const std::string s = score.name;
   std::vector<std::string> arch;
@@ -136,8 +138,8 @@ void merge(const std::string& path, const Provenance& prov, const train::RunConf
     fta.push_back(r.test_score.back());
     tab.push_back(r.test_score[best]);
     secs.push_back(r.seconds);
-    const std::vector<double>* curves[5] = {&r.train_loss, &r.train_score, &r.valid_loss, &r.valid_score,
-                                            &r.test_score};
+    const std::vector<double>* curves[5] = {&r.train_loss, &r.train_score, &r.valid_loss,
+                                            &r.valid_score, &r.test_score};
     for (int k = 0; k < 5; ++k) flat[k].insert(flat[k].end(), curves[k]->begin(), curves[k]->end());
   }
   io::write_results_file(path, "groundtruth", prov, [&](io::File& f) {
@@ -156,8 +158,10 @@ void merge(const std::string& path, const Provenance& prov, const train::RunConf
     f.write_f64("/results/final_test_" + s, fta);
     f.write_f64("/results/test_at_best_valid", tab);
     f.write_f64("/results/seconds", secs);
-    const std::string names[5] = {"train_loss", "train_" + s, "valid_loss", "valid_" + s, "test_" + s};
-    const std::vector<std::int64_t> shape = {static_cast<std::int64_t>(n), static_cast<std::int64_t>(E)};
+    const std::string names[5] = {"train_loss", "train_" + s, "valid_loss", "valid_" + s,
+                                  "test_" + s};
+    const std::vector<std::int64_t> shape = {static_cast<std::int64_t>(n),
+                                             static_cast<std::int64_t>(E)};
     for (int k = 0; k < 5; ++k) f.write_f64("/curves/" + names[k], flat[k], shape);
   });
 }
@@ -175,12 +179,14 @@ GroundTruthJob::GroundTruthJob() {
 
 void add_options(options::Parser& parser, GroundTruthJob& job) {
   po::options_description run("Run");
-  run.add_options()
-      ("archs", po::value(&job.archs_path)->required(), "architectures to train (wsnas-space sample output, or one per line)")
-      ("out", po::value(&job.out_dir)->required(), "output directory: cells/*.h5 per architecture, groundtruth.h5 merged")
-      ("seed", po::value(&job.seed)->default_value(job.seed), "base seed; each architecture's seed is derived from it")
-      ("drop-last", po::value(&job.drop_last)->default_value(job.drop_last),
-       "drop the last partial training batch of each epoch (NAS-Bench-201 keeps it)");
+  run.add_options()("archs", po::value(&job.archs_path)->required(),
+                    "architectures to train (wsnas-space sample output, or one per line)")(
+      "out", po::value(&job.out_dir)->required(),
+      "output directory: cells/*.h5 per architecture, groundtruth.h5 merged")(
+      "seed", po::value(&job.seed)->default_value(job.seed),
+      "base seed; each architecture's seed is derived from it")(
+      "drop-last", po::value(&job.drop_last)->default_value(job.drop_last),
+      "drop the last partial training batch of each epoch (NAS-Bench-201 keeps it)");
   train::add_training_groups(parser, run, job.run, job.hp, job.data, job.model);
 }
 
@@ -203,14 +209,16 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
   WSNAS_CHECK_INPUT(!archs.empty(), "--archs '", job.archs_path, "': no architectures");
   cfg["data-dir"] = train::data_dir(job.data);
   cfg["task"] = task->name();
-  for (const char* unused : {"supernet-bn-affine", "gpus", "bn-calib-batch", "bn-calib-steps"}) cfg.erase(unused);
+  for (const char* unused : {"supernet-bn-affine", "gpus", "bn-calib-batch", "bn-calib-steps"})
+    cfg.erase(unused);
   train::record_config(ctx.provenance, cfg);
 
   const std::string& out_dir = job.out_dir;
   const auto lock = app::lock_output(ctx, out_dir + "/wsnas.lock", "'" + out_dir + "'");
   const std::string cell_dir = out_dir + "/cells";
   const std::string merged_path = out_dir + "/groundtruth.h5";
-  // An architecture's files: BASE.h5 (result), BASE.state.h5 (last epoch), BASE.claim (a rank trains it).
+  // An architecture's files: BASE.h5 (result), BASE.state.h5 (last epoch), BASE.claim (a rank
+  // trains it).
   auto base_of = [&](const space::Arch& a) {
     return cell_dir + "/" + cell_key(sp->to_string(a), sp->index_of(a).value_or(-1));
   };
@@ -232,13 +240,15 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
   // trains, so a mismatch is one error on all ranks (not found later by whichever rank claims the
   // cell, while the others wait in a collective).
   for (const auto& arch : archs) {
-    for (const auto& [suffix, kind] : {std::pair<const char*, const char*>{".h5", "groundtruth-cell"},
-                                       {".state.h5", "groundtruth-state"}}) {
+    for (const auto& [suffix, kind] :
+         {std::pair<const char*, const char*>{".h5", "groundtruth-cell"},
+          {".state.h5", "groundtruth-state"}}) {
       const std::string path = base_of(arch) + suffix;
       if (!io::path_exists(path)) continue;
       auto f = io::File::open(path);
       io::check_results(f, kind);
-      train::check_same_config(train::read_config(f, "/config"), cfg, kResultKeys, "'" + path + "'");
+      train::check_same_config(train::read_config(f, "/config"), cfg, kResultKeys,
+                               "'" + path + "'");
     }
   }
 
@@ -246,8 +256,10 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
   auto bundle = train::load_data(job.data, &ctx.provenance);
   const auto eval_aug = train::eval_augment(bundle.train_set);
   const auto format = train::memory_format(job.run.memory_format, device);
-  const auto valid = train::make_batches(bundle.valid, 500, eval_aug, false, false, 0, 0, device, format);
-  const auto test = train::make_batches(bundle.test, 500, eval_aug, false, false, 0, 0, device, format);
+  const auto valid =
+      train::make_batches(bundle.valid, 500, eval_aug, false, false, 0, 0, device, format);
+  const auto test =
+      train::make_batches(bundle.test, 500, eval_aug, false, false, 0, 0, device, format);
   const auto net_opts = train::network_options(job.model, bundle.train_set);
   space::CostOptions cost_opts;
   cost_opts.classes = bundle.train_set.classes;
@@ -258,9 +270,10 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
 
   const auto already = count_finished();
   if (rank == 0) {
-    std::cout << ctx.name << ": " << archs.size() << " architectures, " << already << " already trained, "
-              << hp.epochs << " epochs each (batch " << hp.batch_size << ", lr " << hp.lr << " " << hp.lr_schedule
-              << "), " << world << " ranks claiming architectures on " << device.str() << "\n";
+    std::cout << ctx.name << ": " << archs.size() << " architectures, " << already
+              << " already trained, " << hp.epochs << " epochs each (batch " << hp.batch_size
+              << ", lr " << hp.lr << " " << hp.lr_schedule << "), " << world
+              << " ranks claiming architectures on " << device.str() << "\n";
   }
 
   data::LoaderOptions lo;
@@ -294,8 +307,8 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     lo.seed = Rng::derive(cell_seed, 1);
     data::BatchLoader loader(bundle.train, lo);
     const std::int64_t nb = loader.batches_per_epoch();
-    WSNAS_CHECK_USAGE(nb >= 1, "training split has ", bundle.train.size(), " images, fewer than one --batch-size ",
-                      hp.batch_size);
+    WSNAS_CHECK_USAGE(nb >= 1, "training split has ", bundle.train.size(),
+                      " images, fewer than one --batch-size ", hp.batch_size);
     const double seconds_base = c.seconds;
     const auto t0 = std::chrono::steady_clock::now();
     Progress progress("arch " + std::to_string(c.arch_index >= 0 ? c.arch_index : 0) + " (rank " +
@@ -330,10 +343,11 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
         totals = totals.defined() ? totals + tt : tt;
         progress.update(t + 1, "epoch " + std::to_string(c.epoch + 1));
       }
-      if (stopped) break;  // the epoch in progress is abandoned; the state file holds the last whole one
+      if (stopped)
+        break;  // the epoch in progress is abandoned; the state file holds the last whole one
       const at::Tensor host = totals.to(at::kCPU).contiguous();
-      const auto train_metrics =
-          task->finish(std::vector<double>(host.data_ptr<double>(), host.data_ptr<double>() + host.numel()));
+      const auto train_metrics = task->finish(
+          std::vector<double>(host.data_ptr<double>(), host.data_ptr<double>() + host.numel()));
       net->eval();
       net->reset_state(500);
       train::Autocast autocast(device, bf16);
@@ -346,21 +360,25 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
       c.valid_score.push_back(v.values.front());
       c.test_score.push_back(te.values.front());
       c.epoch += 1;
-      c.seconds = seconds_base + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      c.seconds = seconds_base +
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (c.epoch < hp.epochs)
-        write_run(base + ".state.h5", "groundtruth-state", ctx.provenance, cfg, score.name, c, net.get(), &sgd);
+        write_run(base + ".state.h5", "groundtruth-state", ctx.provenance, cfg, score.name, c,
+                  net.get(), &sgd);
     }
     if (!stopped) {
-      write_run(base + ".h5", "groundtruth-cell", ctx.provenance, cfg, score.name, c, nullptr, nullptr);
+      write_run(base + ".h5", "groundtruth-cell", ctx.provenance, cfg, score.name, c, nullptr,
+                nullptr);
       std::remove((base + ".state.h5").c_str());
       ++trained;
-      std::cout << ctx.name << ": rank " << rank << " trained " << c.arch << ": valid " << score.name << " "
-                << c.valid_score.back() << ", test " << c.test_score.back() << " in "
-                << Progress::format_duration(c.seconds) << "\n";
+      std::cout << ctx.name << ": rank " << rank << " trained " << c.arch << ": valid "
+                << score.name << " " << c.valid_score.back() << ", test " << c.test_score.back()
+                << " in " << Progress::format_duration(c.seconds) << "\n";
     }
     std::remove((base + ".claim").c_str());
     if (rank == 0 && !stopped) {
-      std::cout << ctx.name << ": " << count_finished() << "/" << archs.size() << " architectures finished (all ranks)\n";
+      std::cout << ctx.name << ": " << count_finished() << "/" << archs.size()
+                << " architectures finished (all ranks)\n";
     }
   }
 
@@ -368,8 +386,10 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
   ctx.world.allreduce_sum(&any_stop, 1, mpi::DType::kFloat64);
   if (any_stop > 0) {
     if (rank == 0)
-      std::cerr << ctx.name << ": stop signal received; finished architectures and the last epoch of unfinished ones "
-                << "are saved in " << cell_dir << "; rerun the same command to resume\n";
+      std::cerr
+          << ctx.name
+          << ": stop signal received; finished architectures and the last epoch of unfinished ones "
+          << "are saved in " << cell_dir << "; rerun the same command to resume\n";
     return kExitInterrupted;
   }
   if (rank != 0) return 0;
@@ -383,8 +403,8 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     runs.push_back(read_run(f, score.name));
   }
   merge(merged_path, ctx.provenance, cfg, score, runs, hp.epochs);
-  std::cout << ctx.name << ": trained " << trained << " architectures here; wrote " << merged_path << " ("
-            << runs.size() << " architectures)\n";
+  std::cout << ctx.name << ": trained " << trained << " architectures here; wrote " << merged_path
+            << " (" << runs.size() << " architectures)\n";
   return 0;
 }
 

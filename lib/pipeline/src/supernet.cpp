@@ -5,15 +5,15 @@
 #include "wsnas/pipeline/supernet.h"
 
 #include <ATen/ATen.h>
-
 #include <unistd.h>
 
 #include <chrono>
-#include <random>
 #include <cstdio>
 #include <iostream>
+#include <random>
 #include <set>
 
+#include "task_for.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/progress.h"
 #include "wsnas/core/random.h"
@@ -30,7 +30,6 @@
 #include "wsnas/train/sgd.h"
 #include "wsnas/train/state_io.h"
 #include "wsnas/train/task.h"
-#include "task_for.h"
 
 namespace wsnas::pipeline {
 
@@ -40,13 +39,17 @@ namespace {
 
 /// Options that change the weights: a resumed run must agree on all of them.
 const std::vector<std::string> kResultKeys = {
-    "space", "channels", "cells", "supernet-bn-affine", "dataset", "protocol", "limit-train", "augment", "seed",
-    "replicas", "batch-size", "lr", "lr-schedule", "momentum", "nesterov", "weight-decay", "grad-clip", "epochs",
-    "pool-archs", "precision", "sampler", "paths", "unused-params", "warmup-epochs", "warmup-lr", "label-smoothing"};
+    "space",       "channels",       "cells",         "supernet-bn-affine",
+    "dataset",     "protocol",       "limit-train",   "augment",
+    "seed",        "replicas",       "batch-size",    "lr",
+    "lr-schedule", "momentum",       "nesterov",      "weight-decay",
+    "grad-clip",   "epochs",         "pool-archs",    "precision",
+    "sampler",     "paths",          "unused-params", "warmup-epochs",
+    "warmup-lr",   "label-smoothing"};
 
 struct TrainState {
-  std::string run_id;           ///< made when a run starts, kept by its resumes (evaluation keys on it)
-  std::int64_t epoch = 0;       ///< epochs completed
+  std::string run_id;      ///< made when a run starts, kept by its resumes (evaluation keys on it)
+  std::int64_t epoch = 0;  ///< epochs completed
   std::int64_t epoch_step = 0;  ///< batches done in the current epoch
   std::int64_t step = 0;        ///< optimisation steps done in all
   std::vector<double> totals;   ///< the task's running totals over the current epoch's paths
@@ -61,8 +64,8 @@ std::string new_run_id() {
   char host[256] = "?";
   gethostname(host, sizeof host - 1);
   const auto now = std::chrono::system_clock::now().time_since_epoch().count();
-  const std::string seed = std::string(host) + ":" + std::to_string(getpid()) + ":" + std::to_string(now) + ":" +
-                           std::to_string(std::random_device{}());
+  const std::string seed = std::string(host) + ":" + std::to_string(getpid()) + ":" +
+                           std::to_string(now) + ":" + std::to_string(std::random_device{}());
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a(seed)));
   return buf;
@@ -143,8 +146,8 @@ TrainState read_checkpoint(const std::string& path, const Saved& s) {
   train::read_module(f, "/model", s.net);
   train::read_tensor_list(f, "/optimizer/momentum", s.sgd.buffers());
   const auto touched = f.read_i64("/optimizer/touched");
-  WSNAS_CHECK_INPUT(touched.size() == s.sgd.touched().size(), f.where("/optimizer/touched"), ": ", touched.size(),
-                    " entries, expected ", s.sgd.touched().size());
+  WSNAS_CHECK_INPUT(touched.size() == s.sgd.touched().size(), f.where("/optimizer/touched"), ": ",
+                    touched.size(), " entries, expected ", s.sgd.touched().size());
   s.sgd.touched() = touched;
   st.log_epoch = f.read_i64("/log/epoch");
   st.log_loss = f.read_f64("/log/loss");
@@ -158,35 +161,47 @@ TrainState read_checkpoint(const std::string& path, const Saved& s) {
 
 po::options_description protocol_option_group(SupernetJob& job) {
   po::options_description g("Supernet protocol (paper Table 3 variants; docs/protocol.md)");
-  g.add_options()
-      ("sampler", po::value(&job.sampler)->default_value(job.sampler)->notifier(options::one_of("sampler", space::sampler_names())),
-       "paths per step: uniform (single-path one-shot) | fairnas (strict fairness) | multipath (--paths k) | "
-       "per-replica (each replica its own path)")
-      ("paths", po::value(&job.paths)->default_value(job.paths)->notifier(options::at_least("paths", 1)),
-       "k paths per step for --sampler multipath (gradients summed, one step)")
-      ("unused-params", po::value(&job.unused_params)->default_value(job.unused_params)
-           ->notifier(options::one_of("unused-params", {"decay", "skip", "decay-all"})),
-       "parameters of operators a step did not use: decay (weight decay and momentum still act once used: the "
-       "paper's PyTorch 1.x code) | skip (left alone) | decay-all (from the first step: the DARTS code's "
-       "parallel sampling)");
+  g.add_options()("sampler",
+                  po::value(&job.sampler)
+                      ->default_value(job.sampler)
+                      ->notifier(options::one_of("sampler", space::sampler_names())),
+                  "paths per step: uniform (single-path one-shot) | fairnas (strict fairness) | "
+                  "multipath (--paths k) | "
+                  "per-replica (each replica its own path)")(
+      "paths",
+      po::value(&job.paths)->default_value(job.paths)->notifier(options::at_least("paths", 1)),
+      "k paths per step for --sampler multipath (gradients summed, one step)")(
+      "unused-params",
+      po::value(&job.unused_params)
+          ->default_value(job.unused_params)
+          ->notifier(options::one_of("unused-params", {"decay", "skip", "decay-all"})),
+      "parameters of operators a step did not use: decay (weight decay and momentum still act once "
+      "used: the "
+      "paper's PyTorch 1.x code) | skip (left alone) | decay-all (from the first step: the DARTS "
+      "code's "
+      "parallel sampling)");
   return g;
 }
 
 void add_options(options::Parser& parser, SupernetJob& job) {
   job.hp.epochs = 1000;
   po::options_description run("Run");
-  run.add_options()
-      ("out", po::value(&job.out_dir)->required(), "output directory: supernet.h5 (latest state) and epoch_NNNN.h5")
-      ("pool", po::value(&job.pool_path)->default_value(job.pool_path),
-       "sample architectures only from this file (strings or indices; valid ones only)")
-      ("seed", po::value(&job.seed)->default_value(job.seed), "seed of weights, data order, augmentation and sampling")
-      ("replicas", po::value(&job.replicas)->default_value(job.replicas),
-       "data-parallel replicas splitting the global batch (0: --gpus, Table 2's GPU count); ranks <= replicas")
-      ("save-epochs", po::value(&job.save_epochs)->default_value(job.save_epochs),
-       "also keep snapshots of this one schedule after these epochs: pow2 | none | 1,2,5")
-      ("checkpoint-minutes", po::value(&job.checkpoint_minutes)->default_value(job.checkpoint_minutes)
-           ->notifier(options::in_range("checkpoint-minutes", 1e-6, 1e9)),
-       "save the resume state at least this often");
+  run.add_options()("out", po::value(&job.out_dir)->required(),
+                    "output directory: supernet.h5 (latest state) and epoch_NNNN.h5")(
+      "pool", po::value(&job.pool_path)->default_value(job.pool_path),
+      "sample architectures only from this file (strings or indices; valid ones only)")(
+      "seed", po::value(&job.seed)->default_value(job.seed),
+      "seed of weights, data order, augmentation and sampling")(
+      "replicas", po::value(&job.replicas)->default_value(job.replicas),
+      "data-parallel replicas splitting the global batch (0: --gpus, Table 2's GPU count); ranks "
+      "<= replicas")(
+      "save-epochs", po::value(&job.save_epochs)->default_value(job.save_epochs),
+      "also keep snapshots of this one schedule after these epochs: pow2 | none | 1,2,5")(
+      "checkpoint-minutes",
+      po::value(&job.checkpoint_minutes)
+          ->default_value(job.checkpoint_minutes)
+          ->notifier(options::in_range("checkpoint-minutes", 1e-6, 1e9)),
+      "save the resume state at least this often");
   parser.add(protocol_option_group(job));
   train::add_training_groups(parser, run, job.run, job.hp, job.data, job.model);
 }
@@ -202,8 +217,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   WSNAS_CHECK_USAGE(world <= R, world, " ranks for ", R, " replicas (", origin, " ", R,
                     "): run at most as many ranks as replicas, or raise --gpus/--replicas");
   WSNAS_CHECK_USAGE(R % world == 0, origin, " ", R, " is not a multiple of the ", world, " ranks");
-  WSNAS_CHECK_USAGE(hp.batch_size % R == 0, "--batch-size ", hp.batch_size, " is not divisible by ", R,
-                    " replicas (--gpus or --replicas)");
+  WSNAS_CHECK_USAGE(hp.batch_size % R == 0, "--batch-size ", hp.batch_size, " is not divisible by ",
+                    R, " replicas (--gpus or --replicas)");
   const int local_r = R / world;
   const auto save_epochs = parse_save_epochs(job.save_epochs, hp.epochs);
 
@@ -235,7 +250,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   const auto device = train::setup_device(ctx.world, job.run.device);
   auto bundle = train::load_data(job.data, &ctx.provenance);
   nn::seed_torch(job.seed);
-  auto net = nn::make_supernet(job.model.space, train::network_options(job.model, bundle.train_set));
+  auto net =
+      nn::make_supernet(job.model.space, train::network_options(job.model, bundle.train_set));
   net->to(device);
   const auto format = train::memory_format(job.run.memory_format, device);
   train::set_memory_format(*net, format);
@@ -255,12 +271,13 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
     st = read_checkpoint(state_path, saved_parts);
     if (st.complete) {
       if (rank == 0)
-        std::cout << ctx.name << ": " << state_path << " is complete (" << st.epoch << " epochs); nothing to do\n";
+        std::cout << ctx.name << ": " << state_path << " is complete (" << st.epoch
+                  << " epochs); nothing to do\n";
       return 0;
     }
     if (rank == 0)
-      std::cout << ctx.name << ": resuming " << state_path << " at epoch " << st.epoch << " step " << st.epoch_step
-                << "\n";
+      std::cout << ctx.name << ": resuming " << state_path << " at epoch " << st.epoch << " step "
+                << st.epoch_step << "\n";
   }
 
   data::LoaderOptions lo;
@@ -271,15 +288,17 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   lo.augment = train::train_augment(job.data, bundle.train_set);
   data::BatchLoader loader(bundle.train, lo);
   const std::int64_t nb = loader.batches_per_epoch();
-  WSNAS_CHECK_USAGE(nb >= 1, "training split has ", bundle.train.size(), " images, fewer than one --batch-size ",
-                    hp.batch_size);
+  WSNAS_CHECK_USAGE(nb >= 1, "training split has ", bundle.train.size(),
+                    " images, fewer than one --batch-size ", hp.batch_size);
   const std::int64_t total = hp.epochs * nb;
   if (rank == 0) {
-    std::cout << ctx.name << ": " << sp->name() << " supernet, " << nn::count_parameters(*net) << " parameters; "
-              << bundle.train_set.name << " " << bundle.train.size() << " training images, batch " << hp.batch_size
-              << " over " << R << " replicas on " << world << " ranks (" << device.str() << "), " << hp.epochs
-              << " epochs x " << nb << " steps, sampler " << sampler->name()
-              << (pool.empty() ? "" : ", pool of " + std::to_string(pool.size()) + " architectures") << "\n";
+    std::cout << ctx.name << ": " << sp->name() << " supernet, " << nn::count_parameters(*net)
+              << " parameters; " << bundle.train_set.name << " " << bundle.train.size()
+              << " training images, batch " << hp.batch_size << " over " << R << " replicas on "
+              << world << " ranks (" << device.str() << "), " << hp.epochs << " epochs x " << nb
+              << " steps, sampler " << sampler->name()
+              << (pool.empty() ? "" : ", pool of " + std::to_string(pool.size()) + " architectures")
+              << "\n";
   }
 
   auto params = net->parameters();
@@ -299,7 +318,9 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   Progress progress("supernet", total, rank == 0, job.run.progress_s, "step");
   auto clock = std::chrono::steady_clock::now();
   auto last_ckpt = clock;
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count(); };
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
+  };
   const double seconds_base = st.seconds;
   auto save_state = [&](const std::string& path) {
     st.seconds = seconds_base + elapsed();
@@ -353,14 +374,16 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
           for (std::size_t i = 0; i < float_bufs.size(); ++i) sum[i].add_(float_bufs[i]);
         }
         if (merge_counters) {
-          for (std::size_t i = 0; i < counters.size(); ++i) counter_ran[i].add_(counters[i].gt(counter_start[i]));
+          for (std::size_t i = 0; i < counters.size(); ++i)
+            counter_ran[i].add_(counters[i].gt(counter_start[i]));
         }
       }
       net->detach_state();
       {
         at::NoGradGuard g;
         if (local_r > 1) {
-          for (std::size_t i = 0; i < float_bufs.size(); ++i) float_bufs[i].copy_(sum[i].div_(local_r));
+          for (std::size_t i = 0; i < float_bufs.size(); ++i)
+            float_bufs[i].copy_(sum[i].div_(local_r));
         }
         // BN running statistics and gradients, averaged over ranks in one allreduce.
         std::vector<at::Tensor> averaged = float_bufs;
@@ -399,7 +422,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
       std::vector<double> stats(host.data_ptr<double>(), host.data_ptr<double>() + host.numel());
       const std::size_t nt = stats.size();
       const auto now = std::chrono::steady_clock::now();
-      stats.push_back(rank == 0 && std::chrono::duration<double>(now - last_ckpt).count() >= job.checkpoint_minutes * 60);
+      stats.push_back(rank == 0 && std::chrono::duration<double>(now - last_ckpt).count() >=
+                                       job.checkpoint_minutes * 60);
       stats.push_back(stop_signal() != 0);
       ctx.world.allreduce_sum(stats.data(), stats.size(), mpi::DType::kFloat64);
       if (st.totals.size() != nt) st.totals.assign(nt, 0.0);
@@ -408,14 +432,15 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
       st.step = t + 1;
       const auto metrics = task->finish(st.totals);
       char extra[128];
-      std::snprintf(extra, sizeof extra, "epoch %lld loss %.4f %s %.4g lr %.4g", static_cast<long long>(st.epoch + 1),
-                    metrics.back(), score.c_str(), metrics.front(), lr);
+      std::snprintf(extra, sizeof extra, "epoch %lld loss %.4f %s %.4g lr %.4g",
+                    static_cast<long long>(st.epoch + 1), metrics.back(), score.c_str(),
+                    metrics.front(), lr);
       progress.update(st.step, extra);
       if (stats[nt + 1] > 0) {
         save_state(state_path);
         if (rank == 0)
-          std::cerr << ctx.name << ": stop signal received; state saved to " << state_path << " at step " << st.step
-                    << "; rerun the same command to resume\n";
+          std::cerr << ctx.name << ": stop signal received; state saved to " << state_path
+                    << " at step " << st.step << "; rerun the same command to resume\n";
         return kExitInterrupted;
       }
       if (stats[nt] > 0) {
@@ -424,7 +449,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
       }
     }
     // A resume at the very end of an epoch runs no batch of it: log the epoch's last rate.
-    if (st.epoch_step == nb && lr == 0) lr = train::learning_rate(hp, (st.epoch + 1) * nb - 1, total, nb);
+    if (st.epoch_step == nb && lr == 0)
+      lr = train::learning_rate(hp, (st.epoch + 1) * nb - 1, total, nb);
     const auto metrics = task->finish(st.totals);
     st.log_epoch.push_back(st.epoch + 1);
     st.log_loss.push_back(metrics.back());
@@ -442,8 +468,9 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   }
   progress.finish();
   if (rank == 0) {
-    std::cout << ctx.name << ": done, " << hp.epochs << " epochs; last epoch loss " << st.log_loss.back() << ", "
-              << score << " of sampled paths " << st.log_score.back() << "; wrote " << state_path << "\n";
+    std::cout << ctx.name << ": done, " << hp.epochs << " epochs; last epoch loss "
+              << st.log_loss.back() << ", " << score << " of sampled paths " << st.log_score.back()
+              << "; wrote " << state_path << "\n";
   }
   return 0;
 }

@@ -9,7 +9,8 @@
 
 namespace wsnas::pipeline {
 
-inline std::unique_ptr<train::Task> task_for(const std::string& space, const options::HyperParameters& hp) {
+inline std::unique_ptr<train::Task> task_for(const std::string& space,
+                                             const options::HyperParameters& hp) {
   train::TaskOptions o;
   o.label_smoothing = hp.label_smoothing;
   return train::make_task(nn::model_entry(space).task, o);

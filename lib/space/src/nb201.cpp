@@ -9,8 +9,8 @@
 
 namespace wsnas::space {
 
-const std::array<const char*, kNb201NumOps> kNb201OpNames = {
-    "none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"};
+const std::array<const char*, kNb201NumOps> kNb201OpNames = {"none", "skip_connect", "nor_conv_1x1",
+                                                             "nor_conv_3x3", "avg_pool_3x3"};
 const std::array<std::pair<int, int>, kNb201NumEdges> kNb201Edges = {
     {{1, 0}, {2, 0}, {2, 1}, {3, 0}, {3, 1}, {3, 2}}};
 
@@ -42,7 +42,9 @@ int op_from_name(const std::string& name) {
   return -1;
 }
 
-std::int64_t conv_params(std::int64_t cin, std::int64_t cout, std::int64_t k) { return cin * cout * k * k; }
+std::int64_t conv_params(std::int64_t cin, std::int64_t cout, std::int64_t k) {
+  return cin * cout * k * k;
+}
 
 }  // namespace
 
@@ -54,8 +56,9 @@ Nb201Space::Nb201Space() {
 
 Arch Nb201Space::parse(const std::string& text) const {
   const std::string ctx = "nb201 architecture '" + text + "'";
-  const char* form = " (format: |op~0|+|op~0|op~1|+|op~0|op~1|op~2|, op one of none, "
-                     "skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3)";
+  const char* form =
+      " (format: |op~0|+|op~0|op~1|+|op~0|op~1|op~2|, op one of none, "
+      "skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3)";
   auto nodes = split(text, '+');
   WSNAS_CHECK_INPUT(nodes.size() == 3, ctx, ": found ", nodes.size(),
                     " node groups separated by '+', expected 3", form);
@@ -103,7 +106,8 @@ bool Nb201Space::is_valid(const Arch& arch) const {
   std::array<bool, kNb201NumNodes> reach{true, false, false, false};
   for (std::size_t e = 0; e < kNb201Edges.size(); ++e) {
     const auto [to, from] = kNb201Edges[e];
-    if (arch.choices[e] != static_cast<int>(Nb201Op::kNone) && reach[static_cast<std::size_t>(from)])
+    if (arch.choices[e] != static_cast<int>(Nb201Op::kNone) &&
+        reach[static_cast<std::size_t>(from)])
       reach[static_cast<std::size_t>(to)] = true;
   }
   return reach[kNb201NumNodes - 1];
@@ -171,7 +175,8 @@ ModelCost Nb201Space::cost_of(const Arch& arch, const Nb201Shape& s) {
   ModelCost c;
   const std::int64_t C = s.channels;
   std::int64_t h = s.height, w = s.width;
-  auto conv = [&](std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t oh, std::int64_t ow) {
+  auto conv = [&](std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t oh,
+                  std::int64_t ow) {
     c.params += conv_params(cin, cout, k);
     c.flops += conv_params(cin, cout, k) * oh * ow;
   };
@@ -181,7 +186,8 @@ ModelCost Nb201Space::cost_of(const Arch& arch, const Nb201Shape& s) {
   std::int64_t cur = C;
   for (int stage = 0; stage < 3; ++stage) {
     if (stage > 0) {
-      // ResNet basic block: ReLUConvBN(3x3, stride 2), ReLUConvBN(3x3), shortcut AvgPool(2) + conv1x1.
+      // ResNet basic block: ReLUConvBN(3x3, stride 2), ReLUConvBN(3x3), shortcut AvgPool(2) +
+      // conv1x1.
       std::int64_t out = cur * 2;
       h = (h - 1) / 2 + 1;
       w = (w - 1) / 2 + 1;

@@ -18,8 +18,8 @@ std::unique_ptr<SearchSpace> make_space(const std::string& name) {
   if (std::find(planned.begin(), planned.end(), name) != planned.end())
     throw InputError("--space " + name + ": not available in this build yet (available: " +
                      join(space_names(), ", ") + ")");
-  throw InputError("--space '" + name + "': unknown search space (expected one of: " +
-                   join(space_names(), ", ") + ")");
+  throw InputError("--space '" + name +
+                   "': unknown search space (expected one of: " + join(space_names(), ", ") + ")");
 }
 
 }  // namespace wsnas::space

@@ -21,7 +21,9 @@ class Base : public ArchSampler {
       : space_(space), pool_(pool), seed_(seed) {}
 
  protected:
-  Arch draw(Rng& rng) const { return pool_.empty() ? space_.sample(rng, true) : pool_[rng.below(pool_.size())]; }
+  Arch draw(Rng& rng) const {
+    return pool_.empty() ? space_.sample(rng, true) : pool_[rng.below(pool_.size())];
+  }
   const SearchSpace& space_;
   const std::vector<Arch>& pool_;
   std::uint64_t seed_;
@@ -86,16 +88,20 @@ class Fair final : public Base {
         const int n = static_cast<int>(ds[d].options.size());
         std::vector<int> order(static_cast<std::size_t>(n));
         std::iota(order.begin(), order.end(), 0);
-        for (int i = n - 1; i > 0; --i) std::swap(order[static_cast<std::size_t>(i)], order[rng.below(static_cast<std::uint64_t>(i) + 1)]);
+        for (int i = n - 1; i > 0; --i)
+          std::swap(order[static_cast<std::size_t>(i)],
+                    order[rng.below(static_cast<std::uint64_t>(i) + 1)]);
         for (int s = 0; s < m_; ++s) {
           out[static_cast<std::size_t>(s)].choices[d] =
-              s < n ? order[static_cast<std::size_t>(s)] : static_cast<int>(rng.below(static_cast<std::uint64_t>(n)));
+              s < n ? order[static_cast<std::size_t>(s)]
+                    : static_cast<int>(rng.below(static_cast<std::uint64_t>(n)));
         }
       }
-      if (std::all_of(out.begin(), out.end(), [&](const Arch& a) { return space_.is_valid(a); })) return out;
+      if (std::all_of(out.begin(), out.end(), [&](const Arch& a) { return space_.is_valid(a); }))
+        return out;
     }
-    throw Error(detail::concat("--sampler fairnas: no step with all ", m_, " paths valid in ", kMaxRedraws,
-                               " draws in space ", space_.name()));
+    throw Error(detail::concat("--sampler fairnas: no step with all ", m_, " paths valid in ",
+                               kMaxRedraws, " draws in space ", space_.name()));
   }
   std::string name() const override { return "fairnas"; }
 
@@ -107,15 +113,18 @@ const std::vector<Arch> Fair::empty_;
 
 }  // namespace
 
-std::vector<std::string> sampler_names() { return {"uniform", "fairnas", "multipath", "per-replica"}; }
+std::vector<std::string> sampler_names() {
+  return {"uniform", "fairnas", "multipath", "per-replica"};
+}
 
 std::unique_ptr<ArchSampler> make_sampler(const std::string& name, const SearchSpace& space,
-                                          const std::vector<Arch>& pool, std::uint64_t seed, int paths,
-                                          const std::string& pool_what) {
+                                          const std::vector<Arch>& pool, std::uint64_t seed,
+                                          int paths, const std::string& pool_what) {
   for (std::size_t i = 0; i < pool.size(); ++i) {
     space.check(pool[i]);
-    WSNAS_CHECK_INPUT(space.is_valid(pool[i]), pool_what, ": architecture ", i + 1, " (", space.to_string(pool[i]),
-                      ") is not a valid ", space.name(), " architecture; supernets train valid ones only");
+    WSNAS_CHECK_INPUT(space.is_valid(pool[i]), pool_what, ": architecture ", i + 1, " (",
+                      space.to_string(pool[i]), ") is not a valid ", space.name(),
+                      " architecture; supernets train valid ones only");
   }
   if (name == "uniform") return std::make_unique<Uniform>(space, pool, seed);
   if (name == "per-replica") return std::make_unique<PerReplica>(space, pool, seed);
@@ -124,11 +133,14 @@ std::unique_ptr<ArchSampler> make_sampler(const std::string& name, const SearchS
     return std::make_unique<MultiPath>(space, pool, seed, paths);
   }
   if (name == "fairnas") {
-    WSNAS_CHECK_USAGE(pool.empty(), "--sampler fairnas trains every option of every decision each step and cannot "
-                                    "be restricted to a --pool; use uniform, multipath or per-replica");
+    WSNAS_CHECK_USAGE(
+        pool.empty(),
+        "--sampler fairnas trains every option of every decision each step and cannot "
+        "be restricted to a --pool; use uniform, multipath or per-replica");
     return std::make_unique<Fair>(space, seed);
   }
-  throw UsageError(detail::concat("--sampler '", name, "': expected one of ", "uniform, fairnas, multipath, per-replica"));
+  throw UsageError(detail::concat("--sampler '", name, "': expected one of ",
+                                  "uniform, fairnas, multipath, per-replica"));
 }
 
 }  // namespace wsnas::space

@@ -35,10 +35,10 @@ void SearchSpace::check(const Arch& arch) const {
   WSNAS_CHECK_INPUT(arch.choices.size() == ds.size(), "space ", name(), ": architecture has ",
                     arch.choices.size(), " decisions, expected ", ds.size());
   for (std::size_t i = 0; i < ds.size(); ++i) {
-    WSNAS_CHECK_INPUT(arch.choices[i] >= 0 &&
-                          static_cast<std::size_t>(arch.choices[i]) < ds[i].options.size(),
-                      "space ", name(), ": decision '", ds[i].name, "' has choice ",
-                      arch.choices[i], ", expected 0..", ds[i].options.size() - 1);
+    WSNAS_CHECK_INPUT(
+        arch.choices[i] >= 0 && static_cast<std::size_t>(arch.choices[i]) < ds[i].options.size(),
+        "space ", name(), ": decision '", ds[i].name, "' has choice ", arch.choices[i],
+        ", expected 0..", ds[i].options.size() - 1);
   }
 }
 
@@ -117,7 +117,8 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
   std::string line;
   int lineno = 0;
   int column = -1;  // CSV column holding the architecture, when the file is a table
-  int check_col = -1;  // the `index` column when `arch` is read: both must name the same architecture
+  int check_col =
+      -1;  // the `index` column when `arch` is read: both must name the same architecture
   char sep = ',';
   bool first = true;
   while (std::getline(in, line)) {
@@ -158,10 +159,13 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
       if (check_col >= 0) {
         const auto cells = split(t, sep);
         std::int64_t index = -1;
-        const std::string text = static_cast<int>(cells.size()) > check_col ? trim(cells[static_cast<std::size_t>(check_col)]) : "";
+        const std::string text = static_cast<int>(cells.size()) > check_col
+                                     ? trim(cells[static_cast<std::size_t>(check_col)])
+                                     : "";
         const auto own = space.index_of(out.back());
-        WSNAS_CHECK_INPUT(parse_int(text, index) && own && *own == index, "column 'index' holds '", text,
-                          "' but column 'arch' is architecture ", own ? std::to_string(*own) : std::string("(none)"),
+        WSNAS_CHECK_INPUT(parse_int(text, index) && own && *own == index, "column 'index' holds '",
+                          text, "' but column 'arch' is architecture ",
+                          own ? std::to_string(*own) : std::string("(none)"),
                           "; the two columns disagree");
       }
     } catch (const InputError& e) {

@@ -4,9 +4,10 @@
 
 namespace wsnas::train {
 
-TensorBatches make_batches(const data::Split& split, std::int64_t batch_size, const data::Augment& augment,
-                           bool shuffle, bool drop_last, std::uint64_t seed, std::int64_t max_batches,
-                           c10::Device device, c10::MemoryFormat format) {
+TensorBatches make_batches(const data::Split& split, std::int64_t batch_size,
+                           const data::Augment& augment, bool shuffle, bool drop_last,
+                           std::uint64_t seed, std::int64_t max_batches, c10::Device device,
+                           c10::MemoryFormat format) {
   data::LoaderOptions lo;
   lo.batch_size = batch_size;
   lo.shuffle = shuffle;
@@ -17,7 +18,8 @@ TensorBatches make_batches(const data::Split& split, std::int64_t batch_size, co
   loader.start_epoch(0);
   TensorBatches out;
   data::Batch b;
-  while ((max_batches <= 0 || static_cast<std::int64_t>(out.images.size()) < max_batches) && loader.next(b)) {
+  while ((max_batches <= 0 || static_cast<std::int64_t>(out.images.size()) < max_batches) &&
+         loader.next(b)) {
     out.count += b.labels.size(0);
     out.images.push_back(b.images.to(device).contiguous(format));
     out.labels.push_back(b.labels.to(device));

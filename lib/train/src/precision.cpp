@@ -64,7 +64,8 @@ Autocast::~Autocast() {
 c10::MemoryFormat memory_format(const std::string& spec, c10::Device device) {
   if (spec == "channels-last") return c10::MemoryFormat::ChannelsLast;
   if (spec == "contiguous") return c10::MemoryFormat::Contiguous;
-  WSNAS_CHECK_USAGE(spec == "auto", "--memory-format '", spec, "': expected auto, channels-last or contiguous");
+  WSNAS_CHECK_USAGE(spec == "auto", "--memory-format '", spec,
+                    "': expected auto, channels-last or contiguous");
   return device.is_cuda() ? c10::MemoryFormat::Contiguous : c10::MemoryFormat::ChannelsLast;
 }
 

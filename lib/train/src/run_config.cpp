@@ -54,7 +54,8 @@ void write_config(io::File& f, const std::string& group, const RunConfig& config
 }
 
 RunConfig read_config(const io::File& f, const std::string& group) {
-  WSNAS_CHECK_INPUT(f.exists(group), f.where(group), ": missing (not written by this pipeline stage?)");
+  WSNAS_CHECK_INPUT(f.exists(group), f.where(group),
+                    ": missing (not written by this pipeline stage?)");
   RunConfig c;
   for (const auto& name : f.attr_names(group)) {
     if (f.attr_type(group, name) == io::AttrType::kString) c[name] = f.attr_string(group, name);
@@ -62,13 +63,14 @@ RunConfig read_config(const io::File& f, const std::string& group) {
   return c;
 }
 
-void check_same_config(const RunConfig& stored, const RunConfig& wanted, const std::vector<std::string>& keys,
-                       const std::string& what) {
+void check_same_config(const RunConfig& stored, const RunConfig& wanted,
+                       const std::vector<std::string>& keys, const std::string& what) {
   for (const auto& k : keys) {
     auto a = stored.find(k), b = wanted.find(k);
-    const std::string sa = a == stored.end() ? "" : a->second, sb = b == wanted.end() ? "" : b->second;
-    WSNAS_CHECK_USAGE(sa == sb, what, " was made with --", k, " '", sa, "'; this run asks for '", sb,
-                      "' (use the same options to resume, or another output)");
+    const std::string sa = a == stored.end() ? "" : a->second,
+                      sb = b == wanted.end() ? "" : b->second;
+    WSNAS_CHECK_USAGE(sa == sb, what, " was made with --", k, " '", sa, "'; this run asks for '",
+                      sb, "' (use the same options to resume, or another output)");
   }
 }
 

@@ -12,23 +12,34 @@ namespace po = boost::program_options;
 
 po::options_description data_option_group(DataOptions& d) {
   po::options_description g("Data");
-  g.add_options()
-      ("dataset", po::value(&d.dataset)->default_value(d.dataset)->notifier(options::one_of("dataset", data::dataset_names())),
-       "dataset: cifar10 | cifar100 | fashion-mnist | mnist")
-      ("data-dir", po::value(&d.dir)->default_value(d.dir), "dataset directory (default: the dataset's usual location)")
-      ("protocol", po::value(&d.protocol)->default_value(d.protocol),
-       "split protocol: default | nb101 | nb201 | nb201-cifar10-valid | nb201-halves | holdout:K (docs/protocol.md)")
-      ("limit-train", po::value(&d.limit_train)->default_value(d.limit_train), "use the first N training images (0 = all)")
-      ("limit-eval", po::value(&d.limit_eval)->default_value(d.limit_eval), "use the first N validation and test images (0 = all)")
-      ("augment", po::value(&d.augment)->default_value(d.augment)->notifier(options::one_of("augment", {"standard", "none"})),
-       "training augmentation: standard (pad-4 random crop + flip) | none");
+  g.add_options()("dataset",
+                  po::value(&d.dataset)
+                      ->default_value(d.dataset)
+                      ->notifier(options::one_of("dataset", data::dataset_names())),
+                  "dataset: cifar10 | cifar100 | fashion-mnist | mnist")(
+      "data-dir", po::value(&d.dir)->default_value(d.dir),
+      "dataset directory (default: the dataset's usual location)")(
+      "protocol", po::value(&d.protocol)->default_value(d.protocol),
+      "split protocol: default | nb101 | nb201 | nb201-cifar10-valid | nb201-halves | holdout:K "
+      "(docs/protocol.md)")("limit-train", po::value(&d.limit_train)->default_value(d.limit_train),
+                            "use the first N training images (0 = all)")(
+      "limit-eval", po::value(&d.limit_eval)->default_value(d.limit_eval),
+      "use the first N validation and test images (0 = all)")(
+      "augment",
+      po::value(&d.augment)
+          ->default_value(d.augment)
+          ->notifier(options::one_of("augment", {"standard", "none"})),
+      "training augmentation: standard (pad-4 random crop + flip) | none");
   return g;
 }
 
-std::string data_dir(const DataOptions& d) { return d.dir.empty() ? data::default_dataset_dir(d.dataset) : d.dir; }
+std::string data_dir(const DataOptions& d) {
+  return d.dir.empty() ? data::default_dataset_dir(d.dataset) : d.dir;
+}
 
 data::DataBundle load_data(const DataOptions& d, Provenance* provenance) {
-  WSNAS_CHECK_USAGE(d.limit_train >= 0 && d.limit_eval >= 0, "--limit-train/--limit-eval must be >= 0");
+  WSNAS_CHECK_USAGE(d.limit_train >= 0 && d.limit_eval >= 0,
+                    "--limit-train/--limit-eval must be >= 0");
   const std::string dir = data_dir(d);
   auto train_set = data::load_dataset(d.dataset, dir, true);
   auto test_set = data::load_dataset(d.dataset, dir, false);
@@ -36,19 +47,26 @@ data::DataBundle load_data(const DataOptions& d, Provenance* provenance) {
     provenance->set("data.train_source", train_set.source);
     provenance->set("data.test_source", test_set.source);
   }
-  return data::make_bundle(std::move(train_set), std::move(test_set), d.protocol, d.limit_train, d.limit_eval);
+  return data::make_bundle(std::move(train_set), std::move(test_set), d.protocol, d.limit_train,
+                           d.limit_eval);
 }
 
 void add_run_options(po::options_description& g, RunOptions& r) {
-  g.add_options()
-      ("device", po::value(&r.device)->default_value(r.device)->notifier(options::one_of("device", {"auto", "cpu", "cuda"})),
-       "cpu | cuda | auto (one GPU per node-local rank)")
-      ("precision", po::value(&r.precision)->default_value(r.precision), "fp32 | bf16 (mixed precision: bfloat16 autocast)")
-      ("memory-format", po::value(&r.memory_format)->default_value(r.memory_format)
-           ->notifier(options::one_of("memory-format", {"auto", "channels-last", "contiguous"})),
-       "layout of images and convolution weights: auto (channels-last on CPU, contiguous on CUDA) | channels-last | "
-       "contiguous (same results within float rounding)")
-      ("progress-seconds", po::value(&r.progress_s)->default_value(r.progress_s), "seconds between progress lines");
+  g.add_options()("device",
+                  po::value(&r.device)->default_value(r.device)->notifier(
+                      options::one_of("device", {"auto", "cpu", "cuda"})),
+                  "cpu | cuda | auto (one GPU per node-local rank)")(
+      "precision", po::value(&r.precision)->default_value(r.precision),
+      "fp32 | bf16 (mixed precision: bfloat16 autocast)")(
+      "memory-format",
+      po::value(&r.memory_format)
+          ->default_value(r.memory_format)
+          ->notifier(options::one_of("memory-format", {"auto", "channels-last", "contiguous"})),
+      "layout of images and convolution weights: auto (channels-last on CPU, contiguous on CUDA) | "
+      "channels-last | "
+      "contiguous (same results within float rounding)")(
+      "progress-seconds", po::value(&r.progress_s)->default_value(r.progress_s),
+      "seconds between progress lines");
 }
 
 c10::Device setup_device(const mpi::Communicator& world, const std::string& spec) {
@@ -63,20 +81,25 @@ data::Augment train_augment(const DataOptions& d, const data::Dataset& set) {
   return data::Augment::cifar_train(data::channel_stats(set));
 }
 
-data::Augment eval_augment(const data::Dataset& set) { return data::Augment::eval(data::channel_stats(set)); }
+data::Augment eval_augment(const data::Dataset& set) {
+  return data::Augment::eval(data::channel_stats(set));
+}
 
 po::options_description model_option_group(ModelOptions& m) {
   po::options_description g("Network");
-  g.add_options()
-      ("space", po::value(&m.space)->default_value(m.space)->notifier(options::one_of("space", nn::model_names())),
-       "search space with a network implementation")
-      ("channels", po::value(&m.channels)->default_value(m.channels)->notifier(options::at_least("channels", 0)),
-       "C, channels of the first stage (0: the space's own; NB201 16)")
-      ("cells", po::value(&m.cells)->default_value(m.cells)->notifier(options::at_least("cells", 0)),
-       "N, cells per stage (0: the space's own; NB201 5)")
-      ("supernet-bn-affine", po::value(&m.supernet_bn_affine)->default_value(m.supernet_bn_affine),
-       "learnable BN affine parameters in supernet operators (true: the paper's code; false: NAS-Bench-201's "
-       "search models)");
+  g.add_options()("space",
+                  po::value(&m.space)->default_value(m.space)->notifier(
+                      options::one_of("space", nn::model_names())),
+                  "search space with a network implementation")(
+      "channels",
+      po::value(&m.channels)->default_value(m.channels)->notifier(options::at_least("channels", 0)),
+      "C, channels of the first stage (0: the space's own; NB201 16)")(
+      "cells", po::value(&m.cells)->default_value(m.cells)->notifier(options::at_least("cells", 0)),
+      "N, cells per stage (0: the space's own; NB201 5)")(
+      "supernet-bn-affine", po::value(&m.supernet_bn_affine)->default_value(m.supernet_bn_affine),
+      "learnable BN affine parameters in supernet operators (true: the paper's code; false: "
+      "NAS-Bench-201's "
+      "search models)");
   return g;
 }
 

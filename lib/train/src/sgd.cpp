@@ -1,8 +1,8 @@
 #include "wsnas/train/sgd.h"
 
-#include <cmath>
-
 #include <ATen/ATen.h>
+
+#include <cmath>
 
 #include "wsnas/core/error.h"
 
@@ -15,7 +15,8 @@ UnusedParams parse_unused_params(const std::string& text) {
   throw UsageError("--unused-params '" + text + "': expected decay, skip or decay-all");
 }
 
-Sgd::Sgd(std::vector<at::Tensor> params, double momentum, bool nesterov, double weight_decay, UnusedParams unused)
+Sgd::Sgd(std::vector<at::Tensor> params, double momentum, bool nesterov, double weight_decay,
+         UnusedParams unused)
     : params_(std::move(params)),
       touched_(params_.size(), unused == UnusedParams::kDecayAll ? 1 : 0),
       unused_(unused),
@@ -71,8 +72,8 @@ double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
   return norm;
 }
 
-double learning_rate(const options::HyperParameters& hp, std::int64_t step, std::int64_t total_steps,
-                     std::int64_t steps_per_epoch) {
+double learning_rate(const options::HyperParameters& hp, std::int64_t step,
+                     std::int64_t total_steps, std::int64_t steps_per_epoch) {
   WSNAS_ASSERT(steps_per_epoch >= 1, "steps per epoch");
   const double spe = static_cast<double>(steps_per_epoch);
   // Warm-up (ProxylessNAS code, paper-code-spec §5.3): per step, by fractional epoch, linear from
@@ -82,7 +83,8 @@ double learning_rate(const options::HyperParameters& hp, std::int64_t step, std:
     return hp.warmup_lr + epoch * (hp.lr - hp.warmup_lr) / hp.warmup_epochs;
   if (hp.lr_schedule == "fixed" || total_steps <= 0) return hp.lr;
   const double warm_steps = hp.warmup_epochs * spe;
-  double t = static_cast<double>(step) - warm_steps, total = static_cast<double>(total_steps) - warm_steps;
+  double t = static_cast<double>(step) - warm_steps,
+         total = static_cast<double>(total_steps) - warm_steps;
   if (hp.lr_schedule == "cosine-epoch") {
     t = std::floor(t / spe);
     total = std::ceil(total / spe);

@@ -1,9 +1,9 @@
 #include "wsnas/train/task.h"
 
-#include <cmath>
-
 #include <ATen/ATen.h>
 #include <torch/nn/functional/loss.h>
+
+#include <cmath>
 
 #include "wsnas/core/error.h"
 
@@ -31,16 +31,19 @@ class Classification final : public Task {
                              .scatter_(1, target.view({-1, 1}), 1.0 - smoothing_);
     return -(q * logp).sum(1).mean();
   }
-  at::Tensor totals(const at::Tensor& output, const at::Tensor& target, const at::Tensor& loss) const override {
+  at::Tensor totals(const at::Tensor& output, const at::Tensor& target,
+                    const at::Tensor& loss) const override {
     const auto n = output.size(0);
-    const at::Tensor mean =
-        loss.defined() ? loss.detach() : torch::nn::functional::cross_entropy(output.detach(), target);
+    const at::Tensor mean = loss.defined()
+                                ? loss.detach()
+                                : torch::nn::functional::cross_entropy(output.detach(), target);
     const auto k = std::min<std::int64_t>(5, output.size(1));
     const at::Tensor top = std::get<1>(output.detach().topk(k, 1));  // [n, k], best first
     const at::Tensor hit = top.eq(target.view({-1, 1}));
     const at::Tensor top1 = hit.select(1, 0).sum();
     const at::Tensor top5 = hit.any(1).sum();
-    return at::stack({mean.to(at::kDouble) * static_cast<double>(n), at::scalar_tensor(static_cast<double>(n), mean.options().dtype(at::kDouble)),
+    return at::stack({mean.to(at::kDouble) * static_cast<double>(n),
+                      at::scalar_tensor(static_cast<double>(n), mean.options().dtype(at::kDouble)),
                       top1.to(at::kDouble), top5.to(at::kDouble)});
   }
   std::vector<double> finish(const std::vector<double>& t) const override {

@@ -10,15 +10,15 @@
 namespace wsnas::analysis {
 
 struct Report {
-  std::int64_t n = 0;                 ///< architectures joined
+  std::int64_t n = 0;                                   ///< architectures joined
   double spearman = 0, kendall_tau_b = 0, pearson = 0;  ///< score vs ground truth
-  double spearman_truth_params = 0;   ///< ground truth vs parameter count (NaN if unknown)
-  double spearman_score_params = 0;   ///< score vs parameter count (NaN if unknown)
-  double best_truth = 0;              ///< the report value of the best-`select` architecture (top-n)
+  double spearman_truth_params = 0;  ///< ground truth vs parameter count (NaN if unknown)
+  double spearman_score_params = 0;  ///< score vs parameter count (NaN if unknown)
+  double best_truth = 0;             ///< the report value of the best-`select` architecture (top-n)
   bool higher_is_better = true;
   std::vector<std::int64_t> ks;
   std::vector<double> top_k, random_top_k;
-  std::vector<std::int64_t> tied;     ///< per k: architectures tied in score at the cut (tied_at_k)
+  std::vector<std::int64_t> tied;  ///< per k: architectures tied in score at the cut (tied_at_k)
 };
 
 /// Computes the report: correlations of score with the ground truth `select` (validation) values;

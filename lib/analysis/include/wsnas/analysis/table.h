@@ -38,8 +38,8 @@ void filter_rows(CsvTable& t, const std::vector<std::string>& filters);
 struct ArchValues {
   std::vector<space::Arch> archs;
   std::vector<double> values;
-  std::string source;                   ///< "file:column"
-  std::int64_t dropped_nonfinite = 0;   ///< rows left out for a non-finite value
+  std::string source;                  ///< "file:column"
+  std::int64_t dropped_nonfinite = 0;  ///< rows left out for a non-finite value
 };
 ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& table,
                             const std::string& value_column, const std::string& arch_column = "",
@@ -47,7 +47,8 @@ ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& tab
 /// The same from a file (CSV or wsnas HDF5), keeping rows that pass `filters`.
 ArchValues read_arch_values(const space::SearchSpace& space, const std::string& path,
                             const std::string& value_column, const std::string& arch_column = "",
-                            const std::vector<std::string>& filters = {}, bool drop_nonfinite = false);
+                            const std::vector<std::string>& filters = {},
+                            bool drop_nonfinite = false);
 
 /// Rows of `a` and `b` for the same architecture (by the space's string), in `a`'s order.
 /// Duplicated architectures in either input are an InputError.

@@ -14,7 +14,7 @@ namespace wsnas::app {
 
 /// Handed to an app's body.
 struct Context {
-  std::string name;          ///< app name, prefix of every message
+  std::string name;  ///< app name, prefix of every message
   int argc;
   char** argv;
   mpi::Communicator& world;  ///< all ranks of the job
@@ -34,7 +34,8 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
 /// One run per output: rank 0 takes the lock `lock_path` (kept while the returned object lives;
 /// released by the kernel if the process dies); when another run holds it, every rank throws the
 /// same UsageError naming `what` and the holder. Creates the lock file's directory.
-std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_path, const std::string& what);
+std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_path,
+                                       const std::string& what);
 
 /// Parses options with `parser`; on --help prints the help on rank 0 and returns false.
 bool parse_options(Context& ctx, options::Parser& parser, options::po::variables_map& vm);

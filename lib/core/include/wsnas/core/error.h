@@ -45,28 +45,28 @@ std::string concat(Args&&... args) {
 }  // namespace wsnas
 
 /// Throws wsnas::Error with the streamed arguments when `cond` is false.
-#define WSNAS_CHECK(cond, ...) \
-  do {                         \
+#define WSNAS_CHECK(cond, ...)                                               \
+  do {                                                                       \
     if (!(cond)) throw ::wsnas::Error(::wsnas::detail::concat(__VA_ARGS__)); \
   } while (0)
 
 /// Throws wsnas::InputError with the streamed arguments when `cond` is false.
-#define WSNAS_CHECK_INPUT(cond, ...) \
-  do {                               \
+#define WSNAS_CHECK_INPUT(cond, ...)                                              \
+  do {                                                                            \
     if (!(cond)) throw ::wsnas::InputError(::wsnas::detail::concat(__VA_ARGS__)); \
   } while (0)
 
 /// Throws wsnas::UsageError (bad option or config) when `cond` is false.
-#define WSNAS_CHECK_USAGE(cond, ...) \
-  do {                               \
+#define WSNAS_CHECK_USAGE(cond, ...)                                              \
+  do {                                                                            \
     if (!(cond)) throw ::wsnas::UsageError(::wsnas::detail::concat(__VA_ARGS__)); \
   } while (0)
 
 /// Internal invariant (a bug if it fails): the message carries the source location.
-#define WSNAS_ASSERT(cond, ...)                                                        \
-  do {                                                                                 \
-    if (!(cond))                                                                       \
-      ::wsnas::detail::throw_internal(__FILE__, __LINE__,                              \
-                                      ::wsnas::detail::concat("internal error: ", #cond, \
-                                                              ": ", ##__VA_ARGS__));   \
+#define WSNAS_ASSERT(cond, ...)                                                     \
+  do {                                                                              \
+    if (!(cond))                                                                    \
+      ::wsnas::detail::throw_internal(                                              \
+          __FILE__, __LINE__,                                                       \
+          ::wsnas::detail::concat("internal error: ", #cond, ": ", ##__VA_ARGS__)); \
   } while (0)

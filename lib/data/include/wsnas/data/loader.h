@@ -3,6 +3,8 @@
 /// Deterministic: the order and every random augmentation depend only on (seed, epoch, position
 /// in the epoch), so 1 and 2 ranks see the same global batches (each rank takes its slice).
 
+#include <ATen/core/Tensor.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -11,8 +13,6 @@
 #include <thread>
 #include <vector>
 
-#include <ATen/core/Tensor.h>
-
 #include "wsnas/data/dataset.h"
 
 namespace wsnas::data {
@@ -20,10 +20,10 @@ namespace wsnas::data {
 /// Augmentations (NAS-Bench-201 / DARTS CIFAR recipe: pad-4 random crop, horizontal flip,
 /// normalisation; optional cutout, DeVries & Taylor 2017).
 struct Augment {
-  int crop_padding = 0;   ///< pad by this many zero pixels and crop back at random (4 for CIFAR)
-  bool hflip = false;     ///< flip horizontally with probability 1/2
-  int cutout = 0;         ///< side of a zeroed square (0: no cutout)
-  ChannelStats stats;     ///< per-channel normalisation; empty: scale to [0, 1] only
+  int crop_padding = 0;  ///< pad by this many zero pixels and crop back at random (4 for CIFAR)
+  bool hflip = false;    ///< flip horizontally with probability 1/2
+  int cutout = 0;        ///< side of a zeroed square (0: no cutout)
+  ChannelStats stats;    ///< per-channel normalisation; empty: scale to [0, 1] only
   /// Training augmentation for 32x32 colour images: crop 4 + flip.
   static Augment cifar_train(const ChannelStats& stats);
   /// Evaluation: normalisation only.
@@ -32,18 +32,18 @@ struct Augment {
 
 /// One batch (this rank's slice of a global batch).
 struct Batch {
-  at::Tensor images;  ///< float32 [n, C, H, W]
-  at::Tensor labels;  ///< int64 [n]
+  at::Tensor images;       ///< float32 [n, C, H, W]
+  at::Tensor labels;       ///< int64 [n]
   std::int64_t index = 0;  ///< batch number within the epoch
 };
 
 struct LoaderOptions {
   std::int64_t batch_size = 256;  ///< global batch size (all ranks together)
   bool shuffle = true;
-  bool drop_last = true;          ///< drop an incomplete last global batch
+  bool drop_last = true;  ///< drop an incomplete last global batch
   std::uint64_t seed = 0;
-  int prefetch = 2;               ///< batches prepared ahead by the background thread
-  int rank = 0;                   ///< this rank's slice of every global batch
+  int prefetch = 2;  ///< batches prepared ahead by the background thread
+  int rank = 0;      ///< this rank's slice of every global batch
   int world = 1;
   Augment augment;
 };

@@ -1,9 +1,9 @@
 #pragma once
 /// LibTorch tensors in HDF5 datasets (any device; stored as contiguous host data).
 
-#include <string>
-
 #include <ATen/core/Tensor.h>
+
+#include <string>
 
 #include "wsnas/io/h5file.h"
 

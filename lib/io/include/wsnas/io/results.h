@@ -24,8 +24,8 @@ void check_results(const File& f, const std::string& kind = "");
 /// Writes a whole result file atomically: creates it under a temporary name, stamps the schema,
 /// `kind` and provenance, lets `fill` write the content, closes and renames it onto `path`. On any
 /// error the previous file at `path` (if any) is untouched and the temporary file removed.
-void write_results_file(const std::string& path, const std::string& kind, const Provenance& provenance,
-                        const std::function<void(File&)>& fill);
+void write_results_file(const std::string& path, const std::string& kind,
+                        const Provenance& provenance, const std::function<void(File&)>& fill);
 /// Writes/replaces the attributes of the /provenance group.
 void write_provenance(File& f, const Provenance& provenance);
 /// Reads the /provenance group's attributes.

@@ -17,7 +17,10 @@ class RunLock {
   static std::string holder(const std::string& lock_path);
 
   RunLock(RunLock&& o) noexcept
-      : fd_(o.fd_), path_(std::move(o.path_)), created_file_(o.created_file_), created_dirs_(std::move(o.created_dirs_)) {
+      : fd_(o.fd_),
+        path_(std::move(o.path_)),
+        created_file_(o.created_file_),
+        created_dirs_(std::move(o.created_dirs_)) {
     o.fd_ = -1;
   }
   RunLock& operator=(RunLock&& o) noexcept;
@@ -31,7 +34,8 @@ class RunLock {
   void set_created_dirs(std::vector<std::string> dirs) { created_dirs_ = std::move(dirs); }
 
  private:
-  RunLock(int fd, std::string path, bool created) : fd_(fd), path_(std::move(path)), created_file_(created) {}
+  RunLock(int fd, std::string path, bool created)
+      : fd_(fd), path_(std::move(path)), created_file_(created) {}
   int fd_ = -1;
   std::string path_;
   bool created_file_ = false;

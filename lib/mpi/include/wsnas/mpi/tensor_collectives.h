@@ -2,9 +2,9 @@
 /// Collectives on LibTorch tensors (any device: CUDA tensors are staged through host memory,
 /// so the code never needs a CUDA-aware MPI).
 
-#include <vector>
-
 #include <ATen/core/Tensor.h>
+
+#include <vector>
 
 #include "wsnas/mpi/communicator.h"
 

@@ -3,10 +3,10 @@
 /// Bender et al. 2018, Guo et al. 2019): reset every BN layer's running statistics and recompute
 /// them as an exact average over calibration batches.
 
+#include <torch/nn/module.h>
+
 #include <functional>
 #include <vector>
-
-#include <torch/nn/module.h>
 
 namespace wsnas::nn {
 
@@ -19,6 +19,7 @@ void restore_bn_momentum(torch::nn::Module& module, const std::vector<double>& m
 /// Runs `steps` forward passes in training mode without gradients, calling `forward_batch(step)`
 /// each time, after resetting BN statistics; BN layers the passes did not run keep their previous
 /// statistics (as the paper's code). Leaves the module in eval mode.
-void calibrate_bn(torch::nn::Module& module, int steps, const std::function<void(int)>& forward_batch);
+void calibrate_bn(torch::nn::Module& module, int steps,
+                  const std::function<void(int)>& forward_batch);
 
 }  // namespace wsnas::nn

@@ -1,10 +1,10 @@
 #pragma once
 /// Device choice and seeding for LibTorch; nothing else in the design assumes CPU.
 
+#include <c10/core/Device.h>
+
 #include <cstdint>
 #include <string>
-
-#include <c10/core/Device.h>
 
 namespace wsnas::nn {
 

@@ -21,8 +21,8 @@ namespace wsnas::nn {
 
 /// Shape of a NAS-Bench-201 network.
 struct Nb201Options {
-  int channels = 16;     ///< C (stages have C, 2C, 4C channels)
-  int cells = 5;         ///< N cells per stage
+  int channels = 16;  ///< C (stages have C, 2C, 4C channels)
+  int cells = 5;      ///< N cells per stage
   int in_channels = 3;
   int classes = 100;
   /// Affine BN inside cell operators. The stand-alone network uses true, and so does the supernet
@@ -60,8 +60,9 @@ class ResNetBlockImpl : public torch::nn::Cloneable<ResNetBlockImpl> {
 };
 TORCH_MODULE(ResNetBlock);
 
-/// One NAS-Bench-201 cell. With `all_ops` false it holds only the operators of `arch` (stand-alone);
-/// with `all_ops` true it holds all five on every edge and forward takes the cell to run.
+/// One NAS-Bench-201 cell. With `all_ops` false it holds only the operators of `arch`
+/// (stand-alone); with `all_ops` true it holds all five on every edge and forward takes the cell to
+/// run.
 class Nb201CellImpl : public torch::nn::Cloneable<Nb201CellImpl> {
  public:
   Nb201CellImpl(int channels, bool affine, bool all_ops, space::Arch arch);

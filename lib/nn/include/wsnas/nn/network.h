@@ -6,13 +6,13 @@
 /// The pipeline (lib/pipeline) trains, calibrates and evaluates them without knowing the space.
 /// docs/engine.md says how to add a space.
 
+#include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <ATen/core/Tensor.h>
-#include <torch/nn/module.h>
 
 #include "wsnas/space/search_space.h"
 

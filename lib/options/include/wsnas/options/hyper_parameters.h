@@ -2,27 +2,27 @@
 /// Supernet training hyper-parameters: the option group and its defaults (paper, Table 2, NB-201
 /// column). The presets under configs/ hold Table 2's column for each of the five spaces.
 
-#include <string>
-
 #include <boost/program_options/options_description.hpp>
+#include <string>
 
 namespace wsnas::options {
 
 struct HyperParameters {
-  int batch_size = 256;            ///< global mini-batch (split across replicas)
-  double lr = 0.05;                ///< initial learning rate
+  int batch_size = 256;                ///< global mini-batch (split across replicas)
+  double lr = 0.05;                    ///< initial learning rate
   std::string lr_schedule = "cosine";  ///< cosine (per step) | cosine-epoch | fixed
-  double momentum = 0.9;           ///< SGD momentum (not in Table 2; SPOS/NB201 use 0.9)
-  bool nesterov = true;            ///< Nesterov momentum (NAS-Bench-201's training recipe)
+  double momentum = 0.9;               ///< SGD momentum (not in Table 2; SPOS/NB201 use 0.9)
+  bool nesterov = true;                ///< Nesterov momentum (NAS-Bench-201's training recipe)
   double weight_decay = 5e-4;
-  double grad_clip = 5.0;          ///< max gradient norm; 0 disables clipping
-  int bn_calib_batch = 400;        ///< BN calibration batch size before each evaluation
-  int bn_calib_steps = 25;         ///< BN calibration steps (0: no calibration)
-  int gpus = 1;                    ///< replicas = GPUs of the paper's run (Table 2)
-  int epochs = 1000;               ///< paper, Appendix A.2: 1000 epochs unless said otherwise
-  double warmup_epochs = 0;        ///< linear LR warm-up before the schedule (ProxylessNAS code: 5)
-  double warmup_lr = 0;            ///< learning rate at the start of the warm-up (ProxylessNAS code: 0.025)
-  double label_smoothing = 0;      ///< target 1 - e, other classes e / (classes - 1) (ProxylessNAS code: 0.1)
+  double grad_clip = 5.0;    ///< max gradient norm; 0 disables clipping
+  int bn_calib_batch = 400;  ///< BN calibration batch size before each evaluation
+  int bn_calib_steps = 25;   ///< BN calibration steps (0: no calibration)
+  int gpus = 1;              ///< replicas = GPUs of the paper's run (Table 2)
+  int epochs = 1000;         ///< paper, Appendix A.2: 1000 epochs unless said otherwise
+  double warmup_epochs = 0;  ///< linear LR warm-up before the schedule (ProxylessNAS code: 5)
+  double warmup_lr = 0;  ///< learning rate at the start of the warm-up (ProxylessNAS code: 0.025)
+  double label_smoothing =
+      0;  ///< target 1 - e, other classes e / (classes - 1) (ProxylessNAS code: 0.1)
 };
 
 /// The option group "Supernet training (paper Table 2)", bound to `hp`, with range checks.

@@ -3,10 +3,9 @@
 /// and from INI config files (`--config FILE`, repeatable; later files override earlier ones and
 /// the command line overrides every file).
 
+#include <boost/program_options.hpp>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
 
 namespace wsnas::options {
 

@@ -22,9 +22,10 @@ struct EvaluateJob {
   options::HyperParameters hp;  ///< only bn-calib-*; whole so one config file serves every stage
   train::RunOptions run;
   std::int64_t eval_batch = 500;
-  std::uint64_t seed = 0;       ///< calibration batches (the same for every architecture)
+  std::uint64_t seed = 0;  ///< calibration batches (the same for every architecture)
   double flush_s = 30;
-  bool cache_stem = true;       ///< compute the architecture-independent stem once per batch (up to 4 GiB of outputs)
+  bool cache_stem =
+      true;  ///< compute the architecture-independent stem once per batch (up to 4 GiB of outputs)
 };
 
 void add_options(options::Parser& parser, EvaluateJob& job);

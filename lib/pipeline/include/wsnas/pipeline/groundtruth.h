@@ -15,13 +15,14 @@
 namespace wsnas::pipeline {
 
 struct GroundTruthJob {
-  options::HyperParameters hp;  ///< defaults: NAS-Bench-201's recipe (lr 0.1 cosine per epoch, 200 epochs)
+  options::HyperParameters
+      hp;  ///< defaults: NAS-Bench-201's recipe (lr 0.1 cosine per epoch, 200 epochs)
   train::DataOptions data;
   train::ModelOptions model;
   train::RunOptions run;
   std::string archs_path, out_dir;
   std::uint64_t seed = 0;
-  bool drop_last = false;       ///< NAS-Bench-201 keeps the last partial batch
+  bool drop_last = false;  ///< NAS-Bench-201 keeps the last partial batch
   GroundTruthJob();
 };
 

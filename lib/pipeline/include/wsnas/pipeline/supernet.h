@@ -25,7 +25,7 @@ struct SupernetJob {
   int paths = 2;                        ///< k of multipath
   std::string unused_params = "decay";  ///< decay (the paper's code) | skip
   std::uint64_t seed = 0;
-  int replicas = 0;                     ///< 0: hp.gpus
+  int replicas = 0;  ///< 0: hp.gpus
   double checkpoint_minutes = 10;
 };
 

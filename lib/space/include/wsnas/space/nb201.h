@@ -24,8 +24,8 @@ extern const std::array<std::pair<int, int>, kNb201NumEdges> kNb201Edges;
 
 /// Network shape for parameter and FLOP counts (NAS-Bench-201's CIFAR networks by default).
 struct Nb201Shape {
-  int channels = 16;     ///< C: channels of the first stage (then 2C, 4C)
-  int cells = 5;         ///< N: cells per stage
+  int channels = 16;  ///< C: channels of the first stage (then 2C, 4C)
+  int cells = 5;      ///< N: cells per stage
   int in_channels = 3;
   int classes = 100;
   int height = 32;

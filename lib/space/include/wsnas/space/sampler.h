@@ -44,7 +44,7 @@ std::vector<std::string> sampler_names();
 /// pool must outlive the sampler. UsageError for an unknown name, a pool with fairnas, or
 /// paths < 1; InputError naming `pool_what` for an invalid architecture in the pool.
 std::unique_ptr<ArchSampler> make_sampler(const std::string& name, const SearchSpace& space,
-                                          const std::vector<Arch>& pool, std::uint64_t seed, int paths = 1,
-                                          const std::string& pool_what = "--pool");
+                                          const std::vector<Arch>& pool, std::uint64_t seed,
+                                          int paths = 1, const std::string& pool_what = "--pool");
 
 }  // namespace wsnas::space

@@ -2,13 +2,13 @@
 /// Batches prepared once and reused for every cell (BN calibration and validation), and a task's
 /// metrics of a forward function over them.
 
-#include <cstdint>
-#include <functional>
-#include <vector>
-
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 #include <c10/core/MemoryFormat.h>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "wsnas/data/loader.h"
 #include "wsnas/train/task.h"
@@ -22,9 +22,10 @@ struct TensorBatches {
 
 /// Materialises up to `max_batches` (0 = all) batches of `split` on `device`, in a deterministic
 /// order (shuffled with `seed` when `shuffle`), one process (no rank slicing).
-TensorBatches make_batches(const data::Split& split, std::int64_t batch_size, const data::Augment& augment,
-                           bool shuffle, bool drop_last, std::uint64_t seed, std::int64_t max_batches,
-                           c10::Device device, c10::MemoryFormat format = c10::MemoryFormat::Contiguous);
+TensorBatches make_batches(const data::Split& split, std::int64_t batch_size,
+                           const data::Augment& augment, bool shuffle, bool drop_last,
+                           std::uint64_t seed, std::int64_t max_batches, c10::Device device,
+                           c10::MemoryFormat format = c10::MemoryFormat::Contiguous);
 
 /// Runs `forward` (network outputs) over all batches without gradients and returns the task's
 /// metrics (one device synchronisation).

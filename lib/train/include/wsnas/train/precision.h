@@ -2,10 +2,10 @@
 /// Mixed precision: bfloat16 autocast around forward passes (weights, gradients, optimizer state
 /// and BN statistics stay float32). bfloat16 has float32's range, so no loss scaling is needed.
 
-#include <string>
-
 #include <c10/core/Device.h>
 #include <c10/core/MemoryFormat.h>
+
+#include <string>
 
 namespace torch::nn {
 class Module;

@@ -2,11 +2,10 @@
 /// The options a result was produced with, as name -> text, written as attributes of /config in
 /// every result file. A rerun compares the options that change results and refuses to mix runs.
 
+#include <boost/program_options/variables_map.hpp>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <boost/program_options/variables_map.hpp>
 
 #include "wsnas/core/provenance.h"
 #include "wsnas/io/h5file.h"
@@ -24,9 +23,10 @@ void write_config(io::File& f, const std::string& group, const RunConfig& config
 /// Reads the string attributes of `group`.
 RunConfig read_config(const io::File& f, const std::string& group);
 /// Throws UsageError when `stored` and `wanted` differ in one of `keys` (missing counts as ""):
-/// "<what> was made with --lr 0.05; this run asks for --lr 0.1 (use the same options or another --out)".
-void check_same_config(const RunConfig& stored, const RunConfig& wanted, const std::vector<std::string>& keys,
-                       const std::string& what);
+/// "<what> was made with --lr 0.05; this run asks for --lr 0.1 (use the same options or another
+/// --out)".
+void check_same_config(const RunConfig& stored, const RunConfig& wanted,
+                       const std::vector<std::string>& keys, const std::string& what);
 /// Value of `key` in `config`, or InputError naming `what` when absent.
 std::string config_value(const RunConfig& config, const std::string& key, const std::string& what);
 

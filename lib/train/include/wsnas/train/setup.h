@@ -2,12 +2,11 @@
 /// What every pipeline app needs to agree on: the dataset and its splits, and the network shape.
 /// Both are option groups and are recorded in every result file so a later stage can rebuild them.
 
-#include <cstdint>
-#include <string>
+#include <c10/core/Device.h>
 
 #include <boost/program_options/options_description.hpp>
-
-#include <c10/core/Device.h>
+#include <cstdint>
+#include <string>
 
 #include "wsnas/core/provenance.h"
 #include "wsnas/data/dataset.h"
@@ -41,10 +40,10 @@ data::Augment eval_augment(const data::Dataset& set);
 
 /// How an app runs, whatever it computes: device, precision, progress interval.
 struct RunOptions {
-  std::string device = "auto";     ///< cpu | cuda | auto
-  std::string precision = "fp32";  ///< fp32 | bf16
+  std::string device = "auto";         ///< cpu | cuda | auto
+  std::string precision = "fp32";      ///< fp32 | bf16
   std::string memory_format = "auto";  ///< auto | channels-last | contiguous
-  double progress_s = 10;          ///< seconds between progress lines
+  double progress_s = 10;              ///< seconds between progress lines
 };
 /// Adds --device, --precision, --memory-format and --progress-seconds to `group`.
 void add_run_options(boost::program_options::options_description& group, RunOptions& r);
@@ -62,8 +61,9 @@ struct ModelOptions {
 boost::program_options::options_description model_option_group(ModelOptions& m);
 /// Adds the groups every training stage takes: `run` (with the run options), the
 /// hyper-parameters, the data and the network.
-void add_training_groups(options::Parser& parser, boost::program_options::options_description& run, RunOptions& r,
-                         options::HyperParameters& hp, DataOptions& d, ModelOptions& m);
+void add_training_groups(options::Parser& parser, boost::program_options::options_description& run,
+                         RunOptions& r, options::HyperParameters& hp, DataOptions& d,
+                         ModelOptions& m);
 /// Network options for a dataset (its channels, size and classes) and the model options.
 nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& set);
 

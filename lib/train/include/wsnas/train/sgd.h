@@ -3,11 +3,11 @@
 /// update rule with dampening 0), written out so its state is plain tensors for checkpoints, and
 /// learning-rate schedules and gradient clipping (paper Table 2).
 
+#include <ATen/core/Tensor.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <ATen/core/Tensor.h>
 
 #include "wsnas/options/hyper_parameters.h"
 
@@ -59,7 +59,7 @@ double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm);
 /// "cosine-epoch", constant within an epoch (NAS-Bench-201's stand-alone training). With
 /// hp.warmup_epochs > 0, a linear warm-up from hp.warmup_lr comes first and the schedule spans the
 /// remaining steps (ProxylessNAS code).
-double learning_rate(const options::HyperParameters& hp, std::int64_t step, std::int64_t total_steps,
-                     std::int64_t steps_per_epoch = 1);
+double learning_rate(const options::HyperParameters& hp, std::int64_t step,
+                     std::int64_t total_steps, std::int64_t steps_per_epoch = 1);
 
 }  // namespace wsnas::train

@@ -9,17 +9,17 @@
 ///    Network::detach_state). docs/engine.md.
 /// Totals stay on the device while batches run; one transfer at the end of an evaluation.
 
+#include <ATen/core/Tensor.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <ATen/core/Tensor.h>
-
 namespace wsnas::train {
 
 struct Metric {
-  std::string name;        ///< column name in results ("accuracy", "top5", "perplexity", "loss")
-  bool higher_is_better;   ///< direction, recorded with results for the analysis
+  std::string name;       ///< column name in results ("accuracy", "top5", "perplexity", "loss")
+  bool higher_is_better;  ///< direction, recorded with results for the analysis
 };
 
 class Task {
@@ -44,7 +44,8 @@ class Task {
 
 /// How a task trains (evaluation metrics never change with these).
 struct TaskOptions {
-  double label_smoothing = 0;  ///< classification: target 1 - e, every other class e / (classes - 1)
+  double label_smoothing =
+      0;  ///< classification: target 1 - e, every other class e / (classes - 1)
 };
 
 /// Tasks by name: "classification" (and "language-modelling" when the PTB space adds it).
