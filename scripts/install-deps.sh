@@ -17,6 +17,11 @@ pkgs=(
   slurmctld slurmd slurm-client slurm-wlm-basic-plugins munge   # the one-node Slurm test cluster
 )
 
+# --fuzz: what scripts/fuzz.sh needs too (clang and libFuzzer); --sanitize: nothing more (gcc has ASan/UBSan).
+if [ "${1:-}" = "--fuzz" ]; then
+  pkgs+=(clang libclang-rt-14-dev)
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

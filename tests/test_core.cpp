@@ -91,6 +91,26 @@ TEST(Strings, SplitTrimParse) {
   EXPECT_EQ(join({"a", "b", "c"}, "+"), "a+b+c");
 }
 
+TEST(Strings, ErrorLinesStayOneReadableLine) {
+  // Quoted parts longer than the limit are cut and say how long they were; control bytes are
+  // escaped (a NUL, a tab, a newline would otherwise break or hide part of the line).
+  const std::string long_cell(500, 'x');
+  EXPECT_EQ(one_line_message("file 'f' holds '" + long_cell + "', expected a number", 10),
+            "file 'f' holds 'xxxxxxxxxx... (500 characters in all)', expected a number");
+  EXPECT_EQ(one_line_message(std::string("bad 'a\0b\tc'\nnext", 16)), "bad 'a\\0b\\tc'\\nnext");
+  EXPECT_EQ(printable(std::string("\x01\x7f", 2)), "\\x01\\x7f");
+  EXPECT_EQ(one_line_message("no quotes at all"), "no quotes at all");
+  EXPECT_EQ(one_line_message("an 'unclosed quote"), "an 'unclosed quote");
+  EXPECT_NO_THROW(check_text_line("plain text", "file 'f' line 1"));
+  try {
+    check_text_line(std::string("ab\0c", 4), "file 'f' line 7");
+    ADD_FAILURE() << "a NUL byte passed";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "file 'f' line 7: a NUL byte at column 3 (expected text, not a binary file)");
+  }
+}
+
 TEST(Errors, CheckMacrosThrowTheRightTypes) {
   EXPECT_THROW(WSNAS_CHECK(false, "x"), Error);
   EXPECT_THROW(WSNAS_CHECK_INPUT(false, "x"), InputError);

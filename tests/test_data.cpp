@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -77,6 +78,57 @@ TEST(Cifar, SyntheticFilesRoundTripInTheBinaryFormat) {
   for (std::int64_t i = 0; i < fine.size(); ++i)
     EXPECT_EQ(coarse.labels[static_cast<std::size_t>(i)],
               fine.labels[static_cast<std::size_t>(i)] / 5);
+}
+
+TEST(Cifar, ReadsRecordsBuiltByHandFromTheFormatsDescription) {
+  // The format as https://www.cs.toronto.edu/~kriz/cifar.html describes it: CIFAR-10 records are
+  // <1 x label><3072 x pixel>, the pixels 1024 red, 1024 green, 1024 blue, each row-major (32
+  // bytes per row); CIFAR-100 records are <1 x coarse label><1 x fine label><3072 x pixel>.
+  // Two records built here byte by byte, not by our writer.
+  auto pixel = [](int record, int c, int y, int x) {
+    return static_cast<unsigned char>((record * 101 + c * 50 + y * 3 + x) % 256);
+  };
+  auto records = [&](const std::vector<std::vector<unsigned char>>& labels) {
+    std::string bytes;
+    for (std::size_t r = 0; r < labels.size(); ++r) {
+      for (unsigned char l : labels[r]) bytes.push_back(static_cast<char>(l));
+      for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < 32; ++y)
+          for (int x = 0; x < 32; ++x)
+            bytes.push_back(static_cast<char>(pixel(static_cast<int>(r), c, y, x)));
+    }
+    return bytes;
+  };
+  const std::string dir = test::scratch_dir("cifar_by_hand");
+  std::ofstream(dir + "/ten.bin", std::ios::binary) << records({{7}, {2}});
+  std::ofstream(dir + "/hundred.bin", std::ios::binary) << records({{3, 42}, {19, 99}});
+  const auto ten = data::read_cifar_file(dir + "/ten.bin", false);
+  ASSERT_EQ(ten.size(), 2);
+  EXPECT_EQ(ten.labels, (std::vector<std::int64_t>{7, 2}));
+  EXPECT_EQ(ten.channels, 3);
+  EXPECT_EQ(ten.height, 32);
+  EXPECT_EQ(ten.width, 32);
+  // Pixel (channel c, row y, column x) of record r, through the loader's tensor layout N x C x H x
+  // W.
+  const auto images =
+      at::from_blob(const_cast<std::uint8_t*>(ten.images.data()), {2, 3, 32, 32}, at::kByte);
+  for (int r : {0, 1})
+    for (auto [c, y, x] : {std::array<int, 3>{0, 0, 0}, {1, 1, 2}, {2, 31, 31}, {0, 5, 17}})
+      EXPECT_EQ(images[r][c][y][x].item<std::uint8_t>(), pixel(r, c, y, x)) << r << c << y << x;
+  const auto fine = data::read_cifar_file(dir + "/hundred.bin", true, true);
+  const auto coarse = data::read_cifar_file(dir + "/hundred.bin", true, false);
+  EXPECT_EQ(fine.labels, (std::vector<std::int64_t>{42, 99}));
+  EXPECT_EQ(coarse.labels, (std::vector<std::int64_t>{3, 19}));
+  EXPECT_EQ(fine.images, ten.images);
+  // Our writer puts the same bytes where the format says: record 0 of a synthetic file is its
+  // label, then image 0's pixels.
+  data::write_synthetic_cifar(dir, false, 5, 1, 4);
+  const std::string written = test::read_file(dir + "/data_batch_1.bin");
+  const auto expected = data::make_synthetic(6, 10, 4);
+  ASSERT_GE(written.size(), 3073u);
+  EXPECT_EQ(static_cast<std::int64_t>(static_cast<unsigned char>(written[0])), expected.labels[0]);
+  EXPECT_TRUE(std::equal(expected.images.begin(), expected.images.begin() + 3072,
+                         reinterpret_cast<const unsigned char*>(written.data()) + 1));
 }
 
 TEST(Cifar, TruncatedMissingAndMislabelledFilesAreRefused) {
@@ -308,6 +360,36 @@ TEST(Augment, CropFlipNormaliseAndCutout) {
     EXPECT_LE(cols, 4);
   }
   EXPECT_EQ(largest, 16);
+}
+
+TEST(Loader, AnErrorInTheProducerThreadIsRethrownByNext) {
+  // Normalisation statistics for 2 channels on 3-channel images: make_image_tensor fails in the
+  // background thread; the consumer gets that error from next() (not a hang, not a crash), and
+  // the loader still stops and is destroyed cleanly.
+  const auto d = data::make_synthetic(64, 10, 5);
+  data::Split split{&d, {}, "train"};
+  split.indices.resize(64);
+  std::iota(split.indices.begin(), split.indices.end(), 0);
+  data::LoaderOptions o;
+  o.batch_size = 16;
+  o.augment.stats = {{0.5f, 0.5f}, {0.25f, 0.25f}};
+  data::BatchLoader loader(split, o);
+  loader.start_epoch(0);
+  data::Batch b;
+  try {
+    while (loader.next(b)) {
+    }
+    ADD_FAILURE() << "the producer's error was not rethrown";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "normalisation has 2 channels, images have 3");
+  }
+  loader.start_epoch(1);
+  EXPECT_THROW(
+      {
+        while (loader.next(b)) {
+        }
+      },
+      Error);
 }
 
 TEST(Loader, DeterministicAndRankSlicesComposeTheGlobalBatch) {

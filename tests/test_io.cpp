@@ -136,23 +136,33 @@ TEST(AtomicPath, FinalNameAppearsOnlyOnCommit) {
     auto f = io::File::create(final_path);
     f.write_f64("/x", {1.0});
   }
+  std::string temp;
   {
     io::AtomicPath p(final_path);
+    temp = p.temp();
     auto f = io::File::create(p.temp());
     f.write_f64("/x", {2.0});
     f.close();
+    // The temporary is beside the final file (the rename stays in one file system).
+    EXPECT_TRUE(io::path_exists(temp));
+    EXPECT_EQ(temp.rfind(dir + "/", 0), 0u) << temp;
+    EXPECT_NE(temp, final_path);
     // No commit: as if the writer crashed. The old file must be intact, the temporary gone.
   }
   EXPECT_EQ(io::File::open(final_path).read_f64("/x"), std::vector<double>{1.0});
-  EXPECT_FALSE(io::path_exists(final_path + ".tmp." + std::to_string(::getpid())));
+  EXPECT_FALSE(io::path_exists(temp));
+  EXPECT_EQ(io::list_dir(dir), std::vector<std::string>{"out.h5"});
   {
     io::AtomicPath p(final_path);
     auto f = io::File::create(p.temp());
     f.write_f64("/x", {3.0});
     f.close();
+    EXPECT_EQ(io::File::open(final_path).read_f64("/x"), std::vector<double>{1.0});  // not yet
     p.commit();
+    EXPECT_FALSE(io::path_exists(p.temp()));
   }
   EXPECT_EQ(io::File::open(final_path).read_f64("/x"), std::vector<double>{3.0});
+  EXPECT_EQ(io::list_dir(dir), std::vector<std::string>{"out.h5"});
   io::write_text_atomic(dir + "/t.txt", "abc");
   EXPECT_EQ(test::read_file(dir + "/t.txt"), "abc");
   io::make_dirs(dir + "/x/y/z");

@@ -128,3 +128,18 @@ TEST(Metrics, RandomTopKEqualsEnumerationOverAllSubsets) {
     }
   }
 }
+
+TEST(Metrics, TiesAtTheTopKCutAreCounted) {
+  // Scores 0.9 | 0.5 0.5 0.5 | 0.1 (higher is better): cuts after 1 and 4 fall between different
+  // scores; cuts after 2 and 3 fall inside the 3-way tie. Counted by hand.
+  const std::vector<double> s = {0.5, 0.9, 0.1, 0.5, 0.5};
+  EXPECT_EQ(analysis::tied_at_k(s, 1), 0);
+  EXPECT_EQ(analysis::tied_at_k(s, 2), 3);
+  EXPECT_EQ(analysis::tied_at_k(s, 3), 3);
+  EXPECT_EQ(analysis::tied_at_k(s, 4), 0);
+  EXPECT_EQ(analysis::tied_at_k(s, 5), 0);  // everything is in: no cut
+  // Lower is better (perplexity): 0.1 | 0.5 0.5 0.5 | 0.9.
+  EXPECT_EQ(analysis::tied_at_k(s, 1, false), 0);
+  EXPECT_EQ(analysis::tied_at_k(s, 2, false), 3);
+  EXPECT_EQ(analysis::tied_at_k({1, 2, 3}, 2), 0);
+}

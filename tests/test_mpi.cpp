@@ -124,3 +124,35 @@ TEST(Mpi, Hdf5FilesPerRankGatheredByRankZero) {
   }
   world.barrier();
 }
+
+TEST(Mpi, AnEnvironmentLeavesMpiToWhoeverInitialisedIt) {
+  // The test main initialised MPI; an Environment made (and destroyed) now must not finalise it
+  // (it used to: every collective after this one failed).
+  ASSERT_TRUE(mpi::Environment::initialized());
+  {
+    mpi::Environment nested(nullptr, nullptr);
+    EXPECT_FALSE(nested.owns());
+  }
+  EXPECT_FALSE(mpi::Environment::finalized());
+  auto world = mpi::Communicator::world();
+  int one = 1;
+  world.allreduce_sum(&one, 1, mpi::DType::kInt32);
+  EXPECT_EQ(one, world.size());
+}
+
+TEST(Mpi, ABarrierWithATimeLimitSaysWhetherEveryRankCame) {
+  auto world = mpi::Communicator::world();
+  const auto comm = world.dup();
+  // Everyone comes: true.
+  EXPECT_TRUE(comm.barrier_within(30));
+  if (world.size() < 2) return;
+  // Rank 1 comes late: rank 0 gives up after 0.2 s; rank 1 then completes the barrier (rank 0's
+  // request is still posted, so it does not hang).
+  if (world.rank() == 0) {
+    EXPECT_FALSE(comm.barrier_within(0.2));
+    world.barrier();
+  } else {
+    world.barrier();
+    EXPECT_TRUE(comm.barrier_within(30));
+  }
+}

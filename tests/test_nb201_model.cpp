@@ -203,6 +203,37 @@ TEST(BnCalibration, RecomputesRunningStatisticsFromCalibrationBatches) {
     }
 }
 
+TEST(BnCalibration, IsTheExactAverageOfTheBatchStatisticsAndRestoresMomentum) {
+  // A lone BN layer with a non-default momentum (NAS-Bench-101's 0.003) and stale statistics.
+  // After calibration on 3 batches its running mean is the plain average of the 3 batch means and
+  // its running variance the average of the 3 unbiased batch variances (PyTorch's cumulative
+  // average, momentum=None), computed here independently from the batches. A moving average with
+  // momentum 0.003 (or 0.1) from the reset state would give values near 0 and 1 instead.
+  torch::manual_seed(11);
+  torch::nn::BatchNorm2d bn(torch::nn::BatchNorm2dOptions(3).momentum(0.003));
+  bn->running_mean.fill_(5.0);
+  bn->running_var.fill_(7.0);
+  const std::vector<torch::Tensor> batches = {torch::randn({4, 3, 5, 5}) * 2 + 1,
+                                              torch::randn({6, 3, 5, 5}) - 3,
+                                              torch::randn({5, 3, 5, 5}) * 0.5 + 10};
+  nn::calibrate_bn(*bn, 3, [&](int s) { bn->forward(batches[static_cast<std::size_t>(s)]); });
+  torch::Tensor mean = torch::zeros({3}, torch::kFloat64), var = torch::zeros({3}, torch::kFloat64);
+  for (const auto& b : batches) {
+    const auto x = b.to(torch::kFloat64).transpose(0, 1).reshape({3, -1});  // channel x values
+    mean += x.mean(1) / 3.0;
+    var += x.var(1, /*unbiased=*/true) / 3.0;
+  }
+  EXPECT_TRUE(torch::allclose(bn->running_mean.to(torch::kFloat64), mean, 1e-5, 1e-5))
+      << bn->running_mean << mean;
+  EXPECT_TRUE(torch::allclose(bn->running_var.to(torch::kFloat64), var, 1e-4, 1e-4))
+      << bn->running_var << var;
+  EXPECT_EQ(bn->num_batches_tracked.item<std::int64_t>(), 3);
+  // The momentum is put back to its value, not to a default.
+  ASSERT_TRUE(bn->options.momentum().has_value());
+  EXPECT_DOUBLE_EQ(*bn->options.momentum(), 0.003);
+  EXPECT_FALSE(bn->is_training());
+}
+
 namespace {
 // Logits, and gradients by parameter name, of one training-mode forward/backward.
 std::pair<torch::Tensor, std::map<std::string, torch::Tensor>> run_once(nn::Nb201Network& net,

@@ -677,3 +677,140 @@ TEST_F(Operations, TiesAtTheTopKCutAreReported) {
   EXPECT_NE(read_file(csv).find("tied_at_k,2,3\n"), std::string::npos) << read_file(csv);
   EXPECT_EQ(io::File::open(h5).read_i64("/topk/tied_at_k"), (std::vector<std::int64_t>{0, 3, 0}));
 }
+
+// ---- Paths no test took before
+// -------------------------------------------------------------------
+
+TEST_F(Operations, EvaluateSplitsBatchesSignalsAndBrokenCheckpoints) {
+  const std::string d = *dir_;
+  const std::string base = kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() +
+                           " --archs " + cells() + " --bn-calib-batch 64 --bn-calib-steps 2";
+  // --eval-batch changes how many images go through at once, not the scores.
+  auto r = run(base + " --eval-batch 37 --out " + d + "/batch37.h5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  {
+    auto ref = io::File::open(evaluation()), other = io::File::open(d + "/batch37.h5");
+    EXPECT_EQ(other.read_f64("/results/accuracy"), ref.read_f64("/results/accuracy"));
+    const auto a = ref.read_f64("/results/loss"), b = other.read_f64("/results/loss");
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5 * std::abs(a[i]));
+  }
+  // --split test scores the other half of the held-out images, and says so in the file.
+  r = run(base + " --split test --out " + d + "/test_split.h5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  {
+    auto t = io::File::open(d + "/test_split.h5");
+    EXPECT_EQ(t.attr_string("/config", "split"), "test");
+    EXPECT_EQ(io::File::open(evaluation()).attr_string("/config", "split"), "valid");
+    EXPECT_NE(t.read_f64("/results/loss"), io::File::open(evaluation()).read_f64("/results/loss"));
+  }
+  // A missing checkpoint, and one whose config was garbled (it used to fail with a bare "stoi").
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + d + "/missing.h5 --archs " +
+                      cells() + " --out " + d + "/m.h5"),
+                  2, "wsnas-evaluate", "--checkpoint '" + d + "/missing.h5': no such file");
+  ASSERT_EQ(std::system(("cp " + supernet() + " " + d +
+                         "/garbled.h5 && /usr/bin/python3 -c \"import h5py; "
+                         "h5py.File('" +
+                         d + "/garbled.h5', 'a')['config'].attrs['channels'] = 'four'\"")
+                            .c_str()),
+            0);
+  expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + d + "/garbled.h5 --archs " +
+                      cells() + " --out " + d + "/g.h5"),
+                  2, "wsnas-evaluate",
+                  "checkpoint '" + d + "/garbled.h5': config 'channels' is not an integer");
+  EXPECT_FALSE(exists(d + "/m.h5"));
+  EXPECT_FALSE(exists(d + "/g.h5"));
+}
+
+TEST_F(Operations, EvaluateStopsOnSigtermAndResumes) {
+  const std::string d = *dir_, many = d + "/many.txt", out = d + "/stopped_eval.h5";
+  {
+    std::ofstream f(many);
+    for (int i = 0; i < 150; ++i) f << i * 97 << "\n";
+  }
+  const std::string cmd = kEnv + app("wsnas-evaluate") + " --checkpoint " + supernet() +
+                          " --archs " + many +
+                          " --bn-calib-batch 64 --bn-calib-steps 2 --flush-seconds 1 --out " + out;
+  const std::string bg = test::scratch_dir("operations_eval_stop");
+  test::start_background(cmd, bg);
+  ASSERT_TRUE(test::wait_until([&] { return exists(out); }, 120));
+  EXPECT_EQ(test::signal_processes(app("wsnas-evaluate"), out, SIGTERM), 1);
+  EXPECT_EQ(test::wait_background(bg), 75) << read_file(bg + "/bg.err");
+  const auto saved = io::File::open(out).attr_int("/results", "rows");
+  EXPECT_GT(saved, 0);
+  EXPECT_LT(saved, 150);
+  const auto r = run(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(
+      r.out.find("150 (checkpoint, architecture) pairs, " + std::to_string(saved) + " already in"),
+      std::string::npos)
+      << r.out;
+  EXPECT_EQ(io::File::open(out).attr_int("/results", "rows"), 150);
+}
+
+TEST_F(Operations, AnalyzeFiltersArchitectureColumnsAndInvalidCells) {
+  // Scores for two seeds in one table (architecture column named `cell`), ground truth for two
+  // datasets in another (column `genotype`); one cell is invalid in NAS-Bench-201 (no path from
+  // input to output).
+  const std::string A =
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_"
+      "3x3~2|";
+  const std::string B =
+      "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_"
+      "connect~2|";
+  const std::string C = "|nor_conv_1x1~0|+|none~0|none~1|+|none~0|nor_conv_1x1~1|none~2|";
+  const std::string D = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|";
+  const std::string scores = *dir_ + "/seeds.csv", truth = *dir_ + "/datasets.csv";
+  std::ofstream(scores) << "cell,seed,score\n"
+                        << A << ",1,0.1\n"
+                        << B << ",1,0.2\n"
+                        << C << ",1,0.3\n"
+                        << D << ",1,0.4\n"
+                        << A << ",2,0.4\n"
+                        << B << ",2,0.3\n"
+                        << C << ",2,0.2\n"
+                        << D << ",2,0.1\n";
+  std::ofstream(truth) << "genotype,dataset,acc\n"
+                       << A << ",cifar10,90\n"
+                       << B << ",cifar10,80\n"
+                       << C << ",cifar10,70\n"
+                       << D << ",cifar10,60\n"
+                       << A << ",cifar100,10\n"
+                       << B << ",cifar100,20\n"
+                       << C << ",cifar100,30\n"
+                       << D << ",cifar100,40\n";
+  const std::string base = kEnv + app("wsnas-analyze") + " --scores " + scores +
+                           " --score-column score --truth " + truth + " --truth-column acc --k 1";
+  // Without naming the architecture columns there is none to read.
+  auto r = run(base + " --score-where seed=1 --truth-where dataset=cifar10");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(scores), std::string::npos) << r.err;
+  const std::string named = base + " --score-arch-column cell --truth-arch-column genotype";
+  // Seed 1 against CIFAR-10: scores rise as accuracy falls, Spearman -1 over the 3 valid cells.
+  r = run(named + " --score-where seed=1 --truth-where dataset=cifar10");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("joined 4 architectures (4 scored, 4 with ground truth), dropped 1 invalid"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("architectures: 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Spearman (score, truth)             -1.0000"), std::string::npos) << r.out;
+  // Seed 2 against CIFAR-10: +1; seed 2 against CIFAR-100: -1 again.
+  r = run(named + " --score-where seed=2 --truth-where dataset=cifar10");
+  EXPECT_NE(r.out.find("Spearman (score, truth)              1.0000"), std::string::npos) << r.out;
+  r = run(named + " --score-where seed=2 --truth-where dataset=cifar100");
+  EXPECT_NE(r.out.find("Spearman (score, truth)             -1.0000"), std::string::npos) << r.out;
+  // --include-invalid keeps the invalid cell: 4 architectures.
+  r = run(named + " --score-where seed=1 --truth-where dataset=cifar10 --include-invalid");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("architectures: 4"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("dropped 1 invalid"), std::string::npos) << r.out;
+  // A header without rows names the file.
+  std::ofstream(*dir_ + "/header_only.csv") << "cell,seed,score\n";
+  expect_one_line(
+      run(kEnv + app("wsnas-analyze") + " --scores " + *dir_ +
+          "/header_only.csv --score-column score --truth " + truth + " --truth-column acc"),
+      2, "wsnas-analyze", "file '" + *dir_ + "/header_only.csv': no rows under the header");
+  // A filter that keeps nothing names the file and the filter.
+  expect_one_line(run(named + " --score-where seed=3 --truth-where dataset=cifar10"), 2,
+                  "wsnas-analyze", "file '" + scores + "': no row has seed=3");
+}

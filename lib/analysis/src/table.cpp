@@ -122,6 +122,8 @@ ArchValues read_arch_values(const space::SearchSpace& space, const std::string& 
                             const std::string& value_column, const std::string& arch_column,
                             const std::vector<std::string>& filters, bool drop_nonfinite) {
   CsvTable t = read_table(path);
+  WSNAS_CHECK_INPUT(!t.rows.empty(), "file '", path,
+                    "': no rows under the header (expected one row per architecture)");
   filter_rows(t, filters);
   return read_arch_values(space, t, value_column, arch_column, drop_nonfinite);
 }

@@ -67,6 +67,23 @@ std::vector<std::uint32_t> read_header(GzReader& r, const std::string& path, std
   return dims;
 }
 
+/// Reads up to `bytes` bytes into `out`, growing it as data arrives (not by what the header
+/// promises: a damaged header may promise terabytes); returns how many were read.
+std::int64_t read_promised(GzReader& r, std::vector<std::uint8_t>& out, std::int64_t bytes) {
+  constexpr std::int64_t kChunk = 16 << 20;
+  out.clear();
+  std::int64_t got = 0;
+  while (got < bytes) {
+    const std::int64_t want = std::min(kChunk, bytes - got);
+    out.resize(static_cast<std::size_t>(got + want));
+    const std::int64_t n = r.read(out.data() + got, want);
+    got += n;
+    if (n < want) break;
+  }
+  out.resize(static_cast<std::size_t>(got));
+  return got;
+}
+
 }  // namespace
 
 Dataset read_idx(const std::string& images_path, const std::string& labels_path,
@@ -78,12 +95,14 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
   {
     GzReader r(images_path);
     auto dims = read_header(r, images_path, 0x00000803, "unsigned-byte images, 3 dimensions");
+    WSNAS_CHECK_INPUT(dims[1] >= 1 && dims[1] <= 65536 && dims[2] >= 1 && dims[2] <= 65536,
+                      "file '", images_path, "': images of ", dims[1], "x", dims[2],
+                      " pixels (expected 1 to 65536 rows and columns)");
     d.channels = 1;
     d.height = static_cast<int>(dims[1]);
     d.width = static_cast<int>(dims[2]);
     const std::int64_t bytes = static_cast<std::int64_t>(dims[0]) * dims[1] * dims[2];
-    d.images.resize(static_cast<std::size_t>(bytes));
-    std::int64_t got = r.read(d.images.data(), bytes);
+    std::int64_t got = read_promised(r, d.images, bytes);
     WSNAS_CHECK_INPUT(got == bytes, "file '", images_path, "': truncated: header promises ",
                       dims[0], " images of ", dims[1], "x", dims[2], " (", bytes, " bytes), found ",
                       got, " bytes");
@@ -94,9 +113,9 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
     auto dims = read_header(r, labels_path, 0x00000801, "unsigned-byte labels, 1 dimension");
     WSNAS_CHECK_INPUT(static_cast<std::int64_t>(dims[0]) == d.size(), "file '", labels_path,
                       "': ", dims[0], " labels, but '", images_path, "' has ", d.size(), " images");
-    std::vector<std::uint8_t> raw(dims[0]);
-    std::int64_t got = r.read(raw.data(), static_cast<std::int64_t>(raw.size()));
-    WSNAS_CHECK_INPUT(got == static_cast<std::int64_t>(raw.size()), "file '", labels_path,
+    std::vector<std::uint8_t> raw;
+    std::int64_t got = read_promised(r, raw, dims[0]);
+    WSNAS_CHECK_INPUT(got == static_cast<std::int64_t>(dims[0]), "file '", labels_path,
                       "': truncated: header promises ", dims[0], " labels, found ", got);
     for (std::size_t i = 0; i < raw.size(); ++i) {
       WSNAS_CHECK_INPUT(raw[i] < classes, "file '", labels_path, "': label ", int(raw[i]), " at ",

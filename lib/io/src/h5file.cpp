@@ -341,6 +341,42 @@ void File::write_u8(const std::string& o, const std::vector<std::uint8_t>& v,
                     const std::vector<std::int64_t>& s) {
   write_array(o, v.data(), v.size(), s, H5T_NATIVE_UINT8);
 }
+namespace {
+hid_t native(File::NumType t) {
+  switch (t) {
+    case File::NumType::kF32:
+      return H5T_NATIVE_FLOAT;
+    case File::NumType::kF64:
+      return H5T_NATIVE_DOUBLE;
+    case File::NumType::kI64:
+      return H5T_NATIVE_INT64;
+    case File::NumType::kU8:
+      return H5T_NATIVE_UINT8;
+  }
+  return H5T_NATIVE_UINT8;
+}
+}  // namespace
+
+void File::write_raw(const std::string& o, const void* data, std::size_t n, NumType type,
+                     const std::vector<std::int64_t>& s) {
+  write_array(o, static_cast<const std::uint8_t*>(data), n, s, native(type));
+}
+
+void File::read_raw(const std::string& obj, void* out, std::size_t n, NumType type) const {
+  WSNAS_CHECK_INPUT(exists(obj), where(obj), ": missing (expected a dataset)");
+  H5Id ds(H5Dopen2(id_.get(), obj.c_str(), H5P_DEFAULT));
+  WSNAS_H5READ(ds.get(), where(obj), "not a dataset");
+  H5Id space(H5Dget_space(ds.get()));
+  const hssize_t points = H5Sget_simple_extent_npoints(space.get());
+  WSNAS_H5READ(points, where(obj), "cannot read dataspace");
+  WSNAS_CHECK_INPUT(static_cast<std::size_t>(points) == n, where(obj), ": ", points,
+                    " elements, expected ", n);
+  if (n > 0) {
+    WSNAS_H5READ(H5Dread(ds.get(), native(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, out), where(obj),
+                 "cannot read dataset (wrong type or truncated file)");
+  }
+}
+
 std::vector<double> File::read_f64(const std::string& o) const {
   return read_array<double>(o, H5T_NATIVE_DOUBLE);
 }

@@ -16,47 +16,30 @@ void write_tensor(File& f, const std::string& obj, const at::Tensor& t) {
   // A 0-d tensor is stored as a 1-element 1-d dataset; read_tensor keeps that shape.
   if (shape.empty()) shape = {1};
   const auto n = static_cast<std::size_t>(h.numel());
+  // Straight from the tensor's memory: a checkpoint never holds a second copy of the weights.
   switch (h.scalar_type()) {
-    case at::kFloat: {
-      const float* p = h.data_ptr<float>();
-      f.write_f32(obj, std::vector<float>(p, p + n), shape);
+    case at::kFloat:
+      f.write_raw(obj, h.data_ptr<float>(), n, File::NumType::kF32, shape);
       break;
-    }
-    case at::kDouble: {
-      const double* p = h.data_ptr<double>();
-      f.write_f64(obj, std::vector<double>(p, p + n), shape);
+    case at::kDouble:
+      f.write_raw(obj, h.data_ptr<double>(), n, File::NumType::kF64, shape);
       break;
-    }
-    case at::kLong: {
-      const std::int64_t* p = h.data_ptr<std::int64_t>();
-      f.write_i64(obj, std::vector<std::int64_t>(p, p + n), shape);
+    case at::kLong:
+      f.write_raw(obj, h.data_ptr<std::int64_t>(), n, File::NumType::kI64, shape);
       break;
-    }
     case at::kInt: {
-      at::Tensor l = h.to(at::kLong);
-      const std::int64_t* p = l.data_ptr<std::int64_t>();
-      f.write_i64(obj, std::vector<std::int64_t>(p, p + n), shape);
+      const at::Tensor l = h.to(at::kLong);
+      f.write_raw(obj, l.data_ptr<std::int64_t>(), n, File::NumType::kI64, shape);
       break;
     }
-    case at::kByte: {
-      const std::uint8_t* p = h.data_ptr<std::uint8_t>();
-      f.write_u8(obj, std::vector<std::uint8_t>(p, p + n), shape);
+    case at::kByte:
+      f.write_raw(obj, h.data_ptr<std::uint8_t>(), n, File::NumType::kU8, shape);
       break;
-    }
     default:
       throw Error(f.where(obj) + ": cannot store tensors of type " +
                   std::string(c10::toString(h.scalar_type())));
   }
 }
-
-namespace {
-template <class T>
-at::Tensor to_tensor(std::vector<T> v, const std::vector<std::int64_t>& shape, at::ScalarType st) {
-  at::Tensor t = at::empty(shape, at::TensorOptions().dtype(st));
-  std::copy(v.begin(), v.end(), t.data_ptr<T>());
-  return t;
-}
-}  // namespace
 
 at::Tensor read_tensor(const File& f, const std::string& obj) {
   auto shape = f.shape(obj);
@@ -66,10 +49,16 @@ at::Tensor read_tensor(const File& f, const std::string& obj) {
   H5Id type(H5Dget_type(ds.get()));
   auto cls = H5Tget_class(type.get());
   auto size = H5Tget_size(type.get());
-  if (cls == H5T_FLOAT && size == 4) return to_tensor(f.read_f32(obj), shape, at::kFloat);
-  if (cls == H5T_FLOAT) return to_tensor(f.read_f64(obj), shape, at::kDouble);
-  if (cls == H5T_INTEGER && size == 1) return to_tensor(f.read_u8(obj), shape, at::kByte);
-  if (cls == H5T_INTEGER) return to_tensor(f.read_i64(obj), shape, at::kLong);
+  // Read straight into the tensor's memory (no intermediate vector).
+  auto into = [&](at::ScalarType st, File::NumType nt) {
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(st));
+    f.read_raw(obj, t.data_ptr(), static_cast<std::size_t>(t.numel()), nt);
+    return t;
+  };
+  if (cls == H5T_FLOAT && size == 4) return into(at::kFloat, File::NumType::kF32);
+  if (cls == H5T_FLOAT) return into(at::kDouble, File::NumType::kF64);
+  if (cls == H5T_INTEGER && size == 1) return into(at::kByte, File::NumType::kU8);
+  if (cls == H5T_INTEGER) return into(at::kLong, File::NumType::kI64);
   throw InputError(f.where(obj) + ": expected a numeric dataset");
 }
 

@@ -73,6 +73,14 @@ class File {
                  const std::vector<std::int64_t>& shape = {});
   void write_u8(const std::string& obj, const std::vector<std::uint8_t>& v,
                 const std::vector<std::int64_t>& shape = {});
+  /// Element types of write_raw/read_raw.
+  enum class NumType { kF32, kF64, kI64, kU8 };
+  /// Writes `n` elements of `type` from `data` without copying them (a tensor's own memory).
+  void write_raw(const std::string& obj, const void* data, std::size_t n, NumType type,
+                 const std::vector<std::int64_t>& shape = {});
+  /// Reads a dataset of exactly `n` elements into `out`, converted to `type`; InputError naming
+  /// the object when its size differs.
+  void read_raw(const std::string& obj, void* out, std::size_t n, NumType type) const;
   std::vector<double> read_f64(const std::string& obj) const;
   std::vector<float> read_f32(const std::string& obj) const;
   std::vector<std::int64_t> read_i64(const std::string& obj) const;
