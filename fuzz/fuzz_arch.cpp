@@ -1,10 +1,10 @@
 // Architecture strings of every space: parse refuses with a wsnas::Error or gives an architecture
 // that prints and parses back to itself.
-#include "fuzz_support.h"
-#include "wsnas/space/search_space.h"
-
 #include <memory>
 #include <vector>
+
+#include "fuzz_support.h"
+#include "wsnas/space/search_space.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace wsnas;
@@ -18,10 +18,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::refused_or_parsed([&] {
       const space::Arch a = sp->parse(text);
       const std::string printed = sp->to_string(a);
-      if (sp->parse(printed) != a) fuzz::finding(sp->name() + ": '" + printed + "' does not parse back");
+      if (sp->parse(printed) != a)
+        fuzz::finding(sp->name() + ": '" + printed + "' does not parse back");
       sp->is_valid(a);
       sp->canonical(a);
-      if (auto i = sp->index_of(a); i && sp->at(*i) != std::optional<space::Arch>(a)) fuzz::finding(sp->name() + ": index_of/at disagree");
+      if (auto i = sp->index_of(a); i && sp->at(*i) != std::optional<space::Arch>(a))
+        fuzz::finding(sp->name() + ": index_of/at disagree");
     });
     fuzz::refused_or_parsed([&] { space::parse_arch_or_index(*sp, text); });
   }

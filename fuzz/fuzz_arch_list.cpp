@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& sp : spaces) {
     fuzz::refused_or_parsed([&] {
       for (const auto& a : space::read_arch_list(*sp, file.path()))
-        if (!sp->is_valid(a) && sp->to_string(a).empty()) fuzz::finding("an architecture prints empty");
+        if (!sp->is_valid(a) && sp->to_string(a).empty())
+          fuzz::finding("an architecture prints empty");
     });
   }
   return 0;

@@ -5,7 +5,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace wsnas;
   const fuzz::MemFile file(data, size);
-  for (const auto& [cifar100, fine] : {std::pair{false, true}, std::pair{true, true}, std::pair{true, false}}) {
+  for (const auto& [cifar100, fine] :
+       {std::pair{false, true}, std::pair{true, true}, std::pair{true, false}}) {
     fuzz::refused_or_parsed([&, cifar100 = cifar100, fine = fine] {
       const auto d = data::read_cifar_file(file.path(), cifar100, fine);
       if (d.images.size() != static_cast<std::size_t>(d.size() * d.image_bytes()))

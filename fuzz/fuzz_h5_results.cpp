@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   for (const auto& row : table.rows)
-    if (row.size() != table.header.size()) fuzz::finding("columns of different lengths were accepted");
+    if (row.size() != table.header.size())
+      fuzz::finding("columns of different lengths were accepted");
   for (const auto& column : table.header) {
     fuzz::refused_or_parsed([&] {
       for (double x : analysis::read_arch_values(*nb201, table, column, "", true).values)

@@ -64,8 +64,11 @@ void add_inputs(const std::string& path, std::vector<std::vector<std::uint8_t>>&
 }
 
 std::vector<std::uint8_t> mutate(std::vector<std::uint8_t> v, std::mt19937_64& rng) {
-  auto pick = [&](std::size_t n) { return n == 0 ? std::size_t{0} : static_cast<std::size_t>(rng() % n); };
-  static const std::uint8_t interesting[] = {0, 1, 0x7f, 0x80, 0xff, '\n', ',', '|', '~', '=', '[', '#', '-', '9'};
+  auto pick = [&](std::size_t n) {
+    return n == 0 ? std::size_t{0} : static_cast<std::size_t>(rng() % n);
+  };
+  static const std::uint8_t interesting[] = {0,   1,   0x7f, 0x80, 0xff, '\n', ',',
+                                             '|', '~', '=',  '[',  '#',  '-',  '9'};
   const int edits = 1 + static_cast<int>(rng() % 8);
   for (int e = 0; e < edits; ++e) {
     switch (rng() % 6) {
@@ -73,20 +76,25 @@ std::vector<std::uint8_t> mutate(std::vector<std::uint8_t> v, std::mt19937_64& r
         if (!v.empty()) v[pick(v.size())] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
         break;
       case 1:  // insert a byte
-        v.insert(v.begin() + static_cast<std::ptrdiff_t>(pick(v.size() + 1)), static_cast<std::uint8_t>(rng()));
+        v.insert(v.begin() + static_cast<std::ptrdiff_t>(pick(v.size() + 1)),
+                 static_cast<std::uint8_t>(rng()));
         break;
       case 2: {  // delete a range
         if (v.empty()) break;
-        const std::size_t at = pick(v.size()), n = 1 + pick(std::min<std::size_t>(v.size() - at, 64));
-        v.erase(v.begin() + static_cast<std::ptrdiff_t>(at), v.begin() + static_cast<std::ptrdiff_t>(at + n));
+        const std::size_t at = pick(v.size()),
+                          n = 1 + pick(std::min<std::size_t>(v.size() - at, 64));
+        v.erase(v.begin() + static_cast<std::ptrdiff_t>(at),
+                v.begin() + static_cast<std::ptrdiff_t>(at + n));
         break;
       }
       case 3: {  // copy a range elsewhere
         if (v.empty() || v.size() > (1u << 20)) break;
-        const std::size_t at = pick(v.size()), n = 1 + pick(std::min<std::size_t>(v.size() - at, 64));
+        const std::size_t at = pick(v.size()),
+                          n = 1 + pick(std::min<std::size_t>(v.size() - at, 64));
         const std::vector<std::uint8_t> part(v.begin() + static_cast<std::ptrdiff_t>(at),
                                              v.begin() + static_cast<std::ptrdiff_t>(at + n));
-        v.insert(v.begin() + static_cast<std::ptrdiff_t>(pick(v.size() + 1)), part.begin(), part.end());
+        v.insert(v.begin() + static_cast<std::ptrdiff_t>(pick(v.size() + 1)), part.begin(),
+                 part.end());
         break;
       }
       case 4:  // a boundary or syntax byte
@@ -135,7 +143,8 @@ int main(int argc, char** argv) {
     }
   }
   g_current = nullptr;
-  std::printf("fuzz replay: %zu inputs replayed, %zu mutated inputs in %.0f s (seed %llu), no finding\n",
-              inputs.size(), runs, seconds, static_cast<unsigned long long>(seed));
+  std::printf(
+      "fuzz replay: %zu inputs replayed, %zu mutated inputs in %.0f s (seed %llu), no finding\n",
+      inputs.size(), runs, seconds, static_cast<unsigned long long>(seed));
   return 0;
 }
