@@ -3,18 +3,14 @@
 #include <memory>
 #include <vector>
 
+#include "fuzz_spaces.h"
 #include "fuzz_support.h"
 #include "wsnas/space/search_space.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace wsnas;
-  static const auto spaces = [] {
-    std::vector<std::unique_ptr<space::SearchSpace>> all;
-    for (const auto& name : space::space_names()) all.push_back(space::make_space(name));
-    return all;
-  }();
   const std::string text(reinterpret_cast<const char*>(data), size);
-  for (const auto& sp : spaces) {
+  for (const auto& sp : fuzz::all_spaces()) {
     fuzz::refused_or_parsed([&] {
       const space::Arch a = sp->parse(text);
       const std::string printed = sp->to_string(a);

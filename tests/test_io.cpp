@@ -49,6 +49,36 @@ TEST(Hdf5, RoundTripsArraysStringsAttributesAndTensors) {
   EXPECT_EQ(io::read_tensor(f, "/w/mask").sum().item<std::int64_t>(), 1);
 }
 
+TEST(Hdf5, TensorsOfEveryStoredTypeAndLayoutRoundTrip) {
+  // Written from the tensor's own memory (no copy): a non-contiguous view, every stored type, a
+  // 0-d tensor, a large compressed one; and read back into a tensor's memory.
+  const std::string path = test::scratch_dir("h5tensors") + "/t.h5";
+  const auto transposed = at::arange(12, at::kFloat).reshape({3, 4}).t();  // not contiguous
+  const auto big = at::arange(300000, at::kLong).reshape({300, 1000});
+  {
+    auto f = io::File::create(path);
+    io::write_tensor(f, "/t", transposed);
+    io::write_tensor(f, "/i32", at::tensor({-3, 7}, at::kInt));
+    io::write_tensor(f, "/u8", at::tensor({0, 255}, at::kByte));
+    io::write_tensor(f, "/scalar", at::scalar_tensor(2.5, at::kDouble));
+    io::write_tensor(f, "/big", big);
+  }
+  auto f = io::File::open(path);
+  EXPECT_TRUE(io::read_tensor(f, "/t").equal(transposed.contiguous()));
+  EXPECT_TRUE(io::read_tensor(f, "/i32").equal(at::tensor({-3, 7}, at::kLong)));
+  EXPECT_TRUE(io::read_tensor(f, "/u8").equal(at::tensor({0, 255}, at::kByte)));
+  EXPECT_EQ(io::read_tensor(f, "/scalar").item<double>(), 2.5);
+  EXPECT_TRUE(io::read_tensor(f, "/big").equal(big));
+  // read_raw refuses a buffer of another size, naming the object.
+  std::vector<float> three(3);
+  try {
+    f.read_raw("/t", three.data(), three.size(), io::File::NumType::kF32);
+    ADD_FAILURE() << "a size mismatch was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "file '" + path + "': object '/t': 12 elements, expected 3");
+  }
+}
+
 TEST(Hdf5, ErrorsNameFileAndObject) {
   std::string dir = test::scratch_dir("h5err");
   try {
