@@ -101,7 +101,11 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
     d.channels = 1;
     d.height = static_cast<int>(dims[1]);
     d.width = static_cast<int>(dims[2]);
-    const std::int64_t bytes = static_cast<std::int64_t>(dims[0]) * dims[1] * dims[2];
+    const std::int64_t per_image = static_cast<std::int64_t>(dims[1]) * dims[2];  // <= 2^32
+    WSNAS_CHECK_INPUT(dims[0] <= (std::int64_t{1} << 40) / per_image, "file '", images_path,
+                      "': header promises ", dims[0], " images of ", dims[1], "x", dims[2],
+                      " pixels (more than 2^40 bytes)");
+    const std::int64_t bytes = static_cast<std::int64_t>(dims[0]) * per_image;
     std::int64_t got = read_promised(r, d.images, bytes);
     WSNAS_CHECK_INPUT(got == bytes, "file '", images_path, "': truncated: header promises ",
                       dims[0], " images of ", dims[1], "x", dims[2], " (", bytes, " bytes), found ",
