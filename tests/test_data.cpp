@@ -161,6 +161,36 @@ TEST(Cifar, TruncatedMissingAndMislabelledFilesAreRefused) {
             std::string::npos);
 }
 
+TEST(Idx, HeadersPromisingImpossibleSizesAreRefusedBeforeAllocating) {
+  // Found by fuzzing (fuzz/corpus/idx/regression-*): a header promising 28 x 2.4e9 pixels made the
+  // reader allocate that first (std::bad_alloc), and one promising 4e9 images of 65536 x 1 pixels
+  // overflowed the byte count (undefined behaviour). Both are input errors naming the file now.
+  const std::string dir = test::scratch_dir("idx_huge");
+  auto header = [](std::uint32_t n, std::uint32_t rows, std::uint32_t cols) {
+    std::string h = {0, 0, 8, 3};
+    for (std::uint32_t v : {n, rows, cols})
+      for (int shift : {24, 16, 8, 0}) h.push_back(static_cast<char>((v >> shift) & 0xff));
+    return h + std::string(64, '\0');
+  };
+  const std::string labels = dir + "/labels";
+  std::ofstream(labels, std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x03\0\0\0", 11);
+  std::ofstream(dir + "/wide", std::ios::binary) << header(3, 28, 0x91000000u);
+  EXPECT_EQ(error_of([&] { data::read_idx(dir + "/wide", labels, "x"); }),
+            "file '" + dir +
+                "/wide': images of 28x2432696320 pixels (expected 1 to 65536 rows and columns)");
+  std::ofstream(dir + "/many", std::ios::binary) << header(0xf700009cu, 65536, 65536);
+  EXPECT_EQ(
+      error_of([&] { data::read_idx(dir + "/many", labels, "x"); }),
+      "file '" + dir +
+          "/many': header promises 4143972508 images of 65536x65536 pixels (more than 2^40 bytes)");
+  // A plausible header over a short file is the usual truncation error, not an allocation.
+  std::ofstream(dir + "/short", std::ios::binary) << header(1000000, 1000, 1000);
+  EXPECT_NE(error_of([&] {
+              data::read_idx(dir + "/short", labels, "x");
+            }).find("': truncated: header promises 1000000 images of 1000x1000"),
+            std::string::npos);
+}
+
 TEST(Idx, GzipAndPlainRoundTripAndBadFilesAreRefused) {
   std::string dir = test::scratch_dir("idx");
   auto d = data::make_synthetic(30, 10, 4, 1, 28, 28);
