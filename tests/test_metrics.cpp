@@ -1,14 +1,17 @@
 // Ranking metrics on hand-checked cases with ties, and on a real published supernet table.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
 
 #include "test_support.h"
 #include "wsnas/analysis/metrics.h"
+#include "wsnas/analysis/report.h"
 #include "wsnas/analysis/table.h"
 #include "wsnas/core/error.h"
+#include "wsnas/core/random.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/space/nb201.h"
 
@@ -142,4 +145,108 @@ TEST(Metrics, TiesAtTheTopKCutAreCounted) {
   EXPECT_EQ(analysis::tied_at_k(s, 1, false), 0);
   EXPECT_EQ(analysis::tied_at_k(s, 2, false), 3);
   EXPECT_EQ(analysis::tied_at_k({1, 2, 3}, 2), 0);
+}
+
+namespace {
+/// Kendall's tau-b by counting every pair (Kendall 1945): the independent reference for the
+/// O(n log n) implementation.
+double kendall_by_pairs(const std::vector<double>& x, const std::vector<double>& y) {
+  double c = 0, d = 0, tx = 0, ty = 0;
+  const std::size_t n = x.size();
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) {
+      const double dx = x[i] - x[j], dy = y[i] - y[j];
+      if (dx == 0) tx += 1;
+      if (dy == 0) ty += 1;
+      if (dx != 0 && dy != 0) ((dx > 0) == (dy > 0) ? c : d) += 1;
+    }
+  const double n0 = static_cast<double>(n) * static_cast<double>(n - 1) / 2;
+  return (c - d) / std::sqrt((n0 - tx) * (n0 - ty));
+}
+}  // namespace
+
+TEST(Metrics, KendallInNLogNEqualsCountingEveryPair) {
+  // Random columns with many ties (values from small sets), sizes 2 to 1000.
+  Rng rng(5);
+  for (std::size_t n : {2u, 3u, 7u, 50u, 333u, 1000u}) {
+    for (std::uint64_t levels : {2u, 5u, 1000000u}) {
+      std::vector<double> x(n), y(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        x[i] = static_cast<double>(rng.below(levels));
+        y[i] = static_cast<double>(rng.below(levels)) + 0.5 * x[i];
+      }
+      const double ref = kendall_by_pairs(x, y);
+      if (std::isnan(ref)) {
+        EXPECT_TRUE(std::isnan(kendall_tau_b(x, y)));
+      } else {
+        EXPECT_NEAR(kendall_tau_b(x, y), ref, 1e-12) << "n " << n << " levels " << levels;
+      }
+    }
+  }
+}
+
+TEST(Bootstrap, QuantilesFollowNumpysLinearRule) {
+  // numpy.percentile([1, 2, 3, 4], 25) = 1.75; numpy.percentile(range(10), 97.5) = 8.775.
+  std::vector<double> a = {4, 1, 3, 2};
+  EXPECT_DOUBLE_EQ(quantile(a, 0.25), 1.75);
+  std::vector<double> b = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
+  EXPECT_DOUBLE_EQ(quantile(b, 0.975), 8.775);
+  std::vector<double> one = {3};
+  EXPECT_DOUBLE_EQ(quantile(one, 0.025), 3);
+}
+
+TEST(Bootstrap, TopOneIntervalMatchesTheExactResamplingDistribution) {
+  // Three architectures, scores 3 > 2 > 1, ground truths 10, 30, 20. Over the 27 equally likely
+  // resamples (counted here by enumeration): the best-scored drawn architecture is #0 in 19 of
+  // them (top-1 = 10), #1 in 7 (30), #2 in 1 (20). The exact 2.5% and 97.5% quantiles are 10 and
+  // 30; 20,000 seeded resamples must give the same.
+  const std::vector<double> score = {3, 2, 1}, truth = {10, 30, 20};
+  std::map<double, int> exact;
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b)
+      for (int c = 0; c < 3; ++c) ++exact[truth[static_cast<std::size_t>(std::min({a, b, c}))]];
+  EXPECT_EQ(exact, (std::map<double, int>{{10, 19}, {20, 1}, {30, 7}}));
+  BootstrapOptions opt;
+  opt.resamples = 20000;
+  opt.seed = 3;
+  const auto r = make_report(score, truth, truth, {}, {1}, true, opt);
+  ASSERT_EQ(r.top_k_ci.size(), 1u);
+  EXPECT_EQ(r.top_k_ci[0].low, 10);
+  EXPECT_EQ(r.top_k_ci[0].high, 30);
+}
+
+TEST(Bootstrap, SpearmanIntervalOnAllNasBench201CellsAgreesWithFishersApproximation) {
+  // The published one-shot supernet against NATS-Bench (15,625 cells, Spearman 0.6764, see
+  // above). Fieller, Hartley & Pearson (1957): atanh(rho_s) is about normal with standard error
+  // 1.06 / sqrt(n - 3), an interval computed independently of any resampling. The percentile
+  // bootstrap (400 resamples) must agree within 0.006 at both ends, contain the estimate, and be
+  // the same for the same seed.
+  space::Nb201Space sp;
+  auto joined =
+      join_by_arch(sp,
+                   read_arch_values(sp, test::shared_data("nb201/fewshot_nas_cifar10.csv"),
+                                    "one_shot_supernet_acc"),
+                   read_arch_values(sp, test::shared_data("nb201/nats_bench.csv"),
+                                    "CIFAR10TestAccuracy200Epochs"));
+  BootstrapOptions opt;
+  opt.resamples = 400;
+  opt.seed = 1;
+  const auto r = make_report(joined.a, joined.b, joined.b, {}, {1, 10}, true, opt);
+  const double z = std::atanh(r.spearman), se = 1.06 / std::sqrt(static_cast<double>(r.n) - 3);
+  EXPECT_NEAR(r.spearman_ci.low, std::tanh(z - 1.959964 * se), 0.006);
+  EXPECT_NEAR(r.spearman_ci.high, std::tanh(z + 1.959964 * se), 0.006);
+  for (const auto* i : {&r.spearman_ci, &r.kendall_tau_b_ci, &r.pearson_ci})
+    EXPECT_LT(i->low, i->high);
+  EXPECT_LT(r.spearman_ci.low, r.spearman);
+  EXPECT_GT(r.spearman_ci.high, r.spearman);
+  EXPECT_LT(r.kendall_tau_b_ci.low, r.kendall_tau_b);
+  EXPECT_GT(r.kendall_tau_b_ci.high, r.kendall_tau_b);
+  EXPECT_LE(r.top_k_ci[1].low, r.top_k[1]);
+  EXPECT_GE(r.top_k_ci[1].high, r.top_k[1]);
+  const auto again = make_report(joined.a, joined.b, joined.b, {}, {1, 10}, true, opt);
+  EXPECT_EQ(again.spearman_ci.low, r.spearman_ci.low);
+  EXPECT_EQ(again.top_k_ci[1].high, r.top_k_ci[1].high);
+  opt.seed = 2;
+  EXPECT_NE(make_report(joined.a, joined.b, joined.b, {}, {1}, true, opt).spearman_ci.low,
+            r.spearman_ci.low);
 }

@@ -676,6 +676,31 @@ TEST_F(Operations, TiesAtTheTopKCutAreReported) {
   EXPECT_NE(read_file(csv).find("top_k,2,30\n"), std::string::npos) << read_file(csv);
   EXPECT_NE(read_file(csv).find("tied_at_k,2,3\n"), std::string::npos) << read_file(csv);
   EXPECT_EQ(io::File::open(h5).read_i64("/topk/tied_at_k"), (std::vector<std::int64_t>{0, 3, 0}));
+  // With --bootstrap every correlation and top-k gets an interval, in the table, the CSV and the
+  // HDF5 file; a negative count is refused.
+  const auto b =
+      run(kEnv + app("wsnas-analyze") + " --scores " + t + " --score-column score --truth " + t +
+          " --truth-column truth --k 1,2 --bootstrap 300 --bootstrap-seed 4 --out-csv " + csv +
+          " --out-h5 " + h5);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_NE(b.out.find(
+                "intervals:    95% percentile bootstrap over architectures, 300 resamples, seed 4"),
+            std::string::npos)
+      << b.out;
+  EXPECT_NE(read_file(csv).find("top_k_ci_low,2,"), std::string::npos) << read_file(csv);
+  auto f = io::File::open(h5);
+  EXPECT_EQ(f.attr_int("/correlation", "bootstrap_resamples"), 300);
+  const auto lo = f.read_f64("/topk/top_k_ci_low"), hi = f.read_f64("/topk/top_k_ci_high");
+  ASSERT_EQ(lo.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_LE(lo[i], hi[i]);
+    EXPECT_GE(lo[i], 10);  // every top-k value is one of the ground truths, 10 to 50
+    EXPECT_LE(hi[i], 50);
+  }
+  expect_one_line(
+      run(kEnv + app("wsnas-analyze") + " --scores " + t + " --score-column score --truth " + t +
+          " --truth-column truth --bootstrap -5"),
+      2, "wsnas-analyze", "--bootstrap -5 out of range (expected 0 to 1000000 resamples)");
 }
 
 // ---- Paths no test took before

@@ -45,6 +45,24 @@ void write_h5(const std::string& path, const Report& r, const Provenance& prov) 
     f.write_f64("/topk/top_k", r.top_k);
     f.write_f64("/topk/random_top_k", r.random_top_k);
     f.write_i64("/topk/tied_at_k", r.tied);
+    if (r.bootstrap.resamples > 0) {
+      f.set_attr("/correlation", "bootstrap_resamples", r.bootstrap.resamples);
+      f.set_attr("/correlation", "bootstrap_seed", static_cast<std::int64_t>(r.bootstrap.seed));
+      f.set_attr("/correlation", "bootstrap_level", r.bootstrap.level);
+      for (const auto& [name, i] :
+           {std::pair{"spearman", &r.spearman_ci}, std::pair{"kendall_tau_b", &r.kendall_tau_b_ci},
+            std::pair{"pearson", &r.pearson_ci}}) {
+        f.set_attr("/correlation", std::string(name) + "_ci_low", i->low);
+        f.set_attr("/correlation", std::string(name) + "_ci_high", i->high);
+      }
+      std::vector<double> lo, hi;
+      for (const auto& i : r.top_k_ci) {
+        lo.push_back(i.low);
+        hi.push_back(i.high);
+      }
+      f.write_f64("/topk/top_k_ci_low", lo);
+      f.write_f64("/topk/top_k_ci_high", hi);
+    }
   });
 }
 
@@ -84,6 +102,20 @@ po::options_description study_options(StudyJob& job) {
       "classes", po::value(&job.cost.classes)->default_value(100),
       "classes of the network head, for analytic parameter counts (when --truth has no params "
       "column)")("out-csv", po::value(&job.out_csv), "also write the report as CSV")(
+      "bootstrap",
+      po::value(&job.bootstrap.resamples)->default_value(0)->notifier([](std::int64_t v) {
+        WSNAS_CHECK_USAGE(v >= 0 && v <= 1000000, "--bootstrap ", v,
+                          " out of range (expected 0 to 1000000 resamples)");
+      }),
+      "confidence intervals for every correlation and top-k: this many bootstrap resamples of the "
+      "architectures (0: none; 1000 is usual)")("bootstrap-seed",
+                                                po::value(&job.bootstrap.seed)->default_value(0),
+                                                "seed of the bootstrap resamples")(
+      "bootstrap-level",
+      po::value(&job.bootstrap.level)
+          ->default_value(0.95)
+          ->notifier(options::in_range("bootstrap-level", 0.5, 0.999)),
+      "level of the bootstrap intervals")(
       "out-h5", po::value(&job.out_h5),
       "also write the report as HDF5 (docs/results-format.md, kind 'analysis')");
   return g;
@@ -151,7 +183,7 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
     }
   }
   if (params.size() != s.size()) params.clear();
-  auto report = make_report(s, t, rep, params, ks, !job.lower_is_better);
+  auto report = make_report(s, t, rep, params, ks, !job.lower_is_better, job.bootstrap);
   out << "joined " << joined.archs.size() << " architectures (" << a.archs.size() << " scored, "
       << b.archs.size() << " with ground truth)";
   if (dropped) out << ", dropped " << dropped << " invalid";

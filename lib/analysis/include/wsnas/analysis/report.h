@@ -4,10 +4,28 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <limits>
 #include <string>
 #include <vector>
 
 namespace wsnas::analysis {
+
+/// A two-sided confidence interval (NaN when not computed).
+struct Interval {
+  double low = std::numeric_limits<double>::quiet_NaN();
+  double high = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// Percentile bootstrap over architectures: `resamples` draws of n architectures with replacement
+/// (seeded: resample b uses Rng(Rng::derive(seed, b))), the statistic recomputed on each, and the
+/// interval between its (1 - level)/2 and (1 + level)/2 quantiles (numpy.percentile's linear
+/// rule). Resamples where a correlation is undefined (all scores equal) are left out of its
+/// interval. resamples = 0: no intervals.
+struct BootstrapOptions {
+  std::int64_t resamples = 0;
+  std::uint64_t seed = 0;
+  double level = 0.95;
+};
 
 struct Report {
   std::int64_t n = 0;                                   ///< architectures joined
@@ -19,6 +37,9 @@ struct Report {
   std::vector<std::int64_t> ks;
   std::vector<double> top_k, random_top_k;
   std::vector<std::int64_t> tied;  ///< per k: architectures tied in score at the cut (tied_at_k)
+  BootstrapOptions bootstrap;      ///< how the intervals below were made (resamples 0: none)
+  Interval spearman_ci, kendall_tau_b_ci, pearson_ci;
+  std::vector<Interval> top_k_ci;  ///< per k
 };
 
 /// Computes the report: correlations of score with the ground truth `select` (validation) values;
@@ -26,7 +47,11 @@ struct Report {
 /// `params` may be empty (no size correlations). k larger than the architectures is skipped.
 Report make_report(const std::vector<double>& score, const std::vector<double>& select,
                    const std::vector<double>& report, const std::vector<double>& params,
-                   const std::vector<std::int64_t>& ks, bool higher_is_better = true);
+                   const std::vector<std::int64_t>& ks, bool higher_is_better = true,
+                   const BootstrapOptions& bootstrap = {});
+/// The q-quantile (0..1) of `v` by linear interpolation between order statistics (numpy's
+/// default); NaN for an empty `v`. Sorts `v`.
+double quantile(std::vector<double>& v, double q);
 /// Human-readable table.
 void print_report(std::ostream& os, const Report& r, const std::string& score_name,
                   const std::string& truth_name);

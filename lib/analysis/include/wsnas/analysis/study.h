@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "wsnas/analysis/report.h"
 #include "wsnas/core/provenance.h"
 #include "wsnas/options/parser.h"
 #include "wsnas/space/search_space.h"
@@ -23,6 +24,8 @@ struct StudyJob {
   bool include_invalid = false, lower_is_better = false, drop_nonfinite = false;
   space::CostOptions cost;
   std::string out_csv, out_h5;
+  BootstrapOptions
+      bootstrap;  ///< --bootstrap N (0: no intervals), --bootstrap-seed, --bootstrap-level
 };
 
 /// The option group of the stage, bound to `job`.
