@@ -7,6 +7,7 @@
 #include <map>
 
 #include "test_support.h"
+#include "wsnas/analysis/bias.h"
 #include "wsnas/analysis/metrics.h"
 #include "wsnas/analysis/report.h"
 #include "wsnas/analysis/table.h"
@@ -249,4 +250,104 @@ TEST(Bootstrap, SpearmanIntervalOnAllNasBench201CellsAgreesWithFishersApproximat
   opt.seed = 2;
   EXPECT_NE(make_report(joined.a, joined.b, joined.b, {}, {1}, true, opt).spearman_ci.low,
             r.spearman_ci.low);
+}
+
+TEST(Bias, MannWhitneyUMatchesScipy) {
+  // scipy.stats.mannwhitneyu(x, y, alternative='two-sided', method='asymptotic',
+  // use_continuity=True), scipy 1.10.1 (Debian 12): (26.0, 0.1907449866880615) and, for a
+  // complete separation, (0.0, 0.05182992721790968).
+  auto [u, p] = mann_whitney_u({0.1, 0.4, 0.4, -0.2, 0.3}, {0.0, -0.1, 0.4, -0.3, 0.2, -0.5, 0.05});
+  EXPECT_DOUBLE_EQ(u, 26.0);
+  EXPECT_NEAR(p, 0.1907449866880615, 1e-14);
+  std::tie(u, p) = mann_whitney_u({1, 2, 3}, {4, 5, 6, 7});
+  EXPECT_DOUBLE_EQ(u, 0.0);
+  EXPECT_NEAR(p, 0.05182992721790968, 1e-14);
+  EXPECT_EQ(mann_whitney_u({}, {1, 2}).second, 1.0);
+  EXPECT_EQ(mann_whitney_u({1, 1}, {1, 1}).second, 1.0);  // all tied
+}
+
+TEST(Bias, ShiftsOfAHandMadeExample) {
+  // Four cells differing only on edge 1<-0: skip, conv1x1, conv3x3, avg_pool. Scores rank them
+  // conv3x3 > conv1x1 > avg_pool > skip, the ground truth the other way round. Rank fractions
+  // (0 best): supernet 0, 1/3, 2/3, 1; truth 1, 2/3, 1/3, 0; shifts -1, -1/3, +1/3, +1. The most
+  // biased option of edge 1<-0 is the first with |shift| 1 in the operator order: skip_connect.
+  space::Nb201Space sp;
+  const std::string rest =
+      "|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+  std::vector<space::Arch> archs;
+  for (const char* op : {"nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "skip_connect"})
+    archs.push_back(sp.parse("|" + std::string(op) + "~0" + rest));
+  const auto rows = option_bias(sp, archs, {4, 3, 2, 1}, {1, 2, 3, 4});
+  ASSERT_EQ(rows.size(), 4u + 5u);  // edge 1<-0: 4 options taken; the 5 other edges: 1 each
+  std::map<std::string, OptionBias> edge0;
+  for (const auto& r : rows)
+    if (r.decision == "edge 1<-0") edge0[r.option] = r;
+  EXPECT_EQ(edge0.count("none"), 0u);
+  EXPECT_DOUBLE_EQ(edge0["nor_conv_3x3"].shift, -1.0);
+  EXPECT_DOUBLE_EQ(edge0["nor_conv_1x1"].shift, -1.0 / 3);
+  EXPECT_DOUBLE_EQ(edge0["avg_pool_3x3"].shift, 1.0 / 3);
+  EXPECT_DOUBLE_EQ(edge0["skip_connect"].mean_score_rank, 1.0);
+  EXPECT_DOUBLE_EQ(edge0["skip_connect"].mean_truth_rank, 0.0);
+  EXPECT_TRUE(edge0["skip_connect"].most_biased);
+  EXPECT_FALSE(edge0["nor_conv_3x3"].most_biased);
+  for (const auto& r : rows)
+    if (r.decision != "edge 1<-0") {
+      EXPECT_EQ(r.count, 4);
+      EXPECT_NEAR(r.shift, 0.0, 1e-15);
+      EXPECT_EQ(r.p_value, 1.0);  // nothing to compare with
+    }
+}
+
+TEST(Bias, PublishedOneShotSupernetOnNasBench201MatchesScipy) {
+  // The published one-shot supernet against NATS-Bench CIFAR-10 over the 15,284 valid cells.
+  // Reference computed independently in Python (numpy, scipy 1.10.1): validity re-derived from the
+  // cell strings, rank fractions 1 - (rankdata - 1) / (n - 1), shift per cell, mean per option,
+  // mannwhitneyu(with, without, alternative='two-sided', method='asymptotic').
+  space::Nb201Space sp;
+  auto joined =
+      join_by_arch(sp,
+                   read_arch_values(sp, test::shared_data("nb201/fewshot_nas_cifar10.csv"),
+                                    "one_shot_supernet_acc"),
+                   read_arch_values(sp, test::shared_data("nb201/nats_bench.csv"),
+                                    "CIFAR10TestAccuracy200Epochs"));
+  std::vector<space::Arch> archs;
+  std::vector<double> s, t;
+  for (std::size_t i = 0; i < joined.archs.size(); ++i)
+    if (sp.is_valid(joined.archs[i])) {
+      archs.push_back(joined.archs[i]);
+      s.push_back(joined.a[i]);
+      t.push_back(joined.b[i]);
+    }
+  ASSERT_EQ(archs.size(), 15284u);
+  std::map<std::pair<std::string, std::string>, OptionBias> by;
+  for (const auto& r : option_bias(sp, archs, s, t)) by[{r.decision, r.option}] = r;
+  struct Ref {
+    const char *decision, *option;
+    std::int64_t count;
+    double score_rank, truth_rank, u, p;
+  };
+  for (const Ref& ref : {Ref{"edge 1<-0", "avg_pool_3x3", 3096, 0.5709916745582609,
+                             0.6530633355600564, 13404166.0, 4.7627408262885625e-137},
+                         Ref{"edge 1<-0", "skip_connect", 3096, 0.5479243585406156,
+                             0.5479415091264365, 19058914.5, 0.38142536366712343},
+                         Ref{"edge 1<-0", "nor_conv_3x3", 3096, 0.3617356439346483,
+                             0.2856686323372594, 22839747.5, 2.1804499474879294e-73},
+                         Ref{"edge 3<-0", "skip_connect", 3125, 0.6503904521363606,
+                             0.5240378145652032, 25911725.0, 9.361254037433335e-217},
+                         Ref{"edge 3<-0", "nor_conv_3x3", 3125, 0.33229097951972775,
+                             0.29783244650919327, 21113473.5, 6.982153989432295e-22}}) {
+    const auto& r = by.at({ref.decision, ref.option});
+    EXPECT_EQ(r.count, ref.count) << ref.decision << " " << ref.option;
+    EXPECT_NEAR(r.mean_score_rank, ref.score_rank, 1e-12);
+    EXPECT_NEAR(r.mean_truth_rank, ref.truth_rank, 1e-12);
+    EXPECT_DOUBLE_EQ(r.u, ref.u);
+    EXPECT_NEAR(r.p_value / ref.p, 1.0, 1e-9) << ref.decision << " " << ref.option;
+  }
+  // The supernet favours average pooling on the edge from the input to the output (3<-0): its
+  // cells rank 0.49 by supernet score but 0.66 by ground truth, the most biased option there,
+  // shift -0.1685, p below double precision (scipy: 0.0).
+  const auto& pool = by.at({"edge 3<-0", "avg_pool_3x3"});
+  EXPECT_TRUE(pool.most_biased);
+  EXPECT_NEAR(pool.shift, -0.16854966171563174, 1e-12);
+  EXPECT_EQ(pool.p_value, 0.0);
 }

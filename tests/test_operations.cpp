@@ -839,3 +839,35 @@ TEST_F(Operations, AnalyzeFiltersArchitectureColumnsAndInvalidCells) {
   expect_one_line(run(named + " --score-where seed=3 --truth-where dataset=cifar10"), 2,
                   "wsnas-analyze", "file '" + scores + "': no row has seed=3");
 }
+
+TEST_F(Operations, AnalyzeBiasReportsEachDecisionsOptions) {
+  // `wsnas-analyze bias`: the same inputs as the ranking, a table per decision, CSV and HDF5.
+  const std::string A =
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_"
+      "3x3~2|";
+  const std::string t = *dir_ + "/bias_in.csv", csv = *dir_ + "/bias.csv", h5 = *dir_ + "/bias.h5";
+  {
+    std::ofstream f(t);
+    f << "arch,score,truth\n";
+    const char* ops[] = {"nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "skip_connect"};
+    for (int i = 0; i < 4; ++i)
+      f << "|" << ops[i] << A.substr(A.find("~0|")) << "," << 4 - i << "," << 1 + i << "\n";
+  }
+  const auto r =
+      run(kEnv + app("wsnas-analyze") + " bias --scores " + t + " --score-column score --truth " +
+          t + " --truth-column truth --out-csv " + csv + " --out-h5 " + h5);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("architectures: 4"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("skip_connect"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("<- most biased"), std::string::npos) << r.out;
+  EXPECT_NE(read_file(csv).find("edge 1<-0,skip_connect,1,1,0,1,"), std::string::npos)
+      << read_file(csv);
+  auto f = io::File::open(h5);
+  EXPECT_EQ(f.attr_string("/", "kind"), "analysis");
+  EXPECT_EQ(f.read_strings("/bias/option").size(), 9u);
+  EXPECT_EQ(f.attr_string("/provenance", "analysis"), "bias");
+  // An unknown analysis word is refused by name.
+  expect_one_line(run(kEnv + app("wsnas-analyze") + " frobnicate --scores " + t +
+                      " --score-column score --truth " + t + " --truth-column truth"),
+                  2, "wsnas-analyze", "--analysis 'frobnicate': expected one of ranking, bias");
+}

@@ -14,9 +14,10 @@ int body(wsnas::app::Context& ctx) {
   wsnas::analysis::StudyJob job;
   wsnas::options::Parser parser(
       ctx.name, ctx.name +
-                    " --scores FILE --score-column NAME --truth FILE "
+                    " [ranking|bias] --scores FILE --score-column NAME --truth FILE "
                     "(--truth-column NAME | --truth-select NAME [--truth-report NAME]) [options]");
   parser.add(wsnas::analysis::study_options(job));
+  parser.positional("analysis", 1);
   wsnas::options::po::variables_map vm;
   if (!wsnas::app::parse_options(ctx, parser, vm)) return 0;
   wsnas::analysis::check_study(job);  // on every rank: a usage error ends them all alike

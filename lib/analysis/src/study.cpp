@@ -2,9 +2,13 @@
 #include "wsnas/analysis/study.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
+#include <memory>
 #include <ostream>
+#include <sstream>
 
+#include "wsnas/analysis/bias.h"
 #include "wsnas/analysis/report.h"
 #include "wsnas/analysis/table.h"
 #include "wsnas/core/error.h"
@@ -70,12 +74,18 @@ void write_h5(const std::string& path, const Report& r, const Provenance& prov) 
 
 po::options_description study_options(StudyJob& job) {
   po::options_description g("Analysis");
-  g.add_options()("space", po::value(&job.space)->default_value(space::default_space_name()),
-                  "search space")("scores", po::value(&job.scores)->required(),
-                                  "supernet scores: CSV (header row; an architecture column) or "
-                                  "wsnas HDF5 (e.g. wsnas-evaluate's file)")(
-      "score-column", po::value(&job.score_column)->required(),
-      "column of --scores holding the score")(
+  g.add_options()("analysis",
+                  po::value(&job.analysis)
+                      ->default_value(job.analysis)
+                      ->notifier(options::one_of("analysis", {"ranking", "bias"})),
+                  "what to compute (the first word of the command line): ranking (correlations, "
+                  "top-k; paper Fig. 1, 3) or bias (each decision's options; paper Fig. 4)")(
+      "space", po::value(&job.space)->default_value(space::default_space_name()), "search space")(
+      "scores", po::value(&job.scores)->required(),
+      "supernet scores: CSV (header row; an architecture column) or "
+      "wsnas HDF5 (e.g. wsnas-evaluate's file)")("score-column",
+                                                 po::value(&job.score_column)->required(),
+                                                 "column of --scores holding the score")(
       "score-arch-column", po::value(&job.score_arch_column)->default_value(""),
       "architecture column of --scores (default: arch, ArchitectureString or index)")(
       "score-where", po::value(&job.score_where)->multitoken(),
@@ -127,22 +137,35 @@ void check_study(const StudyJob& job) {
                     "the ground truth needs a column: --truth-column, or --truth-select");
 }
 
-void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
-  check_study(job);
-  const auto ks = parse_ks(job.k);
-  const std::string select = job.truth_select.empty() ? job.truth_column : job.truth_select;
-  const std::string report_col = job.truth_report.empty() ? select : job.truth_report;
-  auto sp = space::make_space(job.space);
+namespace {
+
+/// What every analysis starts from: the scored architectures joined with their ground truth,
+/// invalid ones left out unless --include-invalid.
+struct StudyData {
+  std::unique_ptr<space::SearchSpace> space;
+  std::vector<space::Arch> archs;
+  std::vector<double> score, truth, report, params;  ///< params empty when not known for all
+  std::string score_source, truth_source, select, report_column;
+};
+
+StudyData load(const StudyJob& job, std::ostream& out) {
+  StudyData d;
+  d.select = job.truth_select.empty() ? job.truth_column : job.truth_select;
+  d.report_column = job.truth_report.empty() ? d.select : job.truth_report;
+  d.space = space::make_space(job.space);
+  const auto& sp = d.space;
   auto a = read_arch_values(*sp, job.scores, job.score_column, job.score_arch_column,
                             job.score_where, job.drop_nonfinite);
-  auto b = read_arch_values(*sp, job.truth, select, job.truth_arch_column, job.truth_where,
+  auto b = read_arch_values(*sp, job.truth, d.select, job.truth_arch_column, job.truth_where,
                             job.drop_nonfinite);
+  d.score_source = a.source;
+  d.truth_source = b.source;
   auto joined = join_by_arch(*sp, a, b);
   // The reported ground truth, by architecture (the same table as --truth-select).
   std::map<std::string, double> reported;
   {
-    auto rep = read_arch_values(*sp, job.truth, report_col, job.truth_arch_column, job.truth_where,
-                                job.drop_nonfinite);
+    auto rep = read_arch_values(*sp, job.truth, d.report_column, job.truth_arch_column,
+                                job.truth_where, job.drop_nonfinite);
     for (std::size_t i = 0; i < rep.archs.size(); ++i)
       reported[sp->to_string(rep.archs[i])] = rep.values[i];
   }
@@ -160,7 +183,6 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
         truth_params[sp->to_string(p.archs[i])] = p.values[i];
     }
   }
-  std::vector<double> s, t, rep, params;
   std::int64_t dropped = 0, dropped_report = 0;
   for (std::size_t i = 0; i < joined.archs.size(); ++i) {
     if (!job.include_invalid && !sp->is_valid(joined.archs[i])) {
@@ -172,18 +194,18 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
       ++dropped_report;
       continue;
     }
-    rep.push_back(r->second);
-    s.push_back(joined.a[i]);
-    t.push_back(joined.b[i]);
+    d.archs.push_back(joined.archs[i]);
+    d.report.push_back(r->second);
+    d.score.push_back(joined.a[i]);
+    d.truth.push_back(joined.b[i]);
     auto tp = truth_params.find(sp->to_string(joined.archs[i]));
     if (tp != truth_params.end()) {
-      params.push_back(tp->second);
+      d.params.push_back(tp->second);
     } else if (auto c = sp->cost(joined.archs[i], job.cost)) {
-      params.push_back(static_cast<double>(c->params));
+      d.params.push_back(static_cast<double>(c->params));
     }
   }
-  if (params.size() != s.size()) params.clear();
-  auto report = make_report(s, t, rep, params, ks, !job.lower_is_better, job.bootstrap);
+  if (d.params.size() != d.score.size()) d.params.clear();
   out << "joined " << joined.archs.size() << " architectures (" << a.archs.size() << " scored, "
       << b.archs.size() << " with ground truth)";
   if (dropped) out << ", dropped " << dropped << " invalid";
@@ -193,23 +215,107 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
     out << "dropped " << nonfinite
         << " rows with a non-finite value (--drop-nonfinite): " << a.dropped_nonfinite << " in "
         << a.source << ", " << b.dropped_nonfinite << " in " << b.source;
-    if (report_col != select)
-      out << ", " << dropped_report << " joined architectures without a finite " << report_col;
+    if (d.report_column != d.select)
+      out << ", " << dropped_report << " joined architectures without a finite " << d.report_column;
     out << "\n";
   }
-  const std::string truth_name =
-      report_col == select ? b.source : b.source + " (top-k reports " + report_col + ")";
-  print_report(out, report, a.source, truth_name);
+  return d;
+}
+
+void run_ranking(const StudyJob& job, const StudyData& d, Provenance& provenance,
+                 std::ostream& out) {
+  const auto ks = parse_ks(job.k);
+  auto report =
+      make_report(d.score, d.truth, d.report, d.params, ks, !job.lower_is_better, job.bootstrap);
+  const std::string truth_name = d.report_column == d.select
+                                     ? d.truth_source
+                                     : d.truth_source + " (top-k reports " + d.report_column + ")";
+  print_report(out, report, d.score_source, truth_name);
   for (auto k : ks) {
     if (k > report.n)
       out << "note: --k " << k << " is more than the " << report.n << " architectures; no top-" << k
           << " row\n";
   }
-  provenance.set("scores", a.source);
-  provenance.set("truth", b.source);
-  provenance.set("truth_report", report_col);
   if (!job.out_csv.empty()) io::write_text_atomic(job.out_csv, report_csv(report));
   if (!job.out_h5.empty()) write_h5(job.out_h5, report, provenance);
+}
+
+void run_bias(const StudyJob& job, const StudyData& d, Provenance& provenance, std::ostream& out) {
+  const auto rows = option_bias(*d.space, d.archs, d.score, d.truth, !job.lower_is_better);
+  out << "score:        " << d.score_source << "\nground truth: " << d.truth_source
+      << "\narchitectures: " << d.archs.size()
+      << "\nranks are fractions (0 best, 1 worst); shift = supernet rank - ground-truth rank "
+         "(< 0: the supernet favours the option); p: Mann-Whitney U of the shift, with vs without "
+         "the option\n";
+  char buf[256];
+  std::string decision;
+  for (const auto& r : rows) {
+    if (r.decision != decision) {
+      decision = r.decision;
+      std::snprintf(buf, sizeof buf, "\n%-16s %-16s %7s %10s %10s %8s %10s\n", decision.c_str(),
+                    "option", "archs", "supernet", "truth", "shift", "p");
+      out << buf;
+    }
+    std::snprintf(buf, sizeof buf, "%-16s %-16s %7lld %10.4f %10.4f %+8.4f %10.3g%s\n", "",
+                  r.option.c_str(), static_cast<long long>(r.count), r.mean_score_rank,
+                  r.mean_truth_rank, r.shift, r.p_value, r.most_biased ? "  <- most biased" : "");
+    out << buf;
+  }
+  if (!job.out_csv.empty()) {
+    std::ostringstream csv;
+    csv.precision(17);
+    csv << "decision,option,archs,mean_score_rank,mean_truth_rank,shift,u,p_value,most_biased\n";
+    for (const auto& r : rows)
+      csv << r.decision << ',' << r.option << ',' << r.count << ',' << r.mean_score_rank << ','
+          << r.mean_truth_rank << ',' << r.shift << ',' << r.u << ',' << r.p_value << ','
+          << (r.most_biased ? 1 : 0) << "\n";
+    io::write_text_atomic(job.out_csv, csv.str());
+  }
+  if (!job.out_h5.empty()) {
+    io::write_results_file(job.out_h5, "analysis", provenance, [&](io::File& f) {
+      std::vector<std::string> dec, opt;
+      std::vector<std::int64_t> count, most;
+      std::vector<double> srank, trank, shift, u, p;
+      for (const auto& r : rows) {
+        dec.push_back(r.decision);
+        opt.push_back(r.option);
+        count.push_back(r.count);
+        most.push_back(r.most_biased ? 1 : 0);
+        srank.push_back(r.mean_score_rank);
+        trank.push_back(r.mean_truth_rank);
+        shift.push_back(r.shift);
+        u.push_back(r.u);
+        p.push_back(r.p_value);
+      }
+      f.create_group("/bias");
+      f.set_attr("/bias", "architectures", static_cast<std::int64_t>(d.archs.size()));
+      f.write_strings("/bias/decision", dec);
+      f.write_strings("/bias/option", opt);
+      f.write_i64("/bias/archs", count);
+      f.write_f64("/bias/mean_score_rank", srank);
+      f.write_f64("/bias/mean_truth_rank", trank);
+      f.write_f64("/bias/shift", shift);
+      f.write_f64("/bias/u", u);
+      f.write_f64("/bias/p_value", p);
+      f.write_i64("/bias/most_biased", most);
+    });
+  }
+}
+
+}  // namespace
+
+void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
+  check_study(job);
+  const StudyData d = load(job, out);
+  provenance.set("analysis", job.analysis);
+  provenance.set("scores", d.score_source);
+  provenance.set("truth", d.truth_source);
+  provenance.set("truth_report", d.report_column);
+  if (job.analysis == "bias") {
+    run_bias(job, d, provenance, out);
+  } else {
+    run_ranking(job, d, provenance, out);
+  }
 }
 
 }  // namespace wsnas::analysis

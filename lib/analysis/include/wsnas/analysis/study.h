@@ -15,6 +15,7 @@
 namespace wsnas::analysis {
 
 struct StudyJob {
+  std::string analysis = "ranking";  ///< ranking | bias
   std::string space = space::default_space_name();
   std::string scores, score_column, score_arch_column;
   std::vector<std::string> score_where;
