@@ -59,17 +59,28 @@ TEST(Metrics, TopKAndExactRandomTopK) {
   EXPECT_NEAR(random_top_k({5, 5, 1}, 2), 5.0, 1e-12);     // ties: every pair holds a 5
 }
 
+namespace {
+/// The published one-shot supernet accuracy (Zhao et al., ICML 2021) joined with the NATS-Bench
+/// CIFAR-10 ground truth, all 15,625 NAS-Bench-201 cells (../shared/data/nb201), read once.
+const Joined& published_nb201() {
+  static const Joined joined = [] {
+    space::Nb201Space sp;
+    return join_by_arch(sp,
+                        read_arch_values(sp, test::shared_data("nb201/fewshot_nas_cifar10.csv"),
+                                         "one_shot_supernet_acc"),
+                        read_arch_values(sp, test::shared_data("nb201/nats_bench.csv"),
+                                         "CIFAR10TestAccuracy200Epochs"));
+  }();
+  return joined;
+}
+}  // namespace
+
 TEST(Metrics, PublishedOneShotSupernetOnNasBench201) {
   // Zhao et al. (ICML 2021) one-shot supernet accuracy for all 15,625 NAS-Bench-201 cells against
   // the NATS-Bench CIFAR-10 ground truth (both in ../shared/data/nb201). Reference values computed
   // with scipy.stats 1.10.1: spearman 0.6764101150764299, kendall tau-b 0.4840883994604972,
   // pearson 0.4989779314749087; top-1/5/10 (stable sort by score) 91.00667, 91.29667, 91.39333.
-  space::Nb201Space sp;
-  auto truth_col = read_arch_values(sp, test::shared_data("nb201/nats_bench.csv"),
-                                    "CIFAR10TestAccuracy200Epochs");
-  auto score_col = read_arch_values(sp, test::shared_data("nb201/fewshot_nas_cifar10.csv"),
-                                    "one_shot_supernet_acc");
-  auto joined = join_by_arch(sp, score_col, truth_col);
+  const Joined& joined = published_nb201();
   const std::vector<double>& score = joined.a;
   const std::vector<double>& truth = joined.b;
   ASSERT_EQ(score.size(), 15625u);
@@ -223,12 +234,7 @@ TEST(Bootstrap, SpearmanIntervalOnAllNasBench201CellsAgreesWithFishersApproximat
   // bootstrap (400 resamples) must agree within 0.006 at both ends, contain the estimate, and be
   // the same for the same seed.
   space::Nb201Space sp;
-  auto joined =
-      join_by_arch(sp,
-                   read_arch_values(sp, test::shared_data("nb201/fewshot_nas_cifar10.csv"),
-                                    "one_shot_supernet_acc"),
-                   read_arch_values(sp, test::shared_data("nb201/nats_bench.csv"),
-                                    "CIFAR10TestAccuracy200Epochs"));
+  const Joined& joined = published_nb201();
   BootstrapOptions opt;
   opt.resamples = 400;
   opt.seed = 1;
@@ -304,12 +310,7 @@ TEST(Bias, PublishedOneShotSupernetOnNasBench201MatchesScipy) {
   // cell strings, rank fractions 1 - (rankdata - 1) / (n - 1), shift per cell, mean per option,
   // mannwhitneyu(with, without, alternative='two-sided', method='asymptotic').
   space::Nb201Space sp;
-  auto joined =
-      join_by_arch(sp,
-                   read_arch_values(sp, test::shared_data("nb201/fewshot_nas_cifar10.csv"),
-                                    "one_shot_supernet_acc"),
-                   read_arch_values(sp, test::shared_data("nb201/nats_bench.csv"),
-                                    "CIFAR10TestAccuracy200Epochs"));
+  const Joined& joined = published_nb201();
   std::vector<space::Arch> archs;
   std::vector<double> s, t;
   for (std::size_t i = 0; i < joined.archs.size(); ++i)

@@ -9,7 +9,8 @@
 
 namespace wsnas::analysis {
 
-std::pair<double, double> mann_whitney_u(const std::vector<double>& x, const std::vector<double>& y) {
+std::pair<double, double> mann_whitney_u(const std::vector<double>& x,
+                                         const std::vector<double>& y) {
   const double n1 = static_cast<double>(x.size()), n2 = static_cast<double>(y.size());
   if (x.empty() || y.empty()) return {0, 1};
   std::vector<double> all(x);
@@ -36,11 +37,13 @@ std::pair<double, double> mann_whitney_u(const std::vector<double>& x, const std
   return {u1, std::min(1.0, std::erfc(z / std::sqrt(2.0)))};
 }
 
-std::vector<OptionBias> option_bias(const space::SearchSpace& space, const std::vector<space::Arch>& archs,
-                                    const std::vector<double>& score, const std::vector<double>& truth,
-                                    bool higher_is_better) {
-  WSNAS_CHECK_INPUT(archs.size() == score.size() && archs.size() == truth.size() && archs.size() >= 2,
-                    "bias analysis needs at least 2 architectures with a score and a ground truth");
+std::vector<OptionBias> option_bias(const space::SearchSpace& space,
+                                    const std::vector<space::Arch>& archs,
+                                    const std::vector<double>& score,
+                                    const std::vector<double>& truth, bool higher_is_better) {
+  WSNAS_CHECK_INPUT(
+      archs.size() == score.size() && archs.size() == truth.size() && archs.size() >= 2,
+      "bias analysis needs at least 2 architectures with a score and a ground truth");
   const std::size_t n = archs.size();
   // Fractional ranks, 0 for the best: average_ranks counts from the smallest value.
   auto fraction = [&](const std::vector<double>& v) {
