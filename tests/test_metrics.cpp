@@ -233,7 +233,6 @@ TEST(Bootstrap, SpearmanIntervalOnAllNasBench201CellsAgreesWithFishersApproximat
   // 1.06 / sqrt(n - 3), an interval computed independently of any resampling. The percentile
   // bootstrap (400 resamples) must agree within 0.006 at both ends, contain the estimate, and be
   // the same for the same seed.
-  space::Nb201Space sp;
   const Joined& joined = published_nb201();
   BootstrapOptions opt;
   opt.resamples = 400;
