@@ -871,3 +871,44 @@ TEST_F(Operations, AnalyzeBiasReportsEachDecisionsOptions) {
                       " --score-column score --truth " + t + " --truth-column truth"),
                   2, "wsnas-analyze", "--analysis 'frobnicate': expected one of ranking, bias");
 }
+
+TEST_F(Operations, AnalyzeMutualIsTheSpearmanMatrixOfEveryInput) {
+  // The published one-shot and few-shot supernets (Zhao et al., ICML 2021; two columns of one
+  // file) against NATS-Bench CIFAR-10, over the 15,284 valid NAS-Bench-201 cells. Reference:
+  // scipy.stats.spearmanr 1.10.1 on the same cells (validity re-derived from the strings in
+  // Python): one-shot vs few-shot 0.77052072977227, few-shot vs truth 0.72377935465214, one-shot
+  // vs truth 0.6558337509001942. Parameters and FLOPs rank NAS-Bench-201 cells identically.
+  const std::string S = test::shared_data("nb201");
+  const std::string h5 = *dir_ + "/mutual.h5";
+  const auto r =
+      run(kEnv + app("wsnas-analyze") + " mutual --scores " + S +
+          "/fewshot_nas_cifar10.csv --score-column one_shot_supernet_acc few_shot_supernet_acc "
+          "--truth " +
+          S + "/nats_bench.csv --truth-column CIFAR10TestAccuracy200Epochs --out-h5 " + h5);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("architectures in every input: 15284"), std::string::npos) << r.out;
+  auto f = io::File::open(h5);
+  const auto names = f.read_strings("/mutual/names");
+  ASSERT_EQ(names.size(), 5u);
+  EXPECT_EQ(names[3], "params");
+  EXPECT_EQ(names[4], "flops");
+  const auto m = f.read_f64("/mutual/spearman");
+  ASSERT_EQ(m.size(), 25u);
+  EXPECT_NEAR(m[0 * 5 + 1], 0.77052072977227, 1e-12);
+  EXPECT_NEAR(m[1 * 5 + 0], 0.77052072977227, 1e-12);
+  EXPECT_NEAR(m[1 * 5 + 2], 0.72377935465214, 1e-12);
+  EXPECT_NEAR(m[0 * 5 + 2], 0.6558337509001942, 1e-12);
+  EXPECT_NEAR(m[3 * 5 + 4], 1.0, 1e-12);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(m[i * 5 + i], 1.0);
+  // Several inputs are for mutual only; mismatched counts are refused.
+  expect_one_line(
+      run(kEnv + app("wsnas-analyze") + " --scores " + S +
+          "/fewshot_nas_cifar10.csv --score-column a b --truth " + S +
+          "/nats_bench.csv --truth-column c"),
+      2, "wsnas-analyze",
+      "ranking takes one --scores file and one --score-column (several are for mutual)");
+  expect_one_line(
+      run(kEnv + app("wsnas-analyze") +
+          " mutual --scores x.csv y.csv z.csv --score-column a b --truth t.csv --truth-column c"),
+      2, "wsnas-analyze", "got 3 files and 2 columns");
+}

@@ -14,7 +14,7 @@ int body(wsnas::app::Context& ctx) {
   wsnas::analysis::StudyJob job;
   wsnas::options::Parser parser(
       ctx.name, ctx.name +
-                    " [ranking|bias] --scores FILE --score-column NAME --truth FILE "
+                    " [ranking|bias|mutual] --scores FILE... --score-column NAME... --truth FILE "
                     "(--truth-column NAME | --truth-select NAME [--truth-report NAME]) [options]");
   parser.add(wsnas::analysis::study_options(job));
   parser.positional("analysis", 1);

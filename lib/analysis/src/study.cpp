@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "wsnas/analysis/bias.h"
+#include "wsnas/analysis/metrics.h"
 #include "wsnas/analysis/report.h"
 #include "wsnas/analysis/table.h"
 #include "wsnas/core/error.h"
@@ -77,15 +78,16 @@ po::options_description study_options(StudyJob& job) {
   g.add_options()("analysis",
                   po::value(&job.analysis)
                       ->default_value(job.analysis)
-                      ->notifier(options::one_of("analysis", {"ranking", "bias"})),
+                      ->notifier(options::one_of("analysis", {"ranking", "bias", "mutual"})),
                   "what to compute (the first word of the command line): ranking (correlations, "
-                  "top-k; paper Fig. 1, 3) or bias (each decision's options; paper Fig. 4)")(
+                  "top-k; paper Fig. 1, 3), bias (each decision's options; paper Fig. 4) or mutual "
+                  "(Spearman among several supernets, size and ground truth; paper Fig. 3, 7)")(
       "space", po::value(&job.space)->default_value(space::default_space_name()), "search space")(
-      "scores", po::value(&job.scores)->required(),
+      "scores", po::value(&job.scores)->required()->multitoken(),
       "supernet scores: CSV (header row; an architecture column) or "
-      "wsnas HDF5 (e.g. wsnas-evaluate's file)")("score-column",
-                                                 po::value(&job.score_column)->required(),
-                                                 "column of --scores holding the score")(
+      "wsnas HDF5 (e.g. wsnas-evaluate's file); several for mutual")(
+      "score-column", po::value(&job.score_column)->required()->multitoken(),
+      "column of --scores holding the score; several for mutual")(
       "score-arch-column", po::value(&job.score_arch_column)->default_value(""),
       "architecture column of --scores (default: arch, ArchitectureString or index)")(
       "score-where", po::value(&job.score_where)->multitoken(),
@@ -133,6 +135,17 @@ po::options_description study_options(StudyJob& job) {
 
 void check_study(const StudyJob& job) {
   parse_ks(job.k);
+  if (job.analysis != "mutual") {
+    WSNAS_CHECK_USAGE(job.scores.size() == 1 && job.score_column.size() == 1, job.analysis,
+                      " takes one --scores file and one --score-column (several are for mutual)");
+  } else {
+    const auto f = job.scores.size(), c = job.score_column.size();
+    WSNAS_CHECK_USAGE(c == 1 || f == 1 || c == f,
+                      "mutual pairs --scores with --score-column: one "
+                      "column for every file, one file with several columns, or as many columns "
+                      "as files (got ",
+                      f, " files and ", c, " columns)");
+  }
   WSNAS_CHECK_USAGE(!job.truth_select.empty() || !job.truth_column.empty(),
                     "the ground truth needs a column: --truth-column, or --truth-select");
 }
@@ -154,7 +167,7 @@ StudyData load(const StudyJob& job, std::ostream& out) {
   d.report_column = job.truth_report.empty() ? d.select : job.truth_report;
   d.space = space::make_space(job.space);
   const auto& sp = d.space;
-  auto a = read_arch_values(*sp, job.scores, job.score_column, job.score_arch_column,
+  auto a = read_arch_values(*sp, job.scores[0], job.score_column[0], job.score_arch_column,
                             job.score_where, job.drop_nonfinite);
   auto b = read_arch_values(*sp, job.truth, d.select, job.truth_arch_column, job.truth_where,
                             job.drop_nonfinite);
@@ -302,6 +315,102 @@ void run_bias(const StudyJob& job, const StudyData& d, Provenance& provenance, s
   }
 }
 
+void run_mutual(const StudyJob& job, const StudyData& d, Provenance& provenance,
+                std::ostream& out) {
+  // Every score input, joined with the others (and with the ground truth) by architecture.
+  const std::size_t inputs = std::max(job.scores.size(), job.score_column.size());
+  std::vector<std::string> names;
+  std::vector<std::map<std::string, double>> by_arch;
+  for (std::size_t i = 0; i < inputs; ++i) {
+    const std::string& file = job.scores[job.scores.size() == 1 ? 0 : i];
+    const std::string& column = job.score_column[job.score_column.size() == 1 ? 0 : i];
+    const auto v = read_arch_values(*d.space, file, column, job.score_arch_column, job.score_where,
+                                    job.drop_nonfinite);
+    names.push_back(v.source);
+    std::map<std::string, double> m;
+    for (std::size_t r = 0; r < v.archs.size(); ++r)
+      m[d.space->to_string(v.archs[r])] = v.values[r];
+    by_arch.push_back(std::move(m));
+  }
+  // Columns: each score, then the ground truth, parameters and FLOPs when known for all.
+  std::vector<std::vector<double>> columns(inputs);
+  std::vector<double> truth, params, flops;
+  bool have_params = !d.params.empty(), have_flops = true;
+  for (std::size_t a = 0; a < d.archs.size(); ++a) {
+    const std::string key = d.space->to_string(d.archs[a]);
+    std::vector<double> row;
+    for (const auto& m : by_arch) {
+      const auto it = m.find(key);
+      if (it == m.end()) break;
+      row.push_back(it->second);
+    }
+    if (row.size() != inputs) continue;  // not in every score input
+    for (std::size_t i = 0; i < inputs; ++i) columns[i].push_back(row[i]);
+    truth.push_back(d.truth[a]);
+    if (have_params) params.push_back(d.params[a]);
+    const auto cost = d.space->cost(d.archs[a], job.cost);
+    if (cost)
+      flops.push_back(static_cast<double>(cost->flops));
+    else
+      have_flops = false;
+  }
+  WSNAS_CHECK_INPUT(truth.size() >= 2,
+                    "mutual needs at least 2 architectures in every input, found ", truth.size());
+  names.push_back(d.truth_source);
+  columns.push_back(truth);
+  if (have_params) {
+    names.push_back("params");
+    columns.push_back(params);
+  }
+  if (have_flops && flops.size() == truth.size()) {
+    names.push_back("flops");
+    columns.push_back(flops);
+  }
+  const std::size_t m = columns.size();
+  std::vector<double> matrix(m * m);
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < m; ++j)
+      matrix[i * m + j] = i == j  ? 1.0
+                          : j < i ? matrix[j * m + i]
+                                  : spearman(columns[i], columns[j]);
+  out << "architectures in every input: " << truth.size() << "\nSpearman rank correlation:\n";
+  for (std::size_t i = 0; i < m; ++i) out << "  [" << i + 1 << "] " << names[i] << "\n";
+  char buf[64];
+  out << "     ";
+  for (std::size_t j = 0; j < m; ++j) {
+    std::snprintf(buf, sizeof buf, "%9s", ("[" + std::to_string(j + 1) + "]").c_str());
+    out << buf;
+  }
+  out << "\n";
+  for (std::size_t i = 0; i < m; ++i) {
+    std::snprintf(buf, sizeof buf, "%-5s", ("[" + std::to_string(i + 1) + "]").c_str());
+    out << buf;
+    for (std::size_t j = 0; j < m; ++j) {
+      std::snprintf(buf, sizeof buf, "%9.4f", matrix[i * m + j]);
+      out << buf;
+    }
+    out << "\n";
+  }
+  if (!job.out_csv.empty()) {
+    std::ostringstream csv;
+    csv.precision(17);
+    csv << "a,b,spearman\n";
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < m; ++j)
+        csv << names[i] << ',' << names[j] << ',' << matrix[i * m + j] << "\n";
+    io::write_text_atomic(job.out_csv, csv.str());
+  }
+  if (!job.out_h5.empty()) {
+    io::write_results_file(job.out_h5, "analysis", provenance, [&](io::File& f) {
+      f.create_group("/mutual");
+      f.set_attr("/mutual", "architectures", static_cast<std::int64_t>(truth.size()));
+      f.write_strings("/mutual/names", names);
+      f.write_f64("/mutual/spearman", matrix,
+                  {static_cast<std::int64_t>(m), static_cast<std::int64_t>(m)});
+    });
+  }
+}
+
 }  // namespace
 
 void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
@@ -313,6 +422,8 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
   provenance.set("truth_report", d.report_column);
   if (job.analysis == "bias") {
     run_bias(job, d, provenance, out);
+  } else if (job.analysis == "mutual") {
+    run_mutual(job, d, provenance, out);
   } else {
     run_ranking(job, d, provenance, out);
   }

@@ -15,9 +15,12 @@
 namespace wsnas::analysis {
 
 struct StudyJob {
-  std::string analysis = "ranking";  ///< ranking | bias
+  std::string analysis = "ranking";  ///< ranking | bias | mutual
   std::string space = space::default_space_name();
-  std::string scores, score_column, score_arch_column;
+  /// --scores and --score-column may repeat (`mutual`): one column for every file, one file with
+  /// several columns, or as many columns as files, in pairs. ranking and bias take one of each.
+  std::vector<std::string> scores, score_column;
+  std::string score_arch_column;
   std::vector<std::string> score_where;
   std::string truth, truth_column, truth_select, truth_report, truth_arch_column;
   std::vector<std::string> truth_where;
