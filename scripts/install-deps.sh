@@ -13,7 +13,7 @@ pkgs=(
   googletest libgtest-dev
   zlib1g-dev
   dataset-fashion-mnist
-  python3-h5py python3-numpy
+  python3-h5py python3-numpy python3-matplotlib   # analysis/plot.py
   slurmctld slurmd slurm-client slurm-wlm-basic-plugins munge   # the one-node Slurm test cluster
 )
 

@@ -912,3 +912,49 @@ TEST_F(Operations, AnalyzeMutualIsTheSpearmanMatrixOfEveryInput) {
           " mutual --scores x.csv y.csv z.csv --score-column a b --truth t.csv --truth-column c"),
       2, "wsnas-analyze", "got 3 files and 2 columns");
 }
+
+TEST_F(Operations, EveryAnalysisHasItsFigure) {
+  // analysis/plot.py draws each kind of analysis file as PNG and SVG of 800 x 500 pixels; a file
+  // of another kind is one line and exit 2.
+  const std::string d = *dir_, in = d + "/plot_in.csv", out = d + "/figures";
+  const std::string A =
+      "~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+  {
+    std::ofstream f(in);
+    f << "arch,score,truth\n";
+    const char* ops[] = {"nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "skip_connect", "none"};
+    for (int i = 0; i < 5; ++i)
+      f << "|" << ops[i] << A << "," << 5 - i << "," << (i * 7) % 5 << "\n";
+  }
+  const std::string an = kEnv + app("wsnas-analyze") + " %s --scores " + in +
+                         " --score-column score --truth " + in +
+                         " --truth-column truth --k 1,2,3 --out-h5 " + d + "/plot_%s.h5";
+  const std::string plot = "/usr/bin/python3 " + test::source_dir() + "/analysis/plot.py ";
+  for (const std::string kind : {"ranking", "bias", "mutual"}) {
+    std::string cmd = an;
+    for (int i = 0; i < 2; ++i) cmd.replace(cmd.find("%s"), 2, kind);
+    if (kind == "ranking") cmd += " --bootstrap 100";
+    auto r = run(cmd);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run(plot + d + "/plot_" + kind + ".h5 " + out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, out + "/" + kind + ".png\n" + out + "/" + kind + ".svg\n");
+    const std::string png = read_file(out + "/" + kind + ".png");
+    ASSERT_GT(png.size(), 5000u) << kind;
+    EXPECT_EQ(png.substr(1, 3), "PNG");
+    auto be32 = [&](std::size_t at) {
+      return (static_cast<unsigned char>(png[at]) << 24) |
+             (static_cast<unsigned char>(png[at + 1]) << 16) |
+             (static_cast<unsigned char>(png[at + 2]) << 8) |
+             static_cast<unsigned char>(png[at + 3]);
+    };
+    EXPECT_EQ(be32(16), 800) << kind;  // IHDR width
+    EXPECT_EQ(be32(20), 500) << kind;  // IHDR height
+    EXPECT_NE(read_file(out + "/" + kind + ".svg").find("<svg"), std::string::npos);
+  }
+  const auto r = run(plot + evaluation() + " " + out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "plot.py: error: file '" + evaluation() +
+                       "': expected a wsnas 'analysis' file (wsnas-analyze --out-h5), found kind "
+                       "'evaluation'\n");
+}

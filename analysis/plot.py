@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""Figures of wsnas analysis files, as the paper draws them.
+
+    /usr/bin/python3 analysis/plot.py ANALYSIS.h5 OUT_DIR [--name NAME]
+
+Reads a file written by `wsnas-analyze ... --out-h5` (kind 'analysis') and writes NAME.png and
+NAME.svg (NAME defaults to the analysis) into OUT_DIR, then prints their paths:
+
+  ranking  top-k of the supernet against the exact random top-k, with the best ground truth
+           (paper Fig. 1's right-hand panels; bootstrap intervals as error bars when present)
+  bias     per decision, the shift of each option between supernet rank and ground-truth rank,
+           the most biased option marked and p-values on the bars (paper Fig. 4)
+  mutual   the Spearman matrix among supernets, size and ground truth (paper Fig. 3 and 7)
+
+Uses Debian's python3-matplotlib and python3-h5py (scripts/install-deps.sh installs both).
+Exit status 2 with one line on stderr for a file that is not an analysis file.
+"""
+import argparse
+import os
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+WIDTH, HEIGHT, DPI = 8.0, 5.0, 100  # every figure is 800 x 500 pixels
+
+
+def fail(message):
+    print("plot.py: error: " + message, file=sys.stderr)
+    sys.exit(2)
+
+
+def strings(dataset):
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in dataset[()]]
+
+
+def plot_ranking(f, ax):
+    ks = list(f["topk/k"][()])
+    top, rnd = f["topk/top_k"][()], f["topk/random_top_k"][()]
+    best = f["correlation"].attrs["best_truth"]
+    x = range(len(ks))
+    if "top_k_ci_low" in f["topk"]:
+        lo, hi = f["topk/top_k_ci_low"][()], f["topk/top_k_ci_high"][()]
+        ax.errorbar(x, top, yerr=[top - lo, hi - top], fmt="o-", capsize=4, label="weight sharing top-k")
+    else:
+        ax.plot(x, top, "o-", label="weight sharing top-k")
+    ax.plot(x, rnd, "s--", label="random search (expected)")
+    ax.axhline(best, color="grey", linestyle=":", label="best ground truth")
+    ax.set_xticks(list(x))
+    ax.set_xticklabels([str(k) for k in ks])
+    ax.set_xlabel("k")
+    ax.set_ylabel("ground truth of the pick")
+    c = f["correlation"].attrs
+    ax.set_title("top-k (Spearman %.3f, Kendall tau %.3f, %d architectures)"
+                 % (c["spearman"], c["kendall_tau_b"], c["n"]))
+    ax.legend()
+
+
+def plot_bias(f, ax):
+    decisions, options = strings(f["bias/decision"]), strings(f["bias/option"])
+    shift, p, most = f["bias/shift"][()], f["bias/p_value"][()], f["bias/most_biased"][()]
+    names = sorted(set(options), key=options.index)
+    order = list(dict.fromkeys(decisions))
+    width = 0.8 / max(1, len(names))
+    for j, name in enumerate(names):
+        xs, ys = [], []
+        for i in range(len(decisions)):
+            if options[i] == name:
+                xs.append(order.index(decisions[i]) + (j - (len(names) - 1) / 2) * width)
+                ys.append(shift[i])
+        ax.bar(xs, ys, width=width, label=name)
+    for i in range(len(decisions)):
+        if most[i]:
+            x = order.index(decisions[i]) + (names.index(options[i]) - (len(names) - 1) / 2) * width
+            ax.annotate("p=%.1g" % p[i], (x, shift[i]), ha="center",
+                        va="bottom" if shift[i] >= 0 else "top", fontsize=7)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(order)))
+    ax.set_xticklabels(order, rotation=20, fontsize=8)
+    ax.set_ylabel("supernet rank - ground-truth rank\n(< 0: favoured by the supernet)")
+    ax.set_title("bias by decision (%d architectures)" % f["bias"].attrs["architectures"])
+    ax.legend(fontsize=7)
+
+
+def plot_mutual(f, ax):
+    names = [os.path.basename(n) for n in strings(f["mutual/names"])]
+    m = f["mutual/spearman"][()]
+    image = ax.imshow(m, vmin=-1, vmax=1, cmap="RdBu_r")
+    ax.figure.colorbar(image, ax=ax, label="Spearman")
+    ax.set_xticks(range(len(names)))
+    ax.set_yticks(range(len(names)))
+    short = [n if len(n) <= 28 else "..." + n[-25:] for n in names]
+    ax.set_xticklabels(short, rotation=30, ha="right", fontsize=7)
+    ax.set_yticklabels(short, fontsize=7)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(j, i, "%.2f" % m[i, j], ha="center", va="center", fontsize=7)
+    ax.set_title("Spearman among inputs (%d architectures)" % f["mutual"].attrs["architectures"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("analysis")
+    parser.add_argument("out_dir")
+    parser.add_argument("--name")
+    args = parser.parse_args()
+    try:
+        f = h5py.File(args.analysis, "r")
+    except OSError as e:
+        fail("file '%s': cannot open as HDF5 (%s)" % (args.analysis, e))
+    kind = f.attrs.get("kind", b"")
+    kind = kind.decode() if isinstance(kind, bytes) else str(kind)
+    if kind != "analysis":
+        fail("file '%s': expected a wsnas 'analysis' file (wsnas-analyze --out-h5), found kind '%s'"
+             % (args.analysis, kind or "(none)"))
+    for group, draw in (("bias", plot_bias), ("mutual", plot_mutual), ("topk", plot_ranking)):
+        if group in f:
+            name = args.name or {"topk": "ranking"}.get(group, group)
+            break
+    else:
+        fail("file '%s': no /topk, /bias or /mutual group" % args.analysis)
+    os.makedirs(args.out_dir, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT), dpi=DPI)
+    draw(f, ax)
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        path = os.path.join(args.out_dir, name + "." + ext)
+        fig.savefig(path, dpi=DPI)
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
