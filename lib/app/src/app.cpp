@@ -101,12 +101,12 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
   std::vector<std::vector<std::uint8_t>> all;
   try {
     all = errors->allgather_bytes(encode(code, message));
-  } catch (const std::exception& e) {
+  } catch (const std::exception&) {  // the agreement itself failed: report alone
     std::cerr << name << ": error [rank " << rank << "]: " << message << std::endl;
     world->abort(code);
   }
-  std::vector<std::pair<std::string, std::vector<int>>>
-      distinct;  // message, its ranks, in rank order
+  // Each distinct message with its ranks, in rank order.
+  std::vector<std::pair<std::string, std::vector<int>>> distinct;
   int agreed = kExitUsage;
   for (int r = 0; r < static_cast<int>(all.size()); ++r) {
     int c = 0;
@@ -138,8 +138,8 @@ std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_pat
   std::string holder;
   if (ctx.world.rank() == 0) {
     const auto slash = lock_path.rfind('/');
-    std::vector<std::string>
-        created;  // the directories make_dirs is about to create, outermost first
+    // The directories make_dirs is about to create, outermost first.
+    std::vector<std::string> created;
     if (slash != std::string::npos && slash > 0) {
       const std::string dir = lock_path.substr(0, slash);
       for (std::string d = dir; !d.empty() && d != "/" && d != "." && !io::path_exists(d);) {
