@@ -11,6 +11,7 @@ NAME.svg (NAME defaults to the analysis) into OUT_DIR, then prints their paths:
   bias     per decision, the shift of each option between supernet rank and ground-truth rank,
            the most biased option marked and p-values on the bars (paper Fig. 4)
   mutual   the Spearman matrix among supernets, size and ground truth (paper Fig. 3 and 7)
+  tricks   each supernet's Corr-BL and Corr-GT, and its top-10 (paper Table 3)
 
 Uses Debian's python3-matplotlib and python3-h5py (scripts/install-deps.sh installs both).
 Exit status 2 with one line on stderr for a file that is not an analysis file.
@@ -101,6 +102,24 @@ def plot_mutual(f, ax):
     ax.set_title("Spearman among inputs (%d architectures)" % f["mutual"].attrs["architectures"])
 
 
+def plot_tricks(f, ax):
+    names = [os.path.basename(n) for n in strings(f["tricks/supernet"])]
+    bl, gt, top = f["tricks/corr_bl"][()], f["tricks/corr_gt"][()], f["tricks/top_k"][()]
+    x = range(len(names))
+    ax.bar([i - 0.2 for i in x], bl, width=0.4, label="Corr-BL (vs baseline)")
+    ax.bar([i + 0.2 for i in x], gt, width=0.4, label="Corr-GT (vs ground truth)")
+    for i in x:
+        ax.annotate("top-%d %.2f" % (f["tricks"].attrs["k"], top[i]), (i + 0.2, gt[i]), ha="center",
+                    va="bottom", fontsize=7)
+    ax.set_xticks(list(x))
+    ax.set_xticklabels(names, rotation=20, ha="right", fontsize=7)
+    ax.set_ylabel("Spearman")
+    ax.set_ylim(min(0, min(bl), min(gt)) - 0.05, 1.1)
+    ax.set_title("tricks against the baseline [%s] (%d architectures)"
+                 % (names[0], f["tricks"].attrs["architectures"]))
+    ax.legend(fontsize=7)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("analysis")
@@ -116,12 +135,13 @@ def main():
     if kind != "analysis":
         fail("file '%s': expected a wsnas 'analysis' file (wsnas-analyze --out-h5), found kind '%s'"
              % (args.analysis, kind or "(none)"))
-    for group, draw in (("bias", plot_bias), ("mutual", plot_mutual), ("topk", plot_ranking)):
+    for group, draw in (("bias", plot_bias), ("mutual", plot_mutual), ("tricks", plot_tricks),
+                        ("topk", plot_ranking)):
         if group in f:
             name = args.name or {"topk": "ranking"}.get(group, group)
             break
     else:
-        fail("file '%s': no /topk, /bias or /mutual group" % args.analysis)
+        fail("file '%s': no /topk, /bias, /mutual or /tricks group" % args.analysis)
     os.makedirs(args.out_dir, exist_ok=True)
     fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT), dpi=DPI)
     draw(f, ax)

@@ -906,11 +906,36 @@ TEST_F(Operations, AnalyzeMutualIsTheSpearmanMatrixOfEveryInput) {
           "/fewshot_nas_cifar10.csv --score-column a b --truth " + S +
           "/nats_bench.csv --truth-column c"),
       2, "wsnas-analyze",
-      "ranking takes one --scores file and one --score-column (several are for mutual)");
+      "ranking takes one --scores file and one --score-column (several are for mutual and tricks)");
   expect_one_line(
       run(kEnv + app("wsnas-analyze") +
           " mutual --scores x.csv y.csv z.csv --score-column a b --truth t.csv --truth-column c"),
       2, "wsnas-analyze", "got 3 files and 2 columns");
+  // tricks (Table 3), baseline = the one-shot supernet. Reference (Python, the same cells): top-10
+  // by the paper's rule (stable sort by score, best ground truth among the 10) 91.39333333333333
+  // for one-shot and 93.30000000000001 for few-shot.
+  const std::string tricks = *dir_ + "/tricks.h5";
+  const auto t =
+      run(kEnv + app("wsnas-analyze") + " tricks --scores " + S +
+          "/fewshot_nas_cifar10.csv --score-column one_shot_supernet_acc few_shot_supernet_acc "
+          "--truth " +
+          S + "/nats_bench.csv --truth-column CIFAR10TestAccuracy200Epochs --out-h5 " + tricks);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  auto g = io::File::open(tricks);
+  const auto bl = g.read_f64("/tricks/corr_bl"), gt = g.read_f64("/tricks/corr_gt"),
+             top = g.read_f64("/tricks/top_k");
+  ASSERT_EQ(bl.size(), 2u);
+  EXPECT_EQ(bl[0], 1.0);
+  EXPECT_NEAR(bl[1], 0.77052072977227, 1e-12);
+  EXPECT_NEAR(gt[0], 0.6558337509001942, 1e-12);
+  EXPECT_NEAR(gt[1], 0.72377935465214, 1e-12);
+  EXPECT_NEAR(top[0], 91.39333333333333, 1e-9);
+  EXPECT_NEAR(top[1], 93.30000000000001, 1e-9);
+  EXPECT_NE(t.out.find("+0.0679  93.3000  +1.9067"), std::string::npos) << t.out;
+  expect_one_line(run(kEnv + app("wsnas-analyze") + " tricks --scores " + S +
+                      "/fewshot_nas_cifar10.csv --score-column a --truth " + S +
+                      "/nats_bench.csv --truth-column c"),
+                  2, "wsnas-analyze", "tricks needs the baseline and at least one trick");
 }
 
 TEST_F(Operations, EveryAnalysisHasItsFigure) {
@@ -930,10 +955,12 @@ TEST_F(Operations, EveryAnalysisHasItsFigure) {
                          " --score-column score --truth " + in +
                          " --truth-column truth --k 1,2,3 --out-h5 " + d + "/plot_%s.h5";
   const std::string plot = "/usr/bin/python3 " + test::source_dir() + "/analysis/plot.py ";
-  for (const std::string kind : {"ranking", "bias", "mutual"}) {
+  for (const std::string kind : {"ranking", "bias", "mutual", "tricks"}) {
     std::string cmd = an;
     for (int i = 0; i < 2; ++i) cmd.replace(cmd.find("%s"), 2, kind);
     if (kind == "ranking") cmd += " --bootstrap 100";
+    if (kind == "tricks")
+      cmd.replace(cmd.find("--score-column score"), 20, "--score-column score truth");
     auto r = run(cmd);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     r = run(plot + d + "/plot_" + kind + ".h5 " + out);

@@ -75,13 +75,15 @@ void write_h5(const std::string& path, const Report& r, const Provenance& prov) 
 
 po::options_description study_options(StudyJob& job) {
   po::options_description g("Analysis");
-  g.add_options()("analysis",
-                  po::value(&job.analysis)
-                      ->default_value(job.analysis)
-                      ->notifier(options::one_of("analysis", {"ranking", "bias", "mutual"})),
-                  "what to compute (the first word of the command line): ranking (correlations, "
-                  "top-k; paper Fig. 1, 3), bias (each decision's options; paper Fig. 4) or mutual "
-                  "(Spearman among several supernets, size and ground truth; paper Fig. 3, 7)")(
+  g.add_options()(
+      "analysis",
+      po::value(&job.analysis)
+          ->default_value(job.analysis)
+          ->notifier(options::one_of("analysis", {"ranking", "bias", "mutual", "tricks"})),
+      "what to compute (the first word of the command line): ranking (correlations, "
+      "top-k; paper Fig. 1, 3), bias (each decision's options; paper Fig. 4) or mutual "
+      "(Spearman among several supernets, size and ground truth; paper Fig. 3, 7) or tricks "
+      "(each supernet against the first, the baseline; paper Table 3)")(
       "space", po::value(&job.space)->default_value(space::default_space_name()), "search space")(
       "scores", po::value(&job.scores)->required()->multitoken(),
       "supernet scores: CSV (header row; an architecture column) or "
@@ -135,16 +137,20 @@ po::options_description study_options(StudyJob& job) {
 
 void check_study(const StudyJob& job) {
   parse_ks(job.k);
-  if (job.analysis != "mutual") {
-    WSNAS_CHECK_USAGE(job.scores.size() == 1 && job.score_column.size() == 1, job.analysis,
-                      " takes one --scores file and one --score-column (several are for mutual)");
+  if (job.analysis != "mutual" && job.analysis != "tricks") {
+    WSNAS_CHECK_USAGE(
+        job.scores.size() == 1 && job.score_column.size() == 1, job.analysis,
+        " takes one --scores file and one --score-column (several are for mutual and tricks)");
   } else {
     const auto f = job.scores.size(), c = job.score_column.size();
-    WSNAS_CHECK_USAGE(c == 1 || f == 1 || c == f,
-                      "mutual pairs --scores with --score-column: one "
+    WSNAS_CHECK_USAGE(c == 1 || f == 1 || c == f, job.analysis,
+                      " pairs --scores with --score-column: one "
                       "column for every file, one file with several columns, or as many columns "
                       "as files (got ",
                       f, " files and ", c, " columns)");
+    WSNAS_CHECK_USAGE(job.analysis != "tricks" || std::max(f, c) >= 2,
+                      "tricks needs the baseline and at least one trick: two or more --scores or "
+                      "--score-column");
   }
   WSNAS_CHECK_USAGE(!job.truth_select.empty() || !job.truth_column.empty(),
                     "the ground truth needs a column: --truth-column, or --truth-select");
@@ -315,27 +321,31 @@ void run_bias(const StudyJob& job, const StudyData& d, Provenance& provenance, s
   }
 }
 
-void run_mutual(const StudyJob& job, const StudyData& d, Provenance& provenance,
-                std::ostream& out) {
-  // Every score input, joined with the others (and with the ground truth) by architecture.
+/// Several score inputs (--scores/--score-column pairs) over the architectures present in all of
+/// them and in the ground truth, in the ground truth's join order.
+struct Inputs {
+  std::vector<std::string> names;                    ///< "file:column" of each score input
+  std::vector<std::vector<double>> scores;           ///< per input
+  std::vector<double> truth, report, params, flops;  ///< params/flops empty unless known for all
+};
+
+Inputs join_inputs(const StudyJob& job, const StudyData& d) {
+  Inputs in;
   const std::size_t inputs = std::max(job.scores.size(), job.score_column.size());
-  std::vector<std::string> names;
   std::vector<std::map<std::string, double>> by_arch;
   for (std::size_t i = 0; i < inputs; ++i) {
     const std::string& file = job.scores[job.scores.size() == 1 ? 0 : i];
     const std::string& column = job.score_column[job.score_column.size() == 1 ? 0 : i];
     const auto v = read_arch_values(*d.space, file, column, job.score_arch_column, job.score_where,
                                     job.drop_nonfinite);
-    names.push_back(v.source);
+    in.names.push_back(v.source);
     std::map<std::string, double> m;
     for (std::size_t r = 0; r < v.archs.size(); ++r)
       m[d.space->to_string(v.archs[r])] = v.values[r];
     by_arch.push_back(std::move(m));
   }
-  // Columns: each score, then the ground truth, parameters and FLOPs when known for all.
-  std::vector<std::vector<double>> columns(inputs);
-  std::vector<double> truth, params, flops;
-  bool have_params = !d.params.empty(), have_flops = true;
+  in.scores.resize(inputs);
+  bool have_flops = true;
   for (std::size_t a = 0; a < d.archs.size(); ++a) {
     const std::string key = d.space->to_string(d.archs[a]);
     std::vector<double> row;
@@ -345,26 +355,37 @@ void run_mutual(const StudyJob& job, const StudyData& d, Provenance& provenance,
       row.push_back(it->second);
     }
     if (row.size() != inputs) continue;  // not in every score input
-    for (std::size_t i = 0; i < inputs; ++i) columns[i].push_back(row[i]);
-    truth.push_back(d.truth[a]);
-    if (have_params) params.push_back(d.params[a]);
-    const auto cost = d.space->cost(d.archs[a], job.cost);
-    if (cost)
-      flops.push_back(static_cast<double>(cost->flops));
+    for (std::size_t i = 0; i < inputs; ++i) in.scores[i].push_back(row[i]);
+    in.truth.push_back(d.truth[a]);
+    in.report.push_back(d.report[a]);
+    if (!d.params.empty()) in.params.push_back(d.params[a]);
+    if (const auto cost = d.space->cost(d.archs[a], job.cost))
+      in.flops.push_back(static_cast<double>(cost->flops));
     else
       have_flops = false;
   }
-  WSNAS_CHECK_INPUT(truth.size() >= 2,
-                    "mutual needs at least 2 architectures in every input, found ", truth.size());
+  if (!have_flops) in.flops.clear();
+  WSNAS_CHECK_INPUT(in.truth.size() >= 2, job.analysis,
+                    " needs at least 2 architectures in every input, found ", in.truth.size());
+  return in;
+}
+
+void run_mutual(const StudyJob& job, const StudyData& d, Provenance& provenance,
+                std::ostream& out) {
+  const Inputs in = join_inputs(job, d);
+  // Columns: each score, then the ground truth, parameters and FLOPs when known for all.
+  std::vector<std::string> names = in.names;
+  std::vector<std::vector<double>> columns = in.scores;
+  const auto& truth = in.truth;
   names.push_back(d.truth_source);
   columns.push_back(truth);
-  if (have_params) {
+  if (!in.params.empty()) {
     names.push_back("params");
-    columns.push_back(params);
+    columns.push_back(in.params);
   }
-  if (have_flops && flops.size() == truth.size()) {
+  if (!in.flops.empty()) {
     names.push_back("flops");
-    columns.push_back(flops);
+    columns.push_back(in.flops);
   }
   const std::size_t m = columns.size();
   std::vector<double> matrix(m * m);
@@ -411,6 +432,55 @@ void run_mutual(const StudyJob& job, const StudyData& d, Provenance& provenance,
   }
 }
 
+/// Table 3: each trick's supernet against the baseline (the first input): Corr-BL = Spearman with
+/// the baseline's scores, Corr-GT = Spearman with the ground truth, top-10 (the paper's top-k), and
+/// the last two as differences from the baseline's.
+void run_tricks(const StudyJob& job, const StudyData& d, Provenance& provenance,
+                std::ostream& out) {
+  const Inputs in = join_inputs(job, d);
+  const bool higher = !job.lower_is_better;
+  const std::int64_t k = 10;
+  const std::size_t n = in.scores.size();
+  std::vector<double> corr_bl(n), corr_gt(n), top(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    corr_bl[i] = spearman(in.scores[i], in.scores[0]);
+    corr_gt[i] = spearman(in.scores[i], in.truth);
+    top[i] = top_k(in.scores[i], in.truth, in.report, k, higher);
+  }
+  out << "architectures in every input: " << in.truth.size() << "\nbaseline: " << in.names[0]
+      << "\n\n";
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%-4s %8s %8s %8s %8s %8s  %s\n", "", "Corr-BL", "Corr-GT",
+                "delta", "top-10", "delta", "supernet");
+  out << buf;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::snprintf(buf, sizeof buf, "[%zu]  %8.4f %8.4f %+8.4f %8.4f %+8.4f  %s\n", i + 1,
+                  corr_bl[i], corr_gt[i], corr_gt[i] - corr_gt[0], top[i], top[i] - top[0],
+                  in.names[i].c_str());
+    out << buf;
+  }
+  if (!job.out_csv.empty()) {
+    std::ostringstream csv;
+    csv.precision(17);
+    csv << "supernet,corr_bl,corr_gt,corr_gt_delta,top10,top10_delta\n";
+    for (std::size_t i = 0; i < n; ++i)
+      csv << in.names[i] << ',' << corr_bl[i] << ',' << corr_gt[i] << ',' << corr_gt[i] - corr_gt[0]
+          << ',' << top[i] << ',' << top[i] - top[0] << "\n";
+    io::write_text_atomic(job.out_csv, csv.str());
+  }
+  if (!job.out_h5.empty()) {
+    io::write_results_file(job.out_h5, "analysis", provenance, [&](io::File& f) {
+      f.create_group("/tricks");
+      f.set_attr("/tricks", "architectures", static_cast<std::int64_t>(in.truth.size()));
+      f.set_attr("/tricks", "k", k);
+      f.write_strings("/tricks/supernet", in.names);
+      f.write_f64("/tricks/corr_bl", corr_bl);
+      f.write_f64("/tricks/corr_gt", corr_gt);
+      f.write_f64("/tricks/top_k", top);
+    });
+  }
+}
+
 }  // namespace
 
 void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
@@ -424,6 +494,8 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
     run_bias(job, d, provenance, out);
   } else if (job.analysis == "mutual") {
     run_mutual(job, d, provenance, out);
+  } else if (job.analysis == "tricks") {
+    run_tricks(job, d, provenance, out);
   } else {
     run_ranking(job, d, provenance, out);
   }

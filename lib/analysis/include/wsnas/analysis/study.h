@@ -15,10 +15,11 @@
 namespace wsnas::analysis {
 
 struct StudyJob {
-  std::string analysis = "ranking";  ///< ranking | bias | mutual
+  std::string analysis = "ranking";  ///< ranking | bias | mutual | tricks
   std::string space = space::default_space_name();
   /// --scores and --score-column may repeat (`mutual`): one column for every file, one file with
-  /// several columns, or as many columns as files, in pairs. ranking and bias take one of each.
+  /// several columns, or as many columns as files, in pairs (mutual, tricks). ranking and bias
+  /// take one of each.
   std::vector<std::string> scores, score_column;
   std::string score_arch_column;
   std::vector<std::string> score_where;
