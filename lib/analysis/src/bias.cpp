@@ -23,12 +23,9 @@ std::pair<double, double> mann_whitney_u(const std::vector<double>& x,
   std::vector<double> sorted(all);
   std::sort(sorted.begin(), sorted.end());
   double ties = 0;
-  for (std::size_t i = 0; i < sorted.size();) {
-    std::size_t j = i;
-    while (j + 1 < sorted.size() && sorted[j + 1] == sorted[i]) ++j;
-    const double t = static_cast<double>(j - i + 1);
+  for (const auto run : tie_runs(sorted)) {
+    const double t = static_cast<double>(run);
     ties += t * t * t - t;
-    i = j + 1;
   }
   const double n = n1 + n2;
   const double var = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)));

@@ -60,17 +60,22 @@ double spearman(const std::vector<double>& x, const std::vector<double>& y) {
   return pearson(average_ranks(x), average_ranks(y));
 }
 
+std::vector<std::size_t> tie_runs(const std::vector<double>& sorted) {
+  std::vector<std::size_t> runs;
+  for (std::size_t i = 0; i < sorted.size();) {
+    std::size_t j = i + 1;
+    while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+    runs.push_back(j - i);
+    i = j;
+  }
+  return runs;
+}
+
 namespace {
 /// Pairs within runs of equal values of the sorted sequence `v`: sum of t(t-1)/2.
 double tied_pairs(const std::vector<double>& v) {
   double pairs = 0;
-  for (std::size_t i = 0; i < v.size();) {
-    std::size_t j = i;
-    while (j + 1 < v.size() && v[j + 1] == v[i]) ++j;
-    const double t = static_cast<double>(j - i + 1);
-    pairs += t * (t - 1) / 2;
-    i = j + 1;
-  }
+  for (const auto run : tie_runs(v)) pairs += static_cast<double>(run) * (run - 1) / 2;
   return pairs;
 }
 

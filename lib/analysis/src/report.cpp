@@ -15,6 +15,12 @@
 
 namespace wsnas::analysis {
 
+std::array<std::pair<const char*, const Interval*>, 3> correlation_intervals(const Report& r) {
+  return {{{"spearman", &r.spearman_ci},
+           {"kendall_tau_b", &r.kendall_tau_b_ci},
+           {"pearson", &r.pearson_ci}}};
+}
+
 double quantile(std::vector<double>& v, double q) {
   if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
   std::sort(v.begin(), v.end());
@@ -164,9 +170,7 @@ std::string report_csv(const Report& r) {
   if (r.bootstrap.resamples > 0) {
     os << "bootstrap_resamples,," << r.bootstrap.resamples << "\nbootstrap_seed,,"
        << r.bootstrap.seed << "\nbootstrap_level,," << r.bootstrap.level << "\n";
-    for (const auto& [name, i] :
-         {std::pair{"spearman", &r.spearman_ci}, std::pair{"kendall_tau_b", &r.kendall_tau_b_ci},
-          std::pair{"pearson", &r.pearson_ci}})
+    for (const auto& [name, i] : correlation_intervals(r))
       os << name << "_ci_low,," << i->low << "\n" << name << "_ci_high,," << i->high << "\n";
     for (std::size_t i = 0; i < r.ks.size(); ++i)
       os << "top_k_ci_low," << r.ks[i] << ',' << r.top_k_ci[i].low << "\ntop_k_ci_high," << r.ks[i]

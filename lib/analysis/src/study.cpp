@@ -54,9 +54,7 @@ void write_h5(const std::string& path, const Report& r, const Provenance& prov) 
       f.set_attr("/correlation", "bootstrap_resamples", r.bootstrap.resamples);
       f.set_attr("/correlation", "bootstrap_seed", static_cast<std::int64_t>(r.bootstrap.seed));
       f.set_attr("/correlation", "bootstrap_level", r.bootstrap.level);
-      for (const auto& [name, i] :
-           {std::pair{"spearman", &r.spearman_ci}, std::pair{"kendall_tau_b", &r.kendall_tau_b_ci},
-            std::pair{"pearson", &r.pearson_ci}}) {
+      for (const auto& [name, i] : correlation_intervals(r)) {
         f.set_attr("/correlation", std::string(name) + "_ci_low", i->low);
         f.set_attr("/correlation", std::string(name) + "_ci_high", i->high);
       }
@@ -163,7 +161,8 @@ namespace {
 struct StudyData {
   std::unique_ptr<space::SearchSpace> space;
   std::vector<space::Arch> archs;
-  std::vector<double> score, truth, report, params;  ///< params empty when not known for all
+  /// params and flops empty when not known for every architecture
+  std::vector<double> score, truth, report, params, flops;
   std::string score_source, truth_source, select, report_column;
 };
 
@@ -217,14 +216,17 @@ StudyData load(const StudyJob& job, std::ostream& out) {
     d.report.push_back(r->second);
     d.score.push_back(joined.a[i]);
     d.truth.push_back(joined.b[i]);
+    const auto cost = sp->cost(joined.archs[i], job.cost);  // once per architecture
+    if (cost) d.flops.push_back(static_cast<double>(cost->flops));
     auto tp = truth_params.find(sp->to_string(joined.archs[i]));
     if (tp != truth_params.end()) {
       d.params.push_back(tp->second);
-    } else if (auto c = sp->cost(joined.archs[i], job.cost)) {
-      d.params.push_back(static_cast<double>(c->params));
+    } else if (cost) {
+      d.params.push_back(static_cast<double>(cost->params));
     }
   }
   if (d.params.size() != d.score.size()) d.params.clear();
+  if (d.flops.size() != d.score.size()) d.flops.clear();
   out << "joined " << joined.archs.size() << " architectures (" << a.archs.size() << " scored, "
       << b.archs.size() << " with ground truth)";
   if (dropped) out << ", dropped " << dropped << " invalid";
@@ -345,7 +347,6 @@ Inputs join_inputs(const StudyJob& job, const StudyData& d) {
     by_arch.push_back(std::move(m));
   }
   in.scores.resize(inputs);
-  bool have_flops = true;
   for (std::size_t a = 0; a < d.archs.size(); ++a) {
     const std::string key = d.space->to_string(d.archs[a]);
     std::vector<double> row;
@@ -359,12 +360,8 @@ Inputs join_inputs(const StudyJob& job, const StudyData& d) {
     in.truth.push_back(d.truth[a]);
     in.report.push_back(d.report[a]);
     if (!d.params.empty()) in.params.push_back(d.params[a]);
-    if (const auto cost = d.space->cost(d.archs[a], job.cost))
-      in.flops.push_back(static_cast<double>(cost->flops));
-    else
-      have_flops = false;
+    if (!d.flops.empty()) in.flops.push_back(d.flops[a]);
   }
-  if (!have_flops) in.flops.clear();
   WSNAS_CHECK_INPUT(in.truth.size() >= 2, job.analysis,
                     " needs at least 2 architectures in every input, found ", in.truth.size());
   return in;

@@ -93,17 +93,17 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
   // meet, rank 0 prints each distinct message once, and all exit with the same status. A rank that
   // fails alone cannot wait for the others (they may be blocked in a collective): after a while it
   // prints its own line and aborts the job.
-  if (!errors->barrier_within(error_wait_seconds())) {
+  auto fail_alone = [&] {
     std::cerr << name << ": error [rank " << rank << "]: " << (message.empty() ? "failed" : message)
               << std::endl;
     world->abort(code);
-  }
+  };
+  if (!errors->barrier_within(error_wait_seconds())) fail_alone();
   std::vector<std::vector<std::uint8_t>> all;
   try {
     all = errors->allgather_bytes(encode(code, message));
-  } catch (const std::exception&) {  // the agreement itself failed: report alone
-    std::cerr << name << ": error [rank " << rank << "]: " << message << std::endl;
-    world->abort(code);
+  } catch (const std::exception&) {  // the agreement itself failed
+    fail_alone();
   }
   // Each distinct message with its ranks, in rank order.
   std::vector<std::pair<std::string, std::vector<int>>> distinct;

@@ -34,6 +34,10 @@ herr_t walk_cb(unsigned n, const H5E_error2_t* err, void* data) {
   return 0;
 }
 
+/// A failure of the machine rather than of the input: a full disk, a quota, a file-size limit, an
+/// I/O error.
+bool machine_failure(int e) { return e == ENOSPC || e == EFBIG || e == EDQUOT || e == EIO; }
+
 /// The system's errno behind an HDF5 failure: HDF5's own message says it ("..., errno = 13, error
 /// message = 'Permission denied', ..."); else errno when it is a machine failure; else 0.
 int system_errno(const std::string& desc, int saved) {
@@ -42,8 +46,7 @@ int system_errno(const std::string& desc, int saved) {
     const int e = std::atoi(desc.c_str() + at + 8);
     if (e > 0) return e;
   }
-  if (saved == ENOSPC || saved == EFBIG || saved == EDQUOT || saved == EIO || saved == EROFS)
-    return saved;
+  if (machine_failure(saved) || saved == EROFS) return saved;
   return 0;
 }
 
@@ -55,7 +58,7 @@ int system_errno(const std::string& desc, int saved) {
   const int saved = errno;
   const std::string d = detail::hdf5_error_message();
   if (const int e = system_errno(d, saved)) {
-    if (is_path_error(e) || (reading && e != ENOSPC && e != EFBIG && e != EDQUOT && e != EIO))
+    if (is_path_error(e) || (reading && !machine_failure(e)))
       throw InputError(where + ": " + what + ": " + std::strerror(e));
     throw Error(where + ": " + what + ": " + std::strerror(e));
   }

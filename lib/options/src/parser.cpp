@@ -46,11 +46,11 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
   while (std::getline(in, line)) {
     ++lineno;
     if (lineno == 1) strip_bom(line);
-    const auto nul = line.find('\0');
-    if (nul != std::string::npos)
-      throw UsageError("config file '" + path + "' line " + std::to_string(lineno) +
-                       ": a NUL byte at column " + std::to_string(nul + 1) +
-                       " (expected text, not a binary file)");
+    try {
+      check_text_line(line, "config file '" + path + "' line " + std::to_string(lineno));
+    } catch (const InputError& e) {
+      throw UsageError(e.what());  // a config file is part of the command line
+    }
     std::string t = trim(line);
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     if (t.front() == '[') {

@@ -9,6 +9,9 @@ namespace wsnas::analysis {
 
 /// Average ranks (1-based), ties sharing the mean of their positions (scipy.stats.rankdata).
 std::vector<double> average_ranks(const std::vector<double>& v);
+/// Lengths of the runs of equal values in `sorted` (ascending): the tie groups that the Kendall and
+/// Mann-Whitney tie corrections sum over.
+std::vector<std::size_t> tie_runs(const std::vector<double>& sorted);
 /// Pearson's r; NaN when either input is constant or shorter than 2.
 double pearson(const std::vector<double>& x, const std::vector<double>& y);
 /// Spearman's rho: Pearson's r of the average ranks (scipy.stats.spearmanr).

@@ -2,10 +2,12 @@
 /// The study table: how well supernet scores rank architectures against ground truth
 /// (paper Figure 1 and Figure 3 quantities).
 
+#include <array>
 #include <cstdint>
 #include <iosfwd>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace wsnas::analysis {
@@ -49,6 +51,8 @@ Report make_report(const std::vector<double>& score, const std::vector<double>& 
                    const std::vector<double>& report, const std::vector<double>& params,
                    const std::vector<std::int64_t>& ks, bool higher_is_better = true,
                    const BootstrapOptions& bootstrap = {});
+/// The correlation intervals by their result-file names: spearman, kendall_tau_b, pearson.
+std::array<std::pair<const char*, const Interval*>, 3> correlation_intervals(const Report& r);
 /// The q-quantile (0..1) of `v` by linear interpolation between order statistics (numpy's
 /// default); NaN for an empty `v`. Sorts `v`.
 double quantile(std::vector<double>& v, double q);
