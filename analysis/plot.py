@@ -12,6 +12,13 @@ NAME.svg (NAME defaults to the analysis) into OUT_DIR, then prints their paths:
            the most biased option marked and p-values on the bars (paper Fig. 4)
   mutual   the Spearman matrix among supernets, size and ground truth (paper Fig. 3 and 7)
   tricks   each supernet's Corr-BL and Corr-GT, and its top-10 (paper Table 3)
+  budgets  per training budget: Spearman and Kendall, top-10 against random top-10, and the mean
+           supernet score (paper Fig. 1 and 8)
+  density  per random 1/k sub-space: top-10 of weight sharing against random search, and the
+           Spearman (paper Fig. 2)
+  pruning  the same per best 1/k of the space (paper Fig. 5)
+           (budgets, density, pruning: the mean over seeds, min/max over seeds as a band, and
+           bootstrap intervals as error bars when the file has them)
 
 Uses Debian's python3-matplotlib and python3-h5py (scripts/install-deps.sh installs both).
 Exit status 2 with one line on stderr for a file that is not an analysis file.
@@ -120,6 +127,68 @@ def plot_tricks(f, ax):
     ax.legend(fontsize=7)
 
 
+SWEEPS = ("budgets", "density", "pruning")
+
+
+def by_x(xs, values):
+    """Mean, min and max of `values` over the rows of each distinct x (the seeds)."""
+    import math
+    out = {}
+    for x, v in zip(xs, values):
+        if not math.isnan(v):
+            out.setdefault(x, []).append(v)
+    keys = sorted(out)
+    return (keys, [sum(out[k]) / len(out[k]) for k in keys], [min(out[k]) for k in keys],
+            [max(out[k]) for k in keys])
+
+
+def plot_sweep(f, fig, kind):
+    g = f[kind]
+    xs = list(g["x"][()])
+    ks = list(g["k"][()])
+    j = ks.index(10) if 10 in ks else len(ks) - 1
+    panels = 3 if kind == "budgets" else 2
+    axes = fig.subplots(1, panels)
+    xlabel = "training epochs" if kind == "budgets" else (
+        "k (random 1/k of the space)" if kind == "density" else "k (best 1/k of the space)")
+
+    def line(ax, values, style, label, lo=None, hi=None):
+        keys, mean, mn, mx = by_x(xs, values)
+        ax.plot(keys, mean, style, label=label)
+        if any(a != b for a, b in zip(mn, mx)):
+            ax.fill_between(keys, mn, mx, alpha=0.25)
+        if lo is not None and len(set(xs)) == len(xs) and not all(v != v for v in lo):
+            ax.errorbar(keys, mean, yerr=[[m - l for m, l in zip(mean, by_x(xs, lo)[1])],
+                                          [h - m for m, h in zip(mean, by_x(xs, hi)[1])]],
+                        fmt="none", capsize=3, color=ax.lines[-1].get_color())
+
+    ax = axes[0]
+    line(ax, g["spearman"][()], "o-", "Spearman", g["spearman_ci_low"][()], g["spearman_ci_high"][()])
+    line(ax, g["kendall_tau_b"][()], "s--", "Kendall tau-b", g["kendall_tau_b_ci_low"][()],
+         g["kendall_tau_b_ci_high"][()])
+    ax.set_ylabel("rank correlation with ground truth")
+    ax.set_title("correlation")
+    ax = axes[1]
+    top = g["top_k"][()][:, j]
+    line(ax, top, "o-", "weight sharing top-%d" % ks[j], g["top_k_ci_low"][()][:, j],
+         g["top_k_ci_high"][()][:, j])
+    line(ax, g["random_top_k"][()][:, j], "s--", "random search top-%d" % ks[j])
+    ax.axhline(max(g["best_truth"][()]), color="grey", linestyle=":", label="best ground truth")
+    ax.set_ylabel("ground truth of the pick")
+    ax.set_title("top-%d" % ks[j])
+    if panels == 3:
+        ax = axes[2]
+        line(ax, g["mean_score"][()], "o-", "mean supernet score")
+        ax.set_ylabel("mean supernet score")
+        ax.set_title("average score")
+    for ax in axes:
+        if min(xs) > 0 and max(xs) / min(xs) >= 4:
+            ax.set_xscale("log", base=2)
+        ax.set_xlabel(xlabel)
+        ax.legend(fontsize=7)
+    fig.suptitle("%s: %d supernets" % (kind, len(xs)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("analysis")
@@ -135,16 +204,21 @@ def main():
     if kind != "analysis":
         fail("file '%s': expected a wsnas 'analysis' file (wsnas-analyze --out-h5), found kind '%s'"
              % (args.analysis, kind or "(none)"))
-    for group, draw in (("bias", plot_bias), ("mutual", plot_mutual), ("tricks", plot_tricks),
-                        ("topk", plot_ranking)):
+    draws = [("bias", plot_bias), ("mutual", plot_mutual), ("tricks", plot_tricks),
+             ("topk", plot_ranking)] + [(k, None) for k in SWEEPS]
+    for group, draw in draws:
         if group in f:
             name = args.name or {"topk": "ranking"}.get(group, group)
             break
     else:
-        fail("file '%s': no /topk, /bias, /mutual or /tricks group" % args.analysis)
+        fail("file '%s': no /topk, /bias, /mutual, /tricks, /budgets, /density or /pruning group"
+             % args.analysis)
     os.makedirs(args.out_dir, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT), dpi=DPI)
-    draw(f, ax)
+    fig = plt.figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
+    if draw is None:
+        plot_sweep(f, fig, group)
+    else:
+        draw(f, fig.subplots())
     fig.tight_layout()
     for ext in ("png", "svg"):
         path = os.path.join(args.out_dir, name + "." + ext)

@@ -1,26 +1,25 @@
 #!/usr/bin/env bash
-# Submits a whole study to Slurm: cells, supernet training (a job array over seeds), ground
-# truth, evaluation (after the supernets) and the analysis (after everything), chained with
-# --dependency=afterok. Every job is --requeue'able and gets a stop signal before its time limit
-# (--signal=B:USR1@...); the apps then checkpoint, and the job requeues itself and resumes.
+# Submits a study to Slurm: `wsnas-study plan STUDY.ini DIR` writes the plan (DIR/plan.tsv, the
+# same plan `wsnas-study run` executes under mpirun), then every stage of the plan becomes one
+# job, an array job with one task per run where the stage has several (each task runs
+# `wsnas-study run DIR --stage STAGE --task I`), chained with --dependency=afterok:
+#   sample -> supernet -> evaluate -> analyze, and sample -> groundtruth -> analyze.
+# Every job is --requeue'able and gets a stop signal before its time limit (--signal=B:USR1@...);
+# the running app then saves its state, the job requeues itself and resumes; finished runs are
+# skipped.
 #
-#   slurm/submit-study.sh [options] STUDY_DIR
+#   slurm/submit-study.sh [options] STUDY.ini DIR
 # Options (environment variable in brackets; defaults for a small CPU cluster):
 #   --partition P      [WSNAS_PARTITION]   partition (default: the cluster's default)
 #   --account A        [WSNAS_ACCOUNT]     account to charge (default: none)
 #   --time T           [WSNAS_TIME]        time limit of each job (default 24:00:00)
-#   --ranks N          [WSNAS_RANKS]       MPI ranks (tasks) per job (default 2)
+#   --ranks N          [WSNAS_RANKS]       MPI ranks (tasks) per job of an MPI stage (default 2)
 #   --gpus-per-rank G  [WSNAS_GPUS_PER_RANK] GPUs per rank, one rank per GPU (default 0: CPU)
 #   --cpus-per-rank C  [WSNAS_CPUS_PER_RANK] cores per rank (default 1)
-#   --seeds "0 1 2"    [WSNAS_SEEDS]       supernet seeds, one array task each (default "0")
-#   --cells N          [WSNAS_CELLS]       cells sampled for the study (default 100)
 #   --signal-time S    [WSNAS_SIGNAL_TIME] seconds before the limit to save and requeue (default 300)
-#   --study-config F   wsnas options for data and network (default configs/demo/study.ini)
-#   --supernet-config F  supernet and evaluation hyper-parameters (default configs/demo/supernet.ini)
-#   --groundtruth-config F  stand-alone hyper-parameters (default configs/demo/groundtruth.ini)
 #   --bin DIR          [WSNAS_BIN]         built apps (default build/bin)
 #   --dry-run          print the sbatch commands instead of submitting
-# Prints the job ids (one per line, "stage id") and writes them to STUDY_DIR/jobs.txt.
+# Prints the job ids (one per line, "stage id") and writes them to DIR/jobs.txt.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -30,12 +29,7 @@ time_limit=${WSNAS_TIME:-24:00:00}
 ranks=${WSNAS_RANKS:-2}
 gpus=${WSNAS_GPUS_PER_RANK:-0}
 cpus=${WSNAS_CPUS_PER_RANK:-1}
-seeds=${WSNAS_SEEDS:-0}
-ncells=${WSNAS_CELLS:-100}
 signal_time=${WSNAS_SIGNAL_TIME:-300}
-study_cfg=$root/configs/demo/study.ini
-supernet_cfg=$root/configs/demo/supernet.ini
-gt_cfg=$root/configs/demo/groundtruth.ini
 bin=${WSNAS_BIN:-$root/build/bin}
 dry=0
 die() { echo "submit-study.sh: error: $*" >&2; exit 2; }
@@ -48,12 +42,7 @@ while [ $# -gt 0 ]; do
     --ranks) need "$@"; ranks=$2; shift 2 ;;
     --gpus-per-rank) need "$@"; gpus=$2; shift 2 ;;
     --cpus-per-rank) need "$@"; cpus=$2; shift 2 ;;
-    --seeds) need "$@"; seeds=$2; shift 2 ;;
-    --cells) need "$@"; ncells=$2; shift 2 ;;
     --signal-time) need "$@"; signal_time=$2; shift 2 ;;
-    --study-config) need "$@"; study_cfg=$(realpath "$2"); shift 2 ;;
-    --supernet-config) need "$@"; supernet_cfg=$(realpath "$2"); shift 2 ;;
-    --groundtruth-config) need "$@"; gt_cfg=$(realpath "$2"); shift 2 ;;
     --bin) need "$@"; bin=$(realpath "$2"); shift 2 ;;
     --dry-run) dry=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -61,18 +50,16 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-[ $# -eq 1 ] || die "expected one STUDY_DIR (see --help)"
-for n in "$ranks:--ranks" "$gpus:--gpus-per-rank" "$cpus:--cpus-per-rank" "$ncells:--cells" "$signal_time:--signal-time"; do
+[ $# -eq 2 ] || die "expected STUDY.ini DIR (see --help)"
+for n in "$ranks:--ranks" "$gpus:--gpus-per-rank" "$cpus:--cpus-per-rank" "$signal_time:--signal-time"; do
   [[ ${n%%:*} =~ ^[0-9]+$ ]] || die "${n#*:} '${n%%:*}': expected a whole number"
 done
 [ "$ranks" -ge 1 ] || die "--ranks must be >= 1"
-for s in $seeds; do [[ $s =~ ^[0-9]+$ ]] || die "--seeds '$seeds': expected whole numbers"; done
-for f in "$study_cfg" "$supernet_cfg" "$gt_cfg"; do [ -f "$f" ] || die "config file '$f' not found"; done
-[ -x "$bin/wsnas-supernet" ] || die "no wsnas apps in '$bin' (build first: scripts/build.sh, or --bin DIR)"
-mkdir -p "$1"
-study=$(realpath "$1")
-# One submission per study at a time: a second one would race the first for the same outputs
-# (the apps would refuse, but only once their jobs start).
+[ -f "$1" ] || die "study file '$1' not found"
+[ -x "$bin/wsnas-study" ] || die "no wsnas apps in '$bin' (build first: scripts/build.sh, or --bin DIR)"
+mkdir -p "$2"
+study=$(realpath "$2")
+# One submission per study at a time: a second one would race the first for the same outputs.
 if [ $dry -eq 0 ] && [ -f "$study/jobs.txt" ]; then
   for id in $(awk '{print $2}' "$study/jobs.txt"); do
     if [ -n "$(squeue -h -j "$id" -o %i 2>/dev/null)" ]; then
@@ -80,55 +67,64 @@ if [ $dry -eq 0 ] && [ -f "$study/jobs.txt" ]; then
     fi
   done
 fi
+"$bin/wsnas-study" plan "$1" "$study" >&2 || exit $?
+plan=$study/plan.tsv
 mkdir -p "$study/logs"
-nseeds=$(echo $seeds | wc -w)
-[ "$nseeds" -ge 1 ] || die "--seeds is empty"
+count() { awk -F'\t' -v s="$1" 'NR > 1 && $2 == s' "$plan" | wc -l; }
 
 common=(--requeue --open-mode=append --signal="B:USR1@$signal_time" --time="$time_limit"
-        --export="ALL,WSNAS_STUDY=$study,WSNAS_SEEDS=$seeds,WSNAS_BIN=$bin,WSNAS_SLURM_DIR=$here,OMP_NUM_THREADS=$cpus")
+        --export="ALL,WSNAS_STUDY=$study,WSNAS_BIN=$bin,WSNAS_SLURM_DIR=$here,OMP_NUM_THREADS=$cpus")
 [ -n "$partition" ] && common+=(--partition="$partition")
 [ -n "$account" ] && common+=(--account="$account")
 par=(--ntasks="$ranks" --cpus-per-task="$cpus")
 [ "$gpus" -gt 0 ] && par+=(--gpus-per-task="$gpus")
-# Supernet jobs: the replicas are the config's `gpus` (Table 2's GPU count; 1 when absent), and a
+# Supernet jobs: the replicas are the configs' `gpus` (Table 2's GPU count; 1 when absent), and a
 # rank holds whole replicas, so those jobs get the largest rank count <= --ranks dividing them.
-replicas=$(sed -n 's/^[[:space:]]*gpus[[:space:]]*=[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$supernet_cfg" | tail -n 1)
-replicas=${replicas:-1}
+replicas=1
+first=$(awk -F'\t' 'NR > 1 && $2 == "supernet" {print $5; exit}' "$plan")
+for cfg in $(grep -o -- "--config [^ ]*" <<< "$first" | cut -d' ' -f2 | tr -d "'"); do
+  r=$(sed -n 's/^[[:space:]]*gpus[[:space:]]*=[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$cfg" | tail -n 1)
+  [ -n "$r" ] && replicas=$r
+done
+r=$(grep -o -- "--gpus [0-9]*" <<< "$first" | tail -n 1 | cut -d' ' -f2 || true)
+[ -n "$r" ] && replicas=$r
 sn_ranks=$ranks
 while [ "$sn_ranks" -gt 1 ] && { [ "$sn_ranks" -gt "$replicas" ] || [ $((replicas % sn_ranks)) -ne 0 ]; }; do
   sn_ranks=$((sn_ranks - 1))
 done
 sn_par=(--ntasks="$sn_ranks" --cpus-per-task="$cpus")
 [ "$gpus" -gt 0 ] && sn_par+=(--gpus-per-task="$gpus")
+serial=(--ntasks=1 --cpus-per-task="$cpus")
 
-submit() {  # submit STAGE SBATCH-ARGS... : prints the job id
-  local stage=$1
-  shift
+submit() {  # submit STAGE AFTER RESOURCES...: prints the job id ("" when the stage has no runs)
+  local stage=$1 after=$2 n array=()
+  shift 2
+  n=$(count "$stage")
+  [ "$n" -gt 0 ] || return 0
+  # sample runs are quick: one job runs them all; other stages: one array task per run
+  if [ "$stage" != sample ] && [ "$n" -gt 1 ]; then array=(--array="0-$((n - 1))"); fi
+  local log="$study/logs/$stage-%j.out"
+  [ ${#array[@]} -gt 0 ] && log="$study/logs/$stage-%A_%a.out"
+  local args=("${common[@]}" "$@" "${array[@]}" --output="$log" --job-name="wsnas-$stage")
+  [ -n "$after" ] && args+=(--dependency="afterok:$after")
   if [ $dry -eq 1 ]; then
-    echo "sbatch ${*@Q}" >&2
+    echo "sbatch ${args[*]@Q} $here/study.sbatch $stage" >&2
     echo "DRY$stage"
   else
-    sbatch --parsable "$@" | cut -d';' -f1
+    sbatch --parsable "${args[@]}" "$here/study.sbatch" "$stage" | cut -d';' -f1
   fi
 }
+deps() { local IFS=:; echo "$*"; }  # deps ID... : the non-empty ids joined by ':'
+ids() { local out=() i; for i in "$@"; do [ -n "$i" ] && out+=("$i"); done; deps "${out[@]}"; }
 
-# 1. Cells: sampled once (on this node: it takes a second) and kept, so a resubmission reuses them.
-if [ ! -f "$study/cells.csv" ]; then
-  "$bin/wsnas-space" sample --space nb201 -n "$ncells" --seed 0 --valid-only --format csv > "$study/cells.csv.tmp"
-  mv "$study/cells.csv.tmp" "$study/cells.csv"
-fi
-cp "$study_cfg" "$study/study.ini"
-cp "$supernet_cfg" "$study/supernet.ini"
-cp "$gt_cfg" "$study/groundtruth.ini"
-
-sn=$(submit supernet "${common[@]}" "${sn_par[@]}" --array="0-$((nseeds - 1))" \
-  --output="$study/logs/supernet-%A_%a.out" --job-name=wsnas-supernet \
-  "$here/supernet.sbatch" --config "$study/study.ini" --config "$study/supernet.ini")
-gt=$(submit groundtruth "${common[@]}" "${par[@]}" --output="$study/logs/groundtruth-%j.out" --job-name=wsnas-groundtruth \
-  "$here/groundtruth.sbatch" --config "$study/study.ini" --config "$study/groundtruth.ini")
-ev=$(submit evaluate "${common[@]}" "${par[@]}" --array="0-$((nseeds - 1))" --dependency="afterok:$sn" \
-  --output="$study/logs/evaluate-%A_%a.out" --job-name=wsnas-evaluate \
-  "$here/evaluate.sbatch" --config "$study/supernet.ini")
-an=$(submit analyze "${common[@]}" --ntasks=1 --dependency="afterok:$ev:$gt" \
-  --output="$study/logs/analyze-%j.out" --job-name=wsnas-analyze "$here/analyze.sbatch")
-printf 'supernet %s\ngroundtruth %s\nevaluate %s\nanalyze %s\n' "$sn" "$gt" "$ev" "$an" | tee "$study/jobs.txt"
+sa=$(submit sample "" "${serial[@]}")
+sn=$(submit supernet "$(ids "$sa")" "${sn_par[@]}")
+gt=$(submit groundtruth "$(ids "$sa")" "${par[@]}")
+ev=$(submit evaluate "$(ids "$sa" "$sn")" "${par[@]}")
+an=$(submit analyze "$(ids "$ev" "$gt" "$sa")" "${serial[@]}")
+: > "$study/jobs.txt.tmp"
+for pair in "sample:$sa" "supernet:$sn" "groundtruth:$gt" "evaluate:$ev" "analyze:$an"; do
+  [ -n "${pair#*:}" ] && echo "${pair%%:*} ${pair#*:}" >> "$study/jobs.txt.tmp"
+done
+cat "$study/jobs.txt.tmp"
+if [ $dry -eq 1 ]; then rm "$study/jobs.txt.tmp"; else mv "$study/jobs.txt.tmp" "$study/jobs.txt"; fi

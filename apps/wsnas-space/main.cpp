@@ -1,8 +1,11 @@
 // wsnas-space: enumerate, sample, convert and describe architectures of a search space.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <numeric>
 #include <sstream>
 
+#include "wsnas/analysis/table.h"
 #include "wsnas/app/app.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
@@ -14,7 +17,8 @@ using namespace wsnas;
 namespace po = options::po;
 
 struct Args {
-  std::string command, space, format, from;
+  std::string command, space, format, from, best_by, arch_column;
+  bool lowest = false;
   std::vector<std::string> arch, index;
   std::int64_t n = 0;
   std::uint64_t seed = 0;
@@ -117,6 +121,13 @@ int body(app::Context& ctx) {
       "column); for sample: the pool to draw from")(",n", po::value(&a.n)->default_value(10),
                                                     "sample: how many")(
       "seed", po::value(&a.seed)->default_value(0), "sample: random seed")(
+      "best-by", po::value(&a.best_by),
+      "sample: instead of a random draw, the -n architectures of --from (a CSV or wsnas HDF5 "
+      "table) with the highest value in this column, ties in table order (the paper's pruned "
+      "spaces, Fig. 5)")("lowest", po::bool_switch(&a.lowest),
+                         "sample --best-by: the lowest values are the best (perplexity)")(
+      "arch-column", po::value(&a.arch_column)->default_value(""),
+      "sample --best-by: the architecture column of --from (default: arch, then index)")(
       "valid-only", po::bool_switch(&a.valid_only), "sample: only valid architectures")(
       "with-replacement", po::bool_switch(&a.with_replacement), "sample: allow repeats")(
       "format",
@@ -161,6 +172,24 @@ int body(app::Context& ctx) {
     }
   } else if (a.command == "sample") {
     WSNAS_CHECK_USAGE(a.n >= 0, "-n ", a.n, ": expected a non-negative count");
+    if (!a.best_by.empty()) {
+      WSNAS_CHECK_USAGE(!a.from.empty(), "--best-by needs --from TABLE (the table to rank)");
+      auto v = analysis::read_arch_values(*sp, a.from, a.best_by, a.arch_column);
+      std::vector<std::size_t> order;
+      for (std::size_t i = 0; i < v.archs.size(); ++i)
+        if (!a.valid_only || sp->is_valid(v.archs[i])) order.push_back(i);
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        return a.lowest ? v.values[x] < v.values[y] : v.values[x] > v.values[y];
+      });
+      WSNAS_CHECK_INPUT(static_cast<std::size_t>(a.n) <= order.size(), "--from '", a.from, "': -n ",
+                        a.n, " but the table has ", order.size(), a.valid_only ? " valid" : "",
+                        " architectures");
+      std::vector<space::Arch> best;
+      for (std::int64_t i = 0; i < a.n; ++i)
+        best.push_back(v.archs[order[static_cast<std::size_t>(i)]]);
+      print_rows(*sp, best, a, false);
+      return 0;
+    }
     Rng rng(a.seed);
     std::vector<space::Arch> pool;
     if (!a.from.empty()) pool = space::read_arch_list(*sp, a.from);

@@ -2,17 +2,21 @@
 #include "wsnas/analysis/study.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <ostream>
 #include <sstream>
 
+#include "study_internal.h"
 #include "wsnas/analysis/bias.h"
 #include "wsnas/analysis/metrics.h"
 #include "wsnas/analysis/report.h"
 #include "wsnas/analysis/table.h"
 #include "wsnas/core/error.h"
+#include "wsnas/core/process.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/io/atomic_file.h"
 #include "wsnas/io/h5file.h"
@@ -21,8 +25,6 @@
 namespace wsnas::analysis {
 
 namespace po = options::po;
-
-namespace {
 
 std::vector<std::int64_t> parse_ks(const std::string& s) {
   std::vector<std::int64_t> ks;
@@ -34,6 +36,8 @@ std::vector<std::int64_t> parse_ks(const std::string& s) {
   }
   return ks;
 }
+
+namespace {
 
 void write_h5(const std::string& path, const Report& r, const Provenance& prov) {
   io::write_results_file(path, "analysis", prov, [&](io::File& f) {
@@ -77,11 +81,14 @@ po::options_description study_options(StudyJob& job) {
       "analysis",
       po::value(&job.analysis)
           ->default_value(job.analysis)
-          ->notifier(options::one_of("analysis", {"ranking", "bias", "mutual", "tricks"})),
+          ->notifier(options::one_of("analysis", {"ranking", "bias", "mutual", "tricks", "budgets",
+                                                  "density", "pruning"})),
       "what to compute (the first word of the command line): ranking (correlations, "
-      "top-k; paper Fig. 1, 3), bias (each decision's options; paper Fig. 4) or mutual "
-      "(Spearman among several supernets, size and ground truth; paper Fig. 3, 7) or tricks "
-      "(each supernet against the first, the baseline; paper Table 3)")(
+      "top-k; paper Fig. 1, 3), bias (each decision's options; paper Fig. 4), mutual "
+      "(Spearman among several supernets, size and ground truth; paper Fig. 3, 7), tricks "
+      "(each supernet against the first, the baseline; paper Table 3), budgets (one ranking per "
+      "training budget; Fig. 1, 8), density (per random 1/k sub-space; Fig. 2) or pruning (per "
+      "best 1/k of the space; Fig. 5)")(
       "space", po::value(&job.space)->default_value(space::default_space_name()), "search space")(
       "scores", po::value(&job.scores)->required()->multitoken(),
       "supernet scores: CSV (header row; an architecture column) or "
@@ -128,14 +135,38 @@ po::options_description study_options(StudyJob& job) {
           ->default_value(0.95)
           ->notifier(options::in_range("bootstrap-level", 0.5, 0.999)),
       "level of the bootstrap intervals")(
+      "x", po::value(&job.x)->multitoken(),
+      "budgets, density, pruning: the x value of each --scores input, in order (training epochs, "
+      "or k of the 1/k sub-space)")(
+      "replicate", po::value(&job.replicate)->multitoken(),
+      "budgets, density, pruning: the seed of each input's supernet (default 0 for all); inputs "
+      "with the same x and different seeds give the min/max bands")(
       "out-h5", po::value(&job.out_h5),
-      "also write the report as HDF5 (docs/results-format.md, kind 'analysis')");
+      "also write the report as HDF5 (docs/results-format.md, kind 'analysis')")(
+      "plot", po::value(&job.plot_dir),
+      "draw the --out-h5 file as the paper's kind of figure, PNG and SVG, into this folder "
+      "(analysis/plot.py with /usr/bin/python3; $WSNAS_PYTHON and $WSNAS_PLOT_SCRIPT override)");
   return g;
 }
 
 void check_study(const StudyJob& job) {
   parse_ks(job.k);
-  if (job.analysis != "mutual" && job.analysis != "tricks") {
+  const bool sweep = is_sweep(job.analysis);
+  if (sweep) {
+    const auto f = job.scores.size(), c = job.score_column.size(), n = std::max(f, c);
+    WSNAS_CHECK_USAGE(c == 1 || f == 1 || c == f, job.analysis,
+                      " pairs --scores with --score-column: one column for every file, one file "
+                      "with several columns, or as many columns as files (got ",
+                      f, " files and ", c, " columns)");
+    WSNAS_CHECK_USAGE(job.x.size() == n, job.analysis, " needs one --x value per score input (", n,
+                      " inputs, ", job.x.size(), " --x values)");
+    WSNAS_CHECK_USAGE(job.replicate.empty() || job.replicate.size() == n, job.analysis,
+                      " needs one --replicate seed per score input, or none (", n, " inputs, ",
+                      job.replicate.size(), " --replicate values)");
+    for (double x : job.x)
+      WSNAS_CHECK_USAGE(std::isfinite(x) && x > 0, "--x ", x,
+                        ": expected positive numbers (epochs, or k of 1/k)");
+  } else if (job.analysis != "mutual" && job.analysis != "tricks") {
     WSNAS_CHECK_USAGE(
         job.scores.size() == 1 && job.score_column.size() == 1, job.analysis,
         " takes one --scores file and one --score-column (several are for mutual and tricks)");
@@ -152,19 +183,26 @@ void check_study(const StudyJob& job) {
   }
   WSNAS_CHECK_USAGE(!job.truth_select.empty() || !job.truth_column.empty(),
                     "the ground truth needs a column: --truth-column, or --truth-select");
+  WSNAS_CHECK_USAGE(job.plot_dir.empty() || !job.out_h5.empty(),
+                    "--plot draws the --out-h5 file: give --out-h5 FILE too");
 }
 
 namespace {
 
-/// What every analysis starts from: the scored architectures joined with their ground truth,
-/// invalid ones left out unless --include-invalid.
-struct StudyData {
-  std::unique_ptr<space::SearchSpace> space;
-  std::vector<space::Arch> archs;
-  /// params and flops empty when not known for every architecture
-  std::vector<double> score, truth, report, params, flops;
-  std::string score_source, truth_source, select, report_column;
-};
+/// analysis/plot.py on the analysis file; its figure paths go to `out`.
+void plot(const StudyJob& job, std::ostream& out) {
+  const char* py = std::getenv("WSNAS_PYTHON");
+  const char* script = std::getenv("WSNAS_PLOT_SCRIPT");
+  const std::vector<std::string> argv = {py ? py : "/usr/bin/python3",
+                                         script ? script : WSNAS_SOURCE_DIR "/analysis/plot.py",
+                                         job.out_h5, job.plot_dir};
+  out << std::flush;
+  const int status = run_process(argv);
+  WSNAS_CHECK(status == 0, "--plot: '", argv[0], " ", argv[1], "' failed (exit ", status,
+              "); the analysis files are written, the figures are not");
+}
+
+}  // namespace
 
 StudyData load(const StudyJob& job, std::ostream& out) {
   StudyData d;
@@ -242,6 +280,8 @@ StudyData load(const StudyJob& job, std::ostream& out) {
   }
   return d;
 }
+
+namespace {
 
 void run_ranking(const StudyJob& job, const StudyData& d, Provenance& provenance,
                  std::ostream& out) {
@@ -482,8 +522,13 @@ void run_tricks(const StudyJob& job, const StudyData& d, Provenance& provenance,
 
 void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
   check_study(job);
-  const StudyData d = load(job, out);
   provenance.set("analysis", job.analysis);
+  if (is_sweep(job.analysis)) {  // each input joined on its own
+    run_sweep(job, provenance, out);
+    if (!job.plot_dir.empty()) plot(job, out);
+    return;
+  }
+  const StudyData d = load(job, out);
   provenance.set("scores", d.score_source);
   provenance.set("truth", d.truth_source);
   provenance.set("truth_report", d.report_column);
@@ -493,9 +538,11 @@ void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out) {
     run_mutual(job, d, provenance, out);
   } else if (job.analysis == "tricks") {
     run_tricks(job, d, provenance, out);
+
   } else {
     run_ranking(job, d, provenance, out);
   }
+  if (!job.plot_dir.empty()) plot(job, out);
 }
 
 }  // namespace wsnas::analysis

@@ -31,7 +31,7 @@ std::string Parser::help() const {
   return os.str();
 }
 
-std::vector<ConfigEntry> read_config_file(const std::string& path) {
+std::vector<ConfigEntry> read_config_file(const std::string& path, bool unique_per_section) {
   std::ifstream in(path);
   if (!in) throw UsageError("--config '" + path + "': cannot open config file");
   try {  // a directory opens as an empty stream: refuse anything but a regular file
@@ -41,7 +41,7 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
   }
   std::vector<ConfigEntry> out;
   std::map<std::string, int> first_line;  // key -> line where it was first given
-  std::string line;
+  std::string line, section;
   int lineno = 0;
   while (std::getline(in, line)) {
     ++lineno;
@@ -56,6 +56,7 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
     if (t.front() == '[') {
       WSNAS_CHECK_USAGE(t.back() == ']', "config file '", path, "' line ", lineno,
                         ": malformed section header '", t, "'");
+      section = trim(t.substr(1, t.size() - 2));
       continue;
     }
     auto eq = t.find('=');
@@ -68,10 +69,11 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
     if (hash != std::string::npos) value = trim(value.substr(0, hash));
     WSNAS_CHECK_USAGE(!key.empty(), "config file '", path, "' line ", lineno, ": empty key");
     // Sections only group keys for readers: a key given twice is ambiguous wherever it stands.
-    const auto [it, fresh] = first_line.emplace(key, lineno);
+    const auto [it, fresh] =
+        first_line.emplace(unique_per_section ? section + '\n' + key : key, lineno);
     WSNAS_CHECK_USAGE(fresh, "config file '", path, "' line ", lineno, ": key '", key,
                       "' given again (first at line ", it->second, "); give each key once");
-    out.push_back({lineno, key, value});
+    out.push_back({lineno, key, value, section});
   }
   return out;
 }

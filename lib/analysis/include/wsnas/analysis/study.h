@@ -3,6 +3,7 @@
 /// ground truth joined by architecture; rank correlations, the paper's top-k against exact random
 /// top-k, correlations with model size; printed, and optionally written as CSV and HDF5.
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -15,7 +16,8 @@
 namespace wsnas::analysis {
 
 struct StudyJob {
-  std::string analysis = "ranking";  ///< ranking | bias | mutual | tricks
+  /// ranking | bias | mutual | tricks | budgets | density | pruning
+  std::string analysis = "ranking";
   std::string space = space::default_space_name();
   /// --scores and --score-column may repeat (`mutual`): one column for every file, one file with
   /// several columns, or as many columns as files, in pairs (mutual, tricks). ranking and bias
@@ -29,9 +31,18 @@ struct StudyJob {
   bool include_invalid = false, lower_is_better = false, drop_nonfinite = false;
   space::CostOptions cost;
   std::string out_csv, out_h5;
+  std::string plot_dir;  ///< --plot: figures of --out-h5 (analysis/plot.py) into this folder
   BootstrapOptions
       bootstrap;  ///< --bootstrap N (0: no intervals), --bootstrap-seed, --bootstrap-level
+  /// budgets, density, pruning: per score input, its x (epochs, or k of 1/k) and its seed
+  std::vector<double> x;
+  std::vector<std::int64_t> replicate;
 };
+
+/// budgets, density and pruning: one ranking per score input, each on its own architectures.
+inline bool is_sweep(const std::string& analysis) {
+  return analysis == "budgets" || analysis == "density" || analysis == "pruning";
+}
 
 /// The option group of the stage, bound to `job`.
 options::po::options_description study_options(StudyJob& job);

@@ -36,12 +36,15 @@ class Parser {
 
 /// Reads an INI file into (line number, key, value) triples. `[section]` headers group keys for
 /// readability only: a key belongs to whichever group declares it. '#' and ';' start comments.
+/// A key given twice is a UsageError naming both lines; with `unique_per_section` only within one
+/// section (wsnas-study's `[variant NAME]` sections each set their own options).
 struct ConfigEntry {
   int line;
   std::string key;
   std::string value;
+  std::string section;  ///< the `[section]` header above it, trimmed ("" before any)
 };
-std::vector<ConfigEntry> read_config_file(const std::string& path);
+std::vector<ConfigEntry> read_config_file(const std::string& path, bool unique_per_section = false);
 
 /// Notifier factories for range checks: the error names the option and the accepted range.
 std::function<void(double)> in_range(const std::string& option, double lo, double hi);

@@ -1,0 +1,134 @@
+// wsnas-study: a study file (configs/studies/*.ini) as a plan of runs, and the runner of that plan.
+//   wsnas-study plan STUDY.ini DIR    writes DIR/plan.tsv (one line per run, its exact command)
+//   wsnas-study run [STUDY.ini] DIR   runs the plan in order under the launcher (mpirun by
+//                                     default), skipping finished runs; with STUDY.ini, plans first
+// slurm/submit-study.sh submits the same plan as job arrays; each array task calls
+// `wsnas-study run DIR --stage S --task I`. Not an MPI program itself: it starts the apps.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
+#include "wsnas/options/parser.h"
+#include "wsnas/study/plan.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace po = wsnas::options::po;
+using wsnas::UsageError;
+
+std::string self_dir() {
+  std::error_code ec;
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : exe.parent_path().string();
+}
+
+std::string absolute_dir(const std::string& d) {
+  return fs::absolute(fs::path(d)).lexically_normal().string();
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_plan(const std::string& study_file, const std::string& dir) {
+  const auto study = wsnas::study::read_study(study_file);
+  if (fs::exists(dir) && !fs::is_directory(dir))
+    throw UsageError("DIR '" + dir + "' exists but is not a directory");
+  const auto runs = wsnas::study::make_plan(study, dir);
+  fs::create_directories(dir);
+  const std::string tsv = wsnas::study::plan_tsv(runs);
+  const std::string plan = dir + "/plan.tsv";
+  const bool changed = fs::exists(plan) && read_all(plan) != tsv;
+  const std::string copy = dir + "/study.ini";
+  for (const auto& [path, text] :
+       {std::pair<std::string, std::string>{plan, tsv}, {copy, read_all(study.path)}}) {
+    if (path == copy && fs::exists(copy) && fs::equivalent(copy, study.path)) continue;
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    std::ofstream(tmp) << text;
+    fs::rename(tmp, path);
+  }
+  std::size_t per_stage[5] = {};
+  for (const auto& r : runs)
+    for (std::size_t i = 0; i < wsnas::study::stages().size(); ++i)
+      if (r.stage == wsnas::study::stages()[i]) ++per_stage[i];
+  std::cout << "wsnas-study: " << plan << ": " << runs.size() << " runs (";
+  for (std::size_t i = 0; i < 5; ++i)
+    std::cout << (i ? ", " : "") << per_stage[i] << " " << wsnas::study::stages()[i];
+  std::cout << ")" << (changed ? "; the plan changed: runs whose command changed will run again" : "")
+            << "\n";
+}
+
+int body(int argc, char** argv) {
+  std::vector<std::string> args;
+  wsnas::study::RunOptions run;
+  std::string launcher;
+  wsnas::options::Parser parser(
+      "wsnas-study",
+      "wsnas-study plan STUDY.ini DIR | wsnas-study run [STUDY.ini] DIR [options]\n"
+      "A study file as a plan of runs (DIR/plan.tsv), and its runner: finished runs are "
+      "skipped.");
+  po::options_description g("Study");
+  const char* env_launcher = std::getenv("WSNAS_LAUNCHER");
+  g.add_options()("args", po::value(&args)->multitoken(), "plan|run, then STUDY.ini and DIR")(
+      "launcher", po::value(&launcher)->default_value(env_launcher ? env_launcher : "mpirun"),
+      "run: how MPI runs start (default $WSNAS_LAUNCHER, else mpirun; e.g. \"mpirun -np 2 "
+      "--oversubscribe\", or \"srun --mpi=pmix\" in a Slurm job)")(
+      "bin", po::value(&run.bin_dir)->default_value(self_dir()),
+      "run: the folder of the wsnas apps (default: beside wsnas-study)")(
+      "stage", po::value(&run.stage)->default_value(""),
+      "run: only the runs of this stage (sample, supernet, groundtruth, evaluate, analyze)")(
+      "task", po::value(&run.task)->default_value(-1),
+      "run: only the task-th run (from 0) of --stage (a Slurm array task)")(
+      "dry-run", po::bool_switch(&run.dry_run), "run: print the commands instead of running them");
+  parser.add(g);
+  parser.positional("args", -1);
+  po::variables_map vm;
+  if (!parser.parse(argc, argv, vm)) {
+    std::cout << parser.help();
+    return 0;
+  }
+  if (args.empty()) throw UsageError("expected a command: plan or run (see --help)");
+  const std::string command = args[0];
+  if (command == "plan") {
+    if (args.size() != 3) throw UsageError("plan takes STUDY.ini DIR (see --help)");
+    write_plan(args[1], absolute_dir(args[2]));
+    return 0;
+  }
+  if (command != "run") throw UsageError("unknown command '" + command + "' (expected plan or run)");
+  if (args.size() != 2 && args.size() != 3)
+    throw UsageError("run takes [STUDY.ini] DIR (see --help)");
+  const std::string dir = absolute_dir(args.back());
+  if (args.size() == 3) {
+    write_plan(args[1], dir);
+  } else if (!fs::exists(dir + "/plan.tsv")) {
+    throw UsageError("DIR '" + dir + "' has no plan.tsv: give the study file (wsnas-study run "
+                     "STUDY.ini DIR) or plan first");
+  }
+  std::istringstream words(launcher);
+  for (std::string w; words >> w;) run.launcher.push_back(w);
+  if (run.launcher.empty()) throw UsageError("--launcher is empty");
+  return wsnas::study::run_plan(dir, run);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return body(argc, argv);
+  } catch (const wsnas::InputError& e) {  // UsageError included
+    std::cerr << "wsnas-study: error: " << wsnas::one_line_message(e.what()) << std::endl;
+    return wsnas::kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "wsnas-study: error: " << wsnas::one_line_message(e.what()) << std::endl;
+    return wsnas::kExitFailure;
+  }
+}

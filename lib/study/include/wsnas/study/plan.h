@@ -1,0 +1,87 @@
+#pragma once
+/// A study is a file (configs/studies/*.ini): the space, the configs of each app, the training
+/// budgets, seeds, supernet variants, sub-spaces and analyses of one of the paper's experiments.
+/// `make_plan` turns it into the list of runs with their exact command lines (plan.tsv); one
+/// runner executes them in order, skipping finished ones (wsnas-study run), and the same runner
+/// executes one run per Slurm array task (slurm/submit-study.sh). No run names a space: the space
+/// is an option passed to the apps.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wsnas::study {
+
+/// A supernet variant (paper Table 3): a name and the wsnas-supernet options it adds.
+struct Variant {
+  std::string name;
+  std::vector<std::string> args;  ///< "--key", "value", ...
+};
+
+/// The parsed study file. Paths are absolute (relative ones are taken from the study file's
+/// folder).
+struct Study {
+  std::string path;  ///< the study file
+  std::string space;
+  std::vector<std::string> supernet_configs, evaluate_configs, groundtruth_configs;
+  std::int64_t archs = 1000;  ///< architectures evaluated (all valid ones when fewer)
+  std::int64_t arch_seed = 0;
+  std::string arch_pool;  ///< draw the evaluated architectures from this file ("" : the space)
+  std::vector<std::int64_t> budgets{1000};  ///< epochs; each a separate supernet run
+  std::vector<std::int64_t> seeds{0};
+  std::vector<Variant> variants{{"baseline", {}}};  ///< the first is the baseline
+  std::vector<std::int64_t> density, pruning;       ///< k of the 1/k sub-spaces (Fig. 2, 5)
+  std::string truth = "farm";  ///< "farm" (wsnas-groundtruth) or a table (CSV or wsnas HDF5)
+  std::string truth_select, truth_report, truth_arch_column;
+  std::string score_column = "accuracy";
+  bool lower_is_better = false;
+  std::vector<std::string> analyses;  ///< empty: every analysis the study can run
+  std::string k = "1,5,10,20,50,100";
+  std::int64_t bootstrap = 1000;
+  bool plot = true;
+};
+
+/// Reads a study file; UsageError naming the file, the line and the key on anything wrong.
+Study read_study(const std::string& path);
+
+/// One run of a plan.
+struct Run {
+  std::string id;     ///< unique, e.g. "supernet/baseline-e1000-s0"
+  std::string stage;  ///< sample | supernet | groundtruth | evaluate | analyze (in that order)
+  bool mpi = false;   ///< started under the launcher (mpirun, srun); else run directly
+  std::string stdout_file;        ///< its standard output goes here ("" : inherited)
+  std::vector<std::string> argv;  ///< argv[0]: a wsnas app, found beside wsnas-study
+};
+
+/// The stages in the order they run; a run only needs runs of earlier stages.
+const std::vector<std::string>& stages();
+
+/// The runs of `study` with outputs under `dir` (absolute). Needs no file but the study's own
+/// (and, for density and pruning, the space's size).
+std::vector<Run> make_plan(const Study& study, const std::string& dir);
+
+/// plan.tsv: a header, then one line per run: id, stage, launch (mpi | local), stdout, command
+/// (shell-quoted; what a user would type).
+std::string plan_tsv(const std::vector<Run>& runs);
+/// Reads DIR/plan.tsv; InputError naming the file and line.
+std::vector<Run> read_plan(const std::string& path);
+/// `s` quoted for a POSIX shell when it needs it.
+std::string shell_quote(const std::string& s);
+/// Splits a line quoted by shell_quote (single quotes, backslash-free) back into words.
+std::vector<std::string> shell_split(const std::string& line);
+
+/// How runs are executed.
+struct RunOptions {
+  std::string bin_dir;                  ///< where the wsnas apps are
+  std::vector<std::string> launcher;    ///< prefix of MPI runs (e.g. mpirun -np 2)
+  std::string stage;                    ///< only this stage ("" : all)
+  std::int64_t task = -1;               ///< only the task-th run of `stage` (Slurm array task)
+  bool dry_run = false;                 ///< print what would run
+};
+
+/// Runs the plan of `dir` in order. A run whose marker DIR/done/<id>.done holds its command is
+/// skipped; a run that exits 0 gets that marker. Returns 0, or the failed run's exit status (75
+/// when a stop signal made the run save its state: rerunning resumes). Progress on stdout.
+int run_plan(const std::string& dir, const RunOptions& options);
+
+}  // namespace wsnas::study

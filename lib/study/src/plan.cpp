@@ -1,0 +1,511 @@
+// Study files and plans (wsnas-study plan).
+#include "wsnas/study/plan.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "wsnas/core/error.h"
+#include "wsnas/core/files.h"
+#include "wsnas/core/strings.h"
+#include "wsnas/options/parser.h"
+#include "wsnas/space/search_space.h"
+
+namespace wsnas::study {
+
+namespace {
+
+std::string dirname_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string absolute(const std::string& path, const std::string& base) {
+  if (path.empty()) return path;
+  const std::filesystem::path p(path);
+  return (p.is_absolute() ? p : std::filesystem::path(base) / p).lexically_normal().string();
+}
+
+std::vector<std::string> words(const std::string& value) {
+  std::vector<std::string> out;
+  std::istringstream in(value);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+std::vector<std::string> list(const std::string& value) {  // "a, b c" -> a b c
+  std::string s = value;
+  std::replace(s.begin(), s.end(), ',', ' ');
+  return words(s);
+}
+
+bool parse_bool(const std::string& v, bool& out) {
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return out = true, true;
+  if (v == "false" || v == "0" || v == "no" || v == "off") return out = false, true;
+  return false;
+}
+
+const std::vector<std::string> kAnalyses = {"ranking", "bias",    "mutual", "tricks",
+                                            "budgets", "density", "pruning"};
+
+}  // namespace
+
+const std::vector<std::string>& stages() {
+  static const std::vector<std::string> s = {"sample", "supernet", "groundtruth", "evaluate",
+                                             "analyze"};
+  return s;
+}
+
+Study read_study(const std::string& path) {
+  Study s;
+  char buf[4096];
+  s.path = realpath(path.c_str(), buf) ? std::string(buf) : path;
+  const auto entries = options::read_config_file(path, /*unique_per_section=*/true);
+  const std::string base = dirname_of(s.path);
+  std::map<std::string, Variant> variants;
+  std::vector<std::string> variant_names;
+  bool have_space = false;
+  for (const auto& e : entries) {
+    const std::string where = "study file '" + path + "' line " + std::to_string(e.line);
+    auto bad = [&](const std::string& expected) {
+      throw UsageError(where + ": " + e.key + " = '" + e.value + "': expected " + expected);
+    };
+    auto integers = [&](std::int64_t lo) {
+      std::vector<std::int64_t> v;
+      for (const auto& w : list(e.value)) {
+        std::int64_t x = 0;
+        if (!parse_int(w, x) || x < lo)
+          bad("a comma-separated list of integers >= " + std::to_string(lo));
+        v.push_back(x);
+      }
+      return v;
+    };
+    if (starts_with(e.section, "variant ")) {
+      const std::string name = trim(e.section.substr(8));
+      if (name.empty() || name.find_first_of("/ \t'\"") != std::string::npos)
+        throw UsageError(where + ": section '[" + e.section +
+                         "]': a variant needs a name without spaces, quotes or '/'");
+      auto& v = variants[name];
+      v.name = name;
+      v.args.push_back("--" + e.key);
+      if (!e.value.empty()) v.args.push_back(e.value);
+      continue;
+    }
+    if (!e.section.empty() && e.section != "study")
+      throw UsageError(where + ": section '[" + e.section +
+                       "]': expected [study] or [variant NAME]");
+    const std::string& k = e.key;
+    const std::string& v = e.value;
+    if (k == "space") {
+      s.space = v;
+      have_space = true;
+    } else if (k == "supernet-config" || k == "evaluate-config" || k == "groundtruth-config") {
+      auto& files = k == "supernet-config"   ? s.supernet_configs
+                    : k == "evaluate-config" ? s.evaluate_configs
+                                             : s.groundtruth_configs;
+      for (const auto& w : words(v)) files.push_back(absolute(w, base));
+    } else if (k == "archs") {
+      if (!parse_int(v, s.archs) || s.archs < 2) bad("an integer >= 2");
+    } else if (k == "arch-seed") {
+      if (!parse_int(v, s.arch_seed) || s.arch_seed < 0) bad("an integer >= 0");
+    } else if (k == "arch-pool") {
+      s.arch_pool = absolute(v, base);
+    } else if (k == "budgets") {
+      s.budgets = integers(1);
+      if (s.budgets.empty()) bad("at least one number of epochs");
+    } else if (k == "seeds") {
+      s.seeds = integers(0);
+      if (s.seeds.empty()) bad("at least one seed");
+    } else if (k == "variants") {
+      variant_names = list(v);
+      if (variant_names.empty()) bad("at least one variant name (the first is the baseline)");
+    } else if (k == "density") {
+      s.density = integers(1);
+    } else if (k == "pruning") {
+      s.pruning = integers(1);
+    } else if (k == "truth") {
+      s.truth = v == "farm" ? v : absolute(v, base);
+    } else if (k == "truth-select") {
+      s.truth_select = v;
+    } else if (k == "truth-report") {
+      s.truth_report = v;
+    } else if (k == "truth-arch-column") {
+      s.truth_arch_column = v;
+    } else if (k == "score-column") {
+      s.score_column = v;
+    } else if (k == "lower-is-better") {
+      if (!parse_bool(v, s.lower_is_better)) bad("true or false");
+    } else if (k == "analyses") {
+      s.analyses = list(v);
+      for (const auto& a : s.analyses)
+        if (std::find(kAnalyses.begin(), kAnalyses.end(), a) == kAnalyses.end())
+          bad("analyses among " + join(kAnalyses, ", "));
+    } else if (k == "k") {
+      s.k.clear();
+      for (char c : v)
+        if (c != ' ' && c != '\t') s.k += c;
+      for (const auto& part : split(s.k, ',')) {
+        std::int64_t x = 0;
+        if (!parse_int(part, x) || x < 1) bad("a comma-separated list of integers >= 1");
+      }
+    } else if (k == "bootstrap") {
+      if (!parse_int(v, s.bootstrap) || s.bootstrap < 0) bad("an integer >= 0");
+    } else if (k == "plot") {
+      if (!parse_bool(v, s.plot)) bad("true or false");
+    } else {
+      throw UsageError(where + ": unknown key '" + k +
+                       "' (keys: space, supernet-config, evaluate-config, groundtruth-config, "
+                       "archs, arch-seed, arch-pool, budgets, seeds, variants, density, pruning, "
+                       "truth, truth-select, truth-report, truth-arch-column, score-column, "
+                       "lower-is-better, analyses, k, bootstrap, plot)");
+    }
+  }
+  WSNAS_CHECK_USAGE(have_space, "study file '", path, "': no 'space = NAME' in [study]");
+  const auto names = space::space_names();
+  WSNAS_CHECK_USAGE(std::find(names.begin(), names.end(), s.space) != names.end(), "study file '",
+                    path, "': space '", s.space, "' unknown (known: ", join(names, ", "), ")");
+  WSNAS_CHECK_USAGE(!s.supernet_configs.empty(), "study file '", path,
+                    "': no supernet-config (the wsnas-supernet config files)");
+  for (const auto* files : {&s.supernet_configs, &s.evaluate_configs, &s.groundtruth_configs})
+    for (const auto& f : *files) options::read_config_file(f);  // exists, readable, well-formed
+  WSNAS_CHECK_USAGE(!s.truth_select.empty(), "study file '", path,
+                    "': no truth-select (the ground-truth column to correlate with)");
+  if (s.truth != "farm") {
+    try {
+      check_input_file(s.truth, "truth");
+    } catch (const InputError& e) {
+      throw UsageError("study file '" + path + "': " + e.what());
+    }
+  } else {
+    WSNAS_CHECK_USAGE(!s.groundtruth_configs.empty(), "study file '", path,
+                      "': truth = farm needs groundtruth-config (the wsnas-groundtruth configs)");
+    WSNAS_CHECK_USAGE(s.density.empty() && s.pruning.empty(), "study file '", path,
+                      "': density and pruning need a ground-truth table of the whole space "
+                      "(truth = FILE), not truth = farm");
+  }
+  if (!variant_names.empty()) {
+    s.variants.clear();
+    std::set<std::string> seen;
+    for (const auto& n : variant_names) {
+      WSNAS_CHECK_USAGE(seen.insert(n).second, "study file '", path, "': variant '", n,
+                        "' listed twice");
+      const auto it = variants.find(n);
+      // The baseline may have no section (no extra options); every other variant needs one.
+      WSNAS_CHECK_USAGE(it != variants.end() || s.variants.empty(), "study file '", path,
+                        "': variant '", n, "' has no [variant ", n, "] section");
+      s.variants.push_back(it != variants.end() ? it->second : Variant{n, {}});
+    }
+  }
+  for (const auto& [name, v] : variants)
+    WSNAS_CHECK_USAGE(std::find(variant_names.begin(), variant_names.end(), name) !=
+                          variant_names.end(),
+                      "study file '", path, "': section [variant ", name,
+                      "] is not in 'variants = ...'");
+  return s;
+}
+
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123"
+                                        "456789_-+=/.,:@%") == std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::vector<std::string> shell_split(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool in_word = false, quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '\'')
+        quoted = false;
+      else
+        cur += c;
+    } else if (c == '\'') {
+      quoted = in_word = true;
+    } else if (c == '\\' && i + 1 < line.size()) {
+      cur += line[++i];
+      in_word = true;
+    } else if (c == ' ' || c == '\t') {
+      if (in_word) out.push_back(cur);
+      cur.clear();
+      in_word = false;
+    } else {
+      cur += c;
+      in_word = true;
+    }
+  }
+  WSNAS_CHECK_INPUT(!quoted, "unterminated quote in '", line, "'");
+  if (in_word) out.push_back(cur);
+  return out;
+}
+
+namespace {
+
+struct Planner {
+  const Study& s;
+  std::string dir;
+  std::vector<Run> runs;
+  std::int64_t valid = -1;  ///< valid architectures of the space (density, pruning)
+
+  void add(std::string id, std::string stage, bool mpi, std::vector<std::string> argv,
+           std::string out = "") {
+    runs.push_back({std::move(id), std::move(stage), mpi, std::move(out), std::move(argv)});
+  }
+  static void configs(std::vector<std::string>& argv, const std::vector<std::string>& files) {
+    for (const auto& f : files) argv.insert(argv.end(), {"--config", f});
+  }
+  std::string sample(const std::string& id, std::int64_t n, std::int64_t seed,
+                     const std::string& from, const std::vector<std::string>& extra = {}) {
+    const std::string file = dir + "/" + id + ".csv";
+    std::vector<std::string> argv = {"wsnas-space", "sample",  "--space",      s.space, "-n",
+                                     std::to_string(n), "--seed", std::to_string(seed),
+                                     "--valid-only",   "--format", "csv"};
+    if (!from.empty()) argv.insert(argv.end(), {"--from", from});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    std::string name = id;
+    std::replace(name.begin(), name.end(), '/', '-');
+    add("sample/" + name, "sample", false, argv, file);
+    return file;
+  }
+  std::int64_t valid_count() {
+    if (valid >= 0) return valid;
+    const auto sp = space::make_space(s.space);
+    const auto size = sp->size();
+    WSNAS_CHECK_USAGE(size && *size <= 100000000 && sp->at(0), "study file '", s.path,
+                      "': density and pruning need an enumerable space; '", s.space,
+                      "' is not (or too large)");
+    valid = 0;
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(*size); ++i)
+      valid += sp->is_valid(*sp->at(i)) ? 1 : 0;
+    return valid;
+  }
+};
+
+std::string tag(const std::string& variant, std::int64_t epochs, std::int64_t seed) {
+  return variant + "-e" + std::to_string(epochs) + "-s" + std::to_string(seed);
+}
+
+}  // namespace
+
+std::vector<Run> make_plan(const Study& s, const std::string& dir) {
+  Planner p{s, dir, {}};
+  const std::int64_t top_budget = *std::max_element(s.budgets.begin(), s.budgets.end());
+  const std::string& base = s.variants.front().name;
+  const std::int64_t seed0 = s.seeds.front();
+
+  // 1. The evaluated architectures, and the sub-spaces of density and pruning.
+  const std::string archs = p.sample("archs/all", s.archs, s.arch_seed, s.arch_pool);
+  struct Sub {
+    std::string kind;  ///< density | pruning
+    std::int64_t k, seed;
+    std::string pool, archs;
+  };
+  std::vector<Sub> subs;
+  for (const auto* kind : {"density", "pruning"}) {
+    const auto& ks = std::string(kind) == "density" ? s.density : s.pruning;
+    for (const auto k : ks) {
+      if (k == 1) continue;  // the whole space: the baseline's runs
+      const std::int64_t n = p.valid_count() / k;  // int(N * ratio), paper-code-spec §8
+      WSNAS_CHECK_USAGE(n >= 2, "study file '", s.path, "': ", kind, " k = ", k, " leaves ", n,
+                        " architectures of ", p.valid_count(), " (at least 2 are needed)");
+      std::string pruned;  // the best 1/k by the ground truth: one pool for every seed
+      if (std::string(kind) == "pruning") {
+        std::vector<std::string> best = {"--best-by", s.truth_select};
+        if (!s.truth_arch_column.empty())
+          best.insert(best.end(), {"--arch-column", s.truth_arch_column});
+        if (s.lower_is_better) best.push_back("--lowest");
+        pruned = p.sample("pools/pruning-k" + std::to_string(k), n, 0, s.truth, best);
+      }
+      for (const auto seed : s.seeds) {
+        Sub sub{kind, k, seed, pruned, ""};
+        const std::string name = std::string(kind) + "-k" + std::to_string(k) + "-s" +
+                                 std::to_string(seed);
+        if (sub.pool.empty()) sub.pool = p.sample("pools/" + name, n, seed, "");
+        // Evaluated: the whole sub-space, or s.archs of it (paper: 1000 or all if fewer).
+        sub.archs = n <= s.archs ? sub.pool : p.sample("archs/" + name, s.archs, seed, sub.pool);
+        subs.push_back(sub);
+      }
+    }
+  }
+
+  // 2. Supernets: every variant x budget x seed on the whole space, then the sub-spaces at the
+  // largest budget with the baseline's options.
+  struct Net {
+    std::string name, archs;
+  };
+  std::vector<Net> nets;
+  auto supernet = [&](const std::string& name, const std::vector<std::string>& extra,
+                      std::int64_t epochs, std::int64_t seed, const std::string& pool) {
+    std::vector<std::string> argv = {"wsnas-supernet"};
+    Planner::configs(argv, s.supernet_configs);
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    // A variant may fix its own epochs or seed (Table 3's multi-path runs match the baseline's
+    // passes with fewer epochs; its "different seed" row): the variant's value wins.
+    for (const auto& [key, value] : {std::pair<std::string, std::string>{"--epochs",
+                                                                         std::to_string(epochs)},
+                                     {"--seed", std::to_string(seed)}})
+      if (std::find(extra.begin(), extra.end(), key) == extra.end())
+        argv.insert(argv.end(), {key, value});
+    argv.insert(argv.end(), {"--out", dir + "/supernets/" + name});
+    if (!pool.empty()) argv.insert(argv.end(), {"--pool", pool});
+    p.add("supernet/" + name, "supernet", true, argv);
+  };
+  for (const auto& v : s.variants)
+    for (const auto b : s.budgets)
+      for (const auto seed : s.seeds) {
+        supernet(tag(v.name, b, seed), v.args, b, seed, "");
+        nets.push_back({tag(v.name, b, seed), archs});
+      }
+  for (const auto& sub : subs) {
+    const std::string name = sub.kind + "-k" + std::to_string(sub.k) + "-s" +
+                             std::to_string(sub.seed);
+    supernet(name, s.variants.front().args, top_budget, sub.seed, sub.pool);
+    nets.push_back({name, sub.archs});
+  }
+
+  // 3. Ground truth from our own farm.
+  std::string truth = s.truth;
+  if (s.truth == "farm") {
+    std::vector<std::string> argv = {"wsnas-groundtruth"};
+    Planner::configs(argv, s.groundtruth_configs);
+    argv.insert(argv.end(), {"--archs", archs, "--out", dir + "/groundtruth"});
+    p.add("groundtruth", "groundtruth", true, argv);
+    truth = dir + "/groundtruth/groundtruth.h5";
+  }
+
+  // 4. Each supernet scores its architectures.
+  auto evaluation = [&](const std::string& name) { return dir + "/evaluations/" + name + ".h5"; };
+  for (const auto& n : nets) {
+    std::vector<std::string> argv = {"wsnas-evaluate"};
+    Planner::configs(argv, s.evaluate_configs);
+    argv.insert(argv.end(), {"--checkpoint", dir + "/supernets/" + n.name + "/supernet.h5",
+                             "--archs", n.archs, "--out", evaluation(n.name)});
+    p.add("evaluate/" + n.name, "evaluate", true, argv);
+  }
+
+  // 5. The analyses.
+  auto wanted = [&](const std::string& a, bool applicable) {
+    if (s.analyses.empty()) return applicable;
+    const bool asked = std::find(s.analyses.begin(), s.analyses.end(), a) != s.analyses.end();
+    WSNAS_CHECK_USAGE(!asked || applicable, "study file '", s.path, "': analysis '", a,
+                      "' needs ",
+                      a == "tricks"    ? "two or more variants"
+                      : a == "budgets" ? "two or more budgets"
+                                       : "'" + a + " = k,...' in [study]");
+    return asked;
+  };
+  auto analyze = [&](const std::string& a, const std::vector<std::string>& names,
+                     const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {"wsnas-analyze", a, "--space", s.space, "--scores"};
+    for (const auto& n : names) argv.push_back(evaluation(n));
+    argv.insert(argv.end(), {"--score-column", s.score_column, "--truth", truth,
+                             "--truth-select", s.truth_select});
+    if (!s.truth_report.empty()) argv.insert(argv.end(), {"--truth-report", s.truth_report});
+    if (!s.truth_arch_column.empty())
+      argv.insert(argv.end(), {"--truth-arch-column", s.truth_arch_column});
+    if (s.lower_is_better) argv.push_back("--lower-is-better");
+    argv.insert(argv.end(), {"--k", s.k});
+    if (a != "bias" && a != "mutual" && a != "tricks")
+      argv.insert(argv.end(), {"--bootstrap", std::to_string(s.bootstrap)});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    const std::string out = dir + "/analysis/" + a;
+    argv.insert(argv.end(), {"--out-csv", out + ".csv", "--out-h5", out + ".h5"});
+    if (s.plot) argv.insert(argv.end(), {"--plot", dir + "/figures"});
+    p.add("analyze/" + a, "analyze", false, argv, out + ".txt");
+  };
+  const std::string main_net = tag(base, top_budget, seed0);
+  if (wanted("ranking", true)) analyze("ranking", {main_net}, {});
+  if (wanted("bias", true)) analyze("bias", {main_net}, {});
+  auto sweep = [&](const std::string& a, const std::vector<std::int64_t>& ks) {
+    std::vector<std::string> names, x = {"--x"}, rep = {"--replicate"};
+    if (a == "budgets") {
+      for (const auto b : s.budgets)
+        for (const auto seed : s.seeds) {
+          names.push_back(tag(base, b, seed));
+          x.push_back(std::to_string(b));
+          rep.push_back(std::to_string(seed));
+        }
+    } else {
+      for (const auto k : ks)
+        for (const auto seed : s.seeds) {
+          names.push_back(k == 1 ? tag(base, top_budget, seed)
+                                 : a + "-k" + std::to_string(k) + "-s" + std::to_string(seed));
+          x.push_back(std::to_string(k));
+          rep.push_back(std::to_string(seed));
+        }
+    }
+    x.insert(x.end(), rep.begin(), rep.end());
+    analyze(a, names, x);
+  };
+  if (wanted("budgets", s.budgets.size() > 1)) sweep("budgets", {});
+  {
+    std::vector<std::string> all;  // every supernet on the whole space at the largest budget
+    for (const auto& v : s.variants)
+      for (const auto seed : s.seeds) all.push_back(tag(v.name, top_budget, seed));
+    if (s.budgets.size() > 1)
+      for (const auto b : s.budgets)
+        if (b != top_budget) all.push_back(tag(base, b, seed0));
+    if (wanted("mutual", true)) analyze("mutual", all, {});
+  }
+  if (wanted("tricks", s.variants.size() > 1)) {
+    std::vector<std::string> names;
+    for (const auto& v : s.variants) names.push_back(tag(v.name, top_budget, seed0));
+    analyze("tricks", names, {});
+  }
+  if (wanted("density", !s.density.empty())) sweep("density", s.density);
+  if (wanted("pruning", !s.pruning.empty())) sweep("pruning", s.pruning);
+  return p.runs;
+}
+
+std::string plan_tsv(const std::vector<Run>& runs) {
+  std::ostringstream os;
+  os << "id\tstage\tlaunch\tstdout\tcommand\n";
+  for (const auto& r : runs) {
+    std::string cmd;
+    for (const auto& a : r.argv) cmd += (cmd.empty() ? "" : " ") + shell_quote(a);
+    os << r.id << '\t' << r.stage << '\t' << (r.mpi ? "mpi" : "local") << '\t'
+       << (r.stdout_file.empty() ? "-" : r.stdout_file) << '\t' << cmd << '\n';
+  }
+  return os.str();
+}
+
+std::vector<Run> read_plan(const std::string& path) {
+  std::ifstream in(path);
+  WSNAS_CHECK_INPUT(in, "plan '", path, "': cannot open (write it with `wsnas-study plan`)");
+  std::vector<Run> runs;
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (lineno == 1) {
+      WSNAS_CHECK_INPUT(line == "id\tstage\tlaunch\tstdout\tcommand", "plan '", path,
+                        "' line 1: expected the header 'id<TAB>stage<TAB>launch<TAB>stdout<TAB>"
+                        "command'");
+      continue;
+    }
+    if (line.empty()) continue;
+    const auto f = split(line, '\t');
+    WSNAS_CHECK_INPUT(f.size() == 5, "plan '", path, "' line ", lineno, ": expected 5 tab-separated fields, found ",
+                      f.size());
+    WSNAS_CHECK_INPUT(std::find(stages().begin(), stages().end(), f[1]) != stages().end(),
+                      "plan '", path, "' line ", lineno, ": unknown stage '", f[1], "'");
+    WSNAS_CHECK_INPUT(f[2] == "mpi" || f[2] == "local", "plan '", path, "' line ", lineno,
+                      ": launch '", f[2], "': expected mpi or local");
+    Run r{f[0], f[1], f[2] == "mpi", f[3] == "-" ? "" : f[3], shell_split(f[4])};
+    WSNAS_CHECK_INPUT(!r.argv.empty() && starts_with(r.argv[0], "wsnas-") &&
+                          r.argv[0].find('/') == std::string::npos,
+                      "plan '", path, "' line ", lineno,
+                      ": the command must start with a wsnas app, found '", f[4], "'");
+    runs.push_back(std::move(r));
+  }
+  return runs;
+}
+
+}  // namespace wsnas::study

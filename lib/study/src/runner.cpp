@@ -1,0 +1,195 @@
+// Executes a plan (wsnas-study run): each run as a child process (MPI runs under the launcher),
+// finished runs skipped by their done markers, stop signals passed on so the running app saves
+// its state and a rerun resumes.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "wsnas/core/error.h"
+#include "wsnas/core/process.h"
+#include "wsnas/core/signals.h"
+#include "wsnas/study/plan.h"
+
+namespace wsnas::study {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+volatile sig_atomic_t g_child = 0;  // the running child, for the handler
+volatile sig_atomic_t g_stop = 0;   // the first stop signal received
+
+extern "C" void on_stop(int sig) {
+  if (!g_stop) g_stop = sig;
+  // The apps save their state and exit 75 on SIGUSR1 (mpirun and srun pass it to every rank).
+  // SIGINT from a terminal reaches the child by itself (same process group).
+  if (g_child > 0 && sig != SIGINT) ::kill(static_cast<pid_t>(g_child), SIGUSR1);
+}
+
+void install() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: waitpid returns on a signal and we go on waiting
+  for (int sig : {SIGTERM, SIGUSR1, SIGINT}) sigaction(sig, &sa, nullptr);
+}
+
+std::string command_line(const std::vector<std::string>& argv) {
+  std::string cmd;
+  for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + shell_quote(a);
+  return cmd;
+}
+
+std::string marker_path(const std::string& dir, const std::string& id) {
+  std::string name = id;
+  std::replace(name.begin(), name.end(), '/', '_');
+  return dir + "/done/" + name + ".done";
+}
+
+bool is_done(const std::string& marker, const std::string& command) {
+  std::ifstream in(marker);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string first = ss.str();
+  first = first.substr(0, first.find('\n'));
+  return first == command;
+}
+
+void write_atomic(const std::string& path, const std::string& text) {
+  fs::create_directories(fs::path(path).parent_path());
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp);
+    out << text;
+    out.flush();
+    if (!out) throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
+  }
+  fs::rename(tmp, path);
+}
+
+/// Runs argv (stdout to `out` when given); a stop signal reaches it as SIGUSR1.
+int spawn_wait(const std::vector<std::string>& argv, const std::string& out) {
+  int status = 0;
+  try {
+    status = run_process(argv, out, [](int pid) {
+      g_child = pid;
+      if (g_stop && g_stop != SIGINT) ::kill(pid, SIGUSR1);  // a signal that came while starting
+    });
+  } catch (const InputError& e) {
+    throw InputError(std::string(e.what()) + " (build the apps, or give --bin DIR / --launcher)");
+  }
+  g_child = 0;
+  return status;
+}
+
+}  // namespace
+
+int run_plan(const std::string& dir, const RunOptions& o) {
+  const auto runs = read_plan(dir + "/plan.tsv");
+  std::vector<const Run*> todo;
+  for (const auto& r : runs)
+    if (o.stage.empty() || r.stage == o.stage) todo.push_back(&r);
+  if (!o.stage.empty())
+    WSNAS_CHECK_USAGE(std::find(stages().begin(), stages().end(), o.stage) != stages().end(),
+                      "--stage '", o.stage, "': expected one of sample, supernet, groundtruth, "
+                      "evaluate, analyze");
+  if (o.task >= 0) {
+    WSNAS_CHECK_USAGE(!o.stage.empty(), "--task needs --stage");
+    WSNAS_CHECK_USAGE(o.task < static_cast<std::int64_t>(todo.size()), "--task ", o.task,
+                      ": stage '", o.stage, "' of plan '", dir, "/plan.tsv' has ", todo.size(),
+                      " runs (tasks 0 to ", static_cast<std::int64_t>(todo.size()) - 1, ")");
+    todo = {todo[static_cast<std::size_t>(o.task)]};
+  }
+  install();
+  const auto n = todo.size();
+  std::size_t skipped = 0, ran = 0;
+  double seconds = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Run& r = *todo[i];
+    const std::string cmd = command_line(r.argv);
+    const std::string marker = marker_path(dir, r.id);
+    std::cout << "wsnas-study: [" << i + 1 << "/" << n << "] " << r.id;
+    if (is_done(marker, cmd)) {
+      std::cout << ": done already (" << marker << ")\n" << std::flush;
+      ++skipped;
+      continue;
+    }
+    std::vector<std::string> argv;
+    if (r.mpi) argv = o.launcher;
+    argv.push_back(o.bin_dir.empty() ? r.argv[0] : o.bin_dir + "/" + r.argv[0]);
+    argv.insert(argv.end(), r.argv.begin() + 1, r.argv.end());
+    std::cout << (o.dry_run ? ": would run " : ": ") << command_line(argv)
+              << (r.stdout_file.empty() ? "" : " > " + r.stdout_file) << "\n"
+              << std::flush;
+    if (o.dry_run) continue;
+    for (const auto& a : r.argv)  // output folders (--out DIR is made by the apps themselves)
+      if (a.rfind(dir + "/", 0) == 0 && a.size() > 4 &&
+          (a.compare(a.size() - 3, 3, ".h5") == 0 || a.compare(a.size() - 4, 4, ".csv") == 0))
+        fs::create_directories(fs::path(a).parent_path());
+    std::string tmp;
+    if (!r.stdout_file.empty()) {
+      fs::create_directories(fs::path(r.stdout_file).parent_path());
+      tmp = r.stdout_file + ".tmp." + std::to_string(::getpid());
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const int status = spawn_wait(argv, tmp);
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (status != 0) {
+      if (!tmp.empty()) {  // show what it printed, keep the previous output
+        std::ifstream in(tmp);
+        std::cout << in.rdbuf() << std::flush;
+        fs::remove(tmp);
+      }
+      if (status == kExitInterrupted || g_stop) {
+        std::cerr << "wsnas-study: stopped in " << r.id << " (its state is saved); run the same "
+                  << "command again to resume\n";
+        return kExitInterrupted;
+      }
+      std::cerr << "wsnas-study: error: run " << r.id << " failed (exit " << status
+                << "); fix the cause and run again: finished runs are skipped\n";
+      return status;
+    }
+    if (!tmp.empty()) {
+      fs::rename(tmp, r.stdout_file);
+      if (r.stage == "analyze") {
+        std::ifstream in(r.stdout_file);
+        std::cout << in.rdbuf() << std::flush;
+      }
+    }
+    write_atomic(marker, cmd + "\n");
+    ++ran;
+    seconds += took;
+    const std::size_t left = n - i - 1;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "wsnas-study: [%zu/%zu] %s done in %.0f s; %zu left", i + 1, n,
+                  r.id.c_str(), took, left);
+    std::cout << buf;
+    if (left) {
+      std::snprintf(buf, sizeof buf, ", ETA %.0f s at this study's mean time per run",
+                    seconds / static_cast<double>(ran) * static_cast<double>(left));
+      std::cout << buf;
+    }
+    std::cout << "\n" << std::flush;
+    if (g_stop) {
+      std::cerr << "wsnas-study: stop signal; " << left << " runs left; run the same command "
+                << "again to resume\n";
+      return kExitInterrupted;
+    }
+  }
+  std::cout << "wsnas-study: " << n << " runs: " << ran << " ran, " << skipped
+            << " done already\n";
+  return 0;
+}
+
+}  // namespace wsnas::study
