@@ -128,6 +128,15 @@ def plot_tricks(f, ax):
 
 
 SWEEPS = ("budgets", "density", "pruning")
+SWEEP_DATA = ("x", "seed", "k", "spearman", "spearman_ci_low", "spearman_ci_high", "kendall_tau_b",
+              "kendall_tau_b_ci_low", "kendall_tau_b_ci_high", "top_k", "top_k_ci_low",
+              "top_k_ci_high", "random_top_k", "best_truth", "mean_score")
+# What each kind of analysis file must hold (docs/results-format.md).
+REQUIRED = {"topk": ("k", "top_k", "random_top_k"),
+            "bias": ("decision", "option", "shift", "p_value", "most_biased"),
+            "mutual": ("names", "spearman"),
+            "tricks": ("supernet", "corr_bl", "corr_gt", "top_k")}
+REQUIRED.update({k: SWEEP_DATA for k in SWEEPS})
 
 
 def by_x(xs, values):
@@ -213,12 +222,21 @@ def main():
     else:
         fail("file '%s': no /topk, /bias, /mutual, /tricks, /budgets, /density or /pruning group"
              % args.analysis)
+    for member in REQUIRED[group]:
+        if member not in f[group]:
+            fail("file '%s': malformed /%s: no '%s' (docs/results-format.md)"
+                 % (args.analysis, group, member))
+    if group == "topk" and "correlation" not in f:
+        fail("file '%s': malformed: /topk without /correlation" % args.analysis)
     os.makedirs(args.out_dir, exist_ok=True)
     fig = plt.figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
-    if draw is None:
-        plot_sweep(f, fig, group)
-    else:
-        draw(f, fig.subplots())
+    try:
+        if draw is None:
+            plot_sweep(f, fig, group)
+        else:
+            draw(f, fig.subplots())
+    except (KeyError, ValueError, IndexError, TypeError) as e:
+        fail("file '%s': cannot draw /%s: %s" % (args.analysis, group, str(e).replace("\n", " ")))
     fig.tight_layout()
     for ext in ("png", "svg"):
         path = os.path.join(args.out_dir, name + "." + ext)

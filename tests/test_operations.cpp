@@ -938,6 +938,58 @@ TEST_F(Operations, AnalyzeMutualIsTheSpearmanMatrixOfEveryInput) {
                   2, "wsnas-analyze", "tricks needs the baseline and at least one trick");
 }
 
+TEST_F(Operations, AnalyzeBudgetsIsOneRankingPerSupernetWithBandsOverSeeds) {
+  // budgets (Fig. 1, 8) on the published one-shot and few-shot supernets (Zhao et al., ICML 2021)
+  // as two "budgets" against NATS-Bench CIFAR-10 over the 15,284 valid cells, the one-shot input
+  // given twice as two seeds. References computed independently in Python (validity re-derived
+  // from the strings; scipy.stats.spearmanr 1.10.1; the exact random top-k as
+  // sum C(i-1, k-1) / C(n, k) v_(i) with math.comb): Spearman 0.6558337509001942 and
+  // 0.72377935465214; top-10 91.39333333333333 and 93.30000000000001; random top-10
+  // 93.10752494805996; mean ground truth 88.78227525516888; mean scores 51.40282975660797 and
+  // 45.49271525778574.
+  const std::string S = test::shared_data("nb201");
+  const std::string h5 = *dir_ + "/budgets.h5", csv = *dir_ + "/budgets.csv";
+  const auto r =
+      run(kEnv + app("wsnas-analyze") + " budgets --scores " + S +
+          "/fewshot_nas_cifar10.csv --score-column few_shot_supernet_acc one_shot_supernet_acc "
+          "one_shot_supernet_acc --x 2 1 1 --replicate 0 0 1 --truth " +
+          S + "/nats_bench.csv --truth-column CIFAR10TestAccuracy200Epochs --k 1,10 --out-h5 " +
+          h5 + " --out-csv " + csv);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto f = io::File::open(h5);
+  EXPECT_EQ(f.attr_string("/provenance", "analysis"), "budgets");
+  EXPECT_EQ(f.read_f64("/budgets/x"), (std::vector<double>{1, 1, 2}));  // sorted by x, then seed
+  EXPECT_EQ(f.read_i64("/budgets/seed"), (std::vector<std::int64_t>{0, 1, 0}));
+  EXPECT_EQ(f.read_i64("/budgets/archs"), (std::vector<std::int64_t>{15284, 15284, 15284}));
+  const auto rho = f.read_f64("/budgets/spearman"), top = f.read_f64("/budgets/top_k"),
+             rnd = f.read_f64("/budgets/random_top_k"), mt = f.read_f64("/budgets/mean_truth"),
+             ms = f.read_f64("/budgets/mean_score");
+  EXPECT_NEAR(rho[0], 0.6558337509001942, 1e-12);
+  EXPECT_EQ(rho[1], rho[0]);
+  EXPECT_NEAR(rho[2], 0.72377935465214, 1e-12);
+  ASSERT_EQ(top.size(), 6u);  // 3 inputs x k = 1, 10
+  EXPECT_NEAR(top[0 * 2 + 1], 91.39333333333333, 1e-9);
+  EXPECT_NEAR(top[2 * 2 + 1], 93.30000000000001, 1e-9);
+  EXPECT_NEAR(rnd[2 * 2 + 1], 93.10752494805996, 1e-9);
+  EXPECT_NEAR(mt[0], 88.78227525516888, 1e-9);
+  EXPECT_NEAR(ms[0], 51.40282975660797, 1e-9);
+  EXPECT_NEAR(ms[2], 45.49271525778574, 1e-9);
+  EXPECT_NE(r.out.find("over seeds, mean [min, max]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0.6558 [0.6558, 0.6558]"), std::string::npos) << r.out;
+  EXPECT_NE(read_file(csv).find("x,seed,archs,spearman,"), std::string::npos);
+  // One --x per input, --replicate one per input or none, positive x.
+  const std::string base = kEnv + app("wsnas-analyze") + " budgets --scores " + S +
+                           "/fewshot_nas_cifar10.csv --score-column a b --truth " + S +
+                           "/nats_bench.csv --truth-column c";
+  expect_one_line(run(base + " --x 1"), 2, "wsnas-analyze",
+                  "budgets needs one --x value per score input (2 inputs, 1 --x values)");
+  expect_one_line(run(base + " --x 1 2 --replicate 0"), 2, "wsnas-analyze",
+                  "budgets needs one --replicate seed per score input, or none");
+  expect_one_line(run(base + " --x 1 0"), 2, "wsnas-analyze", "--x 0: expected positive numbers");
+  expect_one_line(run(base + " --x 1 2 --plot " + *dir_ + "/figs"), 2, "wsnas-analyze",
+                  "--plot draws the --out-h5 file: give --out-h5 FILE too");
+}
+
 TEST_F(Operations, EveryAnalysisHasItsFigure) {
   // analysis/plot.py draws each kind of analysis file as PNG and SVG of 800 x 500 pixels; a file
   // of another kind is one line and exit 2.
@@ -955,17 +1007,25 @@ TEST_F(Operations, EveryAnalysisHasItsFigure) {
                          " --score-column score --truth " + in +
                          " --truth-column truth --k 1,2,3 --out-h5 " + d + "/plot_%s.h5";
   const std::string plot = "/usr/bin/python3 " + test::source_dir() + "/analysis/plot.py ";
-  for (const std::string kind : {"ranking", "bias", "mutual", "tricks"}) {
+  for (const std::string kind :
+       {"ranking", "bias", "mutual", "tricks", "budgets", "density", "pruning"}) {
     std::string cmd = an;
     for (int i = 0; i < 2; ++i) cmd.replace(cmd.find("%s"), 2, kind);
     if (kind == "ranking") cmd += " --bootstrap 100";
     if (kind == "tricks")
       cmd.replace(cmd.find("--score-column score"), 20, "--score-column score truth");
+    const bool sweep = kind == "budgets" || kind == "density" || kind == "pruning";
+    if (sweep) {  // two supernets at x = 1 (two seeds) and one at x = 4; wsnas-analyze --plot
+      cmd.replace(cmd.find("--score-column score"), 20, "--score-column score truth score");
+      cmd += " --x 1 1 4 --replicate 0 1 0 --bootstrap 50 --plot " + out;
+    }
     auto r = run(cmd);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    r = run(plot + d + "/plot_" + kind + ".h5 " + out);
+    if (!sweep) r = run(plot + d + "/plot_" + kind + ".h5 " + out);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out, out + "/" + kind + ".png\n" + out + "/" + kind + ".svg\n");
+    EXPECT_NE(r.out.find(out + "/" + kind + ".png\n" + out + "/" + kind + ".svg\n"),
+              std::string::npos)
+        << r.out;
     const std::string png = read_file(out + "/" + kind + ".png");
     ASSERT_GT(png.size(), 5000u) << kind;
     EXPECT_EQ(png.substr(1, 3), "PNG");
@@ -979,9 +1039,38 @@ TEST_F(Operations, EveryAnalysisHasItsFigure) {
     EXPECT_EQ(be32(20), 500) << kind;  // IHDR height
     EXPECT_NE(read_file(out + "/" + kind + ".svg").find("<svg"), std::string::npos);
   }
+  // Files of the wrong kind: one line naming the file, exit 2, no figure.
   const auto r = run(plot + evaluation() + " " + out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "plot.py: error: file '" + evaluation() +
                        "': expected a wsnas 'analysis' file (wsnas-analyze --out-h5), found kind "
                        "'evaluation'\n");
+  const std::string bad = d + "/bad_figures";
+  auto refused = [&](const std::string& file, const std::string& why) {
+    const auto b = run(plot + file + " " + bad);
+    EXPECT_EQ(b.exit_code, 2) << file << ": " << b.err;
+    EXPECT_EQ(std::count(b.err.begin(), b.err.end(), '\n'), 1) << b.err;
+    EXPECT_EQ(b.err.rfind("plot.py: error: file '" + file + "': " + why, 0), 0) << b.err;
+  };
+  refused(in, "cannot open as HDF5");  // a CSV table
+  refused(d + "/missing.h5", "cannot open as HDF5");
+  {
+    const std::string whole = read_file(d + "/plot_budgets.h5"), cut = d + "/truncated.h5";
+    std::ofstream(cut, std::ios::binary) << whole.substr(0, whole.size() / 2);
+    refused(cut, "cannot open as HDF5");
+  }
+  {  // an analysis file with no analysis in it, and one whose budgets group lacks a dataset
+    const std::string empty = d + "/empty_analysis.h5", partial = d + "/partial_budgets.h5";
+    auto e = io::File::create(empty);
+    e.set_attr("/", "kind", "analysis");
+    auto p = io::File::create(partial);
+    p.set_attr("/", "kind", "analysis");
+    p.create_group("/budgets");
+    p.write_f64("/budgets/x", {1, 2});
+  }
+  refused(d + "/empty_analysis.h5",
+          "no /topk, /bias, /mutual, /tricks, /budgets, /density or "
+          "/pruning group");
+  refused(d + "/partial_budgets.h5", "malformed /budgets: no 'seed'");
+  EXPECT_FALSE(std::ifstream(bad + "/budgets.png").good());
 }

@@ -63,7 +63,8 @@ void write_plan(const std::string& study_file, const std::string& dir) {
   std::cout << "wsnas-study: " << plan << ": " << runs.size() << " runs (";
   for (std::size_t i = 0; i < 5; ++i)
     std::cout << (i ? ", " : "") << per_stage[i] << " " << wsnas::study::stages()[i];
-  std::cout << ")" << (changed ? "; the plan changed: runs whose command changed will run again" : "")
+  std::cout << ")"
+            << (changed ? "; the plan changed: runs whose command changed will run again" : "")
             << "\n";
 }
 
@@ -103,14 +104,16 @@ int body(int argc, char** argv) {
     write_plan(args[1], absolute_dir(args[2]));
     return 0;
   }
-  if (command != "run") throw UsageError("unknown command '" + command + "' (expected plan or run)");
+  if (command != "run")
+    throw UsageError("unknown command '" + command + "' (expected plan or run)");
   if (args.size() != 2 && args.size() != 3)
     throw UsageError("run takes [STUDY.ini] DIR (see --help)");
   const std::string dir = absolute_dir(args.back());
   if (args.size() == 3) {
     write_plan(args[1], dir);
   } else if (!fs::exists(dir + "/plan.tsv")) {
-    throw UsageError("DIR '" + dir + "' has no plan.tsv: give the study file (wsnas-study run "
+    throw UsageError("DIR '" + dir +
+                     "' has no plan.tsv: give the study file (wsnas-study run "
                      "STUDY.ini DIR) or plan first");
   }
   std::istringstream words(launcher);

@@ -59,8 +59,8 @@ void run_sweep(const StudyJob& job, Provenance& provenance, std::ostream& out) {
     r.seed = job.replicate.empty() ? 0 : job.replicate[i];
     r.source = d.score_source;
     truth_source = d.truth_source;
-    r.report = make_report(d.score, d.truth, d.report, d.params, ks, !job.lower_is_better,
-                           job.bootstrap);
+    r.report =
+        make_report(d.score, d.truth, d.report, d.params, ks, !job.lower_is_better, job.bootstrap);
     r.mean_score = mean(d.score);
     r.mean_truth = mean(d.truth);
     for (auto k : ks) {
@@ -85,7 +85,8 @@ void run_sweep(const StudyJob& job, Provenance& provenance, std::ostream& out) {
 
   // Per input.
   const bool ci = job.bootstrap.resamples > 0;
-  out << "\n" << job.analysis << ": one ranking per supernet, x = " << x_name(job.analysis)
+  out << "\n"
+      << job.analysis << ": one ranking per supernet, x = " << x_name(job.analysis)
       << "\nground truth: " << truth_source << "\n";
   if (ci)
     out << "intervals: " << job.bootstrap.level * 100 << "% percentile bootstrap, "
@@ -120,13 +121,13 @@ void run_sweep(const StudyJob& job, Provenance& provenance, std::ostream& out) {
   // Per x over seeds: mean [min, max] (printed when some x has more than one seed).
   std::map<double, std::vector<const Row*>> by_x;
   for (const auto& r : rows) by_x[r.x].push_back(&r);
-  const bool bands = std::any_of(by_x.begin(), by_x.end(),
-                                 [](const auto& kv) { return kv.second.size() > 1; });
+  const bool bands =
+      std::any_of(by_x.begin(), by_x.end(), [](const auto& kv) { return kv.second.size() > 1; });
   if (bands) {
-    const std::size_t k10 = static_cast<std::size_t>(
-        std::find(ks.begin(), ks.end(), 10) != ks.end()
-            ? std::find(ks.begin(), ks.end(), 10) - ks.begin()
-            : ks.size() - 1);
+    const std::size_t k10 =
+        static_cast<std::size_t>(std::find(ks.begin(), ks.end(), 10) != ks.end()
+                                     ? std::find(ks.begin(), ks.end(), 10) - ks.begin()
+                                     : ks.size() - 1);
     out << "\nover seeds, mean [min, max]:\n";
     std::snprintf(buf, sizeof buf, "%8s %5s %28s %28s %28s\n", "x", "seeds", "Spearman",
                   ("top-" + std::to_string(ks[k10])).c_str(), "random");
@@ -136,8 +137,8 @@ void run_sweep(const StudyJob& job, Provenance& provenance, std::ostream& out) {
         std::vector<double> v;
         for (const Row* r : group) v.push_back(get(*r));
         char b[64];
-        std::snprintf(b, sizeof b, "%.4f [%.4f, %.4f]", mean(v), *std::min_element(v.begin(), v.end()),
-                      *std::max_element(v.begin(), v.end()));
+        std::snprintf(b, sizeof b, "%.4f [%.4f, %.4f]", mean(v),
+                      *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
         return std::string(b);
       };
       std::snprintf(buf, sizeof buf, "%8g %5zu %28s %28s %28s\n", x, group.size(),

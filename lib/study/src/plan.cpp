@@ -170,7 +170,13 @@ Study read_study(const std::string& path) {
   WSNAS_CHECK_USAGE(!s.supernet_configs.empty(), "study file '", path,
                     "': no supernet-config (the wsnas-supernet config files)");
   for (const auto* files : {&s.supernet_configs, &s.evaluate_configs, &s.groundtruth_configs})
-    for (const auto& f : *files) options::read_config_file(f);  // exists, readable, well-formed
+    for (const auto& f : *files) {
+      try {
+        options::read_config_file(f);  // exists, readable, well-formed
+      } catch (const UsageError& e) {
+        throw UsageError("study file '" + path + "': " + e.what());
+      }
+    }
   WSNAS_CHECK_USAGE(!s.truth_select.empty(), "study file '", path,
                     "': no truth-select (the ground-truth column to correlate with)");
   if (s.truth != "farm") {
@@ -179,6 +185,9 @@ Study read_study(const std::string& path) {
     } catch (const InputError& e) {
       throw UsageError("study file '" + path + "': " + e.what());
     }
+    WSNAS_CHECK_USAGE(std::ifstream(s.truth).good(), "study file '", path, "': truth '", s.truth,
+                      "': cannot open; expected a ground-truth table (CSV or wsnas HDF5) or "
+                      "'farm'");
   } else {
     WSNAS_CHECK_USAGE(!s.groundtruth_configs.empty(), "study file '", path,
                       "': truth = farm needs groundtruth-config (the wsnas-groundtruth configs)");
@@ -200,10 +209,9 @@ Study read_study(const std::string& path) {
     }
   }
   for (const auto& [name, v] : variants)
-    WSNAS_CHECK_USAGE(std::find(variant_names.begin(), variant_names.end(), name) !=
-                          variant_names.end(),
-                      "study file '", path, "': section [variant ", name,
-                      "] is not in 'variants = ...'");
+    WSNAS_CHECK_USAGE(
+        std::find(variant_names.begin(), variant_names.end(), name) != variant_names.end(),
+        "study file '", path, "': section [variant ", name, "] is not in 'variants = ...'");
   return s;
 }
 
@@ -264,9 +272,10 @@ struct Planner {
   std::string sample(const std::string& id, std::int64_t n, std::int64_t seed,
                      const std::string& from, const std::vector<std::string>& extra = {}) {
     const std::string file = dir + "/" + id + ".csv";
-    std::vector<std::string> argv = {"wsnas-space", "sample",  "--space",      s.space, "-n",
-                                     std::to_string(n), "--seed", std::to_string(seed),
-                                     "--valid-only",   "--format", "csv"};
+    std::vector<std::string> argv = {
+        "wsnas-space",  "sample",          "--space", s.space,
+        "-n",           std::to_string(n), "--seed",  std::to_string(seed),
+        "--valid-only", "--format",        "csv"};
     if (!from.empty()) argv.insert(argv.end(), {"--from", from});
     argv.insert(argv.end(), extra.begin(), extra.end());
     std::string name = id;
@@ -311,7 +320,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   for (const auto* kind : {"density", "pruning"}) {
     const auto& ks = std::string(kind) == "density" ? s.density : s.pruning;
     for (const auto k : ks) {
-      if (k == 1) continue;  // the whole space: the baseline's runs
+      if (k == 1) continue;                        // the whole space: the baseline's runs
       const std::int64_t n = p.valid_count() / k;  // int(N * ratio), paper-code-spec §8
       WSNAS_CHECK_USAGE(n >= 2, "study file '", s.path, "': ", kind, " k = ", k, " leaves ", n,
                         " architectures of ", p.valid_count(), " (at least 2 are needed)");
@@ -325,8 +334,8 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
       }
       for (const auto seed : s.seeds) {
         Sub sub{kind, k, seed, pruned, ""};
-        const std::string name = std::string(kind) + "-k" + std::to_string(k) + "-s" +
-                                 std::to_string(seed);
+        const std::string name =
+            std::string(kind) + "-k" + std::to_string(k) + "-s" + std::to_string(seed);
         if (sub.pool.empty()) sub.pool = p.sample("pools/" + name, n, seed, "");
         // Evaluated: the whole sub-space, or s.archs of it (paper: 1000 or all if fewer).
         sub.archs = n <= s.archs ? sub.pool : p.sample("archs/" + name, s.archs, seed, sub.pool);
@@ -348,9 +357,9 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     argv.insert(argv.end(), extra.begin(), extra.end());
     // A variant may fix its own epochs or seed (Table 3's multi-path runs match the baseline's
     // passes with fewer epochs; its "different seed" row): the variant's value wins.
-    for (const auto& [key, value] : {std::pair<std::string, std::string>{"--epochs",
-                                                                         std::to_string(epochs)},
-                                     {"--seed", std::to_string(seed)}})
+    for (const auto& [key, value] :
+         {std::pair<std::string, std::string>{"--epochs", std::to_string(epochs)},
+          {"--seed", std::to_string(seed)}})
       if (std::find(extra.begin(), extra.end(), key) == extra.end())
         argv.insert(argv.end(), {key, value});
     argv.insert(argv.end(), {"--out", dir + "/supernets/" + name});
@@ -364,8 +373,8 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
         nets.push_back({tag(v.name, b, seed), archs});
       }
   for (const auto& sub : subs) {
-    const std::string name = sub.kind + "-k" + std::to_string(sub.k) + "-s" +
-                             std::to_string(sub.seed);
+    const std::string name =
+        sub.kind + "-k" + std::to_string(sub.k) + "-s" + std::to_string(sub.seed);
     supernet(name, s.variants.front().args, top_budget, sub.seed, sub.pool);
     nets.push_back({name, sub.archs});
   }
@@ -394,8 +403,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   auto wanted = [&](const std::string& a, bool applicable) {
     if (s.analyses.empty()) return applicable;
     const bool asked = std::find(s.analyses.begin(), s.analyses.end(), a) != s.analyses.end();
-    WSNAS_CHECK_USAGE(!asked || applicable, "study file '", s.path, "': analysis '", a,
-                      "' needs ",
+    WSNAS_CHECK_USAGE(!asked || applicable, "study file '", s.path, "': analysis '", a, "' needs ",
                       a == "tricks"    ? "two or more variants"
                       : a == "budgets" ? "two or more budgets"
                                        : "'" + a + " = k,...' in [study]");
@@ -405,15 +413,14 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
                      const std::vector<std::string>& extra) {
     std::vector<std::string> argv = {"wsnas-analyze", a, "--space", s.space, "--scores"};
     for (const auto& n : names) argv.push_back(evaluation(n));
-    argv.insert(argv.end(), {"--score-column", s.score_column, "--truth", truth,
-                             "--truth-select", s.truth_select});
+    argv.insert(argv.end(), {"--score-column", s.score_column, "--truth", truth, "--truth-select",
+                             s.truth_select});
     if (!s.truth_report.empty()) argv.insert(argv.end(), {"--truth-report", s.truth_report});
     if (!s.truth_arch_column.empty())
       argv.insert(argv.end(), {"--truth-arch-column", s.truth_arch_column});
     if (s.lower_is_better) argv.push_back("--lower-is-better");
-    argv.insert(argv.end(), {"--k", s.k});
-    if (a != "bias" && a != "mutual" && a != "tricks")
-      argv.insert(argv.end(), {"--bootstrap", std::to_string(s.bootstrap)});
+    if (a != "bias" && a != "mutual" && a != "tricks")  // the analyses with top-k and intervals
+      argv.insert(argv.end(), {"--k", s.k, "--bootstrap", std::to_string(s.bootstrap)});
     argv.insert(argv.end(), extra.begin(), extra.end());
     const std::string out = dir + "/analysis/" + a;
     argv.insert(argv.end(), {"--out-csv", out + ".csv", "--out-h5", out + ".h5"});
@@ -492,10 +499,10 @@ std::vector<Run> read_plan(const std::string& path) {
     }
     if (line.empty()) continue;
     const auto f = split(line, '\t');
-    WSNAS_CHECK_INPUT(f.size() == 5, "plan '", path, "' line ", lineno, ": expected 5 tab-separated fields, found ",
-                      f.size());
-    WSNAS_CHECK_INPUT(std::find(stages().begin(), stages().end(), f[1]) != stages().end(),
-                      "plan '", path, "' line ", lineno, ": unknown stage '", f[1], "'");
+    WSNAS_CHECK_INPUT(f.size() == 5, "plan '", path, "' line ", lineno,
+                      ": expected 5 tab-separated fields, found ", f.size());
+    WSNAS_CHECK_INPUT(std::find(stages().begin(), stages().end(), f[1]) != stages().end(), "plan '",
+                      path, "' line ", lineno, ": unknown stage '", f[1], "'");
     WSNAS_CHECK_INPUT(f[2] == "mpi" || f[2] == "local", "plan '", path, "' line ", lineno,
                       ": launch '", f[2], "': expected mpi or local");
     Run r{f[0], f[1], f[2] == "mpi", f[3] == "-" ? "" : f[3], shell_split(f[4])};

@@ -101,7 +101,8 @@ int run_plan(const std::string& dir, const RunOptions& o) {
     if (o.stage.empty() || r.stage == o.stage) todo.push_back(&r);
   if (!o.stage.empty())
     WSNAS_CHECK_USAGE(std::find(stages().begin(), stages().end(), o.stage) != stages().end(),
-                      "--stage '", o.stage, "': expected one of sample, supernet, groundtruth, "
+                      "--stage '", o.stage,
+                      "': expected one of sample, supernet, groundtruth, "
                       "evaluate, analyze");
   if (o.task >= 0) {
     WSNAS_CHECK_USAGE(!o.stage.empty(), "--task needs --stage");
@@ -187,8 +188,7 @@ int run_plan(const std::string& dir, const RunOptions& o) {
       return kExitInterrupted;
     }
   }
-  std::cout << "wsnas-study: " << n << " runs: " << ran << " ran, " << skipped
-            << " done already\n";
+  std::cout << "wsnas-study: " << n << " runs: " << ran << " ran, " << skipped << " done already\n";
   return 0;
 }
 

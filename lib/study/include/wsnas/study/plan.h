@@ -72,11 +72,11 @@ std::vector<std::string> shell_split(const std::string& line);
 
 /// How runs are executed.
 struct RunOptions {
-  std::string bin_dir;                  ///< where the wsnas apps are
-  std::vector<std::string> launcher;    ///< prefix of MPI runs (e.g. mpirun -np 2)
-  std::string stage;                    ///< only this stage ("" : all)
-  std::int64_t task = -1;               ///< only the task-th run of `stage` (Slurm array task)
-  bool dry_run = false;                 ///< print what would run
+  std::string bin_dir;                ///< where the wsnas apps are
+  std::vector<std::string> launcher;  ///< prefix of MPI runs (e.g. mpirun -np 2)
+  std::string stage;                  ///< only this stage ("" : all)
+  std::int64_t task = -1;             ///< only the task-th run of `stage` (Slurm array task)
+  bool dry_run = false;               ///< print what would run
 };
 
 /// Runs the plan of `dir` in order. A run whose marker DIR/done/<id>.done holds its command is

@@ -1,0 +1,133 @@
+// Study files and plans (lib/study) without running anything: the runs a study file expands to,
+// their command lines, and the plan's file format read back.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "test_support.h"
+#include "wsnas/core/error.h"
+#include "wsnas/study/plan.h"
+
+namespace {
+
+using namespace wsnas;
+
+std::string write(const std::string& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::size_t count(const std::vector<study::Run>& runs, const std::string& stage) {
+  return static_cast<std::size_t>(std::count_if(
+      runs.begin(), runs.end(), [&](const study::Run& r) { return r.stage == stage; }));
+}
+
+const study::Run& find(const std::vector<study::Run>& runs, const std::string& id) {
+  const auto it =
+      std::find_if(runs.begin(), runs.end(), [&](const study::Run& r) { return r.id == id; });
+  if (it == runs.end()) throw std::runtime_error("no run " + id);
+  return *it;
+}
+
+bool has(const study::Run& r, const std::vector<std::string>& words) {
+  return std::search(r.argv.begin(), r.argv.end(), words.begin(), words.end()) != r.argv.end();
+}
+
+TEST(StudyPlan, ShellQuotingRoundTrips) {
+  for (const std::string s : {"plain", "/a/b-c_d.h5", "with space", "it's", "", "a'b'c",
+                              "$HOME", "tab\there", "--k=1,5"}) {
+    const auto words = study::shell_split(study::shell_quote(s) + " x");
+    ASSERT_EQ(words.size(), 2u) << s;
+    EXPECT_EQ(words[0], s);
+  }
+  EXPECT_EQ(study::shell_quote("/a/b.h5"), "/a/b.h5");  // readable when it can be
+  EXPECT_EQ(study::shell_quote("a b"), "'a b'");
+  EXPECT_THROW(study::shell_split("'open"), InputError);
+}
+
+TEST(StudyPlan, VariantsBudgetsAndSeedsExpandToRunsWithTheirCommands) {
+  const std::string d = test::scratch_dir("study_plan");
+  write(d, "sn.ini", "epochs = 5\n");
+  write(d, "gt.ini", "epochs = 1\n");
+  const std::string file =
+      write(d, "s.ini",
+            "[study]\nspace = nb201\nsupernet-config = sn.ini\nevaluate-config = sn.ini\n"
+            "groundtruth-config = gt.ini\narchs = 8\nbudgets = 1, 4\nseeds = 0,7\n"
+            "variants = base, multi\ntruth-select = v\nk = 1, 3\n"
+            "[variant multi]\nsampler = multipath\npaths = 5\nepochs = 2\n");
+  const auto s = study::read_study(file);
+  EXPECT_EQ(s.k, "1,3");
+  ASSERT_EQ(s.variants.size(), 2u);
+  EXPECT_EQ(s.variants[1].args,
+            (std::vector<std::string>{"--sampler", "multipath", "--paths", "5", "--epochs", "2"}));
+  const auto runs = study::make_plan(s, "/out");
+  // 2 variants x 2 budgets x 2 seeds; farm ground truth; default analyses: ranking, bias,
+  // budgets (2 budgets), mutual, tricks (2 variants).
+  EXPECT_EQ(count(runs, "sample"), 1u);
+  EXPECT_EQ(count(runs, "supernet"), 8u);
+  EXPECT_EQ(count(runs, "groundtruth"), 1u);
+  EXPECT_EQ(count(runs, "evaluate"), 8u);
+  EXPECT_EQ(count(runs, "analyze"), 5u);
+  // Stages in order.
+  for (std::size_t i = 1; i < runs.size(); ++i) {
+    const auto& st = study::stages();
+    EXPECT_LE(std::find(st.begin(), st.end(), runs[i - 1].stage),
+              std::find(st.begin(), st.end(), runs[i].stage));
+  }
+  const auto& base = find(runs, "supernet/base-e4-s7");
+  EXPECT_TRUE(base.mpi);
+  EXPECT_TRUE(has(base, {"--config", d + "/sn.ini", "--epochs", "4", "--seed", "7", "--out",
+                         "/out/supernets/base-e4-s7"}));
+  // The variant's own epochs win over the budget's (Table 3's multi-path: fewer epochs).
+  const auto& multi = find(runs, "supernet/multi-e4-s0");
+  EXPECT_TRUE(has(multi, {"--sampler", "multipath", "--paths", "5", "--epochs", "2", "--seed"}));
+  EXPECT_EQ(std::count(multi.argv.begin(), multi.argv.end(), "--epochs"), 1);
+  const auto& ev = find(runs, "evaluate/multi-e1-s7");
+  EXPECT_TRUE(has(ev, {"--checkpoint", "/out/supernets/multi-e1-s7/supernet.h5", "--archs",
+                       "/out/archs/all.csv", "--out", "/out/evaluations/multi-e1-s7.h5"}));
+  const auto& budgets = find(runs, "analyze/budgets");
+  EXPECT_TRUE(has(budgets, {"--x", "1", "1", "4", "4", "--replicate", "0", "7", "0", "7"}));
+  EXPECT_TRUE(has(budgets, {"--truth", "/out/groundtruth/groundtruth.h5"}));
+  EXPECT_EQ(budgets.stdout_file, "/out/analysis/budgets.txt");
+  const auto& tricks = find(runs, "analyze/tricks");
+  EXPECT_TRUE(has(tricks, {"--scores", "/out/evaluations/base-e4-s0.h5",
+                           "/out/evaluations/multi-e4-s0.h5", "--score-column"}));
+  EXPECT_FALSE(has(tricks, {"--k"}));  // tricks' top-10 is the paper's
+  EXPECT_TRUE(has(find(runs, "analyze/ranking"), {"--k", "1,3", "--bootstrap", "1000"}));
+  // The plan's file form reads back to the same runs.
+  const std::string tsv = study::plan_tsv(runs);
+  write(d, "plan.tsv", tsv);
+  const auto back = study::read_plan(d + "/plan.tsv");
+  ASSERT_EQ(back.size(), runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    EXPECT_EQ(back[i].id, runs[i].id);
+    EXPECT_EQ(back[i].stage, runs[i].stage);
+    EXPECT_EQ(back[i].mpi, runs[i].mpi);
+    EXPECT_EQ(back[i].stdout_file, runs[i].stdout_file);
+    EXPECT_EQ(back[i].argv, runs[i].argv);
+  }
+  EXPECT_EQ(study::plan_tsv(back), tsv);
+}
+
+TEST(StudyPlan, AStudyKeyGivenTwiceInOneSectionIsRefusedButVariantsMayShareKeys) {
+  const std::string d = test::scratch_dir("study_keys");
+  write(d, "sn.ini", "epochs = 5\n");
+  const std::string common =
+      "[study]\nspace = nb201\nsupernet-config = sn.ini\ntruth-select = v\n"
+      "groundtruth-config = sn.ini\nvariants = a, b, c\n";
+  const auto s = study::read_study(
+      write(d, "ok.ini", common + "[variant b]\nlr = 0.1\n[variant c]\nlr = 0.2\n"));
+  EXPECT_EQ(s.variants[2].args, (std::vector<std::string>{"--lr", "0.2"}));
+  try {
+    study::read_study(write(d, "twice.ini", common + "[variant b]\nlr = 0.1\nlr = 0.2\n"));
+    FAIL() << "a key given twice in one section was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("line 9: key 'lr' given again (first at line 8)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
