@@ -988,6 +988,12 @@ TEST_F(Operations, AnalyzeBudgetsIsOneRankingPerSupernetWithBandsOverSeeds) {
   expect_one_line(run(base + " --x 1 0"), 2, "wsnas-analyze", "--x 0: expected positive numbers");
   expect_one_line(run(base + " --x 1 2 --plot " + *dir_ + "/figs"), 2, "wsnas-analyze",
                   "--plot draws the --out-h5 file: give --out-h5 FILE too");
+  // An analysis file given as scores (the wrong kind of wsnas file): one line naming it.
+  expect_one_line(run(kEnv + app("wsnas-analyze") + " budgets --scores " + h5 +
+                      " --score-column accuracy --x 1 --truth " + S +
+                      "/nats_bench.csv --truth-column CIFAR10TestAccuracy200Epochs"),
+                  2, "wsnas-analyze",
+                  "file '" + h5 + "': object '/results': missing (expected a wsnas results table)");
 }
 
 TEST_F(Operations, EveryAnalysisHasItsFigure) {

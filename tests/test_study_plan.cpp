@@ -36,8 +36,8 @@ bool has(const study::Run& r, const std::vector<std::string>& words) {
 }
 
 TEST(StudyPlan, ShellQuotingRoundTrips) {
-  for (const std::string s : {"plain", "/a/b-c_d.h5", "with space", "it's", "", "a'b'c",
-                              "$HOME", "tab\there", "--k=1,5"}) {
+  for (const std::string s : {"plain", "/a/b-c_d.h5", "with space", "it's", "", "a'b'c", "$HOME",
+                              "tab\there", "--k=1,5"}) {
     const auto words = study::shell_split(study::shell_quote(s) + " x");
     ASSERT_EQ(words.size(), 2u) << s;
     EXPECT_EQ(words[0], s);

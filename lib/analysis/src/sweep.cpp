@@ -52,8 +52,9 @@ void run_sweep(const StudyJob& job, Provenance& provenance, std::ostream& out) {
     StudyJob one = job;
     one.scores = {job.scores[job.scores.size() == 1 ? 0 : i]};
     one.score_column = {job.score_column[job.score_column.size() == 1 ? 0 : i]};
-    out << "[" << i + 1 << "] ";
-    const StudyData d = load(one, out);
+    std::ostringstream joined;  // printed once the input loaded: an error stays one line
+    const StudyData d = load(one, joined);
+    out << "[" << i + 1 << "] " << joined.str();
     Row r;
     r.x = job.x[i];
     r.seed = job.replicate.empty() ? 0 : job.replicate[i];
