@@ -155,3 +155,50 @@ TEST(Samplers, PoolRestrictsDrawsAndMustHoldValidCellsOnly) {
   EXPECT_THROW(space::make_sampler("fairnas", sp, pool, 1), UsageError);
   EXPECT_THROW(space::make_sampler("random", sp, kNoPool, 1), UsageError);
 }
+
+TEST(Samplers, ACostLimitDrawsUniformlyAmongTheArchitecturesWithinIt) {
+  // wsnas-space sample --max-flops (the paper's Proxyless evaluation keeps architectures of at most
+  // 600M multiply-adds; here NAS-Bench-201's own costs, CIFAR-100 shape). The architectures within
+  // the limit are counted here by brute force over the 15,625 cells.
+  space::Nb201Space sp;
+  const space::CostOptions shape;  // 100 classes, 3x32x32, C=16, N=5
+  const double limit = 60;         // million multiply-adds
+  auto within = [&](const Arch& a) { return sp.cost(a, shape)->flops_m() <= limit; };
+  std::size_t passing = 0;
+  for (std::int64_t i = 0; i < 15625; ++i) {
+    const Arch a = *sp.at(i);
+    passing += sp.is_valid(a) && within(a) ? 1 : 0;
+  }
+  ASSERT_GT(passing, 100u);
+  ASSERT_LT(passing, 15284u);  // the limit cuts
+  Rng rng(3);
+  const auto drawn = space::sample_architectures(sp, 100, rng, true, false, nullptr, within);
+  std::set<Arch> distinct(drawn.begin(), drawn.end());
+  EXPECT_EQ(distinct.size(), 100u);
+  for (const auto& a : drawn) {
+    EXPECT_TRUE(sp.is_valid(a));
+    EXPECT_LE(sp.cost(a, shape)->flops_m(), limit) << sp.to_string(a);
+  }
+  // All of them can be drawn, one more cannot.
+  Rng all(4);
+  EXPECT_EQ(space::sample_architectures(sp, passing, all, true, false, nullptr, within).size(),
+            passing);
+  try {
+    Rng more(5);
+    space::sample_architectures(sp, passing + 1, more, true, false, nullptr, within);
+    FAIL() << "drew more architectures than the limit leaves";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("within the cost limit"), std::string::npos) << e.what();
+  }
+  // With replacement and from a pool, the limit holds too.
+  Rng again(6);
+  for (const auto& a : space::sample_architectures(sp, 200, again, true, true, nullptr, within))
+    EXPECT_LE(sp.cost(a, shape)->flops_m(), limit);
+  std::vector<Arch> pool;
+  for (std::int64_t i = 0; i < 2000; ++i) pool.push_back(*sp.at(i));
+  Rng from(7);
+  for (const auto& a : space::sample_architectures(sp, 20, from, true, false, &pool, within)) {
+    EXPECT_LE(sp.cost(a, shape)->flops_m(), limit);
+    EXPECT_LT(*sp.index_of(a), 2000);
+  }
+}

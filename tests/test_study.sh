@@ -75,6 +75,21 @@ assert len(e) == 100 and set(e) <= set(archs(f"{d}/pools/density-k64-s0.csv"))
 assert "archs/density-k256" not in open(f"{d}/plan.tsv").read()
 PY
 
+# The scored architectures within a cost limit (max-flops, sample-options: the network's shape).
+head archs=30 budgets=1 max-flops=60 "sample-options=--classes 100 --channels 16" analyses=ranking > "$cfg/cheap.ini"
+"$bin/wsnas-study" plan "$cfg/cheap.ini" "$tmp/cheap" > /dev/null
+check "max-flops reaches the sample command" grep -q -- "--valid-only --format csv --classes 100 --channels 16 --max-flops 60" "$tmp/cheap/plan.tsv"
+study run "$tmp/cheap" --stage sample > /dev/null 2>&1
+check "every scored cell has at most 60M multiply-adds (the table's own flops_m column)" $py - "$tmp/cheap/archs/all.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 30 and len({r["arch"] for r in rows}) == 30
+assert all(float(r["flops_m"]) <= 60 for r in rows), max(float(r["flops_m"]) for r in rows)
+assert all(r["valid"] == "1" for r in rows)
+PY
+"$bin/wsnas-space" sample -n 3 --max-flops -1 > /dev/null 2> "$tmp/neg.err"
+check "a negative --max-flops is refused by name" grep -q "max-flops" "$tmp/neg.err"
+
 # ---- 2. a tiny density study end to end ------------------------------------------------------
 head archs=12 budgets=1 seeds=0,1 density=1,64 bootstrap=50 k=1,3 > "$cfg/density.ini"
 study run "$cfg/density.ini" "$tmp/density" > "$tmp/density.log" 2>&1

@@ -1,6 +1,7 @@
 // wsnas-space: enumerate, sample, convert and describe architectures of a search space.
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <numeric>
 #include <sstream>
@@ -19,6 +20,7 @@ namespace po = options::po;
 struct Args {
   std::string command, space, format, from, best_by, arch_column;
   bool lowest = false;
+  double max_flops = 0, max_params = 0;
   std::vector<std::string> arch, index;
   std::int64_t n = 0;
   std::uint64_t seed = 0;
@@ -126,6 +128,16 @@ int body(app::Context& ctx) {
       "table) with the highest value in this column, ties in table order (the paper's pruned "
       "spaces, Fig. 5)")("lowest", po::bool_switch(&a.lowest),
                          "sample --best-by: the lowest values are the best (perplexity)")(
+      "max-flops",
+      po::value(&a.max_flops)->default_value(0)->notifier(options::in_range("max-flops", 0, 1e12)),
+      "sample: only architectures of at most this many million multiply-adds for the network "
+      "shape of --classes, --in-channels, --input-size, --channels, --cells (0: no limit; the "
+      "paper's ProxylessNAS evaluation: 600 at 224x224)")(
+      "max-params",
+      po::value(&a.max_params)
+          ->default_value(0)
+          ->notifier(options::in_range("max-params", 0, 1e12)),
+      "sample: only architectures of at most this many million parameters (0: no limit)")(
       "arch-column", po::value(&a.arch_column)->default_value(""),
       "sample --best-by: the architecture column of --from (default: arch, then index)")(
       "valid-only", po::bool_switch(&a.valid_only), "sample: only valid architectures")(
@@ -193,8 +205,21 @@ int body(app::Context& ctx) {
     Rng rng(a.seed);
     std::vector<space::Arch> pool;
     if (!a.from.empty()) pool = space::read_arch_list(*sp, a.from);
-    auto archs = space::sample_architectures(*sp, static_cast<std::size_t>(a.n), rng, a.valid_only,
-                                             a.with_replacement, a.from.empty() ? nullptr : &pool);
+    std::function<bool(const space::Arch&)> within;
+    if (a.max_flops > 0 || a.max_params > 0) {
+      WSNAS_CHECK_USAGE(sp->cost(sp->sample(rng, true), a.cost).has_value(),
+                        "--max-flops/--max-params: space ", sp->name(),
+                        " has no parameter and FLOP counts");
+      rng = Rng(a.seed);  // the draw above does not shift the sample
+      within = [&](const space::Arch& arch) {
+        const auto c = *sp->cost(arch, a.cost);
+        return (a.max_flops <= 0 || c.flops_m() <= a.max_flops) &&
+               (a.max_params <= 0 || c.params_m() <= a.max_params);
+      };
+    }
+    auto archs =
+        space::sample_architectures(*sp, static_cast<std::size_t>(a.n), rng, a.valid_only,
+                                    a.with_replacement, a.from.empty() ? nullptr : &pool, within);
     print_rows(*sp, archs, a, false);
   } else if (a.command == "convert") {
     const bool indexed = sp->at(0).has_value();

@@ -53,19 +53,32 @@ std::vector<std::pair<std::string, std::string>> SearchSpace::describe(const Arc
 
 std::vector<Arch> sample_architectures(const SearchSpace& space, std::size_t n, Rng& rng,
                                        bool valid_only, bool with_replacement,
-                                       const std::vector<Arch>* pool) {
+                                       const std::vector<Arch>* pool,
+                                       const std::function<bool(const Arch&)>& accept) {
   std::vector<Arch> out;
   out.reserve(n);
+  std::vector<Arch> enumerated;  // an enumerable space under a filter: its accepted members
+  if (accept && !pool) {
+    const auto total = space.size();
+    if (total && *total <= 100000000ULL && space.at(0)) {
+      for (std::uint64_t i = 0; i < *total; ++i) {
+        Arch a = *space.at(static_cast<std::int64_t>(i));
+        if ((!valid_only || space.is_valid(a)) && accept(a)) enumerated.push_back(std::move(a));
+      }
+      pool = &enumerated;
+    }
+  }
   if (pool) {
     std::vector<Arch> candidates;
     for (const auto& a : *pool)
-      if (!valid_only || space.is_valid(a)) candidates.push_back(a);
+      if ((!valid_only || space.is_valid(a)) && (!accept || accept(a))) candidates.push_back(a);
     if (!with_replacement) {
       std::sort(candidates.begin(), candidates.end());
       candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
       WSNAS_CHECK_INPUT(candidates.size() >= n, "cannot sample ", n,
                         " distinct architectures from a pool of ", candidates.size(),
-                        valid_only ? " valid" : "", " architectures");
+                        valid_only ? " valid" : "", " architectures",
+                        accept ? " within the cost limit" : "");
       // Partial Fisher-Yates: the first n of a uniform random permutation.
       for (std::size_t i = 0; i < n; ++i) {
         std::size_t j = i + static_cast<std::size_t>(rng.below(candidates.size() - i));
@@ -78,8 +91,17 @@ std::vector<Arch> sample_architectures(const SearchSpace& space, std::size_t n, 
     for (std::size_t i = 0; i < n; ++i) out.push_back(candidates[rng.below(candidates.size())]);
     return out;
   }
+  std::size_t rejected = 0;
+  auto draw = [&] {  // one architecture `accept` takes, by rejection
+    for (;;) {
+      Arch a = space.sample(rng, valid_only);
+      if (!accept || accept(a)) return a;
+      WSNAS_CHECK_INPUT(++rejected < 100 * n + 1000000, "cannot find ", n,
+                        " architectures within the cost limit in space ", space.name());
+    }
+  };
   if (with_replacement) {
-    for (std::size_t i = 0; i < n; ++i) out.push_back(space.sample(rng, valid_only));
+    for (std::size_t i = 0; i < n; ++i) out.push_back(draw());
     return out;
   }
   if (auto total = space.size()) {
@@ -89,7 +111,7 @@ std::vector<Arch> sample_architectures(const SearchSpace& space, std::size_t n, 
   std::set<Arch> seen;
   std::size_t attempts = 0;
   while (out.size() < n) {
-    Arch a = space.sample(rng, valid_only);
+    Arch a = draw();
     WSNAS_CHECK_INPUT(++attempts < 100 * n + 1000000, "cannot find ", n, " distinct",
                       valid_only ? " valid" : "", " architectures in space ", space.name());
     if (seen.insert(a).second) out.push_back(std::move(a));

@@ -113,6 +113,12 @@ Study read_study(const std::string& path) {
       if (!parse_int(v, s.arch_seed) || s.arch_seed < 0) bad("an integer >= 0");
     } else if (k == "arch-pool") {
       s.arch_pool = absolute(v, base);
+    } else if (k == "max-flops" || k == "max-params") {
+      double x = 0;
+      if (!parse_double(v, x) || !(x >= 0)) bad("a number of millions >= 0 (0: no limit)");
+      (k == "max-flops" ? s.max_flops : s.max_params) = x;
+    } else if (k == "sample-options") {
+      s.sample_options = words(v);
     } else if (k == "budgets") {
       s.budgets = integers(1);
       if (s.budgets.empty()) bad("at least one number of epochs");
@@ -158,7 +164,8 @@ Study read_study(const std::string& path) {
     } else {
       throw UsageError(where + ": unknown key '" + k +
                        "' (keys: space, supernet-config, evaluate-config, groundtruth-config, "
-                       "archs, arch-seed, arch-pool, budgets, seeds, variants, density, pruning, "
+                       "archs, arch-seed, arch-pool, max-flops, max-params, sample-options, "
+                       "budgets, seeds, variants, density, pruning, "
                        "truth, truth-select, truth-report, truth-arch-column, score-column, "
                        "lower-is-better, analyses, k, bootstrap, plot)");
     }
@@ -297,6 +304,12 @@ struct Planner {
   }
 };
 
+std::string number(double x) {
+  std::ostringstream os;
+  os << x;
+  return os.str();
+}
+
 std::string tag(const std::string& variant, std::int64_t epochs, std::int64_t seed) {
   return variant + "-e" + std::to_string(epochs) + "-s" + std::to_string(seed);
 }
@@ -310,7 +323,11 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   const std::int64_t seed0 = s.seeds.front();
 
   // 1. The evaluated architectures, and the sub-spaces of density and pruning.
-  const std::string archs = p.sample("archs/all", s.archs, s.arch_seed, s.arch_pool);
+  // The scored architectures: within the cost limits, for the network shape of sample-options.
+  std::vector<std::string> scored = s.sample_options;
+  if (s.max_flops > 0) scored.insert(scored.end(), {"--max-flops", number(s.max_flops)});
+  if (s.max_params > 0) scored.insert(scored.end(), {"--max-params", number(s.max_params)});
+  const std::string archs = p.sample("archs/all", s.archs, s.arch_seed, s.arch_pool, scored);
   struct Sub {
     std::string kind;  ///< density | pruning
     std::int64_t k, seed;
@@ -338,7 +355,10 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
             std::string(kind) + "-k" + std::to_string(k) + "-s" + std::to_string(seed);
         if (sub.pool.empty()) sub.pool = p.sample("pools/" + name, n, seed, "");
         // Evaluated: the whole sub-space, or s.archs of it (paper: 1000 or all if fewer).
-        sub.archs = n <= s.archs ? sub.pool : p.sample("archs/" + name, s.archs, seed, sub.pool);
+        const bool limited = s.max_flops > 0 || s.max_params > 0;
+        sub.archs = n <= s.archs && !limited
+                        ? sub.pool
+                        : p.sample("archs/" + name, std::min(s.archs, n), seed, sub.pool, scored);
         subs.push_back(sub);
       }
     }

@@ -6,6 +6,7 @@
 /// a fixed list; that list is what the bias analysis groups by (paper, Figure 4).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,11 +90,15 @@ class SearchSpace {
 };
 
 /// Draws `n` architectures: distinct unless `with_replacement`, valid only if `valid_only`,
-/// from `pool` when given (uniformly among its members) or else from the whole space.
-/// Throws InputError when fewer than `n` distinct candidates exist.
+/// from `pool` when given (uniformly among its members) or else from the whole space, and only
+/// architectures `accept` takes when given (a cost limit: the paper's Proxyless evaluation keeps
+/// those of at most 600M multiply-adds). With `accept` an enumerable space is drawn from the list
+/// of its accepted architectures; another is drawn by rejection. Throws InputError when fewer than
+/// `n` distinct candidates exist.
 std::vector<Arch> sample_architectures(const SearchSpace& space, std::size_t n, Rng& rng,
                                        bool valid_only, bool with_replacement,
-                                       const std::vector<Arch>* pool = nullptr);
+                                       const std::vector<Arch>* pool = nullptr,
+                                       const std::function<bool(const Arch&)>& accept = {});
 
 /// Parses an architecture given either as the space's string or, for enumerable spaces, as an
 /// official index (all digits).

@@ -27,6 +27,8 @@ struct Study {
   std::int64_t archs = 1000;  ///< architectures evaluated (all valid ones when fewer)
   std::int64_t arch_seed = 0;
   std::string arch_pool;  ///< draw the evaluated architectures from this file ("" : the space)
+  double max_flops = 0, max_params = 0;     ///< millions; 0: no limit (scored architectures)
+  std::vector<std::string> sample_options;  ///< more wsnas-space options (the cost's shape)
   std::vector<std::int64_t> budgets{1000};  ///< epochs; each a separate supernet run
   std::vector<std::int64_t> seeds{0};
   std::vector<Variant> variants{{"baseline", {}}};  ///< the first is the baseline
