@@ -36,7 +36,7 @@ echo "== the plan: one line per run, with its exact command ($study/plan.tsv)"
 cut -f1 "$study/plan.tsv" | tail -n +2 | sed 's/^/  /'
 
 echo "== running it under mpirun -np $ranks (finished runs are skipped)"
-"$bin/wsnas-study" run "$study" --launcher "mpirun -np $ranks --oversubscribe"
+"$bin/wsnas-study" run "$study" --launcher "mpirun --oversubscribe" --ranks "$ranks"
 
 echo
 echo "== the ranking: supernet accuracy vs stand-alone validation accuracy"

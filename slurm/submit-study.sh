@@ -20,7 +20,7 @@
 #   --bin DIR          [WSNAS_BIN]         built apps (default build/bin)
 #   --dry-run          print the sbatch commands instead of submitting
 # Prints the job ids (one per line, "stage id") and writes them to DIR/jobs.txt.
-set -euo pipefail
+set -euo pipefail  # bash >= 4.4 (Debian 10+, RHEL 8+)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 partition=${WSNAS_PARTITION:-}
@@ -78,37 +78,30 @@ common=(--requeue --open-mode=append --signal="B:USR1@$signal_time" --time="$tim
 [ -n "$account" ] && common+=(--account="$account")
 par=(--ntasks="$ranks" --cpus-per-task="$cpus")
 [ "$gpus" -gt 0 ] && par+=(--gpus-per-task="$gpus")
-# Supernet jobs: the replicas are the configs' `gpus` (Table 2's GPU count; 1 when absent), and a
-# rank holds whole replicas, so those jobs get the largest rank count <= --ranks dividing them.
-replicas=1
-first=$(awk -F'\t' 'NR > 1 && $2 == "supernet" {print $5; exit}' "$plan")
-for cfg in $(grep -o -- "--config [^ ]*" <<< "$first" | cut -d' ' -f2 | tr -d "'"); do
-  r=$(sed -n 's/^[[:space:]]*gpus[[:space:]]*=[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$cfg" | tail -n 1)
-  [ -n "$r" ] && replicas=$r
-done
-r=$(grep -o -- "--gpus [0-9]*" <<< "$first" | tail -n 1 | cut -d' ' -f2 || true)
-[ -n "$r" ] && replicas=$r
-sn_ranks=$ranks
-while [ "$sn_ranks" -gt 1 ] && { [ "$sn_ranks" -gt "$replicas" ] || [ $((replicas % sn_ranks)) -ne 0 ]; }; do
-  sn_ranks=$((sn_ranks - 1))
-done
+# Supernet jobs: a rank holds whole replicas (the configs' and variants' `replicas`, else `gpus`:
+# Table 2's GPU count), so they get the largest rank count <= --ranks dividing every supernet's.
+sn_ranks=$("$bin/wsnas-study" ranks "$study" supernet "$ranks") || exit $?
 sn_par=(--ntasks="$sn_ranks" --cpus-per-task="$cpus")
 [ "$gpus" -gt 0 ] && sn_par+=(--gpus-per-task="$gpus")
 serial=(--ntasks=1 --cpus-per-task="$cpus")
 
 submit() {  # submit STAGE AFTER RESOURCES...: prints the job id ("" when the stage has no runs)
-  local stage=$1 after=$2 n array=()
+  local stage=$1 after=$2 n
   shift 2
   n=$(count "$stage")
   [ "$n" -gt 0 ] || return 0
+  local args=("${common[@]}" "$@" --job-name="wsnas-$stage")
   # sample runs are quick: one job runs them all; other stages: one array task per run
-  if [ "$stage" != sample ] && [ "$n" -gt 1 ]; then array=(--array="0-$((n - 1))"); fi
-  local log="$study/logs/$stage-%j.out"
-  [ ${#array[@]} -gt 0 ] && log="$study/logs/$stage-%A_%a.out"
-  local args=("${common[@]}" "$@" "${array[@]}" --output="$log" --job-name="wsnas-$stage")
+  if [ "$stage" != sample ] && [ "$n" -gt 1 ]; then
+    args+=(--array="0-$((n - 1))" --output="$study/logs/$stage-%A_%a.out")
+  else
+    args+=(--output="$study/logs/$stage-%j.out")
+  fi
   [ -n "$after" ] && args+=(--dependency="afterok:$after")
   if [ $dry -eq 1 ]; then
-    echo "sbatch ${args[*]@Q} $here/study.sbatch $stage" >&2
+    printf 'sbatch' >&2
+    printf " '%s'" "${args[@]}" >&2
+    echo " $here/study.sbatch $stage" >&2
     echo "DRY$stage"
   else
     sbatch --parsable "${args[@]}" "$here/study.sbatch" "$stage" | cut -d';' -f1

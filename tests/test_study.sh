@@ -13,7 +13,7 @@ nats=$(realpath "$root/../shared/data/nb201/nats_bench.csv")
 tmp=$(mktemp -d /tmp/wsnas-study-XXXXXX)
 trap '[ -n "${WSNAS_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-export WSNAS_LAUNCHER="mpirun -np 2 --oversubscribe"
+export WSNAS_LAUNCHER="mpirun --oversubscribe" WSNAS_RANKS=2
 failures=0
 check() {
   local what=$1
@@ -143,6 +143,21 @@ sed -i '/no-such-key/d' "$cfg/bad-eval.ini"
 study run "$tmp/fails" > "$tmp/fixed.log" 2>&1
 check "after the fix, the rerun completes" test $? -eq 0
 check "... without retraining the supernet" grep -q 'supernet/baseline-e1-s0: done already' "$tmp/fixed.log"
+# Done markers hold the files a run names: what reads a remade file runs again, nothing else.
+rm "$tmp/fails/analysis/ranking.txt"
+study run "$tmp/fails" > "$tmp/deleted.log" 2>&1
+check "a deleted output reruns its run only" grep -q 'wsnas-study: 4 runs: 1 ran, 3 done already' "$tmp/deleted.log"
+sed -i 's/^archs = 4$/archs = 3/' "$cfg/fails.ini"
+cp "$tmp/fails/plan.tsv" "$tmp/plan-4.tsv"
+"$bin/wsnas-study" plan "$cfg/fails.ini" "$tmp/fails/" > /dev/null
+check "DIR/ plans as DIR: only the sample's command changed" \
+  test "$(diff "$tmp/plan-4.tsv" "$tmp/fails/plan.tsv" | grep -c '^[<>]')" -eq 2
+study run "$tmp/fails" > "$tmp/fewer.log" 2>&1
+check "fewer archs: the sample and the evaluation reading its list rerun; the supernet does not" \
+  grep -q 'wsnas-study: 4 runs: 2 ran, 2 done already' "$tmp/fewer.log"
+check "... nor the analysis, whose input did not change (the evaluation keeps its scores)" \
+  grep -q '3 (checkpoint, architecture) pairs, 3 already in' "$tmp/fewer.log"
+check "... and the evaluation's run got the 3-cell list" test "$(($(wc -l < "$tmp/fails/archs/all.csv") - 1))" -eq 3
 
 # ---- 5. bad input: one line, exit 2, nothing written is damaged ------------------------------
 cp "$tmp/density/plan.tsv" "$tmp/plan-before.tsv"

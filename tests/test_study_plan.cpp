@@ -63,12 +63,12 @@ TEST(StudyPlan, VariantsBudgetsAndSeedsExpandToRunsWithTheirCommands) {
   EXPECT_EQ(s.variants[1].args,
             (std::vector<std::string>{"--sampler", "multipath", "--paths", "5", "--epochs", "2"}));
   const auto runs = study::make_plan(s, "/out");
-  // 2 variants x 2 budgets x 2 seeds; farm ground truth; default analyses: ranking, bias,
-  // budgets (2 budgets), mutual, tricks (2 variants).
+  // base: 2 budgets x 2 seeds; multi fixes its epochs, so it trains once per seed (2 epochs);
+  // farm ground truth; default analyses: ranking, bias, budgets (2 budgets), mutual, tricks.
   EXPECT_EQ(count(runs, "sample"), 1u);
-  EXPECT_EQ(count(runs, "supernet"), 8u);
+  EXPECT_EQ(count(runs, "supernet"), 6u);
   EXPECT_EQ(count(runs, "groundtruth"), 1u);
-  EXPECT_EQ(count(runs, "evaluate"), 8u);
+  EXPECT_EQ(count(runs, "evaluate"), 6u);
   EXPECT_EQ(count(runs, "analyze"), 5u);
   // Stages in order.
   for (std::size_t i = 1; i < runs.size(); ++i) {
@@ -81,19 +81,19 @@ TEST(StudyPlan, VariantsBudgetsAndSeedsExpandToRunsWithTheirCommands) {
   EXPECT_TRUE(has(base, {"--config", d + "/sn.ini", "--epochs", "4", "--seed", "7", "--out",
                          "/out/supernets/base-e4-s7"}));
   // The variant's own epochs win over the budget's (Table 3's multi-path: fewer epochs).
-  const auto& multi = find(runs, "supernet/multi-e4-s0");
+  const auto& multi = find(runs, "supernet/multi-e2-s0");
   EXPECT_TRUE(has(multi, {"--sampler", "multipath", "--paths", "5", "--epochs", "2", "--seed"}));
   EXPECT_EQ(std::count(multi.argv.begin(), multi.argv.end(), "--epochs"), 1);
-  const auto& ev = find(runs, "evaluate/multi-e1-s7");
-  EXPECT_TRUE(has(ev, {"--checkpoint", "/out/supernets/multi-e1-s7/supernet.h5", "--archs",
-                       "/out/archs/all.csv", "--out", "/out/evaluations/multi-e1-s7.h5"}));
+  const auto& ev = find(runs, "evaluate/multi-e2-s7");
+  EXPECT_TRUE(has(ev, {"--checkpoint", "/out/supernets/multi-e2-s7/supernet.h5", "--archs",
+                       "/out/archs/all.csv", "--out", "/out/evaluations/multi-e2-s7.h5"}));
   const auto& budgets = find(runs, "analyze/budgets");
   EXPECT_TRUE(has(budgets, {"--x", "1", "1", "4", "4", "--replicate", "0", "7", "0", "7"}));
   EXPECT_TRUE(has(budgets, {"--truth", "/out/groundtruth/groundtruth.h5"}));
   EXPECT_EQ(budgets.stdout_file, "/out/analysis/budgets.txt");
   const auto& tricks = find(runs, "analyze/tricks");
   EXPECT_TRUE(has(tricks, {"--scores", "/out/evaluations/base-e4-s0.h5",
-                           "/out/evaluations/multi-e4-s0.h5", "--score-column"}));
+                           "/out/evaluations/multi-e2-s0.h5", "--score-column"}));
   EXPECT_FALSE(has(tricks, {"--k"}));  // tricks' top-10 is the paper's
   EXPECT_TRUE(has(find(runs, "analyze/ranking"), {"--k", "1,3", "--bootstrap", "1000"}));
   // The plan's file form reads back to the same runs.
@@ -128,6 +128,56 @@ TEST(StudyPlan, AStudyKeyGivenTwiceInOneSectionIsRefusedButVariantsMayShareKeys)
               std::string::npos)
         << e.what();
   }
+}
+
+TEST(StudyPlan, ASupernetRunTakesTheRanksThatDivideItsReplicas) {
+  // wsnas-supernet refuses more ranks than replicas and ranks that do not divide them; the
+  // runner's -n and submit-study.sh's --ntasks come from here. Replicas: `replicas`, else `gpus`
+  // (configs in order, then the command line), else 1.
+  const std::string d = test::scratch_dir("study_ranks");
+  write(d, "four.ini", "[supernet]\ngpus = 4\n");
+  write(d, "two.ini", "replicas = 2\n");
+  auto run = [&](std::vector<std::string> argv, const std::string& stage = "supernet") {
+    argv.insert(argv.begin(), "wsnas-supernet");
+    return study::Run{"x", stage, true, "", argv};
+  };
+  EXPECT_EQ(study::ranks_for(run({"--config", d + "/four.ini"}), 8), 4);
+  EXPECT_EQ(study::ranks_for(run({"--config", d + "/four.ini"}), 3), 2);  // 3 does not divide 4
+  EXPECT_EQ(study::ranks_for(run({"--config", d + "/four.ini", "--config", d + "/two.ini"}), 8), 2);
+  EXPECT_EQ(study::ranks_for(run({"--config", d + "/four.ini", "--gpus", "6"}), 4), 3);
+  EXPECT_EQ(study::ranks_for(run({"--epochs", "3"}), 4), 1);  // NB-201's Table 2: 1 GPU
+  EXPECT_EQ(study::ranks_for(run({"--epochs", "3"}, "evaluate"), 4), 4);
+}
+
+TEST(StudyPlan, RepeatedValuesAndPlanOwnedVariantKeysAreRefused) {
+  const std::string d = test::scratch_dir("study_repeats");
+  write(d, "sn.ini", "epochs = 5\n");
+  const std::string head =
+      "[study]\nspace = nb201\nsupernet-config = sn.ini\ntruth-select = v\n"
+      "groundtruth-config = sn.ini\n";
+  auto refused = [&](const std::string& name, const std::string& body, const std::string& why) {
+    try {
+      study::read_study(write(d, name, head + body));
+      ADD_FAILURE() << name << " was accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  refused("seeds.ini", "seeds = 0, 0\n",
+          "seeds = '0, 0': expected each value once (0 is given twice)");
+  refused("budgets.ini", "budgets = 4, 2, 4\n", "(4 is given twice)");
+  refused("out.ini", "variants = a, b\n[variant b]\nout = /tmp/x\n",
+          "[variant b] sets 'out': the plan sets out and pool");
+  refused("pool.ini", "arch-pool = no-such-file.csv\n", "arch-pool = 'no-such-file.csv'");
+  // A variant that fixes its seed trains once per budget, named by the seed it uses.
+  const auto s = study::read_study(write(d, "fixed.ini",
+                                         head + "seeds = 0, 1\nvariants = a, b\n"
+                                                "[variant b]\nseed = 5\n"));
+  const auto runs = study::make_plan(s, "/o");
+  EXPECT_EQ(count(runs, "supernet"), 3u);  // a-e1000-s0, a-e1000-s1, b-e1000-s5
+  EXPECT_NO_THROW(find(runs, "supernet/b-e1000-s5"));
+  EXPECT_TRUE(has(find(runs, "analyze/tricks"),
+                  {"/o/evaluations/a-e1000-s0.h5", "/o/evaluations/b-e1000-s5.h5"}));
 }
 
 }  // namespace

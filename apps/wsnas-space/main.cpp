@@ -24,7 +24,7 @@ struct Args {
   std::vector<std::string> arch, index;
   std::int64_t n = 0;
   std::uint64_t seed = 0;
-  bool valid_only = false, with_replacement = false;
+  bool valid_only = false, with_replacement = false, at_most = false;
   space::CostOptions cost;
 };
 
@@ -142,6 +142,9 @@ int body(app::Context& ctx) {
       "sample --best-by: the architecture column of --from (default: arch, then index)")(
       "valid-only", po::bool_switch(&a.valid_only), "sample: only valid architectures")(
       "with-replacement", po::bool_switch(&a.with_replacement), "sample: allow repeats")(
+      "at-most", po::bool_switch(&a.at_most),
+      "sample: -n is an upper bound: all the candidates when there are fewer (a pool, or an "
+      "enumerable space), instead of an error")(
       "format",
       po::value(&a.format)->default_value("text")->notifier(
           options::one_of("format", {"text", "csv"})),
@@ -217,9 +220,9 @@ int body(app::Context& ctx) {
                (a.max_params <= 0 || c.params_m() <= a.max_params);
       };
     }
-    auto archs =
-        space::sample_architectures(*sp, static_cast<std::size_t>(a.n), rng, a.valid_only,
-                                    a.with_replacement, a.from.empty() ? nullptr : &pool, within);
+    auto archs = space::sample_architectures(*sp, static_cast<std::size_t>(a.n), rng, a.valid_only,
+                                             a.with_replacement, a.from.empty() ? nullptr : &pool,
+                                             within, a.at_most);
     print_rows(*sp, archs, a, false);
   } else if (a.command == "convert") {
     const bool indexed = sp->at(0).has_value();

@@ -6,6 +6,8 @@
 // `wsnas-study run DIR --stage S --task I`. Not an MPI program itself: it starts the apps.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -28,8 +30,28 @@ std::string self_dir() {
   return ec ? std::string() : exe.parent_path().string();
 }
 
+/// DIR as every command names it: absolute, symbolic links resolved, no trailing '/' (so that
+/// `DIR`, `DIR/` and a link to it give the same plan, as submit-study.sh's realpath does).
 std::string absolute_dir(const std::string& d) {
-  return fs::absolute(fs::path(d)).lexically_normal().string();
+  if (d.find_first_of("\t\n") != std::string::npos)
+    throw UsageError("DIR '" + d + "': a tab or a newline cannot be in a plan's paths");
+  std::string out = fs::weakly_canonical(fs::absolute(fs::path(d))).string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp);
+    out << text;
+    out.flush();
+    if (!out) {
+      fs::remove(tmp);
+      throw wsnas::Error("cannot write '" + tmp + "' (disk full?); '" + path + "' is unchanged");
+    }
+  }
+  fs::rename(tmp, path);
 }
 
 std::string read_all(const std::string& path) {
@@ -52,9 +74,9 @@ void write_plan(const std::string& study_file, const std::string& dir) {
   for (const auto& [path, text] :
        {std::pair<std::string, std::string>{plan, tsv}, {copy, read_all(study.path)}}) {
     if (path == copy && fs::exists(copy) && fs::equivalent(copy, study.path)) continue;
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    std::ofstream(tmp) << text;
-    fs::rename(tmp, path);
+    write_file(path, path == copy ? "# a copy of " + study.path +
+                                        " (relative paths are relative to its folder)\n" + text
+                                  : text);
   }
   std::size_t per_stage[5] = {};
   for (const auto& r : runs)
@@ -79,10 +101,15 @@ int body(int argc, char** argv) {
       "skipped.");
   po::options_description g("Study");
   const char* env_launcher = std::getenv("WSNAS_LAUNCHER");
+  const char* env_ranks = std::getenv("WSNAS_RANKS");
   g.add_options()("args", po::value(&args)->multitoken(), "plan|run, then STUDY.ini and DIR")(
       "launcher", po::value(&launcher)->default_value(env_launcher ? env_launcher : "mpirun"),
-      "run: how MPI runs start (default $WSNAS_LAUNCHER, else mpirun; e.g. \"mpirun -np 2 "
+      "run: how MPI runs start (default $WSNAS_LAUNCHER, else mpirun; e.g. \"mpirun "
       "--oversubscribe\", or \"srun --mpi=pmix\" in a Slurm job)")(
+      "ranks", po::value(&run.ranks)->default_value(env_ranks ? std::atoi(env_ranks) : 0),
+      "run: MPI ranks per run (default $WSNAS_RANKS, else 0: the launcher decides); the launcher "
+      "gets -n K, K = this, or for a supernet the largest count <= this dividing its replicas "
+      "(give the launcher without a rank count)")(
       "bin", po::value(&run.bin_dir)->default_value(self_dir()),
       "run: the folder of the wsnas apps (default: beside wsnas-study)")(
       "stage", po::value(&run.stage)->default_value(""),
@@ -104,6 +131,17 @@ int body(int argc, char** argv) {
     write_plan(args[1], absolute_dir(args[2]));
     return 0;
   }
+  if (command == "ranks") {  // for submit-study.sh: the ranks every run of a stage can take
+    if (args.size() != 4) throw UsageError("ranks takes DIR STAGE MAX");
+    std::int64_t max = 0;
+    if (!wsnas::parse_int(args[3], max) || max < 1)
+      throw UsageError("ranks: MAX '" + args[3] + "': expected a whole number >= 1");
+    int k = static_cast<int>(max);
+    for (const auto& r : wsnas::study::read_plan(absolute_dir(args[1]) + "/plan.tsv"))
+      if (r.stage == args[2]) k = std::min(k, wsnas::study::ranks_for(r, static_cast<int>(max)));
+    std::cout << k << "\n";
+    return 0;
+  }
   if (command != "run")
     throw UsageError("unknown command '" + command + "' (expected plan or run)");
   if (args.size() != 2 && args.size() != 3)
@@ -119,6 +157,7 @@ int body(int argc, char** argv) {
   std::istringstream words(launcher);
   for (std::string w; words >> w;) run.launcher.push_back(w);
   if (run.launcher.empty()) throw UsageError("--launcher is empty");
+  if (run.ranks < 0) throw UsageError("--ranks " + std::to_string(run.ranks) + ": expected >= 0");
   return wsnas::study::run_plan(dir, run);
 }
 

@@ -54,11 +54,11 @@ std::vector<std::pair<std::string, std::string>> SearchSpace::describe(const Arc
 std::vector<Arch> sample_architectures(const SearchSpace& space, std::size_t n, Rng& rng,
                                        bool valid_only, bool with_replacement,
                                        const std::vector<Arch>* pool,
-                                       const std::function<bool(const Arch&)>& accept) {
+                                       const std::function<bool(const Arch&)>& accept,
+                                       bool at_most) {
   std::vector<Arch> out;
-  out.reserve(n);
   std::vector<Arch> enumerated;  // an enumerable space under a filter: its accepted members
-  if (accept && !pool) {
+  if (accept && !pool && !with_replacement) {
     const auto total = space.size();
     if (total && *total <= 100000000ULL && space.at(0)) {
       for (std::uint64_t i = 0; i < *total; ++i) {
@@ -75,10 +75,12 @@ std::vector<Arch> sample_architectures(const SearchSpace& space, std::size_t n, 
     if (!with_replacement) {
       std::sort(candidates.begin(), candidates.end());
       candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+      if (at_most) n = std::min(n, candidates.size());
       WSNAS_CHECK_INPUT(candidates.size() >= n, "cannot sample ", n,
                         " distinct architectures from a pool of ", candidates.size(),
                         valid_only ? " valid" : "", " architectures",
                         accept ? " within the cost limit" : "");
+      out.reserve(n);
       // Partial Fisher-Yates: the first n of a uniform random permutation.
       for (std::size_t i = 0; i < n; ++i) {
         std::size_t j = i + static_cast<std::size_t>(rng.below(candidates.size() - i));
@@ -91,6 +93,16 @@ std::vector<Arch> sample_architectures(const SearchSpace& space, std::size_t n, 
     for (std::size_t i = 0; i < n; ++i) out.push_back(candidates[rng.below(candidates.size())]);
     return out;
   }
+  if (at_most && !with_replacement) {  // the whole space: cap n when it is enumerable
+    const auto total = space.size();
+    if (total && *total <= 100000000ULL && space.at(0)) {
+      std::size_t count = 0;
+      for (std::uint64_t i = 0; i < *total && count < n; ++i)
+        count += !valid_only || space.is_valid(*space.at(static_cast<std::int64_t>(i))) ? 1 : 0;
+      n = std::min(n, count);
+    }
+  }
+  out.reserve(n);
   std::size_t rejected = 0;
   auto draw = [&] {  // one architecture `accept` takes, by rejection
     for (;;) {

@@ -79,6 +79,8 @@ Study read_study(const std::string& path) {
         std::int64_t x = 0;
         if (!parse_int(w, x) || x < lo)
           bad("a comma-separated list of integers >= " + std::to_string(lo));
+        if (std::find(v.begin(), v.end(), x) != v.end())
+          bad("each value once (" + w + " is given twice)");
         v.push_back(x);
       }
       return v;
@@ -88,6 +90,10 @@ Study read_study(const std::string& path) {
       if (name.empty() || name.find_first_of("/ \t'\"") != std::string::npos)
         throw UsageError(where + ": section '[" + e.section +
                          "]': a variant needs a name without spaces, quotes or '/'");
+      if (e.key == "out" || e.key == "pool" || e.key == "config")
+        throw UsageError(where + ": [variant " + name + "] sets '" + e.key +
+                         "': the plan sets out and pool, and the study's supernet-config the "
+                         "config files");
       auto& v = variants[name];
       v.name = name;
       v.args.push_back("--" + e.key);
@@ -113,6 +119,7 @@ Study read_study(const std::string& path) {
       if (!parse_int(v, s.arch_seed) || s.arch_seed < 0) bad("an integer >= 0");
     } else if (k == "arch-pool") {
       s.arch_pool = absolute(v, base);
+      if (!std::ifstream(s.arch_pool).good()) bad("a readable file of architectures");
     } else if (k == "max-flops" || k == "max-params") {
       double x = 0;
       if (!parse_double(v, x) || !(x >= 0)) bad("a number of millions >= 0 (0: no limit)");
@@ -306,6 +313,7 @@ struct Planner {
 
 std::string number(double x) {
   std::ostringstream os;
+  os.precision(15);
   os << x;
   return os.str();
 }
@@ -314,12 +322,30 @@ std::string tag(const std::string& variant, std::int64_t epochs, std::int64_t se
   return variant + "-e" + std::to_string(epochs) + "-s" + std::to_string(seed);
 }
 
+/// A variant's own value of --epochs or --seed, else `fallback`.
+std::int64_t fixed(const Variant& v, const std::string& key, std::int64_t fallback) {
+  const auto it = std::find(v.args.begin(), v.args.end(), key);
+  std::int64_t x = fallback;
+  if (it != v.args.end() && it + 1 != v.args.end()) parse_int(*(it + 1), x);
+  return x;
+}
+
+/// The name of variant v's supernet for a budget and a seed: by what it really trains (a variant
+/// that fixes its epochs or seed is one run, whatever the budget or seed asked).
+std::string net(const Variant& v, std::int64_t epochs, std::int64_t seed) {
+  return tag(v.name, fixed(v, "--epochs", epochs), fixed(v, "--seed", seed));
+}
+
+void push_unique(std::vector<std::string>& v, const std::string& x) {
+  if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+}
+
 }  // namespace
 
 std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   Planner p{s, dir, {}};
   const std::int64_t top_budget = *std::max_element(s.budgets.begin(), s.budgets.end());
-  const std::string& base = s.variants.front().name;
+  const Variant& base = s.variants.front();
   const std::int64_t seed0 = s.seeds.front();
 
   // 1. The evaluated architectures, and the sub-spaces of density and pruning.
@@ -327,6 +353,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   std::vector<std::string> scored = s.sample_options;
   if (s.max_flops > 0) scored.insert(scored.end(), {"--max-flops", number(s.max_flops)});
   if (s.max_params > 0) scored.insert(scored.end(), {"--max-params", number(s.max_params)});
+  scored.push_back("--at-most");  // all valid ones when fewer
   const std::string archs = p.sample("archs/all", s.archs, s.arch_seed, s.arch_pool, scored);
   struct Sub {
     std::string kind;  ///< density | pruning
@@ -370,8 +397,11 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     std::string name, archs;
   };
   std::vector<Net> nets;
+  std::vector<std::string> made;
   auto supernet = [&](const std::string& name, const std::vector<std::string>& extra,
                       std::int64_t epochs, std::int64_t seed, const std::string& pool) {
+    if (std::find(made.begin(), made.end(), name) != made.end()) return false;
+    made.push_back(name);
     std::vector<std::string> argv = {"wsnas-supernet"};
     Planner::configs(argv, s.supernet_configs);
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -385,17 +415,17 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     argv.insert(argv.end(), {"--out", dir + "/supernets/" + name});
     if (!pool.empty()) argv.insert(argv.end(), {"--pool", pool});
     p.add("supernet/" + name, "supernet", true, argv);
+    return true;
   };
   for (const auto& v : s.variants)
     for (const auto b : s.budgets)
-      for (const auto seed : s.seeds) {
-        supernet(tag(v.name, b, seed), v.args, b, seed, "");
-        nets.push_back({tag(v.name, b, seed), archs});
-      }
+      for (const auto seed : s.seeds)
+        if (supernet(net(v, b, seed), v.args, b, seed, ""))
+          nets.push_back({net(v, b, seed), archs});
   for (const auto& sub : subs) {
     const std::string name =
         sub.kind + "-k" + std::to_string(sub.k) + "-s" + std::to_string(sub.seed);
-    supernet(name, s.variants.front().args, top_budget, sub.seed, sub.pool);
+    supernet(name, base.args, top_budget, sub.seed, sub.pool);
     nets.push_back({name, sub.archs});
   }
 
@@ -447,7 +477,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     if (s.plot) argv.insert(argv.end(), {"--plot", dir + "/figures"});
     p.add("analyze/" + a, "analyze", false, argv, out + ".txt");
   };
-  const std::string main_net = tag(base, top_budget, seed0);
+  const std::string main_net = net(base, top_budget, seed0);
   if (wanted("ranking", true)) analyze("ranking", {main_net}, {});
   if (wanted("bias", true)) analyze("bias", {main_net}, {});
   auto sweep = [&](const std::string& a, const std::vector<std::int64_t>& ks) {
@@ -455,14 +485,14 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     if (a == "budgets") {
       for (const auto b : s.budgets)
         for (const auto seed : s.seeds) {
-          names.push_back(tag(base, b, seed));
+          names.push_back(net(base, b, seed));
           x.push_back(std::to_string(b));
           rep.push_back(std::to_string(seed));
         }
     } else {
       for (const auto k : ks)
         for (const auto seed : s.seeds) {
-          names.push_back(k == 1 ? tag(base, top_budget, seed)
+          names.push_back(k == 1 ? net(base, top_budget, seed)
                                  : a + "-k" + std::to_string(k) + "-s" + std::to_string(seed));
           x.push_back(std::to_string(k));
           rep.push_back(std::to_string(seed));
@@ -475,19 +505,25 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   {
     std::vector<std::string> all;  // every supernet on the whole space at the largest budget
     for (const auto& v : s.variants)
-      for (const auto seed : s.seeds) all.push_back(tag(v.name, top_budget, seed));
+      for (const auto seed : s.seeds) push_unique(all, net(v, top_budget, seed));
     if (s.budgets.size() > 1)
       for (const auto b : s.budgets)
-        if (b != top_budget) all.push_back(tag(base, b, seed0));
+        if (b != top_budget) push_unique(all, net(base, b, seed0));
     if (wanted("mutual", true)) analyze("mutual", all, {});
   }
   if (wanted("tricks", s.variants.size() > 1)) {
     std::vector<std::string> names;
-    for (const auto& v : s.variants) names.push_back(tag(v.name, top_budget, seed0));
+    for (const auto& v : s.variants) names.push_back(net(v, top_budget, seed0));
     analyze("tricks", names, {});
   }
   if (wanted("density", !s.density.empty())) sweep("density", s.density);
   if (wanted("pruning", !s.pruning.empty())) sweep("pruning", s.pruning);
+  std::vector<std::string> ids;
+  for (const auto& r : p.runs) {
+    WSNAS_CHECK(std::find(ids.begin(), ids.end(), r.id) == ids.end(), "plan: run id '", r.id,
+                "' twice");
+    ids.push_back(r.id);
+  }
   return p.runs;
 }
 
@@ -530,6 +566,9 @@ std::vector<Run> read_plan(const std::string& path) {
                           r.argv[0].find('/') == std::string::npos,
                       "plan '", path, "' line ", lineno,
                       ": the command must start with a wsnas app, found '", f[4], "'");
+    for (const auto& other : runs)
+      WSNAS_CHECK_INPUT(other.id != r.id, "plan '", path, "' line ", lineno, ": run id '", r.id,
+                        "' given twice");
     runs.push_back(std::move(r));
   }
   return runs;

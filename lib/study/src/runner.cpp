@@ -2,6 +2,7 @@
 // finished runs skipped by their done markers, stop signals passed on so the running app saves
 // its state and a rerun resumes.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,8 @@
 #include "wsnas/core/error.h"
 #include "wsnas/core/process.h"
 #include "wsnas/core/signals.h"
+#include "wsnas/core/strings.h"
+#include "wsnas/options/parser.h"
 #include "wsnas/study/plan.h"
 
 namespace wsnas::study {
@@ -55,14 +58,29 @@ std::string marker_path(const std::string& dir, const std::string& id) {
   return dir + "/done/" + name + ".done";
 }
 
-bool is_done(const std::string& marker, const std::string& command) {
+/// The marker of a finished run: its command, then "size mtime path" of every regular file it
+/// names (and of its stdout file), as they are now.
+std::string fingerprint(const Run& r, const std::string& command) {
+  std::ostringstream os;
+  os << command << "\n";
+  std::vector<std::string> files = r.argv;
+  if (!r.stdout_file.empty()) files.push_back(r.stdout_file);
+  for (const auto& f : files) {
+    struct stat st {};
+    if (f.empty() || f[0] != '/' || ::stat(f.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    os << st.st_size << ' ' << st.st_mtim.tv_sec << '.' << st.st_mtim.tv_nsec << ' ' << f << "\n";
+  }
+  if (!r.stdout_file.empty() && ::access(r.stdout_file.c_str(), F_OK) != 0)
+    os << "missing " << r.stdout_file << "\n";
+  return os.str();
+}
+
+bool is_done(const std::string& marker, const std::string& expected) {
   std::ifstream in(marker);
   if (!in) return false;
   std::stringstream ss;
   ss << in.rdbuf();
-  std::string first = ss.str();
-  first = first.substr(0, first.find('\n'));
-  return first == command;
+  return ss.str() == expected;
 }
 
 void write_atomic(const std::string& path, const std::string& text) {
@@ -94,6 +112,31 @@ int spawn_wait(const std::vector<std::string>& argv, const std::string& out) {
 
 }  // namespace
 
+int ranks_for(const Run& r, int max) {
+  if (r.stage != "supernet" || max <= 1) return max;
+  std::int64_t gpus = 1, replicas = 0;
+  auto take = [&](const std::string& key, const std::string& value) {
+    std::int64_t x = 0;
+    if (!parse_int(value, x)) return;
+    if (key == "gpus") gpus = x;
+    if (key == "replicas") replicas = x;
+  };
+  for (std::size_t i = 0; i + 1 < r.argv.size(); ++i) {  // config files first, then options
+    if (r.argv[i] == "--config") {
+      try {
+        for (const auto& e : options::read_config_file(r.argv[i + 1])) take(e.key, e.value);
+      } catch (const Error&) {  // the app itself will say what is wrong with it
+      }
+    }
+  }
+  for (std::size_t i = 0; i + 1 < r.argv.size(); ++i)
+    if (starts_with(r.argv[i], "--")) take(r.argv[i].substr(2), r.argv[i + 1]);
+  const std::int64_t R = replicas > 0 ? replicas : std::max<std::int64_t>(gpus, 1);
+  int k = static_cast<int>(std::min<std::int64_t>(max, R));
+  while (k > 1 && R % k != 0) --k;
+  return k;
+}
+
 int run_plan(const std::string& dir, const RunOptions& o) {
   const auto runs = read_plan(dir + "/plan.tsv");
   std::vector<const Run*> todo;
@@ -117,16 +160,24 @@ int run_plan(const std::string& dir, const RunOptions& o) {
   double seconds = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const Run& r = *todo[i];
+    if (g_stop) {  // a stop signal between runs: start nothing more
+      std::cerr << "wsnas-study: stop signal; " << n - i << " runs left; run the same command "
+                << "again to resume\n";
+      return kExitInterrupted;
+    }
     const std::string cmd = command_line(r.argv);
     const std::string marker = marker_path(dir, r.id);
     std::cout << "wsnas-study: [" << i + 1 << "/" << n << "] " << r.id;
-    if (is_done(marker, cmd)) {
+    if (is_done(marker, fingerprint(r, cmd))) {
       std::cout << ": done already (" << marker << ")\n" << std::flush;
       ++skipped;
       continue;
     }
     std::vector<std::string> argv;
-    if (r.mpi) argv = o.launcher;
+    if (r.mpi) {
+      argv = o.launcher;
+      if (o.ranks > 0) argv.insert(argv.end(), {"-n", std::to_string(ranks_for(r, o.ranks))});
+    }
     argv.push_back(o.bin_dir.empty() ? r.argv[0] : o.bin_dir + "/" + r.argv[0]);
     argv.insert(argv.end(), r.argv.begin() + 1, r.argv.end());
     std::cout << (o.dry_run ? ": would run " : ": ") << command_line(argv)
@@ -168,7 +219,7 @@ int run_plan(const std::string& dir, const RunOptions& o) {
         std::cout << in.rdbuf() << std::flush;
       }
     }
-    write_atomic(marker, cmd + "\n");
+    write_atomic(marker, fingerprint(r, cmd));
     ++ran;
     seconds += took;
     const std::size_t left = n - i - 1;

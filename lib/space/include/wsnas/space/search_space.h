@@ -94,11 +94,13 @@ class SearchSpace {
 /// architectures `accept` takes when given (a cost limit: the paper's Proxyless evaluation keeps
 /// those of at most 600M multiply-adds). With `accept` an enumerable space is drawn from the list
 /// of its accepted architectures; another is drawn by rejection. Throws InputError when fewer than
-/// `n` distinct candidates exist.
+/// `n` distinct candidates exist, unless `at_most`: then all of them (in a random order) when the
+/// candidates are known (a pool, or an enumerable space).
 std::vector<Arch> sample_architectures(const SearchSpace& space, std::size_t n, Rng& rng,
                                        bool valid_only, bool with_replacement,
                                        const std::vector<Arch>* pool = nullptr,
-                                       const std::function<bool(const Arch&)>& accept = {});
+                                       const std::function<bool(const Arch&)>& accept = {},
+                                       bool at_most = false);
 
 /// Parses an architecture given either as the space's string or, for enumerable spaces, as an
 /// official index (all digits).

@@ -72,18 +72,27 @@ std::string shell_quote(const std::string& s);
 /// Splits a line quoted by shell_quote (single quotes, backslash-free) back into words.
 std::vector<std::string> shell_split(const std::string& line);
 
+/// The MPI ranks a run can take when `max` are offered: a supernet run holds whole replicas (its
+/// configs' and options' `replicas`, else `gpus`, else 1), so the largest count <= max dividing
+/// them; any other run, `max`.
+int ranks_for(const Run& run, int max);
+
 /// How runs are executed.
 struct RunOptions {
   std::string bin_dir;                ///< where the wsnas apps are
-  std::vector<std::string> launcher;  ///< prefix of MPI runs (e.g. mpirun -np 2)
-  std::string stage;                  ///< only this stage ("" : all)
-  std::int64_t task = -1;             ///< only the task-th run of `stage` (Slurm array task)
-  bool dry_run = false;               ///< print what would run
+  std::vector<std::string> launcher;  ///< prefix of MPI runs (e.g. mpirun --oversubscribe)
+  int ranks = 0;      ///< > 0: the launcher gets "-n K", K = ranks_for(run, ranks); 0: it decides
+  std::string stage;  ///< only this stage ("" : all)
+  std::int64_t task = -1;  ///< only the task-th run of `stage` (Slurm array task)
+  bool dry_run = false;    ///< print what would run
 };
 
-/// Runs the plan of `dir` in order. A run whose marker DIR/done/<id>.done holds its command is
-/// skipped; a run that exits 0 gets that marker. Returns 0, or the failed run's exit status (75
-/// when a stop signal made the run save its state: rerunning resumes). Progress on stdout.
+/// Runs the plan of `dir` in order. A run is skipped when its marker, DIR/done/<id with '/' as
+/// '_'>.done, holds its command and the size and time of every file the command names (configs,
+/// inputs, outputs) as they are now: a run whose input was remade, or whose output is gone or
+/// changed, runs again. A run that exits 0 gets that marker. Returns 0, or the failed run's exit
+/// status (75 when a stop signal made the run save its state: rerunning resumes). Progress on
+/// stdout.
 int run_plan(const std::string& dir, const RunOptions& options);
 
 }  // namespace wsnas::study
