@@ -936,6 +936,49 @@ TEST_F(Operations, AnalyzeMutualIsTheSpearmanMatrixOfEveryInput) {
   EXPECT_NEAR(top[0], 91.39333333333333, 1e-9);
   EXPECT_NEAR(top[1], 93.30000000000001, 1e-9);
   EXPECT_NE(t.out.find("+0.0679  93.3000  +1.9067"), std::string::npos) << t.out;
+  // Bootstrap intervals of mutual and tricks resample the architectures exactly as ranking does
+  // (resample b from Rng::derive(seed, b) over the same joined cells), so the interval of a pair
+  // equals ranking's interval of that pair: an independent path through the same resamples.
+  const std::string rk = *dir_ + "/rk.h5", mu = *dir_ + "/mu.h5", tr = *dir_ + "/tr.h5";
+  const std::string common = " --truth " + S +
+                             "/nats_bench.csv --truth-column CIFAR10TestAccuracy200Epochs "
+                             "--bootstrap 200 --bootstrap-seed 5 --out-h5 ";
+  ASSERT_EQ(
+      run(kEnv + app("wsnas-analyze") + " --scores " + S +
+          "/fewshot_nas_cifar10.csv --score-column few_shot_supernet_acc --k 10" + common + rk)
+          .exit_code,
+      0);
+  const auto m2 = run(kEnv + app("wsnas-analyze") + " mutual --scores " + S +
+                      "/fewshot_nas_cifar10.csv --score-column one_shot_supernet_acc "
+                      "few_shot_supernet_acc" +
+                      common + mu);
+  ASSERT_EQ(m2.exit_code, 0) << m2.err;
+  EXPECT_NE(m2.out.find("95% bootstrap intervals (200 resamples, seed 5)"), std::string::npos);
+  const auto t2 = run(kEnv + app("wsnas-analyze") + " tricks --scores " + S +
+                      "/fewshot_nas_cifar10.csv --score-column one_shot_supernet_acc "
+                      "few_shot_supernet_acc" +
+                      common + tr);
+  ASSERT_EQ(t2.exit_code, 0) << t2.err;
+  auto fr = io::File::open(rk), fm = io::File::open(mu), ft = io::File::open(tr);
+  const double lo = fr.attr_double("/correlation", "spearman_ci_low"),
+               hi = fr.attr_double("/correlation", "spearman_ci_high");
+  EXPECT_LT(lo, 0.72377935465214);
+  EXPECT_GT(hi, 0.72377935465214);
+  const auto mlo = fm.read_f64("/mutual/spearman_ci_low"),
+             mhi = fm.read_f64("/mutual/spearman_ci_high");
+  ASSERT_EQ(mlo.size(), 25u);
+  EXPECT_EQ(mlo[1 * 5 + 2], lo);  // few-shot vs truth
+  EXPECT_EQ(mhi[1 * 5 + 2], hi);
+  EXPECT_EQ(mlo[2 * 5 + 1], lo);
+  EXPECT_EQ(mlo[0], 1.0);
+  EXPECT_LT(mlo[0 * 5 + 1], 0.77052072977227);
+  EXPECT_GT(mhi[0 * 5 + 1], 0.77052072977227);
+  EXPECT_EQ(ft.read_f64("/tricks/corr_gt_ci_low")[1], lo);
+  EXPECT_EQ(ft.read_f64("/tricks/corr_gt_ci_high")[1], hi);
+  EXPECT_EQ(ft.read_f64("/tricks/corr_bl_ci_low")[1], mlo[0 * 5 + 1]);
+  EXPECT_EQ(ft.read_f64("/tricks/top_k_ci_low")[1], fr.read_f64("/topk/top_k_ci_low")[0]);
+  EXPECT_EQ(ft.read_f64("/tricks/top_k_ci_high")[1], fr.read_f64("/topk/top_k_ci_high")[0]);
+  EXPECT_EQ(ft.attr_int("/tricks", "bootstrap_resamples"), 200);
   expect_one_line(run(kEnv + app("wsnas-analyze") + " tricks --scores " + S +
                       "/fewshot_nas_cifar10.csv --score-column a --truth " + S +
                       "/nats_bench.csv --truth-column c"),

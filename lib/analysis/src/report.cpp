@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <ostream>
 #include <sstream>
@@ -30,34 +31,22 @@ double quantile(std::vector<double>& v, double q) {
   return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
-namespace {
-
-void add_bootstrap(Report& r, const std::vector<double>& score, const std::vector<double>& truth,
-                   const std::vector<double>& report, const BootstrapOptions& opt) {
-  r.bootstrap = opt;
-  if (opt.resamples <= 0) return;
+std::vector<Interval> bootstrap_intervals(
+    std::size_t n, const BootstrapOptions& opt, std::size_t width,
+    const std::function<void(const std::vector<std::size_t>&, double*)>& stat) {
+  if (opt.resamples <= 0) return {};
   WSNAS_CHECK_USAGE(opt.level > 0 && opt.level < 1, "bootstrap level ", opt.level,
                     " out of range (expected between 0 and 1)");
-  const std::size_t n = score.size(), nk = r.ks.size(), B = static_cast<std::size_t>(opt.resamples);
-  // One row per resample: Spearman, Kendall, Pearson, then top-k per k. Resample b depends only on
-  // (seed, b), so threads share the work without changing a single value.
-  const std::size_t width = 3 + nk;
+  const std::size_t B = static_cast<std::size_t>(opt.resamples);
+  // One row of statistics per resample. Resample b depends only on (seed, b), so threads share
+  // the work without changing a single value.
   std::vector<double> stats(B * width);
   auto run = [&](std::size_t first, std::size_t last) {
-    std::vector<double> s(n), t(n), p(n);
+    std::vector<std::size_t> idx(n);
     for (std::size_t b = first; b < last; ++b) {
       Rng rng(Rng::derive(opt.seed, b));
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto j = static_cast<std::size_t>(rng.below(n));
-        s[i] = score[j];
-        t[i] = truth[j];
-        p[i] = report[j];
-      }
-      double* row = &stats[b * width];
-      row[0] = spearman(s, t);
-      row[1] = kendall_tau_b(s, t);
-      row[2] = pearson(s, t);
-      for (std::size_t i = 0; i < nk; ++i) row[3 + i] = top_k(s, t, p, r.ks[i], r.higher_is_better);
+      for (std::size_t i = 0; i < n; ++i) idx[i] = static_cast<std::size_t>(rng.below(n));
+      stat(idx, &stats[b * width]);
     }
   };
   const std::size_t threads =
@@ -67,17 +56,43 @@ void add_bootstrap(Report& r, const std::vector<double>& score, const std::vecto
     pool.emplace_back(run, B * w / threads, B * (w + 1) / threads);
   for (auto& th : pool) th.join();
   const double qlo = (1 - opt.level) / 2, qhi = (1 + opt.level) / 2;
-  auto interval = [&](std::size_t column) {
+  std::vector<Interval> out(width);
+  for (std::size_t c = 0; c < width; ++c) {
     std::vector<double> v;  // resamples where the statistic is defined (not all scores equal)
     for (std::size_t b = 0; b < B; ++b)
-      if (!std::isnan(stats[b * width + column])) v.push_back(stats[b * width + column]);
+      if (!std::isnan(stats[b * width + c])) v.push_back(stats[b * width + c]);
     const double lo = quantile(v, qlo);
-    return Interval{lo, quantile(v, qhi)};
-  };
-  r.spearman_ci = interval(0);
-  r.kendall_tau_b_ci = interval(1);
-  r.pearson_ci = interval(2);
-  for (std::size_t i = 0; i < nk; ++i) r.top_k_ci.push_back(interval(3 + i));
+    out[c] = Interval{lo, quantile(v, qhi)};
+  }
+  return out;
+}
+
+namespace {
+
+void add_bootstrap(Report& r, const std::vector<double>& score, const std::vector<double>& truth,
+                   const std::vector<double>& report, const BootstrapOptions& opt) {
+  r.bootstrap = opt;
+  const std::size_t nk = r.ks.size();
+  // Per resample: Spearman, Kendall, Pearson, then top-k per k.
+  const auto in = bootstrap_intervals(
+      score.size(), opt, 3 + nk, [&](const std::vector<std::size_t>& idx, double* row) {
+        std::vector<double> s(idx.size()), t(idx.size()), p(idx.size());
+        for (std::size_t i = 0; i < idx.size(); ++i) {
+          s[i] = score[idx[i]];
+          t[i] = truth[idx[i]];
+          p[i] = report[idx[i]];
+        }
+        row[0] = spearman(s, t);
+        row[1] = kendall_tau_b(s, t);
+        row[2] = pearson(s, t);
+        for (std::size_t i = 0; i < nk; ++i)
+          row[3 + i] = top_k(s, t, p, r.ks[i], r.higher_is_better);
+      });
+  if (in.empty()) return;
+  r.spearman_ci = in[0];
+  r.kendall_tau_b_ci = in[1];
+  r.pearson_ci = in[2];
+  r.top_k_ci.assign(in.begin() + 3, in.end());
 }
 
 }  // namespace

@@ -39,6 +39,12 @@ std::vector<std::int64_t> parse_ks(const std::string& s) {
 
 namespace {
 
+void write_bootstrap_attrs(io::File& f, const std::string& group, const BootstrapOptions& b) {
+  f.set_attr(group, "bootstrap_resamples", b.resamples);
+  f.set_attr(group, "bootstrap_seed", static_cast<std::int64_t>(b.seed));
+  f.set_attr(group, "bootstrap_level", b.level);
+}
+
 void write_h5(const std::string& path, const Report& r, const Provenance& prov) {
   io::write_results_file(path, "analysis", prov, [&](io::File& f) {
     f.create_group("/correlation");
@@ -55,9 +61,7 @@ void write_h5(const std::string& path, const Report& r, const Provenance& prov) 
     f.write_f64("/topk/random_top_k", r.random_top_k);
     f.write_i64("/topk/tied_at_k", r.tied);
     if (r.bootstrap.resamples > 0) {
-      f.set_attr("/correlation", "bootstrap_resamples", r.bootstrap.resamples);
-      f.set_attr("/correlation", "bootstrap_seed", static_cast<std::int64_t>(r.bootstrap.seed));
-      f.set_attr("/correlation", "bootstrap_level", r.bootstrap.level);
+      write_bootstrap_attrs(f, "/correlation", r.bootstrap);
       for (const auto& [name, i] : correlation_intervals(r)) {
         f.set_attr("/correlation", std::string(name) + "_ci_low", i->low);
         f.set_attr("/correlation", std::string(name) + "_ci_high", i->high);
@@ -425,15 +429,26 @@ void run_mutual(const StudyJob& job, const StudyData& d, Provenance& provenance,
     columns.push_back(in.flops);
   }
   const std::size_t m = columns.size();
+  auto fill = [m](std::vector<double>& matrix, const std::vector<std::vector<double>>& cols) {
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < m; ++j)
+        matrix[i * m + j] = i == j ? 1.0 : j < i ? matrix[j * m + i] : spearman(cols[i], cols[j]);
+  };
   std::vector<double> matrix(m * m);
-  for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t j = 0; j < m; ++j)
-      matrix[i * m + j] = i == j  ? 1.0
-                          : j < i ? matrix[j * m + i]
-                                  : spearman(columns[i], columns[j]);
+  fill(matrix, columns);
+  // Bootstrap intervals of every pair: the same resampled architectures for all columns.
+  const auto ci = bootstrap_intervals(
+      truth.size(), job.bootstrap, m * m, [&](const std::vector<std::size_t>& idx, double* row) {
+        std::vector<std::vector<double>> cols(m, std::vector<double>(idx.size()));
+        for (std::size_t c = 0; c < m; ++c)
+          for (std::size_t i = 0; i < idx.size(); ++i) cols[c][i] = columns[c][idx[i]];
+        std::vector<double> mat(m * m);
+        fill(mat, cols);
+        std::copy(mat.begin(), mat.end(), row);
+      });
   out << "architectures in every input: " << truth.size() << "\nSpearman rank correlation:\n";
   for (std::size_t i = 0; i < m; ++i) out << "  [" << i + 1 << "] " << names[i] << "\n";
-  char buf[64];
+  char buf[256];
   out << "     ";
   for (std::size_t j = 0; j < m; ++j) {
     std::snprintf(buf, sizeof buf, "%9s", ("[" + std::to_string(j + 1) + "]").c_str());
@@ -449,13 +464,26 @@ void run_mutual(const StudyJob& job, const StudyData& d, Provenance& provenance,
     }
     out << "\n";
   }
+  if (!ci.empty()) {
+    out << job.bootstrap.level * 100 << "% bootstrap intervals (" << job.bootstrap.resamples
+        << " resamples, seed " << job.bootstrap.seed << "):\n";
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = i + 1; j < m; ++j) {
+        std::snprintf(buf, sizeof buf, "  [%zu]-[%zu] %8.4f  [%.4f, %.4f]\n", i + 1, j + 1,
+                      matrix[i * m + j], ci[i * m + j].low, ci[i * m + j].high);
+        out << buf;
+      }
+  }
   if (!job.out_csv.empty()) {
     std::ostringstream csv;
     csv.precision(17);
-    csv << "a,b,spearman\n";
+    csv << "a,b,spearman" << (ci.empty() ? "" : ",ci_low,ci_high") << "\n";
     for (std::size_t i = 0; i < m; ++i)
-      for (std::size_t j = 0; j < m; ++j)
-        csv << names[i] << ',' << names[j] << ',' << matrix[i * m + j] << "\n";
+      for (std::size_t j = 0; j < m; ++j) {
+        csv << names[i] << ',' << names[j] << ',' << matrix[i * m + j];
+        if (!ci.empty()) csv << ',' << ci[i * m + j].low << ',' << ci[i * m + j].high;
+        csv << "\n";
+      }
     io::write_text_atomic(job.out_csv, csv.str());
   }
   if (!job.out_h5.empty()) {
@@ -463,8 +491,19 @@ void run_mutual(const StudyJob& job, const StudyData& d, Provenance& provenance,
       f.create_group("/mutual");
       f.set_attr("/mutual", "architectures", static_cast<std::int64_t>(truth.size()));
       f.write_strings("/mutual/names", names);
-      f.write_f64("/mutual/spearman", matrix,
-                  {static_cast<std::int64_t>(m), static_cast<std::int64_t>(m)});
+      const std::vector<std::int64_t> shape = {static_cast<std::int64_t>(m),
+                                               static_cast<std::int64_t>(m)};
+      f.write_f64("/mutual/spearman", matrix, shape);
+      if (!ci.empty()) {
+        write_bootstrap_attrs(f, "/mutual", job.bootstrap);
+        std::vector<double> lo, hi;
+        for (const auto& c : ci) {
+          lo.push_back(c.low);
+          hi.push_back(c.high);
+        }
+        f.write_f64("/mutual/spearman_ci_low", lo, shape);
+        f.write_f64("/mutual/spearman_ci_high", hi, shape);
+      }
     });
   }
 }
@@ -479,11 +518,35 @@ void run_tricks(const StudyJob& job, const StudyData& d, Provenance& provenance,
   const std::int64_t k = 10;
   const std::size_t n = in.scores.size();
   std::vector<double> corr_bl(n), corr_gt(n), top(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    corr_bl[i] = spearman(in.scores[i], in.scores[0]);
-    corr_gt[i] = spearman(in.scores[i], in.truth);
-    top[i] = top_k(in.scores[i], in.truth, in.report, k, higher);
+  auto stats = [&](const std::vector<std::vector<double>>& sc, const std::vector<double>& truth,
+                   const std::vector<double>& report, double* row) {
+    for (std::size_t i = 0; i < n; ++i) {
+      row[i] = spearman(sc[i], sc[0]);
+      row[n + i] = spearman(sc[i], truth);
+      row[2 * n + i] = top_k(sc[i], truth, report, k, higher);
+    }
+  };
+  {
+    std::vector<double> row(3 * n);
+    stats(in.scores, in.truth, in.report, row.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      corr_bl[i] = row[i];
+      corr_gt[i] = row[n + i];
+      top[i] = row[2 * n + i];
+    }
   }
+  // Intervals: the same resampled architectures for every supernet.
+  const auto ci = bootstrap_intervals(
+      in.truth.size(), job.bootstrap, 3 * n, [&](const std::vector<std::size_t>& idx, double* row) {
+        std::vector<std::vector<double>> sc(n, std::vector<double>(idx.size()));
+        std::vector<double> t(idx.size()), r(idx.size());
+        for (std::size_t j = 0; j < idx.size(); ++j) {
+          for (std::size_t i = 0; i < n; ++i) sc[i][j] = in.scores[i][idx[j]];
+          t[j] = in.truth[idx[j]];
+          r[j] = in.report[idx[j]];
+        }
+        stats(sc, t, r, row);
+      });
   out << "architectures in every input: " << in.truth.size() << "\nbaseline: " << in.names[0]
       << "\n\n";
   char buf[256];
@@ -496,13 +559,33 @@ void run_tricks(const StudyJob& job, const StudyData& d, Provenance& provenance,
                   in.names[i].c_str());
     out << buf;
   }
+  if (!ci.empty()) {
+    out << "\n"
+        << job.bootstrap.level * 100 << "% bootstrap intervals (" << job.bootstrap.resamples
+        << " resamples, seed " << job.bootstrap.seed << "):\n";
+    for (std::size_t i = 0; i < n; ++i) {
+      std::snprintf(buf, sizeof buf,
+                    "[%zu]  Corr-BL [%.4f, %.4f]  Corr-GT [%.4f, %.4f]  top-10 [%.4f, %.4f]\n",
+                    i + 1, ci[i].low, ci[i].high, ci[n + i].low, ci[n + i].high, ci[2 * n + i].low,
+                    ci[2 * n + i].high);
+      out << buf;
+    }
+  }
   if (!job.out_csv.empty()) {
     std::ostringstream csv;
     csv.precision(17);
-    csv << "supernet,corr_bl,corr_gt,corr_gt_delta,top10,top10_delta\n";
-    for (std::size_t i = 0; i < n; ++i)
+    csv << "supernet,corr_bl,corr_gt,corr_gt_delta,top10,top10_delta"
+        << (ci.empty() ? ""
+                       : ",corr_bl_ci_low,corr_bl_ci_high,corr_gt_ci_low,corr_gt_ci_high,"
+                         "top10_ci_low,top10_ci_high")
+        << "\n";
+    for (std::size_t i = 0; i < n; ++i) {
       csv << in.names[i] << ',' << corr_bl[i] << ',' << corr_gt[i] << ',' << corr_gt[i] - corr_gt[0]
-          << ',' << top[i] << ',' << top[i] - top[0] << "\n";
+          << ',' << top[i] << ',' << top[i] - top[0];
+      for (std::size_t s3 = 0; s3 < 3 && !ci.empty(); ++s3)
+        csv << ',' << ci[s3 * n + i].low << ',' << ci[s3 * n + i].high;
+      csv << "\n";
+    }
     io::write_text_atomic(job.out_csv, csv.str());
   }
   if (!job.out_h5.empty()) {
@@ -514,6 +597,19 @@ void run_tricks(const StudyJob& job, const StudyData& d, Provenance& provenance,
       f.write_f64("/tricks/corr_bl", corr_bl);
       f.write_f64("/tricks/corr_gt", corr_gt);
       f.write_f64("/tricks/top_k", top);
+      if (!ci.empty()) {
+        write_bootstrap_attrs(f, "/tricks", job.bootstrap);
+        const char* names[] = {"corr_bl", "corr_gt", "top_k"};
+        for (std::size_t s3 = 0; s3 < 3; ++s3) {
+          std::vector<double> lo, hi;
+          for (std::size_t i = 0; i < n; ++i) {
+            lo.push_back(ci[s3 * n + i].low);
+            hi.push_back(ci[s3 * n + i].high);
+          }
+          f.write_f64(std::string("/tricks/") + names[s3] + "_ci_low", lo);
+          f.write_f64(std::string("/tricks/") + names[s3] + "_ci_high", hi);
+        }
+      }
     });
   }
 }

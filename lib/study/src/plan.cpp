@@ -469,8 +469,10 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     if (!s.truth_arch_column.empty())
       argv.insert(argv.end(), {"--truth-arch-column", s.truth_arch_column});
     if (s.lower_is_better) argv.push_back("--lower-is-better");
-    if (a != "bias" && a != "mutual" && a != "tricks")  // the analyses with top-k and intervals
-      argv.insert(argv.end(), {"--k", s.k, "--bootstrap", std::to_string(s.bootstrap)});
+    if (a != "bias" && a != "mutual" && a != "tricks")  // the analyses with a --k list
+      argv.insert(argv.end(), {"--k", s.k});
+    if (a != "bias")  // every correlation and top-k with its interval
+      argv.insert(argv.end(), {"--bootstrap", std::to_string(s.bootstrap)});
     argv.insert(argv.end(), extra.begin(), extra.end());
     const std::string out = dir + "/analysis/" + a;
     argv.insert(argv.end(), {"--out-csv", out + ".csv", "--out-h5", out + ".h5"});

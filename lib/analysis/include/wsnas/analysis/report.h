@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <limits>
 #include <string>
@@ -53,6 +54,13 @@ Report make_report(const std::vector<double>& score, const std::vector<double>& 
                    const BootstrapOptions& bootstrap = {});
 /// The correlation intervals by their result-file names: spearman, kendall_tau_b, pearson.
 std::array<std::pair<const char*, const Interval*>, 3> correlation_intervals(const Report& r);
+/// Percentile bootstrap intervals of `width` statistics of n architectures: for resample b
+/// (Rng(Rng::derive(seed, b)) draws n indices with replacement) `stat(indices, row)` writes the
+/// statistics into row[0..width); resamples where one is NaN are left out of its interval.
+/// Threaded; the values do not depend on the thread count. Empty when resamples = 0.
+std::vector<Interval> bootstrap_intervals(
+    std::size_t n, const BootstrapOptions& options, std::size_t width,
+    const std::function<void(const std::vector<std::size_t>&, double*)>& stat);
 /// The q-quantile (0..1) of `v` by linear interpolation between order statistics (numpy's
 /// default); NaN for an empty `v`. Sorts `v`.
 double quantile(std::vector<double>& v, double q);
