@@ -15,6 +15,7 @@
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/io/atomic_file.h"
 #include "wsnas/options/parser.h"
 #include "wsnas/study/plan.h"
 
@@ -40,20 +41,6 @@ std::string absolute_dir(const std::string& d) {
   return out;
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp);
-    out << text;
-    out.flush();
-    if (!out) {
-      fs::remove(tmp);
-      throw wsnas::Error("cannot write '" + tmp + "' (disk full?); '" + path + "' is unchanged");
-    }
-  }
-  fs::rename(tmp, path);
-}
-
 std::string read_all(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -74,9 +61,10 @@ void write_plan(const std::string& study_file, const std::string& dir) {
   for (const auto& [path, text] :
        {std::pair<std::string, std::string>{plan, tsv}, {copy, read_all(study.path)}}) {
     if (path == copy && fs::exists(copy) && fs::equivalent(copy, study.path)) continue;
-    write_file(path, path == copy ? "# a copy of " + study.path +
-                                        " (relative paths are relative to its folder)\n" + text
-                                  : text);
+    wsnas::io::write_text_atomic(
+        path, path == copy ? "# a copy of " + study.path +
+                                 " (relative paths are relative to its folder)\n" + text
+                           : text);
   }
   std::size_t per_stage[5] = {};
   for (const auto& r : runs)

@@ -37,13 +37,13 @@ std::vector<std::int64_t> parse_ks(const std::string& s) {
   return ks;
 }
 
-namespace {
-
 void write_bootstrap_attrs(io::File& f, const std::string& group, const BootstrapOptions& b) {
   f.set_attr(group, "bootstrap_resamples", b.resamples);
   f.set_attr(group, "bootstrap_seed", static_cast<std::int64_t>(b.seed));
   f.set_attr(group, "bootstrap_level", b.level);
 }
+
+namespace {
 
 void write_h5(const std::string& path, const Report& r, const Provenance& prov) {
   io::write_results_file(path, "analysis", prov, [&](io::File& f) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "wsnas/analysis/study.h"
+#include "wsnas/io/h5file.h"
 #include "wsnas/space/search_space.h"
 
 namespace wsnas::analysis {
@@ -27,6 +28,8 @@ struct StudyData {
 StudyData load(const StudyJob& job, std::ostream& out);
 /// The --k list; UsageError naming --k otherwise.
 std::vector<std::int64_t> parse_ks(const std::string& s);
+/// The attributes saying how a group's intervals were made: bootstrap_resamples, _seed, _level.
+void write_bootstrap_attrs(io::File& f, const std::string& group, const BootstrapOptions& b);
 /// budgets | density | pruning: one ranking per score input, labelled by --x and --replicate.
 void run_sweep(const StudyJob& job, Provenance& provenance, std::ostream& out);
 

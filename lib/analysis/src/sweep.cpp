@@ -176,9 +176,7 @@ void run_sweep(const StudyJob& job, Provenance& provenance, std::ostream& out) {
       f.create_group(g);
       f.set_attr(g, "x_name", std::string(x_name(job.analysis)));
       f.set_attr(g, "higher_is_better", static_cast<std::int64_t>(!job.lower_is_better));
-      f.set_attr(g, "bootstrap_resamples", job.bootstrap.resamples);
-      f.set_attr(g, "bootstrap_seed", static_cast<std::int64_t>(job.bootstrap.seed));
-      f.set_attr(g, "bootstrap_level", job.bootstrap.level);
+      write_bootstrap_attrs(f, g, job.bootstrap);
       auto column = [&](auto get) {
         std::vector<double> v;
         for (const auto& r : rows) v.push_back(get(r));

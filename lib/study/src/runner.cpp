@@ -19,6 +19,7 @@
 #include "wsnas/core/process.h"
 #include "wsnas/core/signals.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/io/atomic_file.h"
 #include "wsnas/options/parser.h"
 #include "wsnas/study/plan.h"
 
@@ -83,18 +84,6 @@ bool is_done(const std::string& marker, const std::string& expected) {
   return ss.str() == expected;
 }
 
-void write_atomic(const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(path).parent_path());
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp);
-    out << text;
-    out.flush();
-    if (!out) throw Error("cannot write '" + tmp + "': " + std::strerror(errno));
-  }
-  fs::rename(tmp, path);
-}
-
 /// Runs argv (stdout to `out` when given); a stop signal reaches it as SIGUSR1.
 int spawn_wait(const std::vector<std::string>& argv, const std::string& out) {
   int status = 0;
@@ -139,9 +128,9 @@ int ranks_for(const Run& r, int max) {
 
 int run_plan(const std::string& dir, const RunOptions& o) {
   const auto runs = read_plan(dir + "/plan.tsv");
-  std::vector<const Run*> todo;
+  std::vector<const Run*> selected;
   for (const auto& r : runs)
-    if (o.stage.empty() || r.stage == o.stage) todo.push_back(&r);
+    if (o.stage.empty() || r.stage == o.stage) selected.push_back(&r);
   if (!o.stage.empty())
     WSNAS_CHECK_USAGE(std::find(stages().begin(), stages().end(), o.stage) != stages().end(),
                       "--stage '", o.stage,
@@ -149,17 +138,17 @@ int run_plan(const std::string& dir, const RunOptions& o) {
                       "evaluate, analyze");
   if (o.task >= 0) {
     WSNAS_CHECK_USAGE(!o.stage.empty(), "--task needs --stage");
-    WSNAS_CHECK_USAGE(o.task < static_cast<std::int64_t>(todo.size()), "--task ", o.task,
-                      ": stage '", o.stage, "' of plan '", dir, "/plan.tsv' has ", todo.size(),
-                      " runs (tasks 0 to ", static_cast<std::int64_t>(todo.size()) - 1, ")");
-    todo = {todo[static_cast<std::size_t>(o.task)]};
+    WSNAS_CHECK_USAGE(o.task < static_cast<std::int64_t>(selected.size()), "--task ", o.task,
+                      ": stage '", o.stage, "' of plan '", dir, "/plan.tsv' has ", selected.size(),
+                      " runs (tasks 0 to ", static_cast<std::int64_t>(selected.size()) - 1, ")");
+    selected = {selected[static_cast<std::size_t>(o.task)]};
   }
   install();
-  const auto n = todo.size();
+  const auto n = selected.size();
   std::size_t skipped = 0, ran = 0;
   double seconds = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const Run& r = *todo[i];
+    const Run& r = *selected[i];
     if (g_stop) {  // a stop signal between runs: start nothing more
       std::cerr << "wsnas-study: stop signal; " << n - i << " runs left; run the same command "
                 << "again to resume\n";
@@ -219,7 +208,8 @@ int run_plan(const std::string& dir, const RunOptions& o) {
         std::cout << in.rdbuf() << std::flush;
       }
     }
-    write_atomic(marker, fingerprint(r, cmd));
+    fs::create_directories(fs::path(marker).parent_path());
+    io::write_text_atomic(marker, fingerprint(r, cmd));
     ++ran;
     seconds += took;
     const std::size_t left = n - i - 1;
