@@ -5,6 +5,8 @@ find_package(MPI REQUIRED COMPONENTS CXX)
 find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(Boost REQUIRED COMPONENTS program_options)
 find_package(ZLIB REQUIRED)
+# OpenSSL's libcrypto: MD5 for NAS-Bench-101's graph hash, base64 for its records.
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Threads REQUIRED)
 
 if(NOT TARGET wsnas_hdf5)

@@ -12,6 +12,8 @@ pkgs=(
   libboost-program-options-dev
   googletest libgtest-dev
   zlib1g-dev
+  libssl-dev                 # MD5 (NAS-Bench-101 graph hash), base64
+  libprotobuf-dev nlohmann-json3-dev   # NAS-Bench-101's TFRecord records (wsnas-import)
   dataset-fashion-mnist
   python3-h5py python3-numpy python3-matplotlib   # analysis/plot.py
   slurmctld slurmd slurm-client slurm-wlm-basic-plugins munge   # the one-node Slurm test cluster

@@ -20,9 +20,21 @@ int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), 
 TEST(WsnasSpace, CountsTheSpace) {
   auto r = run(space_cmd("count --space nb201"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "space: nb201\ntotal: 15625\nvalid: 15284\n");
+  // 6,466 isomorphism classes: NAS-Bench-201's to_unique_str over all 15,625 cells
+  // (../shared/data/README.md, nats_bench.csv).
+  EXPECT_EQ(r.out,
+            "space: nb201\ntotal: 15625\nvalid: 15284\nclasses: 6466 (distinct canonical "
+            "strings)\n");
   r = run(space_cmd("count --format csv"));
-  EXPECT_EQ(r.out, "space,total,valid\nnb201,15625,15284\n");
+  EXPECT_EQ(r.out, "space,total,valid,classes\nnb201,15625,15284,6466\n");
+}
+
+TEST(WsnasSpace, CountsTheNb101SubSpaceAsPaperTable1) {
+  // Paper Table 1 and Appendix A.1 (and paper-code-spec §2.1, verified there): 395 adjacency
+  // matrices, 95,985 cells, 42,228 distinct NAS-Bench-101 graph hashes.
+  auto r = run(space_cmd("count --space nb101 --format csv"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "space,total,valid,classes,adjacency_matrices\nnb101,95985,95985,42228,395\n");
 }
 
 TEST(WsnasSpace, SamplesAsCsvWithHeaderAndReproducibly) {
@@ -100,7 +112,7 @@ TEST(WsnasSpace, BadInputGetsOneLineAndExitCode2) {
                                                                                        // name once
   r = run(space_cmd("count --space nb999"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--space 'nb999': unknown search space (expected one of: nb201)"),
+  EXPECT_NE(r.err.find("--space 'nb999': unknown search space (expected one of: nb201, nb101)"),
             std::string::npos);
   r = run(space_cmd("info --index 15625"));
   EXPECT_EQ(r.exit_code, 2);
@@ -119,7 +131,7 @@ TEST(WsnasSpace, RunsUnderMpirunWithOnePrintingRank) {
       "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpiexec -n 2 --oversubscribe " +
       space_cmd("count --format csv"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "space,total,valid\nnb201,15625,15284\n");
+  EXPECT_EQ(r.out, "space,total,valid,classes\nnb201,15625,15284,6466\n");
 }
 
 TEST(WsnasData, ReadsRealFashionMnistAndSynthesisesCifar) {

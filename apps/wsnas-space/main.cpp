@@ -4,6 +4,7 @@
 #include <functional>
 #include <iostream>
 #include <numeric>
+#include <set>
 #include <sstream>
 
 #include "wsnas/analysis/table.h"
@@ -54,7 +55,10 @@ void print_rows(const space::SearchSpace& sp, const std::vector<space::Arch>& ar
   }
   for (const auto& arch : archs) {
     std::vector<std::string> row;
-    if (indexed) row.push_back(std::to_string(*sp.index_of(arch)));
+    if (indexed) {  // an architecture outside the official list (not valid) has no index
+      const auto idx = sp.index_of(arch);
+      row.push_back(idx ? std::to_string(*idx) : "-");
+    }
     row.push_back(sp.to_string(arch));
     row.push_back(sp.is_valid(arch) ? "1" : "0");
     if (with_canonical) row.push_back(sp.canonical(arch));
@@ -150,8 +154,8 @@ int body(app::Context& ctx) {
           options::one_of("format", {"text", "csv"})),
       "text | csv")(
       "classes",
-      po::value(&a.cost.classes)->default_value(100)->notifier(options::at_least("classes", 1)),
-      "classes of the network head (params/FLOPs)")(
+      po::value(&a.cost.classes)->default_value(0)->notifier(options::at_least("classes", 0)),
+      "classes of the network head (params/FLOPs; 0: the space's dataset, nb201 100, nb101 10)")(
       "in-channels",
       po::value(&a.cost.in_channels)
           ->default_value(3)
@@ -178,12 +182,27 @@ int body(app::Context& ctx) {
     WSNAS_CHECK_USAGE(total && *total <= 100000000ULL, "count: space ", sp->name(),
                       " is too large to enumerate");
     std::uint64_t valid = 0;
-    for (std::uint64_t i = 0; i < *total; ++i)
-      valid += sp->is_valid(*sp->at(static_cast<std::int64_t>(i))) ? 1 : 0;
+    std::set<std::string> classes;  // isomorphism classes by the space's canonical string
+    for (std::uint64_t i = 0; i < *total; ++i) {
+      const auto arch = *sp->at(static_cast<std::int64_t>(i));
+      valid += sp->is_valid(arch) ? 1 : 0;
+      classes.insert(sp->canonical(arch));
+    }
+    const auto extra = sp->extra_counts();
     if (a.format == "csv") {
-      std::cout << "space,total,valid\n" << sp->name() << ',' << *total << ',' << valid << '\n';
+      std::cout << "space,total,valid,classes";
+      for (const auto& [name, n] : extra) {
+        std::string column = name;
+        std::replace(column.begin(), column.end(), ' ', '_');
+        std::cout << ',' << column;
+      }
+      std::cout << '\n' << sp->name() << ',' << *total << ',' << valid << ',' << classes.size();
+      for (const auto& [name, n] : extra) std::cout << ',' << n;
+      std::cout << '\n';
     } else {
-      std::cout << "space: " << sp->name() << "\ntotal: " << *total << "\nvalid: " << valid << '\n';
+      std::cout << "space: " << sp->name() << "\ntotal: " << *total << "\nvalid: " << valid
+                << "\nclasses: " << classes.size() << " (distinct canonical strings)\n";
+      for (const auto& [name, n] : extra) std::cout << name << ": " << n << '\n';
     }
   } else if (a.command == "sample") {
     WSNAS_CHECK_USAGE(a.n >= 0, "-n ", a.n, ": expected a non-negative count");

@@ -122,9 +122,10 @@ po::options_description study_options(StudyJob& job) {
       "k", po::value(&job.k)->default_value("1,5,10,20,50,100"), "top-k values (paper Figure 1)")(
       "include-invalid", po::bool_switch(&job.include_invalid),
       "keep invalid architectures (default: drop them, as the paper)")(
-      "classes", po::value(&job.cost.classes)->default_value(100),
+      "classes", po::value(&job.cost.classes)->default_value(0),
       "classes of the network head, for analytic parameter counts (when --truth has no params "
-      "column)")("out-csv", po::value(&job.out_csv), "also write the report as CSV")(
+      "column; 0: the space's dataset)")("out-csv", po::value(&job.out_csv),
+                                         "also write the report as CSV")(
       "bootstrap",
       po::value(&job.bootstrap.resamples)->default_value(0)->notifier([](std::int64_t v) {
         WSNAS_CHECK_USAGE(v >= 0 && v <= 1000000, "--bootstrap ", v,

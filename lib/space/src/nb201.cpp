@@ -220,7 +220,7 @@ std::optional<ModelCost> Nb201Space::cost(const Arch& arch, const CostOptions& o
   if (o.channels > 0) shape.channels = o.channels;
   if (o.cells > 0) shape.cells = o.cells;
   shape.in_channels = o.in_channels;
-  shape.classes = o.classes;
+  if (o.classes > 0) shape.classes = o.classes;
   shape.height = shape.width = o.input_size;
   return cost_of(arch, shape);
 }

@@ -33,7 +33,7 @@ struct Arch {
 
 /// The network around a cell, for parameter and FLOP counts; 0 means the space's default.
 struct CostOptions {
-  int classes = 100;
+  int classes = 0;  ///< the space's dataset (NB201: CIFAR-100, 100; NB101: CIFAR-10, 10)
   int in_channels = 3;
   int input_size = 32;
   int channels = 0;  ///< width of the first stage (NB201: C = 16)
@@ -67,6 +67,13 @@ class SearchSpace {
   /// A string equal for isomorphic architectures (the space's own definition where a benchmark
   /// has one); defaults to to_string.
   virtual std::string canonical(const Arch& arch) const { return to_string(arch); }
+  /// Whether the space's benchmark trained one network per canonical class (NAS-Bench-101: one
+  /// per graph hash), so a ground-truth row stands for every architecture of its class: the
+  /// analysis then joins an architecture absent from a table to its class's row.
+  virtual bool truth_by_canonical() const { return false; }
+  /// Counts `wsnas-space count` prints besides total, valid and canonical classes (NAS-Bench-101:
+  /// its adjacency matrices).
+  virtual std::vector<std::pair<std::string, std::uint64_t>> extra_counts() const { return {}; }
 
   /// Number of architectures, valid or not, if the space is enumerable in 64 bits.
   virtual std::optional<std::uint64_t> size() const;
