@@ -4,6 +4,7 @@
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/nn/nb101_model.h"
 #include "wsnas/nn/nb201_model.h"
 #include "wsnas/nn/network.h"
 
@@ -14,6 +15,7 @@ namespace {
 const std::vector<ModelEntry>& entries() {
   static const std::vector<ModelEntry> all = {
       {"nb201", "classification", &nb201_supernet, &nb201_network},
+      {"nb101", "classification", &nb101_supernet, &nb101_network},
   };
   return all;
 }
