@@ -14,6 +14,7 @@
 #include "wsnas/core/error.h"
 #include "wsnas/core/random.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/space/nb101.h"
 #include "wsnas/space/nb201.h"
 
 using namespace wsnas;
@@ -350,4 +351,49 @@ TEST(Bias, PublishedOneShotSupernetOnNasBench201MatchesScipy) {
   EXPECT_TRUE(pool.most_biased);
   EXPECT_NEAR(pool.shift, -0.16854966171563174, 1e-12);
   EXPECT_EQ(pool.p_value, 0.0);
+}
+
+TEST(Metrics, Nb101JoinsByGraphHash) {
+  // NAS-Bench-101 trained one network per graph hash, so an architecture joins the row of an
+  // isomorphic cell when the table has no row of its own (NB201 joins exact cells only).
+  space::Nb101Space sp;
+  std::map<std::string, std::vector<std::int64_t>> by_hash;
+  for (std::int64_t i = 0; i < 3000; ++i) by_hash[sp.canonical(*sp.at(i))].push_back(i);
+  std::vector<std::int64_t> twins;  // a class of three cells or more
+  for (const auto& [h, idx] : by_hash)
+    if (idx.size() >= 3 && twins.empty()) twins = idx;
+  ASSERT_GE(twins.size(), 3u);
+  ArchValues scores, truth;
+  scores.source = "scores";
+  truth.source = "truth";
+  scores.archs = {*sp.at(twins[0]), *sp.at(twins[1]), *sp.at(0)};
+  scores.values = {1, 2, 3};
+  truth.archs = {*sp.at(twins[2]), *sp.at(0)};  // the class's row, and cell 0 itself
+  truth.values = {90, 80};
+  auto j = join_by_arch(sp, scores, truth);
+  ASSERT_EQ(j.archs.size(), 3u);
+  EXPECT_EQ(j.b, (std::vector<double>{90, 90, 80}));
+  EXPECT_EQ(j.truth_archs[0], *sp.at(twins[2]));
+  EXPECT_EQ(j.truth_archs[2], *sp.at(0));
+  // Two rows of one class, neither the scored cell itself: ambiguous, one clear error.
+  truth.archs = {*sp.at(twins[1]), *sp.at(twins[2])};
+  scores.archs = {*sp.at(twins[0])};
+  scores.values = {1};
+  try {
+    join_by_arch(sp, scores, truth);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("truth: 2 rows share the class"), std::string::npos)
+        << e.what();
+  }
+  // NAS-Bench-201 does not join isomorphic cells: each of its cells was trained. These two differ
+  // only in node 1's operator, which does not reach the output.
+  space::Nb201Space nb201;
+  ArchValues s2, t2;
+  s2.archs = {nb201.parse("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|")};
+  t2.archs = {nb201.parse("|nor_conv_1x1~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|")};
+  s2.values = {1};
+  t2.values = {5};
+  ASSERT_EQ(nb201.canonical(s2.archs[0]), nb201.canonical(t2.archs[0]));
+  EXPECT_TRUE(join_by_arch(nb201, s2, t2).archs.empty());
 }

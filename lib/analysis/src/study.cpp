@@ -250,7 +250,9 @@ StudyData load(const StudyJob& job, std::ostream& out) {
       ++dropped;
       continue;
     }
-    const auto r = reported.find(sp->to_string(joined.archs[i]));
+    // The ground truth's own row (the class's row where the benchmark has one per class).
+    const std::string truth_key = sp->to_string(joined.truth_archs[i]);
+    const auto r = reported.find(truth_key);
     if (r == reported.end()) {  // its --truth-report value was non-finite and dropped
       ++dropped_report;
       continue;
@@ -261,7 +263,7 @@ StudyData load(const StudyJob& job, std::ostream& out) {
     d.truth.push_back(joined.b[i]);
     const auto cost = sp->cost(joined.archs[i], job.cost);  // once per architecture
     if (cost) d.flops.push_back(static_cast<double>(cost->flops));
-    auto tp = truth_params.find(sp->to_string(joined.archs[i]));
+    auto tp = truth_params.find(truth_key);
     if (tp != truth_params.end()) {
       d.params.push_back(tp->second);
     } else if (cost) {

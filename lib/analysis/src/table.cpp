@@ -196,17 +196,36 @@ Joined join_by_arch(const space::SearchSpace& space, const ArchValues& a, const 
                       space.to_string(b.archs[i]),
                       " appears twice (several checkpoints? pick one, e.g. epoch=N)");
   }
+  // Rows of b by class, when a class shares one ground truth: the row, and how many there are.
+  std::map<std::string, std::pair<std::size_t, int>> class_of_b;
+  if (space.truth_by_canonical()) {
+    for (std::size_t i = 0; i < b.archs.size(); ++i) {
+      auto [it, fresh] = class_of_b.emplace(space.canonical(b.archs[i]), std::make_pair(i, 1));
+      if (!fresh) ++it->second.second;
+    }
+  }
   Joined j;
   std::map<space::Arch, bool> seen;
   for (std::size_t i = 0; i < a.archs.size(); ++i) {
     WSNAS_CHECK_INPUT(seen.emplace(a.archs[i], true).second, a.source, ": architecture ",
                       space.to_string(a.archs[i]),
                       " appears twice (several checkpoints? pick one, e.g. epoch=N)");
-    auto it = in_b.find(a.archs[i]);
-    if (it == in_b.end()) continue;
+    std::size_t row = 0;
+    if (auto it = in_b.find(a.archs[i]); it != in_b.end()) {
+      row = it->second;
+    } else if (auto c = class_of_b.find(space.canonical(a.archs[i])); c != class_of_b.end()) {
+      WSNAS_CHECK_INPUT(c->second.second == 1, b.source, ": ", c->second.second,
+                        " rows share the class ", c->first, " of architecture ",
+                        space.to_string(a.archs[i]),
+                        ", which has no row of its own (expected one row per class)");
+      row = c->second.first;
+    } else {
+      continue;
+    }
     j.archs.push_back(a.archs[i]);
+    j.truth_archs.push_back(b.archs[row]);
     j.a.push_back(a.values[i]);
-    j.b.push_back(b.values[it->second]);
+    j.b.push_back(b.values[row]);
   }
   return j;
 }

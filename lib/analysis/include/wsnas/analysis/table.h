@@ -51,9 +51,13 @@ ArchValues read_arch_values(const space::SearchSpace& space, const std::string& 
                             bool drop_nonfinite = false);
 
 /// Rows of `a` and `b` for the same architecture (by the space's string), in `a`'s order.
-/// Duplicated architectures in either input are an InputError.
+/// Duplicated architectures in either input are an InputError. Where the space's benchmark trained
+/// one network per isomorphism class (SearchSpace::truth_by_canonical: NAS-Bench-101, one per graph
+/// hash), an architecture of `a` absent from `b` joins the row of `b` of its class; several such
+/// rows (none of them the architecture itself) are an InputError.
 struct Joined {
-  std::vector<space::Arch> archs;
+  std::vector<space::Arch> archs;        ///< from `a`
+  std::vector<space::Arch> truth_archs;  ///< the row of `b` each joined (its class's, or itself)
   std::vector<double> a, b;
 };
 Joined join_by_arch(const space::SearchSpace& space, const ArchValues& a, const ArchValues& b);
