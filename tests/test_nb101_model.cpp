@@ -53,8 +53,8 @@ TEST(Nb101Model, TruncationAndOutputProjectionOfGeneralCells) {
   // 130 output channels over 3 fan-in vertices: 44, 43, 43; vertex 1 feeds vertex 2 (43 < 44:
   // truncated by one channel), and an input -> output projection is added. Parameters equal the
   // analytic count (NAS-Bench-101's model builder, checked against the Python reference).
-  const auto cell = space::parse_nb101_cell(
-      "01101.00111.00011.00001.00000|conv3x3+conv1x1+maxpool3x3");
+  const auto cell =
+      space::parse_nb101_cell("01101.00111.00011.00001.00000|conv3x3+conv1x1+maxpool3x3");
   nn::NetworkOptions o;
   o.channels = 130;
   o.cells = 1;
@@ -116,8 +116,7 @@ TEST(Nb101Model, SupernetShapeBnAndInitialisation) {
       // the truncated normal's 0.8796 sd.
       const auto w = conv->weight.detach();
       const double sd = 1.0 / std::sqrt(static_cast<double>(w.numel() / w.size(0)));
-      EXPECT_LE((w.abs() > 2 * sd * (1 + 1e-6)).sum().item<std::int64_t>(),
-                3 + w.numel() / 50000);
+      EXPECT_LE((w.abs() > 2 * sd * (1 + 1e-6)).sum().item<std::int64_t>(), 3 + w.numel() / 50000);
       if (w.numel() > 10000) {
         EXPECT_NEAR(w.std().item<double>() / sd, 0.8796, 0.03);
       }

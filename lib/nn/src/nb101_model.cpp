@@ -44,12 +44,11 @@ class ConvBnReluImpl : public torch::nn::Module {
  public:
   ConvBnReluImpl(int cin, int cout, int kernel) {
     conv_ = register_module(
-        "conv",
-        torch::nn::Conv2d(torch::nn::Conv2dOptions(cin, cout, kernel).padding(kernel / 2).bias(
-            false)));
-    bn_ = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(cout)
-                                                           .momentum(kBnMomentum)
-                                                           .eps(kBnEps)));
+        "conv", torch::nn::Conv2d(
+                    torch::nn::Conv2dOptions(cin, cout, kernel).padding(kernel / 2).bias(false)));
+    bn_ = register_module(
+        "bn", torch::nn::BatchNorm2d(
+                  torch::nn::BatchNorm2dOptions(cout).momentum(kBnMomentum).eps(kBnEps)));
     truncated_normal_(conv_->weight);
   }
   at::Tensor forward(const at::Tensor& x) { return torch::relu(bn_(conv_(x))); }
@@ -92,7 +91,9 @@ class SuperCellImpl : public torch::nn::Module {
       const int op = static_cast<int>(
           std::find(space::kNb101OpNames.begin(), space::kNb101OpNames.end(), cell.ops[t]) -
           space::kNb101OpNames.begin());
-      nodes.push_back(op == 0 ? conv3_[t - 1](sum) : op == 1 ? conv1_[t - 1](sum) : maxpool3x3(sum));
+      nodes.push_back(op == 0   ? conv3_[t - 1](sum)
+                      : op == 1 ? conv1_[t - 1](sum)
+                                : maxpool3x3(sum));
     }
     std::vector<at::Tensor> out;  // the output's parents in increasing order, concatenated
     for (std::size_t p = 1; p <= 5; ++p)
@@ -189,9 +190,9 @@ class Nb101NetworkImpl : public Network {
     auto h = stem_out;
     std::size_t i = 0;
     for (int stack = 0; stack < kStacks; ++stack) {
-      if (stack > 0) h = F::max_pool2d(h, F::MaxPool2dFuncOptions(2).stride(2).ceil_mode(true));  // TF 'same'
-      for (int m = 0; m < modules_; ++m, ++i)
-        h = cell_ ? cells_[i](h) : supercells_[i](h, sampled);
+      if (stack > 0)
+        h = F::max_pool2d(h, F::MaxPool2dFuncOptions(2).stride(2).ceil_mode(true));  // TF 'same'
+      for (int m = 0; m < modules_; ++m, ++i) h = cell_ ? cells_[i](h) : supercells_[i](h, sampled);
     }
     return classifier_(h.mean({2, 3}));
   }

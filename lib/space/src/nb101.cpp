@@ -177,8 +177,8 @@ void check_cell(const Nb101Cell& c, const std::string& ctx) {
   WSNAS_CHECK_INPUT(c.matrix.size() == n, ctx, ": the matrix has ", c.matrix.size(),
                     " rows but there are ", n, " vertex labels", kForm);
   for (std::size_t u = 0; u < n; ++u) {
-    WSNAS_CHECK_INPUT(c.matrix[u].size() == n, ctx, ": matrix row ", u, " has ",
-                      c.matrix[u].size(), " entries, expected ", n, kForm);
+    WSNAS_CHECK_INPUT(c.matrix[u].size() == n, ctx, ": matrix row ", u, " has ", c.matrix[u].size(),
+                      " entries, expected ", n, kForm);
     for (std::size_t v = 0; v < n; ++v) {
       const int x = c.matrix[u][v];
       WSNAS_CHECK_INPUT(x == 0 || x == 1, ctx, ": matrix entry [", u, "][", v, "] is ", x,

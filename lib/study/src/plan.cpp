@@ -402,7 +402,9 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
                       std::int64_t epochs, std::int64_t seed, const std::string& pool) {
     if (std::find(made.begin(), made.end(), name) != made.end()) return false;
     made.push_back(name);
-    std::vector<std::string> argv = {"wsnas-supernet"};
+    // The study's space for every stage that builds networks (a config's own `space` is
+    // overridden: the study names one space).
+    std::vector<std::string> argv = {"wsnas-supernet", "--space", s.space};
     Planner::configs(argv, s.supernet_configs);
     argv.insert(argv.end(), extra.begin(), extra.end());
     // A variant may fix its own epochs or seed (Table 3's multi-path runs match the baseline's
@@ -432,7 +434,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   // 3. Ground truth from our own farm.
   std::string truth = s.truth;
   if (s.truth == "farm") {
-    std::vector<std::string> argv = {"wsnas-groundtruth"};
+    std::vector<std::string> argv = {"wsnas-groundtruth", "--space", s.space};
     Planner::configs(argv, s.groundtruth_configs);
     argv.insert(argv.end(), {"--archs", archs, "--out", dir + "/groundtruth"});
     p.add("groundtruth", "groundtruth", true, argv);
