@@ -37,7 +37,7 @@ int body(app::Context& ctx) {
   std::string device_spec, precision, space_name, archs_path, format_spec;
   int batch = 256, steps = 20, warmup = 3, cells = 3, calib_batch = 400, calib_steps = 25,
       eval_images = 10000;
-  int channels = 16, n_cells = 5, threads = 0;
+  int channels = 0, n_cells = 0, threads = 0, classes = 100;
   bool cache_stem = true;
   options::Parser parser(ctx.name, ctx.name + " [options]");
   po::options_description g("Benchmark");
@@ -60,8 +60,12 @@ int body(app::Context& ctx) {
       "validation images per architecture")("cache-stem",
                                             po::value(&cache_stem)->default_value(true),
                                             "stem computed once for all architectures")(
-      "channels", po::value(&channels)->default_value(16), "C")(
-      "n", po::value(&n_cells)->default_value(5), "N cells per stage")(
+      "channels", po::value(&channels)->default_value(0),
+      "first-stage width (0: the space's: NB-201 C=16, NB-101 stem 128)")(
+      "n", po::value(&n_cells)->default_value(0),
+      "cells per stage (0: the space's: NB-201 N=5, NB-101 3 per stack)")(
+      "classes", po::value(&classes)->default_value(100)->notifier(options::at_least("classes", 1)),
+      "classes of the head (CIFAR-100: 100; NB-101's CIFAR-10: 10)")(
       "threads", po::value(&threads)->default_value(0),
       "CPU threads for LibTorch (0: its default)")(
       "precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (bfloat16 autocast)")(
@@ -80,7 +84,7 @@ int body(app::Context& ctx) {
   nn::NetworkOptions o;
   o.channels = channels;
   o.cells = n_cells;
-  o.classes = 100;
+  o.classes = classes;
   auto net = nn::make_supernet(space_name, o);
   net->to(dev);
   const auto format = train::memory_format(format_spec, dev);
@@ -90,7 +94,7 @@ int body(app::Context& ctx) {
   const bool bf16 = train::use_bf16(precision);
   auto opts = torch::TensorOptions().device(dev);
   auto x = torch::randn({batch, 3, 32, 32}, opts).contiguous(format);
-  auto y = torch::randint(0, 100, {batch}, opts.dtype(torch::kLong));
+  auto y = torch::randint(0, classes, {batch}, opts.dtype(torch::kLong));
   Rng rng(0);
   std::size_t next_fixed = 0;
   auto next_arch = [&] {
@@ -158,10 +162,11 @@ int body(app::Context& ctx) {
     double eval_s = 0;
     for (double s : per_cell) eval_s += s;
     std::printf(
-        "bench_nb201: space %s, device %s, %s, C=%d N=%d, CIFAR-100 head, 32x32x3, %s, %s, %d "
+        "bench_nb201: space %s, device %s, %s, C=%s N=%s, %d-class head, 32x32x3, %s, %s, %d "
         "threads\n",
-        space_name.c_str(), dev.str().c_str(), nn::torch_version().c_str(), channels, n_cells,
-        precision.c_str(),
+        space_name.c_str(), dev.str().c_str(), nn::torch_version().c_str(),
+        channels > 0 ? std::to_string(channels).c_str() : "default",
+        n_cells > 0 ? std::to_string(n_cells).c_str() : "default", classes, precision.c_str(),
         format == c10::MemoryFormat::ChannelsLast ? "channels-last" : "contiguous",
         torch::get_num_threads());
     std::printf("supernet training: batch %d, %.2f ms/step, %.0f images/s (%d steps%s)\n", batch,

@@ -7,6 +7,9 @@ find_package(Boost REQUIRED COMPONENTS program_options)
 find_package(ZLIB REQUIRED)
 # OpenSSL's libcrypto: MD5 for NAS-Bench-101's graph hash, base64 for its records.
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+# NAS-Bench-101's records: protobuf wire format (libprotobuf, no generated code) and JSON.
+find_package(Protobuf REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
 find_package(Threads REQUIRED)
 
 if(NOT TARGET wsnas_hdf5)

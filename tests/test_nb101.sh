@@ -31,7 +31,7 @@ data="--data-dir $tmp/cifar10 --limit-train 512 --limit-eval 200 --channels 4 --
 cfg=$tmp/cfg
 mkdir -p "$cfg"
 printf 'dataset = cifar10\ndata-dir = %s\nlimit-train = 512\nlimit-eval = 200\nchannels = 4\ncells = 1\n' "$tmp/cifar10" > "$cfg/data.ini"
-printf 'batch-size = 64\nepochs = 1\nlr = 0.1\ngrad-clip = 0\n' > "$cfg/groundtruth.ini"
+printf 'batch-size = 64\nepochs = 1\n' > "$cfg/groundtruth.ini"
 printf 'bn-calib-batch = 64\nbn-calib-steps = 2\n' > "$cfg/evaluate.ini"
 printf 'batch-size = 64\ngpus = 2\n' > "$cfg/supernet.ini"
 cat > "$cfg/study.ini" <<EOF
@@ -39,7 +39,7 @@ cat > "$cfg/study.ini" <<EOF
 space = nb101
 supernet-config = $root/configs/nb101.ini data.ini supernet.ini
 evaluate-config = evaluate.ini
-groundtruth-config = data.ini groundtruth.ini
+groundtruth-config = $root/configs/nb101-standalone.ini data.ini groundtruth.ini
 archs = 4
 budgets = 2
 seeds = 0
@@ -108,6 +108,32 @@ print("tensors", len(names), "maxdiff", diff)
 EOF
 check "resumed weights bit-equal to an uninterrupted run ($(cat "$tmp/cmp.txt"))" \
   grep -Eq "tensors [0-9]{2,} maxdiff 0.0$" "$tmp/cmp.txt"
+
+# ---- the stand-alone recipe (RMSProp) stopped and resumed: the same results ----------------------
+printf 'arch\n%s\n%s\n' "$("$bin/wsnas-space" convert --space nb101 --index 5 | cut -d' ' -f2)" \
+  "$("$bin/wsnas-space" convert --space nb101 --index 90000 | cut -d' ' -f2)" > "$tmp/two.csv"
+gt_args=(--space nb101 --config "$root/configs/nb101-standalone.ini" --dataset cifar10 $data
+  --batch-size 64 --epochs 3 --archs "$tmp/two.csv")
+"${mpi[@]}" "$bin/wsnas-groundtruth" "${gt_args[@]}" --out "$tmp/gtref" > /dev/null 2>&1
+mkdir -p "$tmp/gtstop"
+"${mpi[@]}" "$bin/wsnas-groundtruth" "${gt_args[@]}" --out "$tmp/gtstop" > "$tmp/gtstop/log" 2>&1 &
+pid=$!
+for _ in $(seq 1200); do ls "$tmp"/gtstop/cells/*.state.h5 > /dev/null 2>&1 && break; sleep 0.1; done
+pkill -USR1 -f "wsnas-groundtruth.*$tmp/gtstop" || true
+wait $pid
+rc=$?
+check "SIGUSR1 stops the ground truth with exit 75 (got $rc)" [ "$rc" -eq 75 ]
+"${mpi[@]}" "$bin/wsnas-groundtruth" "${gt_args[@]}" --out "$tmp/gtstop" > /dev/null 2>&1
+$py - "$tmp/gtref/groundtruth.h5" "$tmp/gtstop/groundtruth.h5" > "$tmp/gtcmp.txt" 2>&1 <<'EOF2'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+print("optimizer", a["/config"].attrs["optimizer"].decode() if isinstance(a["/config"].attrs["optimizer"], bytes) else a["/config"].attrs["optimizer"])
+for col in ["final_valid_accuracy", "final_test_accuracy"]:
+    print(col, "equal" if np.array_equal(a["/results/" + col][()], b["/results/" + col][()]) else "differ")
+print("curves", "equal" if np.array_equal(a["/curves/train_loss"][()], b["/curves/train_loss"][()]) else "differ")
+EOF2
+check "RMSProp ground truth resumed equals an uninterrupted run ($(tr '\n' ' ' < "$tmp/gtcmp.txt"))" \
+  [ "$(grep -c 'equal' "$tmp/gtcmp.txt")" -eq 3 -a "$(grep -c 'optimizer rmsprop' "$tmp/gtcmp.txt")" -eq 1 ]
 
 # ---- bad input ----------------------------------------------------------------------------------
 printf 'arch\n0111100.0000100.0000010.0000010.0000001.0000001.0000000|conv3x3+conv3x3+conv3x3+conv3x3+conv3x3\n0111100.0000100|conv3x3\n' > "$tmp/bad.csv"

@@ -302,7 +302,7 @@ TEST(Nb201Model, PrunedForwardEqualsTheFullOne) {
 
 TEST(ModelRegistry, MakesNetworksBySpaceName) {
   Nb201Space sp;
-  EXPECT_EQ(nn::model_names(), std::vector<std::string>{"nb201"});
+  EXPECT_EQ(nn::model_names(), (std::vector<std::string>{"nb201", "nb101"}));
   EXPECT_EQ(nn::model_entry("nb201").task, "classification");
   nn::NetworkOptions o;  // 0 = the space's defaults (C 16, N 5)
   o.classes = 100;
@@ -328,9 +328,10 @@ TEST(ModelRegistry, MakesNetworksBySpaceName) {
     nn::make_supernet("darts", o);
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(
-                  "--space 'darts': no network implementation in this build (available: nb201)"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find(
+            "--space 'darts': no network implementation in this build (available: nb201, nb101)"),
+        std::string::npos)
         << e.what();
   }
 }

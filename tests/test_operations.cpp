@@ -160,7 +160,7 @@ TEST_F(Operations, WrongCheckpointsAndResultFilesAreRefused) {
   // Another space.
   expect_one_line(eval(edit("space.h5", "f['config'].attrs['space'] = 'darts'")), 2,
                   "wsnas-evaluate",
-                  "--space darts: not available in this build yet (available: nb201)");
+                  "--space darts: not available in this build yet (available: nb201, nb101)");
   // Another schema version, another kind, a truncated file, not HDF5 at all.
   expect_one_line(
       eval(edit("v2.h5", "f.attrs['schema_version'] = 2")), 2, "wsnas-evaluate",

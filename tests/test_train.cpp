@@ -187,3 +187,44 @@ TEST(ClipGradNorm, ScalesToTheMaximumNormAsPyTorch) {
   EXPECT_NEAR(a.grad()[0].item<double>(), 3.0 * scale, 1e-12);
   EXPECT_NEAR(train::clip_grad_norm({a, b}, 0.0), 5.0 * scale, 1e-12);
 }
+
+TEST(RmsProp, TwoStepsAsTensorFlow1RmsPropWithMomentum) {
+  // NAS-Bench-101's optimizer: tf.train.RMSPropOptimizer(lr, momentum=0.9, epsilon=1.0), decay
+  // 0.9 (TF default), the mean square's slot initialised to ones (TF 1.x), weight decay as the
+  // L2 term wd * sum(v^2) / 2 of the loss (nasbench/lib/model_builder.py). Written out by hand:
+  //   d = g + wd p;  ms = 0.9 ms + 0.1 d^2;  buf = 0.9 buf + lr d / sqrt(ms + 1);  p -= buf.
+  at::Tensor p = scalar(1.0), q = scalar(-2.0);
+  options::HyperParameters hp;
+  hp.optimizer = "rmsprop";
+  hp.momentum = 0.9;
+  hp.nesterov = false;
+  hp.weight_decay = 0.01;
+  auto opt = train::make_optimizer({p, q}, hp);
+  ASSERT_TRUE(opt.rmsprop());
+  double ep = 1.0, eq = -2.0, msp = 1, msq = 1, bp = 0, bq = 0;
+  const double grads[2][2] = {{0.5, 0.1}, {-0.3, 0.4}}, lrs[2] = {0.2, 0.1};
+  for (int s = 0; s < 2; ++s) {
+    p.mutable_grad() = scalar(grads[s][0]);
+    q.mutable_grad() = scalar(grads[s][1]);
+    opt.step(lrs[s]);
+    const double dp = grads[s][0] + 0.01 * ep, dq = grads[s][1] + 0.01 * eq;
+    msp = 0.9 * msp + 0.1 * dp * dp;
+    msq = 0.9 * msq + 0.1 * dq * dq;
+    bp = 0.9 * bp + lrs[s] * dp / std::sqrt(msp + 1.0);
+    bq = 0.9 * bq + lrs[s] * dq / std::sqrt(msq + 1.0);
+    ep -= bp;
+    eq -= bq;
+    EXPECT_NEAR(value(p), ep, 1e-12) << "step " << s;
+    EXPECT_NEAR(value(q), eq, 1e-12) << "step " << s;
+  }
+  EXPECT_NEAR(value(opt.mean_squares()[0]), msp, 1e-12);
+  // Nesterov has no meaning here: refused with one line.
+  hp.nesterov = true;
+  try {
+    train::make_optimizer({scalar(1.0)}, hp);
+    ADD_FAILURE() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--optimizer rmsprop does not take --nesterov true"),
+              std::string::npos);
+  }
+}

@@ -54,6 +54,20 @@ po::options_description hyper_parameter_options(HyperParameters& hp) {
                                                         ->default_value(hp.warmup_lr)
                                                         ->notifier(in_range("warmup-lr", 0, 1e6)),
                                                     "learning rate at the start of the warm-up")(
+      "optimizer",
+      po::value(&hp.optimizer)
+          ->default_value(hp.optimizer)
+          ->notifier(one_of("optimizer", {"sgd", "rmsprop"})),
+      "sgd | rmsprop (TensorFlow 1's RMSProp with momentum: NAS-Bench-101's stand-alone recipe)")(
+      "rmsprop-decay",
+      po::value(&hp.rmsprop_decay)
+          ->default_value(hp.rmsprop_decay)
+          ->notifier(in_range("rmsprop-decay", 0, 0.999999)),
+      "rmsprop: decay of the mean square")("rmsprop-epsilon",
+                                           po::value(&hp.rmsprop_epsilon)
+                                               ->default_value(hp.rmsprop_epsilon)
+                                               ->notifier(in_range("rmsprop-epsilon", 1e-12, 1e3)),
+                                           "rmsprop: epsilon added to the mean square")(
       "label-smoothing",
       po::value(&hp.label_smoothing)
           ->default_value(hp.label_smoothing)

@@ -275,9 +275,10 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   }
   WSNAS_CHECK_INPUT(!archs.empty(), "--archs '", job.archs_path, "': no architectures");
 
-  for (const char* unused : {"batch-size", "lr", "lr-schedule", "momentum", "nesterov",
-                             "weight-decay", "grad-clip", "gpus", "epochs", "warmup-epochs",
-                             "warmup-lr", "label-smoothing", "sampler", "paths", "unused-params"})
+  for (const char* unused :
+       {"batch-size", "lr", "lr-schedule", "momentum", "nesterov", "weight-decay", "grad-clip",
+        "gpus", "epochs", "warmup-epochs", "warmup-lr", "label-smoothing", "sampler", "paths",
+        "unused-params", "optimizer", "rmsprop-decay", "rmsprop-epsilon"})
     cfg.erase(unused);  // training options: accepted so one config file serves every stage
   for (const auto& k : kModelKeys) cfg["supernet." + k] = model_cfg[k];
   train::record_config(ctx.provenance, cfg);

@@ -38,10 +38,11 @@ namespace {
 
 /// Options that change a result: a rerun into the same directory must agree on them.
 const std::vector<std::string> kResultKeys = {
-    "space",      "channels",      "cells",        "dataset",        "protocol", "limit-train",
-    "limit-eval", "augment",       "seed",         "batch-size",     "lr",       "lr-schedule",
-    "momentum",   "nesterov",      "weight-decay", "grad-clip",      "epochs",   "precision",
-    "drop-last",  "warmup-epochs", "warmup-lr",    "label-smoothing"};
+    "space",       "channels",        "cells",     "dataset",       "protocol",
+    "limit-train", "limit-eval",      "augment",   "seed",          "batch-size",
+    "lr",          "lr-schedule",     "momentum",  "nesterov",      "weight-decay",
+    "grad-clip",   "epochs",          "precision", "drop-last",     "warmup-epochs",
+    "warmup-lr",   "label-smoothing", "optimizer", "rmsprop-decay", "rmsprop-epsilon"};
 
 /// One architecture's learning curves (the task's loss and score per epoch) and outcome.
 struct Run {
@@ -79,7 +80,7 @@ void write_run(const std::string& path, const std::string& kind, const Provenanc
     f.write_f64("/curves/valid_" + score, c.valid_score);
     f.write_f64("/curves/test_" + score, c.test_score);
     if (net) train::write_module(f, "/model", *net);
-    if (sgd) train::write_tensor_list(f, "/optimizer/momentum", sgd->buffers());
+    if (sgd) train::write_optimizer(f, "/optimizer", *sgd);
   });
 }
 
@@ -295,14 +296,14 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     auto net = nn::make_network(job.model.space, arch, net_opts);
     net->to(device);
     train::set_memory_format(*net, format);
-    train::Sgd sgd(net->parameters(), hp.momentum, hp.nesterov, hp.weight_decay);
+    train::Sgd sgd = train::make_optimizer(net->parameters(), hp);
     c.params = nn::count_parameters(*net);
     if (auto cost = sp->cost(arch, cost_opts)) c.flops = static_cast<double>(cost->flops);
     if (io::path_exists(base + ".state.h5")) {
       auto f = io::File::open(base + ".state.h5");  // checked against the options above
       c = read_run(f, score.name);
       train::read_module(f, "/model", *net);
-      train::read_tensor_list(f, "/optimizer/momentum", sgd.buffers());
+      train::read_optimizer(f, "/optimizer", sgd);
     }
     lo.seed = Rng::derive(cell_seed, 1);
     data::BatchLoader loader(bundle.train, lo);

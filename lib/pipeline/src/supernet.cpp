@@ -39,13 +39,14 @@ namespace {
 
 /// Options that change the weights: a resumed run must agree on all of them.
 const std::vector<std::string> kResultKeys = {
-    "space",       "channels",       "cells",         "supernet-bn-affine",
-    "dataset",     "protocol",       "limit-train",   "augment",
-    "seed",        "replicas",       "batch-size",    "lr",
-    "lr-schedule", "momentum",       "nesterov",      "weight-decay",
-    "grad-clip",   "epochs",         "pool-archs",    "precision",
-    "sampler",     "paths",          "unused-params", "warmup-epochs",
-    "warmup-lr",   "label-smoothing"};
+    "space",          "channels",        "cells",         "supernet-bn-affine",
+    "dataset",        "protocol",        "limit-train",   "augment",
+    "seed",           "replicas",        "batch-size",    "lr",
+    "lr-schedule",    "momentum",        "nesterov",      "weight-decay",
+    "grad-clip",      "epochs",          "pool-archs",    "precision",
+    "sampler",        "paths",           "unused-params", "warmup-epochs",
+    "warmup-lr",      "label-smoothing", "optimizer",     "rmsprop-decay",
+    "rmsprop-epsilon"};
 
 struct TrainState {
   std::string run_id;      ///< made when a run starts, kept by its resumes (evaluation keys on it)
@@ -120,7 +121,7 @@ void write_checkpoint(const std::string& path, const Saved& s, const TrainState&
     f.set_attr("/state", "snapshot", static_cast<std::int64_t>(st.epoch < s.schedule_epochs));
     f.write_f64("/state/totals", st.totals);
     train::write_module(f, "/model", s.net);
-    train::write_tensor_list(f, "/optimizer/momentum", s.sgd.buffers());
+    train::write_optimizer(f, "/optimizer", s.sgd);
     f.write_i64("/optimizer/touched", s.sgd.touched());
     f.write_i64("/log/epoch", st.log_epoch);
     f.write_f64("/log/loss", st.log_loss);
@@ -144,7 +145,7 @@ TrainState read_checkpoint(const std::string& path, const Saved& s) {
   st.complete = f.attr_int("/state", "complete") != 0;
   st.totals = f.read_f64("/state/totals");
   train::read_module(f, "/model", s.net);
-  train::read_tensor_list(f, "/optimizer/momentum", s.sgd.buffers());
+  train::read_optimizer(f, "/optimizer", s.sgd);
   const auto touched = f.read_i64("/optimizer/touched");
   WSNAS_CHECK_INPUT(touched.size() == s.sgd.touched().size(), f.where("/optimizer/touched"), ": ",
                     touched.size(), " entries, expected ", s.sgd.touched().size());
@@ -259,8 +260,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
     at::NoGradGuard g;
     mpi::broadcast(ctx.world, p);
   }
-  train::Sgd sgd(net->parameters(), hp.momentum, hp.nesterov, hp.weight_decay,
-                 train::parse_unused_params(job.unused_params));
+  train::Sgd sgd =
+      train::make_optimizer(net->parameters(), hp, train::parse_unused_params(job.unused_params));
 
   io::make_dirs(out_dir);
   const std::string state_path = out_dir + "/supernet.h5";

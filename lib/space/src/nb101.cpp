@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <memory>
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/random.h"
@@ -26,17 +27,22 @@ const char* const kForm =
     "([[0, 1, ...], ...], ['input', ..., 'output']))";
 
 std::string md5_hex(const std::string& s) {
+  // One context per thread, reused: EVP_Digest would allocate one per call. Fetched once:
+  // EVP_md5() looks the algorithm up on every digest in OpenSSL 3.
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(),
+                                                                            EVP_MD_CTX_free);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  // Fetched once: EVP_md5() looks the algorithm up on every digest in OpenSSL 3.
-  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
-  WSNAS_CHECK(md5 && EVP_Digest(s.data(), s.size(), digest, &len, md5, nullptr) == 1,
+  WSNAS_CHECK(md5 && ctx && EVP_DigestInit_ex(ctx.get(), md5, nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), s.data(), s.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx.get(), digest, &len) == 1,
               "OpenSSL MD5 failed");
   static const char* hex = "0123456789abcdef";
-  std::string out;
+  std::string out(2 * len, '0');
   for (unsigned int i = 0; i < len; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 15];
   }
   return out;
 }

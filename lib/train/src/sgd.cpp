@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "wsnas/core/error.h"
+#include "wsnas/io/h5file.h"
+#include "wsnas/train/state_io.h"
 
 namespace wsnas::train {
 
@@ -28,6 +30,31 @@ Sgd::Sgd(std::vector<at::Tensor> params, double momentum, bool nesterov, double 
   for (const auto& p : params_) buffers_.push_back(at::zeros_like(p));
 }
 
+void Sgd::use_rmsprop(double decay, double epsilon) {
+  WSNAS_CHECK_USAGE(!nesterov_, "--optimizer rmsprop does not take --nesterov true");
+  rms_decay_ = decay;
+  rms_epsilon_ = epsilon;
+  mean_squares_.clear();
+  for (const auto& p : params_) mean_squares_.push_back(at::ones_like(p));
+}
+
+Sgd make_optimizer(std::vector<at::Tensor> params, const options::HyperParameters& hp,
+                   UnusedParams unused) {
+  Sgd opt(std::move(params), hp.momentum, hp.nesterov, hp.weight_decay, unused);
+  if (hp.optimizer == "rmsprop") opt.use_rmsprop(hp.rmsprop_decay, hp.rmsprop_epsilon);
+  return opt;
+}
+
+void write_optimizer(io::File& f, const std::string& group, Sgd& opt) {
+  write_tensor_list(f, group + "/momentum", opt.buffers());
+  if (opt.rmsprop()) write_tensor_list(f, group + "/mean_square", opt.mean_squares());
+}
+
+void read_optimizer(const io::File& f, const std::string& group, Sgd& opt) {
+  read_tensor_list(f, group + "/momentum", opt.buffers());
+  if (opt.rmsprop()) read_tensor_list(f, group + "/mean_square", opt.mean_squares());
+}
+
 void Sgd::zero_grad() {
   for (auto& p : params_) p.mutable_grad().reset();
 }
@@ -43,6 +70,14 @@ void Sgd::step(double lr) {
     } else if (unused_ != UnusedParams::kSkip && touched_[i]) {
       d = p.mul(weight_decay_);  // a zero gradient plus weight decay
     } else {
+      continue;
+    }
+    if (rmsprop()) {  // TensorFlow 1's RMSPropOptimizer with momentum
+      auto& ms = mean_squares_[i];
+      ms.mul_(rms_decay_).addcmul_(d, d, 1 - rms_decay_);
+      auto& buf = buffers_[i];
+      buf.mul_(momentum_).add_(d / (ms + rms_epsilon_).sqrt(), lr);
+      p.sub_(buf);
       continue;
     }
     if (momentum_ != 0) {

@@ -21,6 +21,11 @@ struct HyperParameters {
   int epochs = 1000;         ///< paper, Appendix A.2: 1000 epochs unless said otherwise
   double warmup_epochs = 0;  ///< linear LR warm-up before the schedule (ProxylessNAS code: 5)
   double warmup_lr = 0;  ///< learning rate at the start of the warm-up (ProxylessNAS code: 0.025)
+  /// "sgd" (the paper's supernets) | "rmsprop" (NAS-Bench-101's stand-alone recipe: TensorFlow 1's
+  /// RMSPropOptimizer with momentum, Ying et al. 2019, nasbench/lib/model_builder.py)
+  std::string optimizer = "sgd";
+  double rmsprop_decay = 0.9;    ///< TF's default decay of the mean square
+  double rmsprop_epsilon = 1.0;  ///< NAS-Bench-101's epsilon (inside the square root, as TF)
   double label_smoothing =
       0;  ///< target 1 - e, other classes e / (classes - 1) (ProxylessNAS code: 0.1)
 };

@@ -11,6 +11,10 @@
 
 #include "wsnas/options/hyper_parameters.h"
 
+namespace wsnas::io {
+class File;
+}
+
 namespace wsnas::train {
 
 /// What a step does to a parameter without a gradient (an operator the sampled path did not use).
@@ -34,6 +38,14 @@ class Sgd {
   /// One update: every parameter with a gradient, and with kDecay every parameter that has had
   /// one before (as if its gradient were zero).
   void step(double lr);
+  /// Makes the update TensorFlow 1's RMSPropOptimizer with momentum (NAS-Bench-101's recipe): with
+  /// d = gradient + weight_decay * p (its L2 loss term), ms = decay * ms + (1 - decay) * d^2
+  /// (ms starts at 1, TF's slot initialiser), buf = momentum * buf + lr * d / sqrt(ms + epsilon),
+  /// p -= buf. Not with Nesterov.
+  void use_rmsprop(double decay, double epsilon);
+  bool rmsprop() const { return rms_decay_ >= 0; }
+  /// RMSProp's mean squares, one per parameter (empty for SGD).
+  std::vector<at::Tensor>& mean_squares() { return mean_squares_; }
   /// Sets every gradient to undefined (PyTorch's zero_grad(set_to_none=True)).
   void zero_grad();
   const std::vector<at::Tensor>& params() const { return params_; }
@@ -43,12 +55,19 @@ class Sgd {
   std::vector<std::int64_t>& touched() { return touched_; }
 
  private:
-  std::vector<at::Tensor> params_, buffers_;
+  std::vector<at::Tensor> params_, buffers_, mean_squares_;
   std::vector<std::int64_t> touched_;
   UnusedParams unused_;
-  double momentum_, weight_decay_;
+  double momentum_, weight_decay_, rms_decay_ = -1, rms_epsilon_ = 1;
   bool nesterov_;
 };
+
+/// The optimizer `hp` names (--optimizer, --momentum, --nesterov, --weight-decay, --rmsprop-*).
+Sgd make_optimizer(std::vector<at::Tensor> params, const options::HyperParameters& hp,
+                   UnusedParams unused = UnusedParams::kSkip);
+/// Writes / reads the optimizer's state under `group` (momentum buffers; RMSProp's mean squares).
+void write_optimizer(io::File& f, const std::string& group, Sgd& opt);
+void read_optimizer(const io::File& f, const std::string& group, Sgd& opt);
 
 /// Scales gradients so their global L2 norm is at most `max_norm` (torch.nn.utils.clip_grad_norm_);
 /// returns the norm before clipping. `max_norm` <= 0 only measures.
