@@ -3,8 +3,8 @@
 // files in the real format; the decoders are checked on published vectors.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 
@@ -45,7 +45,8 @@ void write_file(const std::string& path, const std::vector<Nb101Record>& records
 }  // namespace
 
 TEST(Nb101Import, Crc32cOfTheStandardCheckString) {
-  // CRC-32C (Castagnoli) check value of "123456789" (RFC 3720 B.4; the CRC catalogue's CRC-32/ISCSI).
+  // CRC-32C (Castagnoli) check value of "123456789" (RFC 3720 B.4; the CRC catalogue's
+  // CRC-32/ISCSI).
   EXPECT_EQ(benchmark::crc32c("123456789"), 0xE3069283u);
 }
 
@@ -53,8 +54,10 @@ TEST(Nb101Import, DecodesARealNasBench101MetricsRecord) {
   // A record of the real NAS-Bench-101 file (4-epoch budget), as published in the test of the
   // `nasbench` Rust crate (github.com/sile/nasbench-rs, src/protobuf.rs), with its decoded values.
   const std::string b64 =
-      "Ci0JAAAAAAAAAAARAAAAAAAAAAAZAAAAoKqquT8hAAAAYJAGuT8pAAAAAGmQuT8KLQkAAAAAAAAAQBEAAADAdJNGQBkAAA"
-      "BgkAa6PyEAAAAg3/K6PykAAACAy7e6PwotCQAAAAAAABBAEQAAACDbeVZAGQAAAEAaZNY/IQAAAGBVVdY/KQAAAODybdY/"
+      "Ci0JAAAAAAAAAAARAAAAAAAAAAAZAAAAoKqquT8hAAAAYJAGuT8pAAAAAGmQuT8KLQkAAAAAAAAAQBEAAADAdJNGQBkA"
+      "AA"
+      "BgkAa6PyEAAAAg3/K6PykAAACAy7e6PwotCQAAAAAAABBAEQAAACDbeVZAGQAAAEAaZNY/IQAAAGBVVdY/"
+      "KQAAAODybdY/"
       "EIqYigQZAABAhznbeUA=";
   Nb101Record r;
   benchmark::decode_nb101_metrics(benchmark::base64_decode(b64, "vector"), r);
@@ -118,8 +121,7 @@ TEST(Nb101Import, ImportsTheSubSpaceByHashAndAnalyzeJoinsByHash) {
     EXPECT_EQ(f.read_i64("/results/repeats"), (std::vector<std::int64_t>{3, 1, 3}));
     EXPECT_TRUE(std::isnan(f.read_f64("/results/final_valid_accuracy_r2")[1]));
     EXPECT_EQ(f.read_i64("/results/params")[0], 13381898);
-    EXPECT_NE(f.attr_string("/provenance", "command_line").find("wsnas-import"),
-              std::string::npos);
+    EXPECT_NE(f.attr_string("/provenance", "command_line").find("wsnas-import"), std::string::npos);
   }
   // --all keeps the cell outside the sub-space (the README cell, 2,694,282 parameters).
   r = test::run(app("wsnas-import") + " nb101 " + file + " --all --out " + dir + "/all.h5");
@@ -188,7 +190,8 @@ TEST(Nb101Import, BadFilesAreOneLineAndLeaveTheTableAlone) {
   {
     auto r36 = record(cell, 36, 0.9, 0.9);
     write_file(dir + "/e36.tfrecord", {r36});
-    bad("e36.tfrecord", test::read_file(dir + "/e36.tfrecord"), "no record of 108 epochs among 1 records");
+    bad("e36.tfrecord", test::read_file(dir + "/e36.tfrecord"),
+        "no record of 108 epochs among 1 records");
   }
   r = test::run(app("wsnas-import") + " nb101 " + dir + "/missing.tfrecord --out " + out);
   EXPECT_EQ(r.exit_code, 2);

@@ -15,11 +15,12 @@ int body(app::Context& ctx) {
   std::string benchmark, input, out;
   benchmark::Nb101ImportOptions o;
   options::Parser parser(
-      ctx.name, ctx.name +
-                    " BENCHMARK FILE --out TABLE.h5 [options]\n"
-                    "Benchmarks:\n"
-                    "  nb101   NAS-Bench-101's nasbench_only108.tfrecord (or nasbench_full.tfrecord):\n"
-                    "          one row per graph hash of the sub-space (--all: of the file)\n");
+      ctx.name,
+      ctx.name +
+          " BENCHMARK FILE --out TABLE.h5 [options]\n"
+          "Benchmarks:\n"
+          "  nb101   NAS-Bench-101's nasbench_only108.tfrecord (or nasbench_full.tfrecord):\n"
+          "          one row per graph hash of the sub-space (--all: of the file)\n");
   po::options_description g("Import");
   g.add_options()("benchmark", po::value(&benchmark), "nb101 (or first positional)")(
       "input", po::value(&input), "the benchmark's file (or second positional)")(
@@ -42,9 +43,9 @@ int body(app::Context& ctx) {
   if (ctx.world.rank() != 0) return 0;  // a serial tool
   ctx.provenance.set("import.benchmark", benchmark);
   ctx.provenance.set("import.source", input);
-  const auto sum = benchmark::import_nb101(input, out, o, ctx.provenance, [&](const std::string& s) {
-    std::cout << ctx.name << ": " << s << std::endl;
-  });
+  const auto sum = benchmark::import_nb101(
+      input, out, o, ctx.provenance,
+      [&](const std::string& s) { std::cout << ctx.name << ": " << s << std::endl; });
   std::cout << ctx.name << ": " << sum.records << " records read, " << sum.kept_records << " of "
             << o.epochs << " epochs kept; wrote " << sum.rows << " rows to " << out;
   if (sum.incomplete > 0) std::cout << " (" << sum.incomplete << " rows without 3 repeats)";

@@ -103,8 +103,8 @@ std::string encode_nb101_metrics(const Nb101Record& r) {
       {
         pb::io::StringOutputStream s2(&inner);
         pb::io::CodedOutputStream o2(&s2);
-        const double values[] = {e.epoch, e.training_time, e.train_accuracy,
-                                 e.validation_accuracy, e.test_accuracy};
+        const double values[] = {e.epoch, e.training_time, e.train_accuracy, e.validation_accuracy,
+                                 e.test_accuracy};
         for (int f = 1; f <= 5; ++f) {
           o2.WriteTag(WFL::MakeTag(f, WFL::WIRETYPE_FIXED64));
           o2.WriteLittleEndian64(as_bits(values[f - 1]));
@@ -162,8 +162,8 @@ Nb101Record parse_nb101_record(const std::string& text, const std::string& where
                      " (expected the JSON array [hash, epochs, adjacency, operations, metrics])");
   }
   const auto n = static_cast<std::size_t>(std::lround(std::sqrt(adjacency.size())));
-  WSNAS_CHECK_INPUT(n * n == adjacency.size() && n >= 2, where, ": adjacency of ",
-                    adjacency.size(), " digits (expected a square number)");
+  WSNAS_CHECK_INPUT(n * n == adjacency.size() && n >= 2, where, ": adjacency of ", adjacency.size(),
+                    " digits (expected a square number)");
   std::string cell;
   for (std::size_t u = 0; u < n; ++u) cell += (u ? "." : "") + adjacency.substr(u * n, n);
   const auto labels = split(ops, ',');
@@ -260,8 +260,7 @@ Nb101ImportSummary import_nb101(const std::string& tfrecord, const std::string& 
   }
   // Rows: by official index for the sub-space, by hash for --all.
   std::vector<std::pair<std::int64_t, std::string>> order;
-  for (const auto& [hash, c] : classes)
-    order.emplace_back(o.all ? 0 : first_index.at(hash), hash);
+  for (const auto& [hash, c] : classes) order.emplace_back(o.all ? 0 : first_index.at(hash), hash);
   std::sort(order.begin(), order.end());
   space::Nb101Space sp;
   std::vector<std::string> arch, cell, hash;

@@ -17,7 +17,8 @@ std::uint64_t read_le(const char* p, int n) {
 
 std::string le_bytes(std::uint64_t v, int n) {
   std::string out(static_cast<std::size_t>(n), '\0');
-  for (int i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+  for (int i = 0; i < n; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
   return out;
 }
 
@@ -53,9 +54,9 @@ bool TfRecordReader::next(std::string& out) {
   WSNAS_CHECK_INPUT(got == 12, where, ": truncated header (", got,
                     " bytes, expected 12: a TFRecord file?)");
   const std::uint64_t length = read_le(head, 8);
-  WSNAS_CHECK_INPUT(static_cast<std::uint32_t>(read_le(head + 8, 4)) ==
-                        masked_crc32c(std::string(head, 8)),
-                    where, ": the length's CRC does not match (not a TFRecord file, or corrupt)");
+  WSNAS_CHECK_INPUT(
+      static_cast<std::uint32_t>(read_le(head + 8, 4)) == masked_crc32c(std::string(head, 8)),
+      where, ": the length's CRC does not match (not a TFRecord file, or corrupt)");
   WSNAS_CHECK_INPUT(static_cast<std::int64_t>(length) <= size_ - offset_ - 16, where,
                     ": truncated (a record of ", length, " bytes, ", size_ - offset_ - 16,
                     " left in the file)");

@@ -42,8 +42,8 @@ std::string base64_decode(const std::string& text, const std::string& where);
 std::string base64_encode(const std::string& bytes);
 
 struct Nb101ImportOptions {
-  bool all = false;   ///< every cell of the file, not only the sub-space's classes
-  int epochs = 108;   ///< the epoch budget to keep
+  bool all = false;  ///< every cell of the file, not only the sub-space's classes
+  int epochs = 108;  ///< the epoch budget to keep
   double progress_seconds = 10;
 };
 struct Nb101ImportSummary {
