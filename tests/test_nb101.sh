@@ -83,6 +83,21 @@ while read -r _ arch params; do
   check "params of $arch: $params = $want" [ "$params" = "$want" ]
 done < <(grep '^param ' "$tmp/files.txt")
 
+# ---- the Table 3 study of NB-101 plans (its truth: the table the study above wrote) ----------------
+sed -e "s#^supernet-config = .*#supernet-config = $root/configs/studies/data-nb101-cifar10.ini $root/configs/nb101.ini#" \
+    -e "s#^evaluate-config = .*#evaluate-config = $root/configs/nb101.ini#" -e "s#^truth = .*#truth = $gt#" \
+    "$root/configs/studies/nb101-tricks.ini" > "$cfg/tricks.ini"
+"$bin/wsnas-study" plan "$cfg/tricks.ini" "$tmp/tricks" > "$tmp/tricks.log" 2>&1
+check "configs/studies/nb101-tricks.ini plans" [ $? -eq 0 ]
+check "5 supernets: multi-path 3 paths 333 epochs, FairNAS 333 epochs, all --space nb101" \
+  [ "$(grep -c 'wsnas-supernet --space nb101' "$tmp/tricks/plan.tsv")" -eq 5 -a \
+    "$(grep -c -- '--sampler multipath --paths 3.*--epochs 333' "$tmp/tricks/plan.tsv")" -eq 1 -a \
+    "$(grep -c -- '--sampler fairnas.*--epochs 333' "$tmp/tricks/plan.tsv")" -eq 1 ]
+
+"${mpi[@]}" "$bin/wsnas-supernet" --space nb101 --dataset cifar10 $data --epochs 1 --batch-size 64 \
+  --gpus 2 --sampler fairnas --out "$tmp/fair" > "$tmp/fair.log" 2>&1
+check "a FairNAS supernet trains on nb101 (3 paths a step)" [ $? -eq 0 -a -f "$tmp/fair/supernet.h5" ]
+
 # ---- stop and resume: bit-equal weights ---------------------------------------------------------
 args=(--space nb101 --dataset cifar10 $data --epochs 2 --batch-size 64 --gpus 2 --save-epochs none)
 "${mpi[@]}" "$bin/wsnas-supernet" "${args[@]}" --out "$tmp/ref" > /dev/null 2>&1

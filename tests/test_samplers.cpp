@@ -7,6 +7,7 @@
 #include <set>
 
 #include "wsnas/core/error.h"
+#include "wsnas/space/nb101.h"
 #include "wsnas/space/nb201.h"
 #include "wsnas/space/sampler.h"
 
@@ -85,6 +86,28 @@ TEST(Samplers, FairnasTrainsEveryOptionOfEveryEdgeExactlyOncePerStep) {
   // steps repeat about 1000^2 / (2 * 15284) = 33 of them (birthday bound): ~967 distinct, sd ~6.
   // A fixed permutation would give 1.
   EXPECT_GT(first_paths.size(), 940u);
+}
+
+TEST(Samplers, FairnasOnNb101PermutesOperatorsOnlyAsTheReleasedCode) {
+  // tricks/nb101/multipath.py --fairnas (paper-code-spec §7.2): 3 paths; over them each of the 5
+  // operator vertices takes each of the 3 operators exactly once; each path's connectivity is its
+  // own uniform draw from the valid cells.
+  space::Nb101Space sp;
+  auto s = space::make_sampler("fairnas", sp, kNoPool, 4);
+  std::set<std::int64_t> adjacencies;
+  for (std::uint64_t t = 0; t < 500; ++t) {
+    auto p = s->paths(t, 0, 1);
+    ASSERT_EQ(p.size(), 3u) << "m = 3 operators";
+    for (const auto& a : p) ASSERT_TRUE(sp.is_valid(a)) << sp.to_string(a);
+    for (std::size_t d = 6; d < 11; ++d) {
+      std::multiset<int> ops;
+      for (const auto& a : p) ops.insert(a.choices[d]);
+      ASSERT_EQ(ops, (std::multiset<int>{0, 1, 2})) << "step " << t << " vertex " << d - 5;
+    }
+    for (const auto& a : p) adjacencies.insert(*sp.index_of(a) / 243);
+  }
+  // 1,500 uniform draws over 395 adjacencies cover nearly all (expected 395 (1 - e^-3.8) = 386).
+  EXPECT_GT(adjacencies.size(), 370u);
 }
 
 TEST(Samplers, MultipathDrawsKIndependentValidPaths) {

@@ -522,4 +522,10 @@ std::vector<std::pair<std::string, std::uint64_t>> Nb101Space::extra_counts() co
   return {{"adjacency matrices", enumeration().valid_ranks.size()}};
 }
 
+std::vector<std::size_t> Nb101Space::fair_decisions() const {
+  std::vector<std::size_t> ops;
+  for (std::size_t d = kNb101Vertices - 1; d < decisions_.size(); ++d) ops.push_back(d);
+  return ops;
+}
+
 }  // namespace wsnas::space

@@ -73,16 +73,25 @@ class PerReplica final : public Base {
 
 class Fair final : public Base {
  public:
-  Fair(const SearchSpace& space, std::uint64_t seed) : Base(space, empty_, seed) {
-    for (const auto& d : space.decisions()) m_ = std::max(m_, static_cast<int>(d.options.size()));
+  Fair(const SearchSpace& space, std::uint64_t seed)
+      : Base(space, empty_, seed), fair_(space.fair_decisions()) {
+    for (std::size_t d : fair_)
+      m_ = std::max(m_, static_cast<int>(space.decisions()[d].options.size()));
   }
   std::vector<Arch> paths(std::uint64_t step, int, int) const override {
     Rng rng = step_rng(seed_, step);
     const auto& ds = space_.decisions();
+    const bool all_fair = fair_.size() == ds.size();
     for (int attempt = 0; attempt < kMaxRedraws; ++attempt) {
       std::vector<Arch> out(static_cast<std::size_t>(m_));
-      for (auto& a : out) a.choices.resize(ds.size());
-      for (std::size_t d = 0; d < ds.size(); ++d) {
+      for (auto& a : out) {
+        // Decisions outside the fair ones come from the path's own uniform valid draw.
+        if (all_fair)
+          a.choices.resize(ds.size());
+        else
+          a = space_.sample(rng, true);
+      }
+      for (std::size_t d : fair_) {
         // A uniform permutation of the decision's options (Fisher-Yates); a decision with fewer
         // than m options fills the remaining paths with uniform draws.
         const int n = static_cast<int>(ds[d].options.size());
@@ -107,6 +116,7 @@ class Fair final : public Base {
 
  private:
   static const std::vector<Arch> empty_;
+  std::vector<std::size_t> fair_;
   int m_ = 1;
 };
 const std::vector<Arch> Fair::empty_;

@@ -19,6 +19,12 @@ std::optional<std::uint64_t> SearchSpace::size() const {
   return static_cast<std::uint64_t>(total);
 }
 
+std::vector<std::size_t> SearchSpace::fair_decisions() const {
+  std::vector<std::size_t> all(decisions().size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  return all;
+}
+
 Arch SearchSpace::sample(Rng& rng, bool valid_only) const {
   const auto& ds = decisions();
   for (int attempt = 0; attempt < 1000000; ++attempt) {

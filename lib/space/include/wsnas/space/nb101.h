@@ -91,6 +91,9 @@ class Nb101Space final : public SearchSpace {
   Arch sample(Rng& rng, bool valid_only) const override;
   std::optional<ModelCost> cost(const Arch& arch, const CostOptions& options) const override;
   std::vector<std::pair<std::string, std::uint64_t>> extra_counts() const override;
+  /// The 5 operator decisions (tricks/nb101/multipath.py --fairnas: connectivity is each path's
+  /// own uniform draw).
+  std::vector<std::size_t> fair_decisions() const override;
 
   /// The cell of an architecture (7 vertices, unpruned).
   static Nb101Cell cell_of(const Arch& arch);

@@ -71,6 +71,10 @@ class SearchSpace {
   /// per graph hash), so a ground-truth row stands for every architecture of its class: the
   /// analysis then joins an architecture absent from a table to its class's row.
   virtual bool truth_by_canonical() const { return false; }
+  /// The decisions strict fairness (FairNAS, --sampler fairnas) permutes each step; the others
+  /// come from a uniform valid draw per path. Default: all of them (NAS-Bench-201's edges). The
+  /// released NAS-Bench-101 code permutes the operators only (paper-code-spec §7.2).
+  virtual std::vector<std::size_t> fair_decisions() const;
   /// Counts `wsnas-space count` prints besides total, valid and canonical classes (NAS-Bench-101:
   /// its adjacency matrices).
   virtual std::vector<std::pair<std::string, std::uint64_t>> extra_counts() const { return {}; }
