@@ -29,6 +29,37 @@ TEST(WsnasSpace, CountsTheSpace) {
   EXPECT_EQ(r.out, "space,total,valid,classes\nnb201,15625,15284,6466\n");
 }
 
+TEST(WsnasSpace, CountsDartsBeyond64Bits) {
+  // (2*6*12*20 * 7^8)^2 valid (paper Table 1: 2.8e20); (4*9*16*25 * 7^8)^2 with the pairs of equal
+  // inputs (paper-code-spec §4.1).
+  auto r = run(space_cmd("count --space darts --format csv"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "space,total,valid\ndarts,6891180482912463360000,275647219316498534400\n");
+}
+
+TEST(WsnasSpace, DartsGenotypesSurviveCsvAndPlainLists) {
+  // DARTS Genotype strings hold commas: CSV output quotes them, and both the CSV and a plain list
+  // read back as the same architectures.
+  const std::string dir = test::scratch_dir("cli_darts");
+  auto r = run(space_cmd("sample --space darts -n 5 --seed 2 --valid-only --format csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ofstream(dir + "/s.csv") << r.out;
+  r = run(space_cmd("sample --space darts -n 5 --seed 2 --valid-only"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ofstream(dir + "/s.txt") << r.out;
+  EXPECT_EQ(lines(test::read_file(dir + "/s.txt")), 5);
+  auto a = run(space_cmd("convert --space darts --from " + dir + "/s.csv"));
+  auto b = run(space_cmd("convert --space darts --from " + dir + "/s.txt"));
+  EXPECT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_EQ(a.out, test::read_file(dir + "/s.txt"));
+  // info: validity, canonical form, parameters (DARTS' evaluation network, C=36, 20 cells).
+  r = run(space_cmd("info --space darts --from " + dir + "/s.txt --format csv"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines(r.out), 6);
+  EXPECT_NE(r.out.find("arch,valid,canonical,params_m,flops_m"), std::string::npos) << r.out;
+}
+
 TEST(WsnasSpace, CountsTheNb101SubSpaceAsPaperTable1) {
   // Paper Table 1 and Appendix A.1 (and paper-code-spec §2.1, verified there): 395 adjacency
   // matrices, 95,985 cells, 42,228 distinct NAS-Bench-101 graph hashes.
@@ -112,8 +143,9 @@ TEST(WsnasSpace, BadInputGetsOneLineAndExitCode2) {
                                                                                        // name once
   r = run(space_cmd("count --space nb999"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--space 'nb999': unknown search space (expected one of: nb201, nb101)"),
-            std::string::npos);
+  EXPECT_NE(
+      r.err.find("--space 'nb999': unknown search space (expected one of: nb201, nb101, darts)"),
+      std::string::npos);
   r = run(space_cmd("info --index 15625"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("nb201 index 15625 out of range (expected 0..15624)"), std::string::npos)

@@ -158,3 +158,20 @@ TEST(Provenance, RecordsCommandLineAndRevision) {
   }
   EXPECT_EQ(p.entries.at("created_utc").size(), 20u);
 }
+
+TEST(Strings, CsvQuotingRoundTrips) {
+  // RFC 4180 quoting: a field with the separator or a quote is quoted, quotes doubled.
+  const std::vector<std::string> fields = {"plain", "a,b", "say \"hi\"", "",
+                                           "Genotype(x=[('a', 1)])"};
+  std::string line;
+  for (std::size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
+  EXPECT_EQ(line, "plain,\"a,b\",\"say \"\"hi\"\"\",,\"Genotype(x=[('a', 1)])\"");
+  bool ok = false;
+  EXPECT_EQ(split_csv(line, ',', &ok), fields);
+  EXPECT_TRUE(ok);
+  split_csv("a,\"open", ',', &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_EQ(split_csv("x\t\"y\tz\"", '\t'), (std::vector<std::string>{"x", "y\tz"}));
+  // A quote inside an unquoted field is kept as it is.
+  EXPECT_EQ(split_csv("5\",6", ','), (std::vector<std::string>{"5\"", "6"}));
+}

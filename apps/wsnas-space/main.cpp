@@ -59,9 +59,9 @@ void print_rows(const space::SearchSpace& sp, const std::vector<space::Arch>& ar
       const auto idx = sp.index_of(arch);
       row.push_back(idx ? std::to_string(*idx) : "-");
     }
-    row.push_back(sp.to_string(arch));
+    row.push_back(csv ? csv_field(sp.to_string(arch)) : sp.to_string(arch));
     row.push_back(sp.is_valid(arch) ? "1" : "0");
-    if (with_canonical) row.push_back(sp.canonical(arch));
+    if (with_canonical) row.push_back(csv ? csv_field(sp.canonical(arch)) : sp.canonical(arch));
     if (costed) {
       auto c = *sp.cost(arch, a.cost);
       row.push_back(fmt(c.params_m()));
@@ -179,6 +179,23 @@ int body(app::Context& ctx) {
 
   if (a.command == "count") {
     auto total = sp->size();
+    if (const auto valid = sp->valid_count(); valid && !(total && *total <= 100000000ULL)) {
+      // Too large to enumerate, counted by the space (DARTS: beyond 64 bits); the total is the
+      // product of the decisions' options, in 128 bits.
+      unsigned __int128 product = 1;
+      for (const auto& d : sp->decisions()) product *= d.options.size();
+      std::string all;
+      do {
+        all.insert(all.begin(), static_cast<char>('0' + static_cast<int>(product % 10)));
+        product /= 10;
+      } while (product > 0);
+      if (a.format == "csv") {
+        std::cout << "space,total,valid\n" << sp->name() << ',' << all << ',' << *valid << '\n';
+      } else {
+        std::cout << "space: " << sp->name() << "\ntotal: " << all << "\nvalid: " << *valid << '\n';
+      }
+      return 0;
+    }
     WSNAS_CHECK_USAGE(total && *total <= 100000000ULL, "count: space ", sp->name(),
                       " is too large to enumerate");
     std::uint64_t valid = 0;
@@ -249,7 +266,8 @@ int body(app::Context& ctx) {
     for (const auto& arch : given_archs(*sp, a)) {
       auto idx = sp->index_of(arch);
       if (a.format == "csv") {
-        std::cout << (idx ? std::to_string(*idx) + "," : "") << sp->to_string(arch) << '\n';
+        std::cout << (idx ? std::to_string(*idx) + "," : "") << csv_field(sp->to_string(arch))
+                  << '\n';
       } else {
         std::cout << (idx ? std::to_string(*idx) + " " : "") << sp->to_string(arch) << '\n';
       }

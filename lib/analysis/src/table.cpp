@@ -35,10 +35,13 @@ CsvTable read_csv(const std::string& path) {
     if (s.empty() || s[0] == '#') continue;
     if (t.header.empty()) {
       sep = s.find('\t') != std::string::npos && s.find(',') == std::string::npos ? '\t' : ',';
-      for (auto& h : split(s, sep)) t.header.push_back(trim(h));
+      for (auto& h : split_csv(s, sep)) t.header.push_back(trim(h));
       continue;
     }
-    auto cells = split(s, sep);
+    bool closed = true;
+    auto cells = split_csv(s, sep, &closed);
+    WSNAS_CHECK_INPUT(closed, "file '", path, "' line ", lineno,
+                      ": a quoted field is not closed (fields may not span lines)");
     WSNAS_CHECK_INPUT(cells.size() == t.header.size(), "file '", path, "' line ", lineno, ": ",
                       cells.size(), " fields, expected ", t.header.size(), " as in the header");
     for (auto& c : cells) c = trim(c);

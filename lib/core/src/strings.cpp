@@ -8,6 +8,42 @@
 
 namespace wsnas {
 
+std::vector<std::string> split_csv(std::string_view s, char sep, bool* ok) {
+  if (ok) *ok = true;
+  std::vector<std::string> out(1);
+  bool quoted = false, was_quoted = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < s.size() && s[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"' && !was_quoted && trim(out.back()).empty()) {
+      out.back().clear();
+      quoted = was_quoted = true;
+    } else if (c == sep) {
+      out.emplace_back();
+      was_quoted = false;
+    } else {
+      out.back() += c;
+    }
+  }
+  if (quoted && ok) *ok = false;
+  return out;
+}
+
+std::string csv_field(const std::string& field, char sep) {
+  if (field.find_first_of(std::string{sep, '"', '\n', '\r'}) == std::string::npos) return field;
+  std::string out = "\"";
+  for (char c : field) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
   std::size_t start = 0;

@@ -169,11 +169,19 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
     if (t.empty() || t[0] == '#') continue;
     if (first) {
       first = false;
-      // A table's header names the column to read ("arch" preferred, else "index").
-      bool table = t.find(',') != std::string::npos || t.find('\t') != std::string::npos;
+      // A table's header names the column to read ("arch" preferred, else "index"). A first
+      // line that is itself an architecture (a DARTS Genotype holds commas) starts a plain list.
+      bool is_arch = false;
+      try {
+        parse_arch_or_index(space, t);
+        is_arch = true;
+      } catch (const InputError&) {
+      }
+      bool table =
+          !is_arch && (t.find(',') != std::string::npos || t.find('\t') != std::string::npos);
       if (table || t == "arch" || t == "index") {
         sep = t.find('\t') != std::string::npos ? '\t' : ',';
-        auto cells = split(t, sep);
+        auto cells = split_csv(t, sep);
         int arch_col = -1, index_col = -1;
         for (std::size_t i = 0; i < cells.size(); ++i) {
           std::string c = trim(cells[i]);
@@ -189,7 +197,7 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
     }
     std::string field = t;
     if (column >= 0) {
-      auto cells = split(t, sep);
+      auto cells = split_csv(t, sep);
       WSNAS_CHECK_INPUT(static_cast<int>(cells.size()) > column, "file '", path, "' line ", lineno,
                         ": expected at least ", column + 1, " columns, found ", cells.size());
       field = cells[static_cast<std::size_t>(column)];
@@ -197,7 +205,7 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
     try {
       out.push_back(parse_arch_or_index(space, field));
       if (check_col >= 0) {
-        const auto cells = split(t, sep);
+        const auto cells = split_csv(t, sep);
         std::int64_t index = -1;
         const std::string text = static_cast<int>(cells.size()) > check_col
                                      ? trim(cells[static_cast<std::size_t>(check_col)])

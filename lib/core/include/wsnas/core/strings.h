@@ -12,6 +12,13 @@ namespace wsnas {
 std::vector<std::string> split(std::string_view s, char sep);
 /// Removes leading and trailing whitespace.
 std::string trim(std::string_view s);
+/// Splits one CSV record on `sep` with standard quoting: a field starting with '"' runs to the
+/// closing quote, "" inside it is one quote (RFC 4180, without line breaks inside fields).
+/// `ok` (when given) is set to false for an unterminated quote.
+std::vector<std::string> split_csv(std::string_view s, char sep, bool* ok = nullptr);
+/// A field for a CSV record: quoted (with "" for quotes) when it holds `sep`, a quote or a line
+/// break, else as it is.
+std::string csv_field(const std::string& field, char sep = ',');
 /// Parses a whole string as a signed integer; false if anything else is there.
 bool parse_int(std::string_view s, std::int64_t& out);
 /// Parses a whole string as a double; false if anything else is there.

@@ -81,6 +81,9 @@ class SearchSpace {
 
   /// Number of architectures, valid or not, if the space is enumerable in 64 bits.
   virtual std::optional<std::uint64_t> size() const;
+  /// The exact number of valid architectures in decimal, where the space knows it without
+  /// enumerating (DARTS: 2.7565e20, beyond 64 bits).
+  virtual std::optional<std::string> valid_count() const { return std::nullopt; }
   /// Index of an architecture in the space's official order (enumerable spaces only).
   virtual std::optional<std::int64_t> index_of(const Arch& arch) const { return std::nullopt; }
   /// The architecture at an official index (enumerable spaces only); InputError if out of range.
