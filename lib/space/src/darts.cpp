@@ -114,8 +114,7 @@ Arch DartsSpace::parse(const std::string& text) const {
                                 j.contains(key + "op") && j[key + "op"].is_string(),
                             ctx, ": needs an integer '", key, "input' and a string '", key, "op'",
                             kForm);
-          set(c, node, slot, j[key + "input"].get<int>(),
-              op_id(j[key + "op"].get<std::string>()));
+          set(c, node, slot, j[key + "input"].get<int>(), op_id(j[key + "op"].get<std::string>()));
         }
       }
     }
@@ -176,8 +175,8 @@ std::string DartsSpace::to_json(const Arch& arch) const {
   for (int c = 0; c < 2; ++c)
     for (int node = 2; node <= 5; ++node)
       for (int slot = 0; slot < 2; ++slot) {
-        const std::string key = std::string(kCells[c]) + "/" + std::to_string(node) + "/" +
-                                std::to_string(slot) + "/";
+        const std::string key =
+            std::string(kCells[c]) + "/" + std::to_string(node) + "/" + std::to_string(slot) + "/";
         j[key + "input"] = arch.choices[decision_index(c, node, slot, false)];
         j[key + "op"] = kDartsOpNames[static_cast<std::size_t>(
             arch.choices[decision_index(c, node, slot, true)])];

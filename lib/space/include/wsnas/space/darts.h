@@ -3,7 +3,8 @@
 /// a normal and a reduction cell, nodes 2..5, two slots per node, each slot an input (0 = cell
 /// k-2, 1 = cell k-1, j >= 2 = node j) and one of the 7 DARTS operators (no `none`); the two
 /// slots of a node take different inputs; the cell output concatenates nodes 2..5.
-/// (2*6*12*20 * 7^8)^2 = 275,647,219,316,498,534,400 ~ 2.7565e20 valid architectures (paper Table 1).
+/// (2*6*12*20 * 7^8)^2 = 275,647,219,316,498,534,400 ~ 2.7565e20 valid architectures (paper Table
+/// 1).
 
 #include <array>
 #include <cstdint>
