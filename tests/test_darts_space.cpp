@@ -20,32 +20,6 @@ using space::DartsSpace;
 
 namespace {
 
-// One CSV record with standard quoting ("" inside quotes is a quote).
-std::vector<std::string> csv_fields(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
-  }
-  return out;
-}
-
 struct Row {
   std::string genotype, json;
   std::int64_t params = 0;
@@ -59,7 +33,7 @@ std::vector<Row> published() {
   EXPECT_EQ(trim(line), "arch_id,genotype,accuracy,accuracy_seed43,flops,params,architecture_json");
   std::vector<Row> rows;
   while (std::getline(in, line)) {
-    const auto f = csv_fields(trim(line));
+    const auto f = split_csv(trim(line), ',');
     EXPECT_EQ(f.size(), 7u) << line;
     Row r{f[1], f[6], 0};
     EXPECT_TRUE(parse_int(f[5], r.params)) << f[5];
@@ -75,15 +49,6 @@ const char* kDartsV2 =
     "('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
     "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
     "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])";
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 
@@ -168,7 +133,7 @@ TEST(DartsSpace, BadGenotypesSayWhatWasExpected) {
       {"{\"normal/2/0/input\": 0}", "a JSON object of 1 keys, expected 32"},
   };
   for (const auto& [text, want] : cases) {
-    const auto err = error_of([&] { sp.parse(text); });
+    const auto err = test::input_error_of([&] { sp.parse(text); });
     EXPECT_NE(err.find(want), std::string::npos) << text << "\n" << err;
     EXPECT_NE(err.find("darts architecture '"), std::string::npos) << err;
   }

@@ -29,15 +29,6 @@ const char* kInceptionCell =
     "[0, 0, 0, 0, 0, 0, 0]], ['input', 'conv1x1-bn-relu', 'conv3x3-bn-relu', "
     "'conv3x3-bn-relu', 'conv3x3-bn-relu', 'maxpool3x3', 'output'])";
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
 }  // namespace
 
 TEST(Nb101Space, HashOfTheSpecTestVector) {
@@ -158,7 +149,7 @@ TEST(Nb101Space, ParamsOfTheNasbenchReadmeCell) {
   EXPECT_EQ(again.matrix, cell.matrix);
   EXPECT_EQ(again.ops, cell.ops);
   Nb101Space sp;
-  const auto err = error_of([&] { sp.parse(kInceptionCell); });
+  const auto err = test::input_error_of([&] { sp.parse(kInceptionCell); });
   EXPECT_NE(err.find("vertex 4 has 1 parents"), std::string::npos) << err;
   // Channels: the output's 128 channels over its 4 fan-in vertices; vertex 3 takes vertex 4's.
   const auto vc = space::nb101_vertex_channels(128, 128, cell.matrix);
@@ -226,11 +217,11 @@ TEST(Nb101Space, InvalidCellsAndPruning) {
         std::string("([[0, 1], [0, 0]], ['input', 'output'"),
         std::string("([[0, 2], [0, 0]], "
                     "['input', 'output'])")}) {
-    const auto err = error_of([&] { sp.parse(text); });
+    const auto err = test::input_error_of([&] { sp.parse(text); });
     EXPECT_NE(err.find("nb101"), std::string::npos) << text;
     EXPECT_NE(err.find("expected"), std::string::npos) << err;
   }
-  EXPECT_NE(error_of([&] { sp.at(95985); }).find("out of range (expected 0..95984)"),
+  EXPECT_NE(test::input_error_of([&] { sp.at(95985); }).find("out of range (expected 0..95984)"),
             std::string::npos);
 }
 

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include "wsnas/core/error.h"
+
 namespace wsnas::test {
 
 std::string source_dir() { return WSNAS_TEST_SOURCE_DIR; }
@@ -104,6 +106,15 @@ int signal_processes(const std::string& binary, const std::string& needle, int s
   int n = 0;
   for (int pid : find_processes(binary, needle)) n += kill(pid, sig) == 0;
   return n;
+}
+
+std::string input_error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace wsnas::test

@@ -35,6 +35,8 @@ bool exists(const std::string& path);
 void start_background(const std::string& command, const std::string& dir);
 /// Polls `done` every 50 ms for up to `timeout_s` seconds.
 bool wait_until(const std::function<bool()>& done, double timeout_s);
+/// The message of the wsnas::InputError `f` throws; "" when it throws none.
+std::string input_error_of(const std::function<void()>& f);
 /// Waits (up to 10 minutes) for a background job and returns its exit status (-1 on timeout).
 int wait_background(const std::string& dir);
 /// Sends `sig` to every process whose command line starts with `binary` and contains `needle`
