@@ -1,8 +1,10 @@
-// bench_nb201: speed of the NAS-Bench-201 supernet (C=16, N=5, CIFAR-100 head, 32x32x3 inputs):
-// single-path one-shot training steps (images/s) and the evaluation of one cell (BN calibration
-// on calib-steps x calib-batch images, then eval-images validation images), on CPU or GPU.
-// Data is synthetic and already on the device, as in the Python reference figures of
-// ../shared/tools/device/README.md (21.4 ms/step at batch 256 fp32; 0.45 s per evaluated cell).
+// bench_nb201: speed of a space's supernet (default NAS-Bench-201: C=16, N=5, CIFAR-100 head;
+// --space any space with networks; 32x32x3 inputs): single-path one-shot training steps (images/s,
+// with DARTS' auxiliary head and drop-path when asked) and the evaluation of one architecture (BN
+// calibration on calib-steps x calib-batch images, then eval-images validation images), on CPU or
+// GPU, and the training's peak memory (one replica: this process). Data is synthetic and already
+// on the device, as in the Python reference figures of ../shared/tools/device/README.md (NB-201:
+// 21.4 ms/step at batch 256 fp32; 0.45 s per evaluated cell).
 #include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>
 #include <torch/utils.h>
@@ -38,6 +40,7 @@ int body(app::Context& ctx) {
   int batch = 256, steps = 20, warmup = 3, cells = 3, calib_batch = 400, calib_steps = 25,
       eval_images = 10000;
   int channels = 0, n_cells = 0, threads = 0, classes = 100;
+  double aux_weight = 0, drop_path = 0;
   bool cache_stem = true;
   options::Parser parser(ctx.name, ctx.name + " [options]");
   po::options_description g("Benchmark");
@@ -66,6 +69,10 @@ int body(app::Context& ctx) {
       "cells per stage (0: the space's: NB-201 N=5, NB-101 3 per stack)")(
       "classes", po::value(&classes)->default_value(100)->notifier(options::at_least("classes", 1)),
       "classes of the head (CIFAR-100: 100; NB-101's CIFAR-10: 10)")(
+      "aux-weight", po::value(&aux_weight)->default_value(0.0),
+      "auxiliary head's loss weight (DARTS 0.4; > 0 builds the head)")(
+      "drop-path", po::value(&drop_path)->default_value(0.0),
+      "drop-path probability during training (DARTS: up to 0.2)")(
       "threads", po::value(&threads)->default_value(0),
       "CPU threads for LibTorch (0: its default)")(
       "precision", po::value(&precision)->default_value("fp32"), "fp32 | bf16 (bfloat16 autocast)")(
@@ -85,6 +92,7 @@ int body(app::Context& ctx) {
   o.channels = channels;
   o.cells = n_cells;
   o.classes = classes;
+  o.auxiliary = aux_weight > 0;
   auto net = nn::make_supernet(space_name, o);
   net->to(dev);
   const auto format = train::memory_format(format_spec, dev);
@@ -100,25 +108,31 @@ int body(app::Context& ctx) {
   auto next_arch = [&] {
     return fixed.empty() ? sp->sample(rng, true) : fixed[next_fixed++ % fixed.size()];
   };
+  std::uint64_t step_index = 0;
   auto step = [&] {
     auto arch = next_arch();
     opt.zero_grad();
+    net->set_drop_path(drop_path, step_index++);
     at::Tensor loss;
     {
       train::Autocast autocast(dev, bf16);
       loss = torch::nn::functional::cross_entropy(net->forward(x, arch), y);
+      const at::Tensor aux = net->take_auxiliary();
+      if (aux.defined()) loss = loss + torch::nn::functional::cross_entropy(aux, y) * aux_weight;
     }
     loss.backward();
     train::clip_grad_norm(opt.params(), 5.0);
     opt.step(0.05);
   };
   net->train();
+  nn::reset_peak_memory(dev);
   for (int i = 0; i < warmup; ++i) step();
   sync(dev);
   auto t0 = Clock::now();
   for (int i = 0; i < steps; ++i) step();
   sync(dev);
   const double train_s = seconds_since(t0);
+  const double peak_mib = static_cast<double>(nn::peak_memory_bytes(dev)) / (1 << 20);
 
   // Evaluation as wsnas-evaluate runs it: calibration batches and validation batches prepared
   // once; with --cache-stem the stem's outputs too.
@@ -172,6 +186,10 @@ int body(app::Context& ctx) {
     std::printf("supernet training: batch %d, %.2f ms/step, %.0f images/s (%d steps%s)\n", batch,
                 1000.0 * train_s / steps, static_cast<double>(batch) * steps / train_s, steps,
                 fixed.empty() ? ", uniform valid draws" : ", cycling --archs");
+    std::printf("training memory: peak %.0f MiB per replica (%s; %lld parameters%s)\n", peak_mib,
+                dev.is_cuda() ? "CUDA allocator" : "process resident set, data included",
+                static_cast<long long>(nn::count_parameters(*net)),
+                aux_weight > 0 ? ", auxiliary head included" : "");
     std::printf(
         "evaluation: %.3f s/arch (BN calibration %d x %d, then %d validation images; %zu archs; "
         "stem %s%s)\n",

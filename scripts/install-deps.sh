@@ -16,6 +16,7 @@ pkgs=(
   libprotobuf-dev nlohmann-json3-dev   # NAS-Bench-101's TFRecord records (wsnas-import)
   dataset-fashion-mnist
   python3-h5py python3-numpy python3-matplotlib   # analysis/plot.py
+  python3-torch              # tests/reference: independent PyTorch references of the networks
   slurmctld slurmd slurm-client slurm-wlm-basic-plugins munge   # the one-node Slurm test cluster
 )
 

@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "test_support.h"
 #include "wsnas/core/strings.h"
@@ -58,6 +59,36 @@ TEST(WsnasSpace, DartsGenotypesSurviveCsvAndPlainLists) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(lines(r.out), 6);
   EXPECT_NE(r.out.find("arch,valid,canonical,params_m,flops_m"), std::string::npos) << r.out;
+  // The paper's published table is an architecture list too (its `genotype` column), so
+  // --archs can name it: its 377 architectures, in its order.
+  r = run(space_cmd("convert --space darts --from " +
+                    test::shared_data("supernet-help/darts_cifar10.csv")));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines(r.out), 377);
+  EXPECT_EQ(r.out.rfind("Genotype(normal=[('avg_pool_3x3', 1), ", 0), 0u) << r.out.substr(0, 200);
+}
+
+TEST(WsnasSpace, ProxylessCountAndTheFlopsFilter) {
+  // 6^6 x 7^15 (paper Table 1, 2.2e17), all valid; --max-flops 600 (the paper's evaluation
+  // filter, paper L147) keeps only architectures of at most 600M multiply-adds at 224x224.
+  auto r = run(space_cmd("count --space proxyless --format csv"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "space,total,valid\nproxyless,221502229807900608,221502229807900608\n");
+  r = run(space_cmd("sample --space proxyless -n 40 --seed 3 --max-flops 600 --format csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream in(r.out);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "arch,valid,params_m,flops_m");
+  int rows = 0;
+  while (std::getline(in, line)) {
+    double flops = 0;
+    ASSERT_TRUE(parse_double(line.substr(line.rfind(',') + 1), flops)) << line;
+    EXPECT_LE(flops, 600.0) << line;
+    EXPECT_GT(flops, 300.0) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 40);
 }
 
 TEST(WsnasSpace, CountsTheNb101SubSpaceAsPaperTable1) {
@@ -143,9 +174,9 @@ TEST(WsnasSpace, BadInputGetsOneLineAndExitCode2) {
                                                                                        // name once
   r = run(space_cmd("count --space nb999"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(
-      r.err.find("--space 'nb999': unknown search space (expected one of: nb201, nb101, darts)"),
-      std::string::npos);
+  EXPECT_NE(r.err.find("--space 'nb999': unknown search space (expected one of: nb201, nb101, "
+                       "darts, proxyless)"),
+            std::string::npos);
   r = run(space_cmd("info --index 15625"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("nb201 index 15625 out of range (expected 0..15624)"), std::string::npos)

@@ -91,6 +91,14 @@ TEST(Strings, SplitTrimParse) {
   EXPECT_EQ(join({"a", "b", "c"}, "+"), "a+b+c");
 }
 
+TEST(Strings, DecimalOf128BitCounts) {
+  // 2^64 = 18446744073709551616 and 2^127 - 1 (Python: str(2**64), str(2**127 - 1)).
+  EXPECT_EQ(to_decimal(0), "0");
+  EXPECT_EQ(to_decimal(static_cast<unsigned __int128>(1) << 64), "18446744073709551616");
+  EXPECT_EQ(to_decimal((static_cast<unsigned __int128>(1) << 127) - 1),
+            "170141183460469231731687303715884105727");
+}
+
 TEST(Strings, ErrorLinesStayOneReadableLine) {
   // Quoted parts longer than the limit are cut and say how long they were; control bytes are
   // escaped (a NUL, a tab, a newline would otherwise break or hide part of the line).

@@ -242,6 +242,13 @@ TEST(Splits, FollowThePaper) {
             std::string::npos);
   EXPECT_NE(error_of([&] { data::make_bundle(big, small, "random"); }).find("--protocol 'random'"),
             std::string::npos);
+  // DARTS' --cifar_split 50k (paper-code-spec §4.3): every training image trains; the test set is
+  // both the valid and the test split.
+  auto d = data::make_bundle(big, small, "darts");
+  EXPECT_EQ(d.train.size(), big.size());
+  EXPECT_EQ(d.valid.data, &d.test_set);
+  EXPECT_EQ(d.valid.indices, d.test.indices);
+  EXPECT_EQ(d.valid.size(), small.size());
   auto l = data::make_bundle(big, small, "holdout:100", 1000, 50);
   EXPECT_EQ(l.train.size(), 1000);
   EXPECT_EQ(l.valid.size(), 50);

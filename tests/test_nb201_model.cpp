@@ -302,7 +302,7 @@ TEST(Nb201Model, PrunedForwardEqualsTheFullOne) {
 
 TEST(ModelRegistry, MakesNetworksBySpaceName) {
   Nb201Space sp;
-  EXPECT_EQ(nn::model_names(), (std::vector<std::string>{"nb201", "nb101"}));
+  EXPECT_EQ(nn::model_names(), (std::vector<std::string>{"nb201", "nb101", "darts", "proxyless"}));
   EXPECT_EQ(nn::model_entry("nb201").task, "classification");
   nn::NetworkOptions o;  // 0 = the space's defaults (C 16, N 5)
   o.classes = 100;
@@ -325,13 +325,12 @@ TEST(ModelRegistry, MakesNetworksBySpaceName) {
   supernet->eval();
   EXPECT_TRUE(torch::allclose(supernet->forward(x, arch), supernet->body(supernet->stem(x), arch)));
   try {
-    nn::make_supernet("darts", o);
+    nn::make_supernet("darts-ptb", o);
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(
-        std::string(e.what()).find(
-            "--space 'darts': no network implementation in this build (available: nb201, nb101)"),
-        std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("--space 'darts-ptb': no network implementation in this "
+                                         "build (available: nb201, nb101, darts, proxyless)"),
+              std::string::npos)
         << e.what();
   }
 }

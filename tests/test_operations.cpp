@@ -158,10 +158,10 @@ TEST_F(Operations, WrongCheckpointsAndResultFilesAreRefused) {
                   "': shape [4,1,3,3], the network expects [8,1,3,3] (a checkpoint of another "
                   "space or shape?)");
   // Another space.
-  expect_one_line(eval(edit("space.h5", "f['config'].attrs['space'] = 'proxyless'")), 2,
+  expect_one_line(eval(edit("space.h5", "f['config'].attrs['space'] = 'darts-ptb'")), 2,
                   "wsnas-evaluate",
-                  "--space proxyless: not available in this build yet (available: nb201, nb101, "
-                  "darts)");
+                  "--space darts-ptb: not available in this build yet (available: nb201, nb101, "
+                  "darts, proxyless)");
   // Another schema version, another kind, a truncated file, not HDF5 at all.
   expect_one_line(
       eval(edit("v2.h5", "f.attrs['schema_version'] = 2")), 2, "wsnas-evaluate",

@@ -28,7 +28,8 @@ int body(app::Context& ctx) {
       "data-dir", po::value(&dir), "dataset directory (default: the dataset's standard location)")(
       "protocol", po::value(&split)->default_value("default"),
       "split protocol (as in the pipeline apps): nb101 | nb201 | nb201-cifar10-valid | "
-      "nb201-halves | holdout:K | default")("out", po::value(&out), "synth: output directory")(
+      "nb201-halves | darts | holdout:K | default")("out", po::value(&out),
+                                                    "synth: output directory")(
       "kind",
       po::value(&kind)->default_value("cifar10")->notifier(
           options::one_of("kind", {"cifar10", "cifar100"})),

@@ -160,14 +160,18 @@ int body(app::Context& ctx) {
       po::value(&a.cost.in_channels)
           ->default_value(3)
           ->notifier(options::at_least("in-channels", 1)),
-      "input channels (params/FLOPs)")("input-size",
-                                       po::value(&a.cost.input_size)
-                                           ->default_value(32)
-                                           ->notifier(options::at_least("input-size", 1)),
-                                       "input height = width (FLOPs)")(
+      "input channels (params/FLOPs)")(
+      "input-size",
+      po::value(&a.cost.input_size)->default_value(0)->notifier(options::at_least("input-size", 0)),
+      "input height = width (FLOPs; 0: the space's dataset, 32; proxyless 224)")(
       "channels", po::value(&a.cost.channels)->default_value(0),
       "first-stage width C (0: space default)")("cells", po::value(&a.cost.cells)->default_value(0),
-                                                "cells per stage N (0: space default)");
+                                                "cells per stage N (0: space default)")(
+      "width-mult",
+      po::value(&a.cost.width_mult)
+          ->default_value(0)
+          ->notifier(options::in_range("width-mult", 0, 100)),
+      "width multiplier (spaces that have one; 0: the space's, proxyless 1.35)");
   parser.add(g);
   parser.positional("command", 1);
   po::variables_map vm;
@@ -184,11 +188,7 @@ int body(app::Context& ctx) {
       // product of the decisions' options, in 128 bits.
       unsigned __int128 product = 1;
       for (const auto& d : sp->decisions()) product *= d.options.size();
-      std::string all;
-      do {
-        all.insert(all.begin(), static_cast<char>('0' + static_cast<int>(product % 10)));
-        product /= 10;
-      } while (product > 0);
+      const std::string all = to_decimal(product);
       if (a.format == "csv") {
         std::cout << "space,total,valid\n" << sp->name() << ',' << all << ',' << *valid << '\n';
       } else {

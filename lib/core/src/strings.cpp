@@ -169,4 +169,13 @@ std::uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
+std::string to_decimal(unsigned __int128 value) {
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(value % 10)));
+    value /= 10;
+  } while (value > 0);
+  return digits;
+}
+
 }  // namespace wsnas

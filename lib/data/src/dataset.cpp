@@ -113,6 +113,14 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
     b.train.indices = range(0, ntrain);
     b.valid = {&b.test_set, range(0, ntest / 2), "valid"};
     b.test = {&b.test_set, range(ntest / 2, ntest), "test"};
+  } else if (protocol == "darts") {
+    // DARTS-CIFAR10 in the paper's code (--cifar_split 50k, paper-code-spec §4.3, §10.0 item 6):
+    // train on every training image; the supernet and the ground truth are scored on the test
+    // set, which is both valid and test here (there is no held-out split).
+    WSNAS_CHECK_INPUT(ntest >= 1, "--protocol darts scores on the test set, found none");
+    b.train.indices = range(0, ntrain);
+    b.valid = {&b.test_set, range(0, ntest), "valid"};
+    b.test = {&b.test_set, range(0, ntest), "test"};
   } else if (starts_with(protocol, "holdout:")) {
     std::int64_t k = 0;
     WSNAS_CHECK_INPUT(parse_int(protocol.substr(8), k) && k > 0 && k < ntrain, "--protocol '",
@@ -124,7 +132,7 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
   } else {
     throw InputError(
         "--protocol '" + protocol +
-        "': expected nb101, nb201, nb201-cifar10-valid, nb201-halves, holdout:K or default");
+        "': expected nb101, nb201, nb201-cifar10-valid, nb201-halves, darts, holdout:K or default");
   }
   limit(b.train, limit_train);
   limit(b.valid, limit_eval);

@@ -1,9 +1,14 @@
 #include "wsnas/nn/device.h"
 
 #include <ATen/Parallel.h>
+#include <sys/resource.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 #include <torch/version.h>
+
+#ifdef WSNAS_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 #include <algorithm>
 #include <cstdlib>
@@ -37,6 +42,25 @@ int configure_threads(int local_ranks) {
 }
 
 void seed_torch(std::uint64_t seed) { torch::manual_seed(seed); }
+
+std::int64_t peak_memory_bytes(const c10::Device& device) {
+#ifdef WSNAS_WITH_CUDA
+  if (device.is_cuda()) {
+    // Index 0 of the allocator's stat arrays is the aggregate over pools, in every LibTorch.
+    return c10::cuda::CUDACachingAllocator::getDeviceStats(device.index()).allocated_bytes[0].peak;
+  }
+#endif
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;  // Linux: kilobytes
+}
+
+void reset_peak_memory(const c10::Device& device) {
+#ifdef WSNAS_WITH_CUDA
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+#endif
+  (void)device;
+}
 
 std::string torch_version() {
 #ifdef WSNAS_WITH_CUDA

@@ -4,9 +4,11 @@
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/nn/darts_model.h"
 #include "wsnas/nn/nb101_model.h"
 #include "wsnas/nn/nb201_model.h"
 #include "wsnas/nn/network.h"
+#include "wsnas/nn/proxyless_model.h"
 
 namespace wsnas::nn {
 
@@ -16,6 +18,8 @@ const std::vector<ModelEntry>& entries() {
   static const std::vector<ModelEntry> all = {
       {"nb201", "classification", &nb201_supernet, &nb201_network},
       {"nb101", "classification", &nb101_supernet, &nb101_network},
+      {"darts", "classification", &darts_supernet, &darts_network},
+      {"proxyless", "classification", &proxyless_supernet, &proxyless_network},
   };
   return all;
 }
@@ -48,6 +52,14 @@ std::shared_ptr<Network> make_network(const std::string& space, const space::Arc
 std::int64_t count_parameters(const torch::nn::Module& module) {
   std::int64_t n = 0;
   for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+std::int64_t count_inference_parameters(const torch::nn::Module& module) {
+  std::int64_t n = 0;
+  for (const auto& p : module.named_parameters()) {
+    if (p.key().rfind("auxiliary.", 0) != 0) n += p.value().numel();
+  }
   return n;
 }
 

@@ -73,7 +73,21 @@ po::options_description hyper_parameter_options(HyperParameters& hp) {
           ->default_value(hp.label_smoothing)
           ->notifier(in_range("label-smoothing", 0, 0.999)),
       "training loss with smoothed targets: 1 - e on the label, e / (classes - 1) on each other "
-      "class");
+      "class")(
+      "aux-weight",
+      po::value(&hp.aux_weight)
+          ->default_value(hp.aux_weight)
+          ->notifier(in_range("aux-weight", 0, 1e9)),
+      "weight of the auxiliary head's loss; > 0 builds the head where the space's network has one "
+      "(DARTS 0.4)")("drop-path",
+                     po::value(&hp.drop_path)
+                         ->default_value(hp.drop_path)
+                         ->notifier(in_range("drop-path", 0, 0.99)),
+                     "drop-path probability of the last epoch, ramped linearly by epoch (DARTS "
+                     "0.2; networks without drop-path ignore it)")(
+      "cutout", po::value(&hp.cutout)->default_value(hp.cutout)->notifier(at_least("cutout", 0)),
+      "side of a square zeroed at a random centre of each augmented training image, after "
+      "normalisation (DeVries & Taylor 2017; DARTS 16; 0: none)");
   return g;
 }
 

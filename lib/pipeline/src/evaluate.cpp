@@ -38,8 +38,9 @@ namespace {
 
 /// Checkpoint options that must agree across the checkpoints of one evaluation.
 const std::vector<std::string> kModelKeys = {
-    "space",       "channels",   "cells",  "supernet-bn-affine", "dataset", "protocol",
-    "limit-train", "limit-eval", "augment"};
+    "space",       "channels",   "cells",   "supernet-bn-affine", "dataset",   "protocol",
+    "limit-train", "limit-eval", "augment", "aux-weight",         "drop-path", "cutout",
+    "width-mult"};
 /// Evaluation options that change the scores: a rerun on the same output must agree on them.
 const std::vector<std::string> kEvalKeys = {"split", "bn-calib-batch", "bn-calib-steps", "seed",
                                             "precision"};
@@ -240,8 +241,23 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
                       key, "' is not an integer");
     return v;
   };
+  // Options added after the first result files: absent means their default.
+  auto optional_value = [&](const std::string& key, const std::string& fallback) {
+    const auto it = model_cfg.find(key);
+    return it == model_cfg.end() || it->second.empty() ? fallback : it->second;
+  };
+  auto double_value = [&](const std::string& key) {
+    double v = 0;
+    WSNAS_CHECK_INPUT(parse_double(optional_value(key, "0"), v), what, ": config '", key,
+                      "' is not a number");
+    return v;
+  };
+  // The supernet's training regularisers that shape the network (the auxiliary head) and its
+  // calibration passes (drop-path, cutout), as it was trained.
+  const double aux_weight = double_value("aux-weight"), drop_path = double_value("drop-path");
   train::ModelOptions mo;
   mo.space = train::config_value(model_cfg, "space", what);
+  mo.width_mult = double_value("width-mult");
   mo.channels = static_cast<int>(int_value("channels"));
   mo.cells = static_cast<int>(int_value("cells"));
   mo.supernet_bn_affine = train::config_value(model_cfg, "supernet-bn-affine", what) == "true";
@@ -253,6 +269,9 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   dopts.limit_train = int_value("limit-train");
   dopts.limit_eval = int_value("limit-eval");
   dopts.augment = train::config_value(model_cfg, "augment", what);
+  std::int64_t cutout = 0;
+  WSNAS_CHECK_INPUT(parse_int(optional_value("cutout", "0"), cutout), what,
+                    ": config 'cutout' is not an integer");
 
   auto sp = space::make_space(mo.space);
   const auto task = task_for(mo.space, {});  // evaluation: the task's plain metrics
@@ -275,10 +294,17 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   }
   WSNAS_CHECK_INPUT(!archs.empty(), "--archs '", job.archs_path, "': no architectures");
 
-  for (const char* unused :
-       {"batch-size", "lr", "lr-schedule", "momentum", "nesterov", "weight-decay", "grad-clip",
-        "gpus", "epochs", "warmup-epochs", "warmup-lr", "label-smoothing", "sampler", "paths",
-        "unused-params", "optimizer", "rmsprop-decay", "rmsprop-epsilon"})
+  for (const char* unused : {"batch-size",    "lr",
+                             "lr-schedule",   "momentum",
+                             "nesterov",      "weight-decay",
+                             "grad-clip",     "gpus",
+                             "epochs",        "warmup-epochs",
+                             "warmup-lr",     "label-smoothing",
+                             "sampler",       "paths",
+                             "unused-params", "optimizer",
+                             "rmsprop-decay", "rmsprop-epsilon",
+                             "aux-weight",    "drop-path",
+                             "cutout"})
     cfg.erase(unused);  // training options: accepted so one config file serves every stage
   for (const auto& k : kModelKeys) cfg["supernet." + k] = model_cfg[k];
   train::record_config(ctx.provenance, cfg);
@@ -334,15 +360,16 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   auto bundle = train::load_data(dopts, &ctx.provenance);
   const data::Split& split = job.split == "valid" ? bundle.valid : bundle.test;
   WSNAS_CHECK_INPUT(split.size() > 0, "the ", job.split, " split of ", dopts.dataset, " is empty");
-  auto net = nn::make_supernet(mo.space, train::network_options(mo, bundle.train_set));
+  auto net = nn::make_supernet(mo.space, train::network_options(mo, bundle.train_set, aux_weight));
   net->to(device);
   const auto format = train::memory_format(job.run.memory_format, device);
   train::set_memory_format(*net, format);
   train::TensorBatches calib;
   if (calib_steps > 0) {
-    calib = train::make_batches(bundle.train, calib_batch,
-                                train::train_augment(dopts, bundle.train_set), true, true,
-                                Rng::derive(job.seed, 3), calib_steps, device, format);
+    calib =
+        train::make_batches(bundle.train, calib_batch,
+                            train::train_augment(dopts, bundle.train_set, static_cast<int>(cutout)),
+                            true, true, Rng::derive(job.seed, 3), calib_steps, device, format);
     WSNAS_CHECK_USAGE(static_cast<int>(calib.images.size()) == calib_steps, "--bn-calib-steps ",
                       calib_steps, " x --bn-calib-batch ", calib_batch, " needs more than the ",
                       bundle.train.size(), " training images");
@@ -434,6 +461,13 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
         return cache_stem ? net->body(x, arch) : net->forward(x, arch);
       };
       if (calib_steps > 0) {
+        // Calibration runs in training mode, drop-path included at the rate of the checkpoint's
+        // epoch, as the released code's (paper-code-spec §1.4); its masks depend on the
+        // architecture and --seed only.
+        net->set_drop_path(r.schedule_epochs > 0 ? drop_path * static_cast<double>(r.epoch) /
+                                                       static_cast<double>(r.schedule_epochs)
+                                                 : 0.0,
+                           Rng::derive(Rng::derive(job.seed, 5), fnv1a(r.arch)));
         nn::calibrate_bn(*net, calib_steps,
                          [&](int s) { run(cb.images[static_cast<std::size_t>(s)]); });
       }

@@ -42,7 +42,8 @@ const std::vector<std::string> kResultKeys = {
     "limit-train", "limit-eval",      "augment",   "seed",          "batch-size",
     "lr",          "lr-schedule",     "momentum",  "nesterov",      "weight-decay",
     "grad-clip",   "epochs",          "precision", "drop-last",     "warmup-epochs",
-    "warmup-lr",   "label-smoothing", "optimizer", "rmsprop-decay", "rmsprop-epsilon"};
+    "warmup-lr",   "label-smoothing", "optimizer", "rmsprop-decay", "rmsprop-epsilon",
+    "aux-weight",  "drop-path",       "cutout",    "width-mult"};
 
 /// One architecture's learning curves (the task's loss and score per epoch) and outcome.
 struct Run {
@@ -261,13 +262,14 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
       train::make_batches(bundle.valid, 500, eval_aug, false, false, 0, 0, device, format);
   const auto test =
       train::make_batches(bundle.test, 500, eval_aug, false, false, 0, 0, device, format);
-  const auto net_opts = train::network_options(job.model, bundle.train_set);
+  const auto net_opts = train::network_options(job.model, bundle.train_set, hp.aux_weight);
   space::CostOptions cost_opts;
   cost_opts.classes = bundle.train_set.classes;
   cost_opts.in_channels = bundle.train_set.channels;
   cost_opts.input_size = bundle.train_set.height;
   cost_opts.channels = job.model.channels;
   cost_opts.cells = job.model.cells;
+  cost_opts.width_mult = job.model.width_mult;
 
   const auto already = count_finished();
   if (rank == 0) {
@@ -280,7 +282,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
   data::LoaderOptions lo;
   lo.batch_size = hp.batch_size;
   lo.drop_last = job.drop_last;
-  lo.augment = train::train_augment(job.data, bundle.train_set);
+  lo.augment = train::train_augment(job.data, bundle.train_set, hp.cutout);
   bool stopped = false;
   std::int64_t trained = 0;
   for (const auto& arch : archs) {
@@ -297,7 +299,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     net->to(device);
     train::set_memory_format(*net, format);
     train::Sgd sgd = train::make_optimizer(net->parameters(), hp);
-    c.params = nn::count_parameters(*net);
+    c.params = nn::count_inference_parameters(*net);  // an auxiliary head is training-only
     if (auto cost = sp->cost(arch, cost_opts)) c.flops = static_cast<double>(cost->flops);
     if (io::path_exists(base + ".state.h5")) {
       auto f = io::File::open(base + ".state.h5");  // checked against the options above
@@ -306,6 +308,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
       train::read_optimizer(f, "/optimizer", sgd);
     }
     lo.seed = Rng::derive(cell_seed, 1);
+    const std::uint64_t drop_seed = Rng::derive(cell_seed, 2);
     data::BatchLoader loader(bundle.train, lo);
     const std::int64_t nb = loader.batches_per_epoch();
     WSNAS_CHECK_USAGE(nb >= 1, "training split has ", bundle.train.size(),
@@ -320,6 +323,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
       loader.start_epoch(c.epoch);
       net->train();
       net->reset_state(hp.batch_size);
+      const double drop_prob = options::drop_path_at(hp, c.epoch);
       data::Batch batch;
       at::Tensor totals;
       while (loader.next(batch)) {
@@ -330,11 +334,13 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
         const std::int64_t t = c.epoch * nb + batch.index;
         sgd.zero_grad();
         auto x = batch.images.to(device).contiguous(format), y = batch.labels.to(device);
+        // Drop-path masks: one stream per step, so a resumed run draws the same ones.
+        net->set_drop_path(drop_prob, Rng::derive(drop_seed, static_cast<std::uint64_t>(t)));
         at::Tensor out, loss;
         {
           train::Autocast autocast(device, bf16);
           out = fwd(x);
-          loss = task->loss(out, y);
+          loss = objective(*net, *task, out, y, hp.aux_weight);
         }
         loss.backward();
         net->detach_state();

@@ -38,15 +38,39 @@ namespace po = options::po;
 namespace {
 
 /// Options that change the weights: a resumed run must agree on all of them.
-const std::vector<std::string> kResultKeys = {
-    "space",          "channels",        "cells",         "supernet-bn-affine",
-    "dataset",        "protocol",        "limit-train",   "augment",
-    "seed",           "replicas",        "batch-size",    "lr",
-    "lr-schedule",    "momentum",        "nesterov",      "weight-decay",
-    "grad-clip",      "epochs",          "pool-archs",    "precision",
-    "sampler",        "paths",           "unused-params", "warmup-epochs",
-    "warmup-lr",      "label-smoothing", "optimizer",     "rmsprop-decay",
-    "rmsprop-epsilon"};
+const std::vector<std::string> kResultKeys = {"space",
+                                              "channels",
+                                              "cells",
+                                              "supernet-bn-affine",
+                                              "dataset",
+                                              "protocol",
+                                              "limit-train",
+                                              "augment",
+                                              "seed",
+                                              "replicas",
+                                              "batch-size",
+                                              "lr",
+                                              "lr-schedule",
+                                              "momentum",
+                                              "nesterov",
+                                              "weight-decay",
+                                              "grad-clip",
+                                              "epochs",
+                                              "pool-archs",
+                                              "precision",
+                                              "sampler",
+                                              "paths",
+                                              "unused-params",
+                                              "warmup-epochs",
+                                              "warmup-lr",
+                                              "label-smoothing",
+                                              "optimizer",
+                                              "rmsprop-decay",
+                                              "rmsprop-epsilon",
+                                              "aux-weight",
+                                              "drop-path",
+                                              "cutout",
+                                              "width-mult"};
 
 struct TrainState {
   std::string run_id;      ///< made when a run starts, kept by its resumes (evaluation keys on it)
@@ -233,6 +257,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
     for (const auto& a : pool) pool_strings.push_back(sp->to_string(a));
   }
   const std::uint64_t arch_seed = Rng::derive(job.seed, 2);
+  const std::uint64_t drop_seed = Rng::derive(job.seed, 4);
   const auto sampler = space::make_sampler(job.sampler, *sp, pool, arch_seed, job.paths, pool_what);
   const auto task = task_for(job.model.space, hp);
   const std::string score = task->score().name;
@@ -251,8 +276,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   const auto device = train::setup_device(ctx.world, job.run.device);
   auto bundle = train::load_data(job.data, &ctx.provenance);
   nn::seed_torch(job.seed);
-  auto net =
-      nn::make_supernet(job.model.space, train::network_options(job.model, bundle.train_set));
+  auto net = nn::make_supernet(job.model.space,
+                               train::network_options(job.model, bundle.train_set, hp.aux_weight));
   net->to(device);
   const auto format = train::memory_format(job.run.memory_format, device);
   train::set_memory_format(*net, format);
@@ -286,7 +311,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   lo.seed = Rng::derive(job.seed, 1);
   lo.rank = rank;
   lo.world = world;
-  lo.augment = train::train_augment(job.data, bundle.train_set);
+  lo.augment = train::train_augment(job.data, bundle.train_set, hp.cutout);
   data::BatchLoader loader(bundle.train, lo);
   const std::int64_t nb = loader.batches_per_epoch();
   WSNAS_CHECK_USAGE(nb >= 1, "training split has ", bundle.train.size(),
@@ -331,6 +356,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   while (st.epoch < hp.epochs) {
     loader.start_epoch(st.epoch, st.epoch_step);
     net->reset_state(hp.batch_size / R);
+    const double drop_prob = options::drop_path_at(hp, st.epoch);
     data::Batch batch;
     double lr = 0;
     while (loader.next(batch)) {
@@ -358,13 +384,19 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
           at::NoGradGuard g;
           for (std::size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
         }
-        const auto paths = sampler->paths(static_cast<std::uint64_t>(t), rank * local_r + r, R);
-        for (const auto& arch : paths) {
+        const int replica = rank * local_r + r;
+        const auto paths = sampler->paths(static_cast<std::uint64_t>(t), replica, R);
+        for (std::size_t j = 0; j < paths.size(); ++j) {
+          const auto& arch = paths[j];
+          // Drop-path masks: one stream per (step, replica, path), whatever the ranks.
+          net->set_drop_path(drop_prob,
+                             Rng::derive(Rng::derive(drop_seed, static_cast<std::uint64_t>(t)),
+                                         static_cast<std::uint64_t>(replica) * 1024 + j));
           at::Tensor out, loss;
           {
             train::Autocast autocast(device, bf16);
             out = net->forward(xs[r], arch);
-            loss = task->loss(out, ys[r]);
+            loss = objective(*net, *task, out, ys[r], hp.aux_weight);
           }
           // Paths of a replica: gradients summed; replicas: averaged (here and over ranks).
           loss.div(local_r).backward();

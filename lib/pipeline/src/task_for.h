@@ -16,4 +16,15 @@ inline std::unique_ptr<train::Task> task_for(const std::string& space,
   return train::make_task(nn::model_entry(space).task, o);
 }
 
+/// The training objective of one forward pass that gave `out`: the task's loss, plus `aux_weight`
+/// times the loss of the auxiliary head's output when the network computed one (DARTS: 0.4,
+/// paper-code-spec §4.2).
+inline at::Tensor objective(nn::Network& net, const train::Task& task, const at::Tensor& out,
+                            const at::Tensor& target, double aux_weight) {
+  auto loss = task.loss(out, target);
+  const at::Tensor aux = net.take_auxiliary();
+  if (aux.defined() && aux_weight > 0) loss = loss + task.loss(aux, target) * aux_weight;
+  return loss;
+}
+
 }  // namespace wsnas::pipeline

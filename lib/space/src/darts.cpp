@@ -217,13 +217,7 @@ std::optional<std::string> DartsSpace::valid_count() const {
   // Per node n: n (n - 1) ordered pairs of distinct inputs, 7^2 operators; two cells.
   unsigned __int128 per_cell = 1;
   for (int n = 2; n <= 5; ++n) per_cell *= static_cast<unsigned __int128>(n * (n - 1) * 49);
-  unsigned __int128 total = per_cell * per_cell;
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(total % 10)));
-    total /= 10;
-  } while (total > 0);
-  return digits;
+  return to_decimal(per_cell * per_cell);
 }
 
 ModelCost DartsSpace::cost_of(const Arch& arch, const DartsShape& s) {
@@ -298,7 +292,7 @@ std::optional<ModelCost> DartsSpace::cost(const Arch& arch, const CostOptions& o
   if (o.cells > 0) shape.cells = o.cells;
   if (o.classes > 0) shape.classes = o.classes;
   shape.in_channels = o.in_channels;
-  shape.input_size = o.input_size;
+  if (o.input_size > 0) shape.input_size = o.input_size;
   return cost_of(arch, shape);
 }
 

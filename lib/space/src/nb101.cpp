@@ -514,7 +514,7 @@ std::optional<ModelCost> Nb101Space::cost(const Arch& arch, const CostOptions& o
   if (o.cells > 0) shape.modules = o.cells;
   if (o.classes > 0) shape.classes = o.classes;
   shape.in_channels = o.in_channels;
-  shape.input_size = o.input_size;
+  if (o.input_size > 0) shape.input_size = o.input_size;
   return nb101_cost(c, shape);
 }
 

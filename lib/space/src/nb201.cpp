@@ -221,7 +221,7 @@ std::optional<ModelCost> Nb201Space::cost(const Arch& arch, const CostOptions& o
   if (o.cells > 0) shape.cells = o.cells;
   shape.in_channels = o.in_channels;
   if (o.classes > 0) shape.classes = o.classes;
-  shape.height = shape.width = o.input_size;
+  shape.height = shape.width = o.input_size > 0 ? o.input_size : 32;
   return cost_of(arch, shape);
 }
 

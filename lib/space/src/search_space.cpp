@@ -182,16 +182,25 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
       if (table || t == "arch" || t == "index") {
         sep = t.find('\t') != std::string::npos ? '\t' : ',';
         auto cells = split_csv(t, sep);
-        int arch_col = -1, index_col = -1;
+        // The architecture's column: ours ("arch"), then the paper's published tables'
+        // ("genotype", "architecture", "architecture_json"), else the official index.
+        const char* names[] = {"arch", "genotype", "architecture", "architecture_json"};
+        int arch_col = -1, index_col = -1, rank = 4;
         for (std::size_t i = 0; i < cells.size(); ++i) {
-          std::string c = trim(cells[i]);
-          if (c == "arch") arch_col = static_cast<int>(i);
+          const std::string c = trim(cells[i]);
+          for (int n = 0; n < rank; ++n) {
+            if (c == names[n]) {
+              arch_col = static_cast<int>(i);
+              rank = n;
+            }
+          }
           if (c == "index") index_col = static_cast<int>(i);
         }
         column = arch_col >= 0 ? arch_col : index_col;
         if (arch_col >= 0 && index_col >= 0) check_col = index_col;
         WSNAS_CHECK_INPUT(column >= 0, "file '", path, "' line ", lineno,
-                          ": a table needs a header with a column named 'arch' or 'index'");
+                          ": a table needs a header with a column named 'arch' (or 'genotype', "
+                          "'architecture', 'architecture_json') or 'index'");
         continue;
       }
     }

@@ -20,7 +20,8 @@ po::options_description data_option_group(DataOptions& d) {
       "data-dir", po::value(&d.dir)->default_value(d.dir),
       "dataset directory (default: the dataset's usual location)")(
       "protocol", po::value(&d.protocol)->default_value(d.protocol),
-      "split protocol: default | nb101 | nb201 | nb201-cifar10-valid | nb201-halves | holdout:K "
+      "split protocol: default | nb101 | nb201 | nb201-cifar10-valid | nb201-halves | darts | "
+      "holdout:K "
       "(docs/protocol.md)")("limit-train", po::value(&d.limit_train)->default_value(d.limit_train),
                             "use the first N training images (0 = all)")(
       "limit-eval", po::value(&d.limit_eval)->default_value(d.limit_eval),
@@ -76,9 +77,11 @@ c10::Device setup_device(const mpi::Communicator& world, const std::string& spec
   return device;
 }
 
-data::Augment train_augment(const DataOptions& d, const data::Dataset& set) {
-  if (d.augment == "none") return data::Augment::eval(data::channel_stats(set));
-  return data::Augment::cifar_train(data::channel_stats(set));
+data::Augment train_augment(const DataOptions& d, const data::Dataset& set, int cutout) {
+  auto aug = d.augment == "none" ? data::Augment::eval(data::channel_stats(set))
+                                 : data::Augment::cifar_train(data::channel_stats(set));
+  aug.cutout = cutout;
+  return aug;
 }
 
 data::Augment eval_augment(const data::Dataset& set) {
@@ -99,7 +102,12 @@ po::options_description model_option_group(ModelOptions& m) {
       "supernet-bn-affine", po::value(&m.supernet_bn_affine)->default_value(m.supernet_bn_affine),
       "learnable BN affine parameters in supernet operators (true: the paper's code; false: "
       "NAS-Bench-201's "
-      "search models)");
+      "search models)")("width-mult",
+                        po::value(&m.width_mult)
+                            ->default_value(m.width_mult)
+                            ->notifier(options::in_range("width-mult", 0, 100)),
+                        "width multiplier of spaces that have one (0: the space's own; proxyless "
+                        "1.35)");
   return g;
 }
 
@@ -112,7 +120,8 @@ void add_training_groups(options::Parser& parser, po::options_description& run, 
   parser.add(model_option_group(m));
 }
 
-nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& set) {
+nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& set,
+                                   double aux_weight) {
   nn::NetworkOptions o;
   o.channels = m.channels;
   o.cells = m.cells;
@@ -120,6 +129,8 @@ nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& s
   o.input_size = set.height;
   o.classes = set.classes;
   o.supernet_bn_affine = m.supernet_bn_affine;
+  o.width_mult = m.width_mult;
+  o.auxiliary = aux_weight > 0;
   return o;
 }
 

@@ -25,6 +25,8 @@ bool parse_int(std::string_view s, std::int64_t& out);
 bool parse_double(std::string_view s, double& out);
 /// Joins with `sep`.
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+/// The decimal digits of an unsigned 128-bit integer (counts of spaces beyond 64 bits).
+std::string to_decimal(unsigned __int128 value);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 /// Removes a UTF-8 byte-order mark from the start of `line` (the first line of a text file).

@@ -17,6 +17,11 @@ c10::Device select_device(const std::string& spec, int local_rank);
 int configure_threads(int local_ranks);
 /// Seeds LibTorch's generators (CPU and CUDA) for reproducible runs.
 void seed_torch(std::uint64_t seed);
+/// Peak memory in bytes: on CUDA the caching allocator's peak of allocated bytes on `device`
+/// since the last reset_peak_memory; on the CPU the process's peak resident set (not resettable).
+std::int64_t peak_memory_bytes(const c10::Device& device);
+/// Restarts the CUDA allocator's peak count (no-op on the CPU).
+void reset_peak_memory(const c10::Device& device);
 /// "LibTorch 1.13.0 (CPU)" or "... (CUDA 13.0)", for provenance.
 std::string torch_version();
 

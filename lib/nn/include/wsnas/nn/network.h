@@ -20,14 +20,20 @@ namespace wsnas::nn {
 
 /// The shape of a network, whatever the space; 0 means the space's default.
 struct NetworkOptions {
-  int channels = 0;     ///< width of the first stage (NB201: C = 16)
-  int cells = 0;        ///< cells (or blocks) per stage (NB201: N = 5)
-  int in_channels = 3;  ///< input channels of an image task
-  int input_size = 32;  ///< input height = width of an image task
-  int classes = 10;     ///< outputs: classes, or the vocabulary of a language-modelling task
+  int channels = 0;       ///< width of the first stage (NB201: C = 16)
+  int cells = 0;          ///< cells (or blocks) per stage (NB201: N = 5)
+  double width_mult = 0;  ///< width multiplier of spaces that have one (Proxyless: 1.35)
+  int in_channels = 3;    ///< input channels of an image task
+  int input_size = 32;    ///< input height = width of an image task
+  int classes = 10;       ///< outputs: classes, or the vocabulary of a language-modelling task
   /// Affine (learnable) BN in the searched operators of a supernet. The paper's released code uses
   /// affine BN everywhere (paper-code-spec §3.2); NAS-Bench-201's own search models do not.
   bool supernet_bn_affine = true;
+  /// Build the training-only auxiliary head where the space's network has one (DARTS' CIFAR
+  /// network, after the second reduction cell; the pipeline turns it on for --aux-weight >
+  /// 0). Its parameters live under the module name `auxiliary` and are not counted by
+  /// count_inference_parameters.
+  bool auxiliary = false;
 };
 
 /// A network the pipeline runs. forward = body(stem(x)): the stem is the part that does not depend
@@ -49,6 +55,17 @@ class Network : public torch::nn::Module {
   /// training step (truncated back-propagation through time). Feed-forward networks ignore both.
   virtual void reset_state(std::int64_t batch_size) {}
   virtual void detach_state() {}
+
+  /// Drop-path (DARTS): in training mode, each operator output is zeroed per sample with
+  /// probability `prob` and the kept ones scaled by 1 / (1 - prob). The masks of the following
+  /// forward passes are drawn from a generator seeded with `seed`, so a step's masks depend only
+  /// on what the pipeline passes (a resumed run draws the same ones). Networks without drop-path
+  /// ignore it.
+  virtual void set_drop_path(double prob, std::uint64_t seed) {}
+  /// The auxiliary head's output of the last forward pass made in training mode with gradients
+  /// enabled (undefined when the network has no auxiliary head, or none was computed since the
+  /// last call); the call clears it.
+  virtual at::Tensor take_auxiliary() { return {}; }
 };
 
 /// How one space's networks are made: one entry per space in registry.cpp.
@@ -71,5 +88,8 @@ std::shared_ptr<Network> make_network(const std::string& space, const space::Arc
 
 /// Number of parameters of a module (all, trainable or not).
 std::int64_t count_parameters(const torch::nn::Module& module);
+/// Parameters of the network at inference: all but those of a training-only head registered as
+/// the module `auxiliary` (what published parameter counts report, e.g. DARTS').
+std::int64_t count_inference_parameters(const torch::nn::Module& module);
 
 }  // namespace wsnas::nn

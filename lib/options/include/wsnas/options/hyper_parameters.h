@@ -28,7 +28,20 @@ struct HyperParameters {
   double rmsprop_epsilon = 1.0;  ///< NAS-Bench-101's epsilon (inside the square root, as TF)
   double label_smoothing =
       0;  ///< target 1 - e, other classes e / (classes - 1) (ProxylessNAS code: 0.1)
+  /// Weight of the auxiliary head's loss (DARTS: 0.4); > 0 builds the head
+  /// (nn::NetworkOptions::auxiliary).
+  double aux_weight = 0;
+  /// Drop-path probability of the last epoch, ramped linearly from epoch 1 (DARTS: 0.2).
+  double drop_path = 0;
+  /// Side of the cutout square of training images (DARTS: 16; 0: none).
+  int cutout = 0;
 };
+
+/// The drop-path probability of training epoch `epoch` (0-based): drop_path x (epoch + 1) /
+/// epochs, the released code's ramp (paper-code-spec §4.2).
+inline double drop_path_at(const HyperParameters& hp, long long epoch) {
+  return hp.epochs > 0 ? hp.drop_path * static_cast<double>(epoch + 1) / hp.epochs : 0.0;
+}
 
 /// The option group "Supernet training (paper Table 2)", bound to `hp`, with range checks.
 boost::program_options::options_description hyper_parameter_options(HyperParameters& hp);

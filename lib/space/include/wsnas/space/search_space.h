@@ -35,9 +35,10 @@ struct Arch {
 struct CostOptions {
   int classes = 0;  ///< the space's dataset (NB201: CIFAR-100, 100; NB101: CIFAR-10, 10)
   int in_channels = 3;
-  int input_size = 32;
-  int channels = 0;  ///< width of the first stage (NB201: C = 16)
-  int cells = 0;     ///< cells per stage (NB201: N = 5)
+  int input_size = 0;     ///< input height = width (0: the space's dataset: 32; Proxyless 224)
+  int channels = 0;       ///< width of the first stage (NB201: C = 16)
+  int cells = 0;          ///< cells per stage (NB201: N = 5)
+  double width_mult = 0;  ///< width multiplier of spaces that have one (Proxyless: 1.35)
 };
 
 /// Size of the stand-alone network of an architecture, by the space's benchmark definitions.
@@ -121,8 +122,9 @@ std::vector<Arch> sample_architectures(const SearchSpace& space, std::size_t n, 
 Arch parse_arch_or_index(const SearchSpace& space, const std::string& text);
 
 /// Reads architectures from a text file: one per line, a string or an index; blank lines and
-/// lines starting with '#' are skipped; a CSV with a header containing `arch` or `index` is read
-/// by that column. Errors name the file and line.
+/// lines starting with '#' are skipped; a CSV with a header is read by its column `arch` (else
+/// `genotype`, `architecture` or `architecture_json`: the paper's published tables; else `index`).
+/// Errors name the file and line.
 std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& path);
 
 /// The spaces this build knows ("nb201", ...).

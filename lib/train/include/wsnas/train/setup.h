@@ -33,8 +33,9 @@ std::string data_dir(const DataOptions& d);
 /// Reads the dataset and builds the splits; errors name the files. Records the files read in
 /// `provenance` (data.train_source, data.test_source) when given.
 data::DataBundle load_data(const DataOptions& d, Provenance* provenance = nullptr);
-/// Training augmentation for the options (normalised by the dataset's channel statistics).
-data::Augment train_augment(const DataOptions& d, const data::Dataset& set);
+/// Training augmentation for the options (normalised by the dataset's channel statistics), with a
+/// cutout square of side `cutout` (0: none).
+data::Augment train_augment(const DataOptions& d, const data::Dataset& set, int cutout = 0);
 /// Evaluation transform (normalisation only).
 data::Augment eval_augment(const data::Dataset& set);
 
@@ -57,6 +58,7 @@ struct ModelOptions {
   int channels = 0;                ///< C (NB201: 16)
   int cells = 0;                   ///< N cells per stage (NB201: 5)
   bool supernet_bn_affine = true;  ///< affine BN in supernet operators (the paper's code)
+  double width_mult = 0;           ///< width multiplier (0: the space's own; Proxyless 1.35)
 };
 boost::program_options::options_description model_option_group(ModelOptions& m);
 /// Adds the groups every training stage takes: `run` (with the run options), the
@@ -64,7 +66,9 @@ boost::program_options::options_description model_option_group(ModelOptions& m);
 void add_training_groups(options::Parser& parser, boost::program_options::options_description& run,
                          RunOptions& r, options::HyperParameters& hp, DataOptions& d,
                          ModelOptions& m);
-/// Network options for a dataset (its channels, size and classes) and the model options.
-nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& set);
+/// Network options for a dataset (its channels, size and classes) and the model options; an
+/// auxiliary head when `aux_weight` > 0.
+nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& set,
+                                   double aux_weight = 0);
 
 }  // namespace wsnas::train

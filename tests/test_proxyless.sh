@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# ProxylessNAS through the whole pipeline (CTest label `proxyless`) at a tiny width (0.25) on
+# synthetic CIFAR-10 written in the real binary format (32x32 images: the network is the same at
+# any size), real mpirun -np 2:
+#   - a study with configs/proxyless-code.ini (label smoothing 0.1, warm-up) and
+#     configs/proxyless-standalone.ini; evaluated architectures drawn under --max-flops;
+#   - ground-truth parameters equal the space's ProxylessNAS count at that width;
+#   - the published table's architectures scored and joined to their published accuracies;
+#   - the supernet stopped mid-training resumes to bit-equal weights;
+#   - bad input: one line, exit 2, results already written unchanged.
+#   tests/test_proxyless.sh BIN_DIR
+set -uo pipefail
+bin=$(realpath "${1:?usage: $0 BIN_DIR}")
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+table=$(realpath "$root/../shared/data/supernet-help/proxylessnas_imagenet.csv")
+py=/usr/bin/python3
+tmp=$(mktemp -d /tmp/wsnas-proxyless-XXXXXX)
+trap '[ -n "${WSNAS_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
+export WSNAS_LAUNCHER="mpirun --oversubscribe" WSNAS_RANKS=2
+mpi=(mpirun --oversubscribe -n 2)
+failures=0
+check() {
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+[ -f "$table" ] || { echo "FAIL: missing $table"; exit 1; }
+
+"$bin/wsnas-data" synth --kind cifar10 --train 400 --test 100 --seed 4 --out "$tmp/cifar10" > /dev/null ||
+  { echo "FAIL: synth"; exit 1; }
+data="--dataset cifar10 --data-dir $tmp/cifar10 --protocol holdout:100 --width-mult 0.25"
+
+# ---- a study: supernet, evaluation, ground truth, analysis -------------------------------------
+cfg=$tmp/cfg
+mkdir -p "$cfg"
+printf 'dataset = cifar10\ndata-dir = %s\nprotocol = holdout:100\nwidth-mult = 0.25\n' "$tmp/cifar10" > "$cfg/data.ini"
+printf 'batch-size = 32\nepochs = 1\n' > "$cfg/groundtruth.ini"
+printf 'bn-calib-batch = 32\nbn-calib-steps = 2\n' > "$cfg/evaluate.ini"
+printf 'batch-size = 32\ngpus = 2\nwarmup-epochs = 1\n' > "$cfg/supernet.ini"
+cat > "$cfg/study.ini" <<EOF
+[study]
+space = proxyless
+supernet-config = $root/configs/proxyless-code.ini data.ini supernet.ini
+evaluate-config = $root/configs/proxyless-code.ini evaluate.ini
+groundtruth-config = $root/configs/proxyless-standalone.ini data.ini groundtruth.ini
+archs = 3
+max-flops = 600
+budgets = 2
+seeds = 0
+truth = farm
+truth-select = final_valid_accuracy
+truth-report = final_test_accuracy
+analyses = ranking
+k = 1, 2
+EOF
+"$bin/wsnas-study" run "$cfg/study.ini" "$tmp/study" > "$tmp/study.log" 2>&1
+rc=$?
+check "the proxyless study runs (exit 0)" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || tail -20 "$tmp/study.log"
+check "the study's analysis joined 3 architectures" grep -q "joined 3 architectures" "$tmp/study.log"
+sn=$(find "$tmp/study" -name supernet.h5 | head -1)
+ev=$(ls "$tmp"/study/evaluations/*.h5 2> /dev/null | head -1)
+gt=$(find "$tmp/study" -name groundtruth.h5 | head -1)
+check "supernet, evaluation and ground truth files exist" test -f "$sn" -a -f "$ev" -a -f "$gt"
+$py - "$sn" "$gt" > "$tmp/files.txt" 2>&1 <<'EOF'
+import sys, h5py
+def cfg(f):
+    return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f["/config"].attrs.items()}
+c = cfg(h5py.File(sys.argv[1], "r"))
+print("supernet", c.get("space"), "width", c.get("width-mult"), "smoothing", c.get("label-smoothing"),
+      "wd", c.get("weight-decay"), "warmup", c.get("warmup-epochs"), c.get("warmup-lr"))
+gt = h5py.File(sys.argv[2], "r")
+print("rows", gt["/results"].attrs["rows"])
+for a, p in zip(gt["/results/arch"], gt["/results/params"]):
+    print("param", p, a.decode())
+EOF
+check "supernet: proxyless-code.ini ($(head -1 "$tmp/files.txt"))" \
+  grep -q "supernet proxyless width 0.25 smoothing 0.1 wd 5e-05 warmup 1 0.025" "$tmp/files.txt"
+check "three architectures trained stand-alone" grep -q "rows 3" "$tmp/files.txt"
+# Every evaluated architecture is within 600M multiply-adds at the space's own shape (224x224).
+while IFS=, read -r arch _; do
+  flops=$("$bin/wsnas-space" info --space proxyless --arch "$arch" --format csv | tail -1 |
+    awk -F, '{print $NF}')
+  check "evaluated $arch: $flops <= 600 M" awk -v f="$flops" 'BEGIN { exit !(f <= 600) }'
+done < <(tail -n +2 "$tmp/study/archs/all.csv" | cut -d, -f1)
+# Ground-truth parameters = the space's count at width 0.25 and the dataset's 10 classes.
+while read -r _ params arch; do
+  want=$("$bin/wsnas-space" info --space proxyless --arch "$arch" --width-mult 0.25 --classes 10 \
+    --input-size 32 --format csv | tail -1 | awk -F, '{printf "%d", $(NF-1) * 1e6 + 0.5}')
+  check "params $params = $want" [ "$params" = "$want" ]
+done < <(grep '^param ' "$tmp/files.txt")
+
+# ---- the published table: the architectures scored and the ground truth -------------------------
+head -4 "$table" > "$tmp/published3.csv"
+"${mpi[@]}" "$bin/wsnas-evaluate" --checkpoint "$sn" --archs "$tmp/published3.csv" \
+  --bn-calib-batch 32 --bn-calib-steps 2 --out "$tmp/published.h5" > "$tmp/pub.log" 2>&1
+check "the published table's first 3 rows scored on the supernet" [ $? -eq 0 -a -f "$tmp/published.h5" ]
+"$bin/wsnas-analyze" ranking --space proxyless --scores "$tmp/published.h5" --score-column accuracy \
+  --truth "$table" --truth-arch-column ops_21_blocks --truth-column top1 > "$tmp/analyze.log" 2>&1
+check "wsnas-analyze joins them with the published top-1" grep -q "joined 3 architectures" "$tmp/analyze.log"
+
+# ---- stop and resume: bit-equal weights ---------------------------------------------------------
+args=(--space proxyless $data --config "$root/configs/proxyless-code.ini" --epochs 2 --batch-size 32
+  --gpus 2 --warmup-epochs 1 --save-epochs none)
+"${mpi[@]}" "$bin/wsnas-supernet" "${args[@]}" --out "$tmp/ref" > /dev/null 2>&1
+mkdir -p "$tmp/stop"
+"${mpi[@]}" "$bin/wsnas-supernet" "${args[@]}" --checkpoint-minutes 0.000001 --out "$tmp/stop" \
+  > "$tmp/stop/log" 2>&1 &
+pid=$!
+for _ in $(seq 600); do [ -f "$tmp/stop/supernet.h5" ] && break; sleep 0.1; done
+sleep 1
+pkill -USR1 -f "wsnas-supernet.*$tmp/stop" || true
+wait $pid
+rc=$?
+check "SIGUSR1 stops the supernet with exit 75 (got $rc)" [ "$rc" -eq 75 ]
+"${mpi[@]}" "$bin/wsnas-supernet" "${args[@]}" --out "$tmp/stop" > "$tmp/resume.log" 2>&1
+check "the rerun resumes" grep -q "resuming" "$tmp/resume.log"
+$py - "$tmp/ref/supernet.h5" "$tmp/stop/supernet.h5" > "$tmp/cmp.txt" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+names = []
+a["/model"].visit(lambda n: names.append(n) if isinstance(a["/model"][n], h5py.Dataset) else None)
+diff = max(float(np.max(np.abs(a["/model"][n][()] - b["/model"][n][()]))) for n in names)
+print("tensors", len(names), "maxdiff", diff)
+EOF
+check "resumed weights bit-equal to an uninterrupted run ($(cat "$tmp/cmp.txt"))" \
+  grep -Eq "tensors [0-9]{3,} maxdiff 0.0$" "$tmp/cmp.txt"
+
+# ---- bad input ----------------------------------------------------------------------------------
+printf 'arch\n%s\n' "7x7_MBConv3|zero|zero|zero|7x7_MBConv3|zero|zero|3x3_MBConv3|7x7_MBConv6|zero|zero|5x5_MBConv3|zero|zero|3x3_MBConv3|5x5_MBConv3|7x7_MBConv6|7x7_MBConv6|7x7_MBConv6|5x5_MBConv6|7x7_MBConv6" > "$tmp/zero.csv"
+cp "$ev" "$tmp/keep.h5"
+sum_before=$(md5sum < "$tmp/keep.h5")
+bad() {  # expected message fragment, then the command; one stderr line, exit 2, keep.h5 unchanged
+  local want=$1
+  shift
+  "$@" > "$tmp/bad.out" 2> "$tmp/bad.err"
+  local rc=$? lines
+  lines=$(grep -c 'error' "$tmp/bad.err")
+  check "bad input '$want': exit 2, one error line (rc $rc, $lines lines)" \
+    [ "$rc" -eq 2 -a "$lines" -eq 1 ]
+  check "message names it: $want" grep -qF -- "$want" "$tmp/bad.err"
+  check "results unchanged" [ "$(md5sum < "$tmp/keep.h5")" = "$sum_before" ]
+}
+bad "stage3_cell0 is a stage's first block" "${mpi[@]}" "$bin/wsnas-evaluate" --checkpoint "$sn" \
+  --archs "$tmp/zero.csv" --out "$tmp/keep.h5"
+bad "--channels and --cells must be 0" "${mpi[@]}" "$bin/wsnas-supernet" --space proxyless \
+  $data --channels 8 --gpus 2 --batch-size 32 --out "$tmp/never"
+bad "width-mult" "$bin/wsnas-supernet" --space proxyless --dataset cifar10 --width-mult -1 \
+  --out "$tmp/never"
+check "nothing written for a refused run" test ! -e "$tmp/never/supernet.h5"
+echo "$failures failures"
+[ "$failures" -eq 0 ]
