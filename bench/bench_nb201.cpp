@@ -1,10 +1,11 @@
 // bench_nb201: speed of a space's supernet (default NAS-Bench-201: C=16, N=5, CIFAR-100 head;
-// --space any space with networks; 32x32x3 inputs): single-path one-shot training steps (images/s,
-// with DARTS' auxiliary head and drop-path when asked) and the evaluation of one architecture (BN
-// calibration on calib-steps x calib-batch images, then eval-images validation images), on CPU or
-// GPU, and the training's peak memory (one replica: this process). Data is synthetic and already
-// on the device, as in the Python reference figures of ../shared/tools/device/README.md (NB-201:
-// 21.4 ms/step at batch 256 fp32; 0.45 s per evaluated cell).
+// --space any space with networks; 32x32x3 inputs, --input-size): single-path one-shot training
+// steps (images/s, with DARTS' auxiliary head and drop-path when asked) and the evaluation of one
+// architecture (BN calibration on calib-steps x calib-batch images, then eval-images validation
+// images), on CPU or GPU, and the training's peak memory (one replica: this process). Data is
+// synthetic and already on the device, as in the Python reference figures of
+// ../shared/tools/device/README.md (NB-201: 21.4 ms/step at batch 256 fp32; 0.45 s per evaluated
+// cell).
 #include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>
 #include <torch/utils.h>
@@ -40,7 +41,8 @@ int body(app::Context& ctx) {
   int batch = 256, steps = 20, warmup = 3, cells = 3, calib_batch = 400, calib_steps = 25,
       eval_images = 10000;
   int channels = 0, n_cells = 0, threads = 0, classes = 100;
-  double aux_weight = 0, drop_path = 0;
+  double aux_weight = 0, drop_path = 0, width_mult = 0;
+  int size = 32;
   bool cache_stem = true;
   options::Parser parser(ctx.name, ctx.name + " [options]");
   po::options_description g("Benchmark");
@@ -69,6 +71,11 @@ int body(app::Context& ctx) {
       "cells per stage (0: the space's: NB-201 N=5, NB-101 3 per stack)")(
       "classes", po::value(&classes)->default_value(100)->notifier(options::at_least("classes", 1)),
       "classes of the head (CIFAR-100: 100; NB-101's CIFAR-10: 10)")(
+      "input-size",
+      po::value(&size)->default_value(32)->notifier(options::at_least("input-size", 8)),
+      "input height = width (Proxyless on ImageNet: 224)")(
+      "width-mult", po::value(&width_mult)->default_value(0.0),
+      "width multiplier (spaces that have one; 0: the space's, Proxyless 1.35)")(
       "aux-weight", po::value(&aux_weight)->default_value(0.0),
       "auxiliary head's loss weight (DARTS 0.4; > 0 builds the head)")(
       "drop-path", po::value(&drop_path)->default_value(0.0),
@@ -93,6 +100,8 @@ int body(app::Context& ctx) {
   o.cells = n_cells;
   o.classes = classes;
   o.auxiliary = aux_weight > 0;
+  o.input_size = size;
+  o.width_mult = width_mult;
   auto net = nn::make_supernet(space_name, o);
   net->to(dev);
   const auto format = train::memory_format(format_spec, dev);
@@ -101,7 +110,7 @@ int body(app::Context& ctx) {
   train::Sgd opt(net->parameters(), 0.9, true, 5e-4, train::UnusedParams::kDecay);
   const bool bf16 = train::use_bf16(precision);
   auto opts = torch::TensorOptions().device(dev);
-  auto x = torch::randn({batch, 3, 32, 32}, opts).contiguous(format);
+  auto x = torch::randn({batch, 3, size, size}, opts).contiguous(format);
   auto y = torch::randint(0, classes, {batch}, opts.dtype(torch::kLong));
   Rng rng(0);
   std::size_t next_fixed = 0;
@@ -140,11 +149,11 @@ int body(app::Context& ctx) {
   if (eval_archs.empty()) {
     for (int c = 0; c < cells; ++c) eval_archs.push_back(sp->sample(rng, true));
   }
-  auto calib_x = torch::randn({calib_batch, 3, 32, 32}, opts).contiguous(format);
+  auto calib_x = torch::randn({calib_batch, 3, size, size}, opts).contiguous(format);
   std::vector<at::Tensor> val;
   for (int done = 0; done < eval_images; done += 500)
     val.push_back(
-        torch::randn({std::min(500, eval_images - done), 3, 32, 32}, opts).contiguous(format));
+        torch::randn({std::min(500, eval_images - done), 3, size, size}, opts).contiguous(format));
   std::vector<at::Tensor> calib_h(static_cast<std::size_t>(calib_steps), calib_x), val_h = val;
   const auto t_stem = Clock::now();
   if (cache_stem) {
@@ -176,11 +185,13 @@ int body(app::Context& ctx) {
     double eval_s = 0;
     for (double s : per_cell) eval_s += s;
     std::printf(
-        "bench_nb201: space %s, device %s, %s, C=%s N=%s, %d-class head, 32x32x3, %s, %s, %d "
-        "threads\n",
+        "bench_nb201: space %s, device %s, %s, C=%s N=%s width %s, %d-class head, %dx%dx3, %s, "
+        "%s, %d threads\n",
         space_name.c_str(), dev.str().c_str(), nn::torch_version().c_str(),
         channels > 0 ? std::to_string(channels).c_str() : "default",
-        n_cells > 0 ? std::to_string(n_cells).c_str() : "default", classes, precision.c_str(),
+        n_cells > 0 ? std::to_string(n_cells).c_str() : "default",
+        width_mult > 0 ? std::to_string(width_mult).c_str() : "default", classes, size, size,
+        precision.c_str(),
         format == c10::MemoryFormat::ChannelsLast ? "channels-last" : "contiguous",
         torch::get_num_threads());
     std::printf("supernet training: batch %d, %.2f ms/step, %.0f images/s (%d steps%s)\n", batch,

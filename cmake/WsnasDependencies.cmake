@@ -5,6 +5,8 @@ find_package(MPI REQUIRED COMPONENTS CXX)
 find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(Boost REQUIRED COMPONENTS program_options)
 find_package(ZLIB REQUIRED)
+# ImageNet JPEGs: libjpeg-turbo through the libjpeg API (Debian libjpeg62-turbo-dev).
+find_package(JPEG REQUIRED)
 # OpenSSL's libcrypto: MD5 for NAS-Bench-101's graph hash, base64 for its records.
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 # NAS-Bench-101's records: protobuf wire format (libprotobuf, no generated code) and JSON.

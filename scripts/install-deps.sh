@@ -12,6 +12,7 @@ pkgs=(
   libboost-program-options-dev
   googletest libgtest-dev
   zlib1g-dev
+  libjpeg62-turbo-dev        # ImageNet JPEG decoding (libjpeg-turbo)
   libssl-dev                 # MD5 (NAS-Bench-101 graph hash), base64
   libprotobuf-dev nlohmann-json3-dev   # NAS-Bench-101's TFRecord records (wsnas-import)
   dataset-fashion-mnist

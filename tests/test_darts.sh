@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # DARTS-CIFAR10 through the whole pipeline (CTest label `darts`): synthetic CIFAR-10 written in the
-# real binary format, the released code's protocol (--protocol darts: train on every training
+# real binary format, the released code's protocol (--protocol train-all: train on every training
 # image, score on the test set), tiny networks (C 4, 3 cells), real mpirun -np 2.
 #   - a study with configs/darts-code.ini (2 replicas each training its own architecture per
 #     step, auxiliary head 0.4, drop-path 0.2, cutout 16) and configs/darts-standalone.ini;
@@ -29,7 +29,7 @@ check() {
 
 "$bin/wsnas-data" synth --kind cifar10 --train 400 --test 100 --seed 3 --out "$tmp/cifar10" > /dev/null ||
   { echo "FAIL: synth"; exit 1; }
-data="--dataset cifar10 --data-dir $tmp/cifar10 --protocol darts --channels 4 --cells 3"
+data="--dataset cifar10 --data-dir $tmp/cifar10 --protocol train-all --channels 4 --cells 3"
 
 # ---- a study: supernet, evaluation, ground truth, analysis -------------------------------------
 cfg=$tmp/cfg
@@ -80,7 +80,7 @@ for a, p in zip(gt["/results/arch"], gt["/results/params"]):
     print("param", p, a.decode())
 EOF
 check "supernet: darts-code.ini ($(head -1 "$tmp/files.txt"))" \
-  grep -q "supernet darts darts sampler per-replica unused decay-all aux 0.4 drop 0.2 cutout 16 replicas 2" "$tmp/files.txt"
+  grep -q "supernet darts train-all sampler per-replica unused decay-all aux 0.4 drop 0.2 cutout 16 replicas 2" "$tmp/files.txt"
 check "the supernet checkpoint holds the auxiliary head" grep -Eq "aux_tensors [1-9]" "$tmp/files.txt"
 check "ground truth: darts-standalone.ini ($(sed -n 3p "$tmp/files.txt"))" \
   grep -q "groundtruth 32 0.025 cosine-epoch aux 0.4 drop 0.2 cutout 16 rows 3" "$tmp/files.txt"

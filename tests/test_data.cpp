@@ -244,7 +244,7 @@ TEST(Splits, FollowThePaper) {
             std::string::npos);
   // DARTS' --cifar_split 50k (paper-code-spec §4.3): every training image trains; the test set is
   // both the valid and the test split.
-  auto d = data::make_bundle(big, small, "darts");
+  auto d = data::make_bundle(big, small, "train-all");
   EXPECT_EQ(d.train.size(), big.size());
   EXPECT_EQ(d.valid.data, &d.test_set);
   EXPECT_EQ(d.valid.indices, d.test.indices);

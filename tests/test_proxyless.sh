@@ -7,6 +7,8 @@
 #   - ground-truth parameters equal the space's ProxylessNAS count at that width;
 #   - the published table's architectures scored and joined to their published accuracies;
 #   - the supernet stopped mid-training resumes to bit-equal weights;
+#   - a supernet on an ImageNet-layout folder of real JPEG files (written by wsnas-data synth),
+#     one of them truncated: skipped with a warning, counted in the provenance;
 #   - bad input: one line, exit 2, results already written unchanged.
 #   tests/test_proxyless.sh BIN_DIR
 set -uo pipefail
@@ -127,6 +129,31 @@ EOF
 check "resumed weights bit-equal to an uninterrupted run ($(cat "$tmp/cmp.txt"))" \
   grep -Eq "tensors [0-9]{3,} maxdiff 0.0$" "$tmp/cmp.txt"
 
+# ---- ImageNet's folder layout: real JPEG files, one of them truncated -------------------------------
+"$bin/wsnas-data" synth --kind imagenet --train 48 --test 12 --classes 4 --seed 5 --out "$tmp/imagenet" \
+  > /dev/null || { echo "FAIL: synth imagenet"; exit 1; }
+victim=$(ls "$tmp"/imagenet/train/n00000002/*.JPEG | head -1)
+head -c 600 "$victim" > "$tmp/cut.JPEG" && mv "$tmp/cut.JPEG" "$victim"
+in_args=(--space proxyless --dataset imagenet --data-dir "$tmp/imagenet" --width-mult 0.25
+  --config "$root/configs/proxyless-code.ini" --epochs 1 --batch-size 16 --gpus 2 --warmup-epochs 0)
+"${mpi[@]}" "$bin/wsnas-supernet" "${in_args[@]}" --out "$tmp/in" > "$tmp/in.log" 2>&1
+check "a proxyless supernet trains on an ImageNet folder under mpirun" [ $? -eq 0 -a -f "$tmp/in/supernet.h5" ]
+check "the truncated JPEG is skipped with a warning naming it" grep -qF "skipping image '$victim'" "$tmp/in.log"
+$py - "$tmp/in/supernet.h5" > "$tmp/in.txt" 2>&1 <<'EOF2'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+def attrs(g):
+    return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f[g].attrs.items()}
+a, c = attrs("/provenance"), attrs("/config")
+print("skipped", a.get("data.skipped_images"), "dataset", c.get("dataset"), "protocol", c.get("protocol"))
+EOF2
+check "provenance counts the skipped file ($(cat "$tmp/in.txt"))" grep -q "skipped 1 dataset imagenet" "$tmp/in.txt"
+printf 'arch\n%s\n%s\n' "$(head -2 "$tmp/study/archs/all.csv" | tail -1 | cut -d, -f1)" \
+  "$(head -3 "$tmp/study/archs/all.csv" | tail -1 | cut -d, -f1)" > "$tmp/two.csv"
+"${mpi[@]}" "$bin/wsnas-evaluate" --checkpoint "$tmp/in/supernet.h5" --archs "$tmp/two.csv" \
+  --bn-calib-batch 8 --bn-calib-steps 2 --out "$tmp/in-eval.h5" > "$tmp/in-eval.log" 2>&1
+check "two architectures scored on the 12 validation JPEGs" [ $? -eq 0 -a -f "$tmp/in-eval.h5" ]
+
 # ---- bad input ----------------------------------------------------------------------------------
 printf 'arch\n%s\n' "7x7_MBConv3|zero|zero|zero|7x7_MBConv3|zero|zero|3x3_MBConv3|7x7_MBConv6|zero|zero|5x5_MBConv3|zero|zero|3x3_MBConv3|5x5_MBConv3|7x7_MBConv6|7x7_MBConv6|7x7_MBConv6|5x5_MBConv6|7x7_MBConv6" > "$tmp/zero.csv"
 cp "$ev" "$tmp/keep.h5"
@@ -148,6 +175,8 @@ bad "--channels and --cells must be 0" "${mpi[@]}" "$bin/wsnas-supernet" --space
   $data --channels 8 --gpus 2 --batch-size 32 --out "$tmp/never"
 bad "width-mult" "$bin/wsnas-supernet" --space proxyless --dataset cifar10 --width-mult -1 \
   --out "$tmp/never"
+bad "no folder '$tmp/none/train' (expected the ImageNet layout" "$bin/wsnas-supernet" \
+  --space proxyless --dataset imagenet --data-dir "$tmp/none" --out "$tmp/never"
 check "nothing written for a refused run" test ! -e "$tmp/never/supernet.h5"
 echo "$failures failures"
 [ "$failures" -eq 0 ]

@@ -14,27 +14,31 @@ namespace po = options::po;
 int body(app::Context& ctx) {
   std::string command, dataset, dir, split, out, kind;
   std::int64_t n_train = 0, n_test = 0;
+  int classes = 10;
   std::uint64_t seed = 0;
   options::Parser parser(
-      ctx.name, ctx.name +
-                    " COMMAND [options]\n"
-                    "Commands:\n"
-                    "  info   read a dataset and print its sizes, shape, classes and splits\n"
-                    "  synth  write a synthetic CIFAR-10/100 directory in the binary format\n");
+      ctx.name,
+      ctx.name +
+          " COMMAND [options]\n"
+          "Commands:\n"
+          "  info   read a dataset and print its sizes, shape, classes and splits\n"
+          "  synth  write a synthetic CIFAR-10/100 directory in the binary format, or an\n"
+          "         ImageNet-style folder of JPEG files (--kind imagenet)\n");
   po::options_description g("Dataset");
   g.add_options()("command", po::value(&command), "info | synth (or first positional)")(
       "dataset", po::value(&dataset)->default_value("fashion-mnist"),
-      "cifar10 | cifar100 | fashion-mnist | mnist")(
+      "cifar10 | cifar100 | fashion-mnist | mnist | imagenet")(
       "data-dir", po::value(&dir), "dataset directory (default: the dataset's standard location)")(
       "protocol", po::value(&split)->default_value("default"),
       "split protocol (as in the pipeline apps): nb101 | nb201 | nb201-cifar10-valid | "
-      "nb201-halves | darts | holdout:K | default")("out", po::value(&out),
-                                                    "synth: output directory")(
+      "nb201-halves | train-all | holdout:K | default")("out", po::value(&out),
+                                                        "synth: output directory")(
       "kind",
       po::value(&kind)->default_value("cifar10")->notifier(
-          options::one_of("kind", {"cifar10", "cifar100"})),
-      "synth: cifar10 | cifar100")("train", po::value(&n_train)->default_value(500),
-                                   "synth: training images")(
+          options::one_of("kind", {"cifar10", "cifar100", "imagenet"})),
+      "synth: cifar10 | cifar100 | imagenet")("classes", po::value(&classes)->default_value(10),
+                                              "synth --kind imagenet: class folders")(
+      "train", po::value(&n_train)->default_value(500), "synth: training images")(
       "test", po::value(&n_test)->default_value(100), "synth: test images")(
       "seed", po::value(&seed)->default_value(0), "synth: random seed");
   parser.add(g);
@@ -58,7 +62,11 @@ int body(app::Context& ctx) {
   } else if (command == "synth") {
     WSNAS_CHECK_USAGE(!out.empty(), "synth: --out DIR is required");
     WSNAS_CHECK_USAGE(n_train >= 5 && n_test >= 1, "synth: --train must be >= 5 and --test >= 1");
-    data::write_synthetic_cifar(out, kind == "cifar100", n_train, n_test, seed);
+    WSNAS_CHECK_USAGE(classes >= 1, "synth: --classes must be >= 1");
+    if (kind == "imagenet")
+      data::write_synthetic_image_folder(out, n_train, n_test, classes, seed);
+    else
+      data::write_synthetic_cifar(out, kind == "cifar100", n_train, n_test, seed);
     std::cout << "wrote synthetic " << kind << " (" << n_train << " train, " << n_test
               << " test) to " << out << '\n';
   } else {

@@ -4,6 +4,7 @@
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/data/image_folder.h"
 
 namespace wsnas::data {
 
@@ -18,12 +19,13 @@ void Dataset::append(const Dataset& o) {
   WSNAS_CHECK_INPUT(o.channels == channels && o.height == height && o.width == width, "dataset '",
                     o.source, "': image shape differs from the files before it");
   images.insert(images.end(), o.images.begin(), o.images.end());
+  files.insert(files.end(), o.files.begin(), o.files.end());
   labels.insert(labels.end(), o.labels.begin(), o.labels.end());
   source = source.empty() ? o.source : source + "," + o.source;
 }
 
 std::vector<std::string> dataset_names() {
-  return {"cifar10", "cifar100", "fashion-mnist", "mnist"};
+  return {"cifar10", "cifar100", "fashion-mnist", "mnist", "imagenet"};
 }
 
 std::string default_dataset_dir(const std::string& name) {
@@ -36,6 +38,11 @@ Dataset load_dataset(const std::string& name, const std::string& dir, bool train
   if (name == "cifar10") return read_cifar10(dir, train);
   if (name == "cifar100") return read_cifar100(dir, train, true);
   if (name == "fashion-mnist" || name == "mnist") return read_mnist_dir(dir, train, name);
+  if (name == "imagenet") {
+    // Labels by the training folder's sorted class names, for both folders.
+    const auto classes = image_folder_classes(dir + "/train");
+    return read_image_folder(dir + (train ? "/train" : "/val"), name, 224, &classes);
+  }
   throw InputError("--dataset '" + name +
                    "': unknown dataset (expected one of: " + join(dataset_names(), ", ") + ")");
 }
@@ -74,6 +81,8 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
       protocol = "nb101";
     else if (b.train_set.name == "cifar100")
       protocol = b.test_set.size() == 10000 ? "nb201" : "nb201-halves";
+    else if (b.train_set.name == "imagenet")
+      protocol = "train-all";  // the released code: train on train/, score on val/ (spec §5.3)
     else
       protocol = "holdout:10000";
   }
@@ -113,11 +122,11 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
     b.train.indices = range(0, ntrain);
     b.valid = {&b.test_set, range(0, ntest / 2), "valid"};
     b.test = {&b.test_set, range(ntest / 2, ntest), "test"};
-  } else if (protocol == "darts") {
+  } else if (protocol == "train-all") {
     // DARTS-CIFAR10 in the paper's code (--cifar_split 50k, paper-code-spec §4.3, §10.0 item 6):
     // train on every training image; the supernet and the ground truth are scored on the test
     // set, which is both valid and test here (there is no held-out split).
-    WSNAS_CHECK_INPUT(ntest >= 1, "--protocol darts scores on the test set, found none");
+    WSNAS_CHECK_INPUT(ntest >= 1, "--protocol train-all scores on the test set, found none");
     b.train.indices = range(0, ntrain);
     b.valid = {&b.test_set, range(0, ntest), "valid"};
     b.test = {&b.test_set, range(0, ntest), "test"};
@@ -130,9 +139,9 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
     b.valid = {&b.train_set, range(ntrain - k, ntrain), "valid"};
     b.test = {&b.test_set, range(0, ntest), "test"};
   } else {
-    throw InputError(
-        "--protocol '" + protocol +
-        "': expected nb101, nb201, nb201-cifar10-valid, nb201-halves, darts, holdout:K or default");
+    throw InputError("--protocol '" + protocol +
+                     "': expected nb101, nb201, nb201-cifar10-valid, nb201-halves, train-all, "
+                     "holdout:K or default");
   }
   limit(b.train, limit_train);
   limit(b.valid, limit_eval);
@@ -146,6 +155,8 @@ ChannelStats channel_stats(const Dataset& d) {
     return {{125.3f / 255, 123.0f / 255, 113.9f / 255}, {63.0f / 255, 62.1f / 255, 66.7f / 255}};
   if (d.name == "cifar100" && d.channels == 3)
     return {{129.3f / 255, 124.1f / 255, 112.4f / 255}, {68.2f / 255, 65.4f / 255, 70.4f / 255}};
+  // ImageNet's (the released code's DALI CropMirrorNormalize, spec §1.8), for any image folder.
+  if (d.file_backed()) return {{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
   ChannelStats s;
   const std::int64_t plane = static_cast<std::int64_t>(d.height) * d.width;
   for (int c = 0; c < d.channels; ++c) {

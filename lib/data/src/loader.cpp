@@ -1,11 +1,18 @@
 #include "wsnas/data/loader.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <set>
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/random.h"
+#include "wsnas/data/image_folder.h"
 
 namespace wsnas::data {
 
@@ -17,6 +24,119 @@ Augment Augment::cifar_train(const ChannelStats& stats) {
   return a;
 }
 
+Augment Augment::imagenet_train(const ChannelStats& stats) {
+  Augment a;
+  a.random_resized_crop = true;
+  a.hflip = true;
+  a.jitter = 0.4;
+  a.hue_lo = 0.9;
+  a.hue_hi = 1.1;
+  a.stats = stats;
+  return a;
+}
+
+namespace {
+
+std::mutex skipped_mu;
+std::set<std::string>& skipped_files() {
+  static std::set<std::string> files;
+  return files;
+}
+
+bool read_bytes(const std::string& path, std::vector<std::uint8_t>& out, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open";
+    return false;
+  }
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
+// Cutout on a normalised channel-major image: rows and columns [c - L/2, c + L/2) set to 0.
+void cutout(float* img, int C, int H, int W, int side, Rng& rng) {
+  const int cx = static_cast<int>(rng.below(static_cast<std::uint64_t>(W)));
+  const int cy = static_cast<int>(rng.below(static_cast<std::uint64_t>(H)));
+  const int half = side / 2;
+  for (int c = 0; c < C; ++c)
+    for (int y = std::max(0, cy - half); y < std::min(H, cy + half); ++y)
+      for (int x = std::max(0, cx - half); x < std::min(W, cx + half); ++x)
+        img[(c * H + y) * W + x] = 0.0f;
+}
+
+// File-backed images: decoded and transformed by `threads` threads, one image at a time each.
+at::Tensor decode_files(const Dataset& d, const std::vector<std::int64_t>& ids, const Augment& aug,
+                        const std::vector<std::uint64_t>& seeds, int threads,
+                        std::vector<std::int64_t>* used) {
+  const int S = d.height;
+  WSNAS_CHECK(d.width == S && d.channels == 3, "file-backed images are square RGB");
+  const auto n = static_cast<std::int64_t>(ids.size());
+  at::Tensor out = at::empty({n, 3, S, S}, at::kFloat);
+  float* dst = out.data_ptr<float>();
+  ImageTransform t;
+  t.size = S;
+  t.random_crop = aug.random_resized_crop;
+  t.hflip = aug.hflip;
+  t.jitter = aug.jitter;
+  t.hue_lo = aug.hue_lo;
+  t.hue_hi = aug.hue_hi;
+  const ChannelStats stats =
+      aug.stats.mean.empty() ? ChannelStats{{0, 0, 0}, {1, 1, 1}} : aug.stats;
+  std::vector<std::int64_t> chosen(ids.begin(), ids.end());
+  std::atomic<std::int64_t> next{0};
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(std::max(1, threads)));
+  auto work = [&](int worker) {
+    try {
+      std::vector<std::uint8_t> bytes;
+      for (std::int64_t i = next++; i < n; i = next++) {
+        const std::uint64_t seed = seeds.empty() ? 0 : seeds[static_cast<std::size_t>(i)];
+        float* img = dst + i * 3 * S * S;
+        std::int64_t id = ids[static_cast<std::size_t>(i)];
+        // A file that cannot be read or decoded: the next image of the dataset instead.
+        for (int attempt = 0;; ++attempt) {
+          const std::string& path = d.files[static_cast<std::size_t>(id)];
+          std::string error;
+          if (read_bytes(path, bytes, error) &&
+              process_image(bytes, t, stats.mean, stats.std, seed, img, error))
+            break;
+          {
+            std::lock_guard<std::mutex> lock(skipped_mu);
+            if (skipped_files().insert(path).second)
+              std::cerr << "wsnas: warning: skipping image '" << path << "': " << error
+                        << " (the next image of the dataset takes its place)\n";
+          }
+          WSNAS_CHECK_INPUT(attempt < 64, "image folder '", d.source,
+                            "': 64 unreadable images in a row from '", path, "'");
+          id = (id + 1) % d.size();
+        }
+        chosen[static_cast<std::size_t>(i)] = id;
+        if (aug.cutout > 0) {
+          Rng rng(Rng::derive(seed, 7));
+          cutout(img, 3, S, S, aug.cutout, rng);
+        }
+      }
+    } catch (...) {
+      errors[static_cast<std::size_t>(worker)] = std::current_exception();
+      next = n;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < threads; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (auto& th : pool) th.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  if (used) *used = std::move(chosen);
+  return out;
+}
+
+}  // namespace
+
+std::int64_t skipped_image_files() {
+  std::lock_guard<std::mutex> lock(skipped_mu);
+  return static_cast<std::int64_t>(skipped_files().size());
+}
+
 Augment Augment::eval(const ChannelStats& stats) {
   Augment a;
   a.stats = stats;
@@ -24,7 +144,10 @@ Augment Augment::eval(const ChannelStats& stats) {
 }
 
 at::Tensor make_image_tensor(const Dataset& d, const std::vector<std::int64_t>& ids,
-                             const Augment& aug, const std::vector<std::uint64_t>& seeds) {
+                             const Augment& aug, const std::vector<std::uint64_t>& seeds,
+                             int threads, std::vector<std::int64_t>* used) {
+  if (d.file_backed()) return decode_files(d, ids, aug, seeds, std::max(1, threads), used);
+  if (used) *used = ids;
   const int C = d.channels, H = d.height, W = d.width;
   const auto n = static_cast<std::int64_t>(ids.size());
   at::Tensor out = at::empty({n, C, H, W}, at::kFloat);
@@ -139,7 +262,11 @@ void BatchLoader::produce(std::int64_t epoch, std::int64_t skip) {
         seeds.push_back(Rng::derive(epoch_seed, static_cast<std::uint64_t>(p) + 1));
       Batch batch;
       batch.index = b;
-      batch.images = make_image_tensor(*split_.data, ids, options_.augment, seeds);
+      const int threads =
+          options_.decode_threads > 0 ? options_.decode_threads : at::get_num_threads();
+      std::vector<std::int64_t> used;
+      batch.images = make_image_tensor(*split_.data, ids, options_.augment, seeds, threads, &used);
+      ids = used;  // a skipped file's replacement gives its label
       batch.labels = at::empty({static_cast<std::int64_t>(ids.size())}, at::kLong);
       auto* lab = batch.labels.data_ptr<std::int64_t>();
       for (std::size_t i = 0; i < ids.size(); ++i)

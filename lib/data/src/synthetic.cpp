@@ -3,6 +3,7 @@
 #include "wsnas/core/error.h"
 #include "wsnas/core/random.h"
 #include "wsnas/data/dataset.h"
+#include "wsnas/data/image_folder.h"
 #include "wsnas/io/atomic_file.h"
 
 namespace wsnas::data {
@@ -85,6 +86,51 @@ void write_synthetic_cifar(const std::string& dir, bool cifar100, std::int64_t n
                      false);
   }
   write_cifar_file(dir + "/test_batch.bin", test, false);
+}
+
+void write_synthetic_image_folder(const std::string& dir, std::int64_t n_train, std::int64_t n_test,
+                                  int classes, std::uint64_t seed) {
+  WSNAS_CHECK(n_train >= 1 && n_test >= 1 && classes >= 1,
+              "write_synthetic_image_folder: need images and classes");
+  // Each class a colour and a stripe frequency; each image its class's pattern at a random size
+  // (96 to 320 pixels a side, as varied as ImageNet's aspect ratios), plus noise.
+  Rng cls_rng(Rng::derive(seed, 0xF01D));
+  std::vector<double> colour(static_cast<std::size_t>(classes) * 3), freq(classes);
+  for (auto& c : colour) c = 40 + 175 * cls_rng.uniform();
+  for (auto& f : freq) f = 1 + 6 * cls_rng.uniform();
+  Rng rng(Rng::derive(seed, 2));
+  for (const auto& [split, n] :
+       {std::pair<const char*, std::int64_t>{"train", n_train}, {"val", n_test}}) {
+    for (int c = 0; c < classes; ++c) {
+      char name[32];
+      std::snprintf(name, sizeof name, "n%08d", c);
+      io::make_dirs(dir + "/" + split + "/" + name);
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+      const int label = static_cast<int>(i % classes);
+      RgbImage img;
+      img.width = 96 + static_cast<int>(rng.below(225));
+      img.height = 96 + static_cast<int>(rng.below(225));
+      img.pixels.resize(static_cast<std::size_t>(img.width) * img.height * 3);
+      const double f = freq[static_cast<std::size_t>(label)];
+      for (int y = 0; y < img.height; ++y) {
+        for (int x = 0; x < img.width; ++x) {
+          const double v =
+              std::sin(f * 6.283185307 * x / img.width) * std::cos(3.0 * y / img.height);
+          for (int k = 0; k < 3; ++k) {
+            const double px = colour[static_cast<std::size_t>(label) * 3 + k] * (0.7 + 0.3 * v) +
+                              40 * (rng.uniform() - 0.5);
+            img.pixels[(static_cast<std::size_t>(y) * img.width + x) * 3 + k] =
+                static_cast<std::uint8_t>(std::lround(std::fmin(255.0, std::fmax(0.0, px))));
+          }
+        }
+      }
+      char name[64];
+      std::snprintf(name, sizeof name, "/%s/n%08d/%s_%06lld.JPEG", split, label, split,
+                    static_cast<long long>(i));
+      write_jpeg(dir + name, img);
+    }
+  }
 }
 
 }  // namespace wsnas::data

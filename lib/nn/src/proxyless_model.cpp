@@ -84,6 +84,9 @@ class ProxylessNetworkImpl : public Network {
     candidates_.resize(blocks.size());
     for (std::size_t b = 0; b < blocks.size(); ++b) {
       const int cout = w.stages[static_cast<std::size_t>(blocks[b].stage)];
+      // The released rule: an identity shortcut when the block keeps the stride and the width
+      // (at small multipliers make_divisible can give a stage's first block one too).
+      shortcut_.push_back(blocks[b].stride == 1 && cin == cout);
       for (int op = 0; op < kZero; ++op) {
         candidates_[b].push_back(nullptr);
         if (arch_ && arch_->choices[b] != op) continue;
@@ -105,15 +108,14 @@ class ProxylessNetworkImpl : public Network {
   }
   at::Tensor body(const at::Tensor& h, const space::Arch& arch) override {
     WSNAS_ASSERT(!arch_ || arch == *arch_, "a stand-alone network runs only its own architecture");
-    const auto& blocks = space::proxyless_blocks();
     at::Tensor x = h;
-    for (std::size_t b = 0; b < blocks.size(); ++b) {
+    for (std::size_t b = 0; b < shortcut_.size(); ++b) {
       const int op = arch.choices[b];
       if (op == kZero) continue;  // Zero + the identity shortcut
       auto& m = candidates_[b][static_cast<std::size_t>(op)];
       WSNAS_ASSERT(!m.is_empty(), "proxyless: block ", b, " candidate ", op, " not built");
       auto y = m(x);
-      x = blocks[b].has_zero ? y + x : y;  // the shortcut: stride 1 and equal widths
+      x = shortcut_[b] ? y + x : y;
     }
     return classifier_(feature_mix_(x).mean({2, 3}));
   }
@@ -124,6 +126,7 @@ class ProxylessNetworkImpl : public Network {
   ConvBn first_conv_{nullptr};
   MBConv first_block_{nullptr};
   std::vector<std::vector<MBConv>> candidates_;
+  std::vector<bool> shortcut_;
   ConvBn feature_mix_{nullptr};
   torch::nn::Linear classifier_{nullptr};
 };

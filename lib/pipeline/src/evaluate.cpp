@@ -488,6 +488,7 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
       const bool last = q + 1 == rounds;
       if (last || stop > 0 ||
           std::chrono::duration<double>(now - last_flush).count() >= job.flush_s) {
+        train::record_skipped_images(ctx.provenance);
         write_results(out_path, ctx.provenance, cfg, *task, merged());
         last_flush = now;
       }

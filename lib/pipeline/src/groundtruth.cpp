@@ -260,8 +260,11 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
   const auto format = train::memory_format(job.run.memory_format, device);
   const auto valid =
       train::make_batches(bundle.valid, 500, eval_aug, false, false, 0, 0, device, format);
-  const auto test =
-      train::make_batches(bundle.test, 500, eval_aug, false, false, 0, 0, device, format);
+  const bool same_splits =
+      bundle.valid.data == bundle.test.data && bundle.valid.indices == bundle.test.indices;
+  const auto test = same_splits ? train::TensorBatches{}
+                                : train::make_batches(bundle.test, 500, eval_aug, false, false, 0,
+                                                      0, device, format);
   const auto net_opts = train::network_options(job.model, bundle.train_set, hp.aux_weight);
   space::CostOptions cost_opts;
   cost_opts.classes = bundle.train_set.classes;
@@ -360,7 +363,8 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
       train::Autocast autocast(device, bf16);
       const auto v = train::evaluate(*task, fwd, valid);
       net->reset_state(500);
-      const auto te = train::evaluate(*task, fwd, test);
+      // --protocol train-all scores the test set as both splits: evaluated once.
+      const auto te = same_splits ? v : train::evaluate(*task, fwd, test);
       c.train_loss.push_back(train_metrics.back());
       c.train_score.push_back(train_metrics.front());
       c.valid_loss.push_back(v.values.back());
@@ -369,11 +373,14 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
       c.epoch += 1;
       c.seconds = seconds_base +
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (c.epoch < hp.epochs)
+      if (c.epoch < hp.epochs) {
+        train::record_skipped_images(ctx.provenance);
         write_run(base + ".state.h5", "groundtruth-state", ctx.provenance, cfg, score.name, c,
                   net.get(), &sgd);
+      }
     }
     if (!stopped) {
+      train::record_skipped_images(ctx.provenance);
       write_run(base + ".h5", "groundtruth-cell", ctx.provenance, cfg, score.name, c, nullptr,
                 nullptr);
       std::remove((base + ".state.h5").c_str());

@@ -349,6 +349,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   };
   const double seconds_base = st.seconds;
   auto save_state = [&](const std::string& path) {
+    train::record_skipped_images(ctx.provenance);
     st.seconds = seconds_base + elapsed();
     if (rank == 0) write_checkpoint(path, saved_parts, st);
   };

@@ -20,7 +20,7 @@ po::options_description data_option_group(DataOptions& d) {
       "data-dir", po::value(&d.dir)->default_value(d.dir),
       "dataset directory (default: the dataset's usual location)")(
       "protocol", po::value(&d.protocol)->default_value(d.protocol),
-      "split protocol: default | nb101 | nb201 | nb201-cifar10-valid | nb201-halves | darts | "
+      "split protocol: default | nb101 | nb201 | nb201-cifar10-valid | nb201-halves | train-all | "
       "holdout:K "
       "(docs/protocol.md)")("limit-train", po::value(&d.limit_train)->default_value(d.limit_train),
                             "use the first N training images (0 = all)")(
@@ -78,10 +78,17 @@ c10::Device setup_device(const mpi::Communicator& world, const std::string& spec
 }
 
 data::Augment train_augment(const DataOptions& d, const data::Dataset& set, int cutout) {
-  auto aug = d.augment == "none" ? data::Augment::eval(data::channel_stats(set))
-                                 : data::Augment::cifar_train(data::channel_stats(set));
+  const auto stats = data::channel_stats(set);
+  auto aug = d.augment == "none" ? data::Augment::eval(stats)
+             : set.file_backed() ? data::Augment::imagenet_train(stats)
+                                 : data::Augment::cifar_train(stats);
   aug.cutout = cutout;
   return aug;
+}
+
+void record_skipped_images(Provenance& provenance) {
+  if (const auto n = data::skipped_image_files(); n > 0)
+    provenance.set("data.skipped_images", std::to_string(n));
 }
 
 data::Augment eval_augment(const data::Dataset& set) {

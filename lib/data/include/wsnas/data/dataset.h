@@ -8,7 +8,8 @@
 
 namespace wsnas::data {
 
-/// Images in memory, channel-major per image (the CIFAR binary layout).
+/// Images in memory, channel-major per image (the CIFAR binary layout); or, for datasets too
+/// large for memory (ImageNet), image files decoded when a batch needs them (`files`).
 struct Dataset {
   std::string name;    ///< "cifar10", "cifar100", "fashion-mnist", ...
   std::string source;  ///< files it came from, for provenance
@@ -16,6 +17,11 @@ struct Dataset {
   int classes = 0;
   std::vector<std::uint8_t> images;  ///< size() * channels * height * width bytes
   std::vector<std::int64_t> labels;  ///< size() labels in [0, classes)
+  /// File-backed: one image file per label (`images` empty); height x width is the size the
+  /// loader produces (ImageNet: 224).
+  std::vector<std::string> files;
+
+  bool file_backed() const { return !files.empty(); }
 
   std::int64_t size() const { return static_cast<std::int64_t>(labels.size()); }
   std::int64_t image_bytes() const { return static_cast<std::int64_t>(channels) * height * width; }
@@ -61,7 +67,8 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
 /// MNIST-style directory: `{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]`.
 Dataset read_mnist_dir(const std::string& dir, bool train, const std::string& name);
 
-/// Datasets known by name: cifar10, cifar100, fashion-mnist, mnist.
+/// Datasets known by name: cifar10, cifar100, fashion-mnist, mnist, imagenet (the folder layout
+/// train/<wnid>/*.JPEG, val/<wnid>/*.JPEG, read by image_folder.h; 224x224 inputs).
 std::vector<std::string> dataset_names();
 /// Reads the training or test set of a named dataset from `dir`.
 Dataset load_dataset(const std::string& name, const std::string& dir, bool train);
@@ -78,6 +85,8 @@ std::string default_dataset_dir(const std::string& name);
 ///              CIFAR-10 training set (train / valid), test = test set;
 ///  - "nb201-halves": valid = first half of the test set, test = second half (any size: small or
 ///              synthetic test sets);
+///  - "train-all": train = all training images, valid = test = the test set (DARTS-CIFAR10 in the
+///              paper's code: --cifar_split 50k; there is no held-out split);
 ///  - "holdout:K": valid = last K training images, train = the rest, test = test set.
 ///  - "default": nb101 for cifar10; nb201 for cifar100 (nb201-halves when its test set is not the
 ///              official 10,000 images); holdout:10000 otherwise.
@@ -105,6 +114,10 @@ void write_idx(const std::string& images_path, const std::string& labels_path, c
 /// noise), deterministic in `seed`.
 Dataset make_synthetic(std::int64_t n, int classes, std::uint64_t seed, int channels = 3,
                        int height = 32, int width = 32);
+/// Writes a synthetic ImageNet-style folder of real JPEG files (`train/<class>/*.JPEG`,
+/// `val/<class>/*.JPEG`; class folders n00000000, n00000001, ...), images of varied sizes.
+void write_synthetic_image_folder(const std::string& dir, std::int64_t n_train, std::int64_t n_test,
+                                  int classes, std::uint64_t seed);
 /// Writes a synthetic CIFAR-10 (`data_batch_1..5.bin`, `test_batch.bin`) or CIFAR-100 (`train.bin`,
 /// `test.bin`) directory in the real binary format.
 void write_synthetic_cifar(const std::string& dir, bool cifar100, std::int64_t n_train,

@@ -24,8 +24,17 @@ struct Augment {
   bool hflip = false;    ///< flip horizontally with probability 1/2
   int cutout = 0;        ///< side of a zeroed square (0: no cutout)
   ChannelStats stats;    ///< per-channel normalisation; empty: scale to [0, 1] only
+  /// File-backed images (ImageNet): RandomResizedCrop when true, else resize to size / 0.875 and
+  /// centre crop; colour jitter (brightness, contrast, saturation in [1 - j, 1 + j]) and a hue
+  /// rotation in [hue_lo, hue_hi] degrees (paper-code-spec §1.8).
+  bool random_resized_crop = false;
+  double jitter = 0;
+  double hue_lo = 0, hue_hi = 0;
   /// Training augmentation for 32x32 colour images: crop 4 + flip.
   static Augment cifar_train(const ChannelStats& stats);
+  /// Training augmentation of the released ProxylessNAS code for ImageNet: RandomResizedCrop,
+  /// flip, jitter 0.4, hue 0.9-1.1 degrees (spec §1.8, DALI's "normal" colour jitter).
+  static Augment imagenet_train(const ChannelStats& stats);
   /// Evaluation: normalisation only.
   static Augment eval(const ChannelStats& stats);
 };
@@ -42,15 +51,22 @@ struct LoaderOptions {
   bool shuffle = true;
   bool drop_last = true;  ///< drop an incomplete last global batch
   std::uint64_t seed = 0;
-  int prefetch = 2;  ///< batches prepared ahead by the background thread
-  int rank = 0;      ///< this rank's slice of every global batch
+  int prefetch = 2;        ///< batches prepared ahead by the background thread
+  int decode_threads = 0;  ///< threads decoding file-backed images (0: LibTorch's thread count)
+  int rank = 0;            ///< this rank's slice of every global batch
   int world = 1;
   Augment augment;
 };
 
 /// Converts images `ids` of `d` into a normalised float tensor, augmenting with per-image seeds.
+/// File-backed images are decoded by `threads` threads; a file that cannot be decoded is skipped
+/// with one warning naming it (once per process) and the next image of the dataset takes its
+/// place: `used` (when given) receives the ids actually used, for the labels.
 at::Tensor make_image_tensor(const Dataset& d, const std::vector<std::int64_t>& ids,
-                             const Augment& aug, const std::vector<std::uint64_t>& seeds);
+                             const Augment& aug, const std::vector<std::uint64_t>& seeds,
+                             int threads = 1, std::vector<std::int64_t>* used = nullptr);
+/// Image files skipped so far by this process (corrupt or truncated), for provenance.
+std::int64_t skipped_image_files();
 
 class BatchLoader {
  public:

@@ -36,7 +36,10 @@ data::DataBundle load_data(const DataOptions& d, Provenance* provenance = nullpt
 /// Training augmentation for the options (normalised by the dataset's channel statistics), with a
 /// cutout square of side `cutout` (0: none).
 data::Augment train_augment(const DataOptions& d, const data::Dataset& set, int cutout = 0);
-/// Evaluation transform (normalisation only).
+/// Records in `provenance` how many image files this process skipped as unreadable
+/// (`data.skipped_images`; file-backed datasets only).
+void record_skipped_images(Provenance& provenance);
+/// Evaluation transform (normalisation only; file-backed images: resize and centre crop).
 data::Augment eval_augment(const data::Dataset& set);
 
 /// How an app runs, whatever it computes: device, precision, progress interval.
