@@ -229,9 +229,14 @@ TEST(WsnasData, TruncatedAndMissingFilesGetOneLineAndExitCode2) {
   r = run(data_cmd("info --dataset cifar10 --data-dir " + dir + "/absent"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("absent/data_batch_1.bin': cannot open"), std::string::npos) << r.err;
-  r = run(data_cmd("info --dataset imagenet"));
+  r = run(data_cmd("info --dataset svhn"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--dataset 'imagenet': unknown dataset"), std::string::npos);
+  EXPECT_NE(r.err.find("--dataset 'svhn': unknown dataset"), std::string::npos) << r.err;
+  r = run(data_cmd("info --dataset imagenet --data-dir " + dir + "/absent"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "wsnas-data: error: --data-dir: no folder '" + dir +
+                       "/absent/train' (expected the ImageNet layout: train/<class>/*.JPEG and "
+                       "val/<class>/*.JPEG)\n");
 }
 
 TEST(WsnasAnalyze, PublishedSupernetTableAgainstNasBench201) {

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "network_support.h"
 #include "test_support.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/random.h"
@@ -26,15 +27,6 @@ using space::DartsSpace;
 
 namespace {
 
-// DARTS (Liu et al., ICLR 2019), genotypes.py: DARTS_V2; DARTS' train.py logs "param size =
-// 3.349342MB" for it (utils.count_parameters_in_MB skips the auxiliary head).
-const char* kDartsV2 =
-    "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
-    "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), "
-    "('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
-    "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
-    "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])";
-
 nn::NetworkOptions cifar10(int channels = 0, int cells = 0) {
   nn::NetworkOptions o;
   o.channels = channels;
@@ -42,17 +34,6 @@ nn::NetworkOptions cifar10(int channels = 0, int cells = 0) {
   o.classes = 10;
   o.input_size = 32;
   return o;
-}
-
-// Parameters a forward/backward pass through `arch` reaches (a fresh network has no gradients).
-std::int64_t used_parameters(nn::Network& net, const Arch& arch) {
-  for (auto& p : net.parameters()) p.mutable_grad() = at::Tensor();
-  net.train();
-  net.forward(torch::randn({2, 3, 32, 32}), arch).sum().backward();
-  std::int64_t n = 0;
-  for (const auto& p : net.parameters())
-    if (p.grad().defined()) n += p.numel();
-  return n;
 }
 
 }  // namespace
@@ -80,7 +61,7 @@ TEST(DartsModel, EveryPublishedArchitectureHasItsPublishedParameters) {
 
 TEST(DartsModel, DartsV2AndItsAuxiliaryHead) {
   DartsSpace sp;
-  const Arch v2 = sp.parse(kDartsV2);
+  const Arch v2 = sp.parse(test::kDartsV2);
   auto o = cifar10();
   o.auxiliary = true;
   auto net = nn::darts_network(v2, o);
@@ -141,7 +122,7 @@ TEST(DartsModel, SupernetPathHasTheStandAloneParameters) {
     co.channels = 8;
     co.cells = 5;
     EXPECT_EQ(nn::count_parameters(*alone), sp.cost(a, co)->params) << sp.to_string(a);
-    EXPECT_EQ(used_parameters(*super, a), nn::count_parameters(*alone)) << sp.to_string(a);
+    EXPECT_EQ(test::used_parameters(*super, a), nn::count_parameters(*alone)) << sp.to_string(a);
   }
   // The slots' weights do not depend on the input they take: every slot has the same 7
   // operators whatever the genotype (7 x 2 slots x 4 nodes per cell, FactorizedReduce in
@@ -156,7 +137,7 @@ TEST(DartsModel, SupernetPathHasTheStandAloneParameters) {
 
 TEST(DartsModel, DropPathIsSeededAndSparesTheIdentity) {
   DartsSpace sp;
-  const Arch v2 = sp.parse(kDartsV2);
+  const Arch v2 = sp.parse(test::kDartsV2);
   auto net = nn::darts_network(v2, cifar10(4, 3));
   net->train();
   const auto x = torch::randn({16, 3, 32, 32});

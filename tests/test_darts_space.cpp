@@ -42,14 +42,6 @@ std::vector<Row> published() {
   return rows;
 }
 
-// DARTS (Liu et al., ICLR 2019), genotypes.py: DARTS_V2, "3.3M" parameters in its Table 1.
-const char* kDartsV2 =
-    "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
-    "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), "
-    "('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
-    "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
-    "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])";
-
 }  // namespace
 
 TEST(DartsSpace, CountsOfPaperTable1) {
@@ -86,9 +78,9 @@ TEST(DartsSpace, AllPublishedArchitecturesParseAndHaveTheirParameters) {
 TEST(DartsSpace, DartsV2HasTheDartsPapersParameters) {
   // 3,349,342 parameters without the auxiliary head: DARTS' "3.3M" (Liu et al. 2019, Table 1).
   DartsSpace sp;
-  const Arch a = sp.parse(kDartsV2);
+  const Arch a = sp.parse(test::kDartsV2);
   EXPECT_EQ(sp.cost(a, {})->params, 3349342);
-  EXPECT_EQ(sp.to_string(a), kDartsV2);
+  EXPECT_EQ(sp.to_string(a), test::kDartsV2);
   // Swapping the two slots of a node is the same stand-alone network: the same canonical string
   // and parameters, another architecture (the supernet's weights differ by slot).
   Arch swapped = a;
@@ -122,7 +114,7 @@ TEST(DartsSpace, SamplingIsUniformOverValidOrderedPairs) {
 
 TEST(DartsSpace, BadGenotypesSayWhatWasExpected) {
   DartsSpace sp;
-  std::string v2 = kDartsV2;
+  std::string v2 = test::kDartsV2;
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"Genotype(normal=[])", "expected '('"},
       {std::string(v2).replace(v2.find("sep_conv_3x3"), 12, "conv_7x7"), "unknown operator"},

@@ -9,6 +9,7 @@
 
 #include <cmath>
 
+#include "network_support.h"
 #include "wsnas/core/random.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/nb101_model.h"
@@ -16,22 +17,6 @@
 
 using namespace wsnas;
 using space::Nb101Space;
-
-namespace {
-
-// Parameters a forward/backward pass through `arch` reaches (a fresh network has no gradients).
-std::int64_t used_parameters(nn::Network& net, const space::Arch& arch, int size = 8) {
-  net.zero_grad();
-  for (auto& p : net.parameters()) p.mutable_grad() = at::Tensor();
-  auto x = torch::randn({2, 3, size, size});
-  net.forward(x, arch).sum().backward();
-  std::int64_t n = 0;
-  for (const auto& p : net.parameters())
-    if (p.grad().defined()) n += p.numel();
-  return n;
-}
-
-}  // namespace
 
 TEST(Nb101Model, StandAloneParametersEqualTheBenchmarks) {
   // The google-research/nasbench README's Inception-like cell: trainable_parameters 2,694,282 as
@@ -89,7 +74,7 @@ TEST(Nb101Model, SupernetPathHasTheStandAloneParametersOn100Cells) {
     c.cells = 1;
     const auto expected = sp.cost(arch, c)->params;
     ASSERT_EQ(nn::count_parameters(*alone), expected) << sp.to_string(arch);
-    ASSERT_EQ(used_parameters(*supernet, arch), expected) << sp.to_string(arch);
+    ASSERT_EQ(test::used_parameters(*supernet, arch, 8), expected) << sp.to_string(arch);
   }
   // At full size for one cell: index 0 has 13,381,898 parameters (Python reference).
   auto full = nn::nb101_network(*sp.at(0), {});

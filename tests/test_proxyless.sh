@@ -6,7 +6,7 @@
 #     configs/proxyless-standalone.ini; evaluated architectures drawn under --max-flops;
 #   - ground-truth parameters equal the space's ProxylessNAS count at that width;
 #   - the published table's architectures scored and joined to their published accuracies;
-#   - the supernet stopped mid-training resumes to bit-equal weights;
+#   - the supernet and the ground truth stopped mid-training resume to the same results;
 #   - a supernet on an ImageNet-layout folder of real JPEG files (written by wsnas-data synth),
 #     one of them truncated: skipped with a warning, counted in the provenance;
 #   - bad input: one line, exit 2, results already written unchanged.
@@ -15,18 +15,9 @@ set -uo pipefail
 bin=$(realpath "${1:?usage: $0 BIN_DIR}")
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 table=$(realpath "$root/../shared/data/supernet-help/proxylessnas_imagenet.csv")
-py=/usr/bin/python3
 tmp=$(mktemp -d /tmp/wsnas-proxyless-XXXXXX)
 trap '[ -n "${WSNAS_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-export WSNAS_LAUNCHER="mpirun --oversubscribe" WSNAS_RANKS=2
-mpi=(mpirun --oversubscribe -n 2)
-failures=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
+source "$root/tests/support/pipeline.sh"
 [ -f "$table" ] || { echo "FAIL: missing $table"; exit 1; }
 
 "$bin/wsnas-data" synth --kind cifar10 --train 400 --test 100 --seed 4 --out "$tmp/cifar10" > /dev/null ||
@@ -40,31 +31,11 @@ printf 'dataset = cifar10\ndata-dir = %s\nprotocol = holdout:100\nwidth-mult = 0
 printf 'batch-size = 32\nepochs = 1\n' > "$cfg/groundtruth.ini"
 printf 'bn-calib-batch = 32\nbn-calib-steps = 2\n' > "$cfg/evaluate.ini"
 printf 'batch-size = 32\ngpus = 2\nwarmup-epochs = 1\n' > "$cfg/supernet.ini"
-cat > "$cfg/study.ini" <<EOF
-[study]
-space = proxyless
-supernet-config = $root/configs/proxyless-code.ini data.ini supernet.ini
+run_study proxyless 3 "supernet-config = $root/configs/proxyless-code.ini data.ini supernet.ini
 evaluate-config = $root/configs/proxyless-code.ini evaluate.ini
 groundtruth-config = $root/configs/proxyless-standalone.ini data.ini groundtruth.ini
 archs = 3
-max-flops = 600
-budgets = 2
-seeds = 0
-truth = farm
-truth-select = final_valid_accuracy
-truth-report = final_test_accuracy
-analyses = ranking
-k = 1, 2
-EOF
-"$bin/wsnas-study" run "$cfg/study.ini" "$tmp/study" > "$tmp/study.log" 2>&1
-rc=$?
-check "the proxyless study runs (exit 0)" [ "$rc" -eq 0 ]
-[ "$rc" -eq 0 ] || tail -20 "$tmp/study.log"
-check "the study's analysis joined 3 architectures" grep -q "joined 3 architectures" "$tmp/study.log"
-sn=$(find "$tmp/study" -name supernet.h5 | head -1)
-ev=$(ls "$tmp"/study/evaluations/*.h5 2> /dev/null | head -1)
-gt=$(find "$tmp/study" -name groundtruth.h5 | head -1)
-check "supernet, evaluation and ground truth files exist" test -f "$sn" -a -f "$ev" -a -f "$gt"
+max-flops = 600"
 $py - "$sn" "$gt" > "$tmp/files.txt" 2>&1 <<'EOF'
 import sys, h5py
 def cfg(f):
@@ -105,29 +76,13 @@ check "wsnas-analyze joins them with the published top-1" grep -q "joined 3 arch
 # ---- stop and resume: bit-equal weights ---------------------------------------------------------
 args=(--space proxyless $data --config "$root/configs/proxyless-code.ini" --epochs 2 --batch-size 32
   --gpus 2 --warmup-epochs 1 --save-epochs none)
-"${mpi[@]}" "$bin/wsnas-supernet" "${args[@]}" --out "$tmp/ref" > /dev/null 2>&1
-mkdir -p "$tmp/stop"
-"${mpi[@]}" "$bin/wsnas-supernet" "${args[@]}" --checkpoint-minutes 0.000001 --out "$tmp/stop" \
-  > "$tmp/stop/log" 2>&1 &
-pid=$!
-for _ in $(seq 600); do [ -f "$tmp/stop/supernet.h5" ] && break; sleep 0.1; done
-sleep 1
-pkill -USR1 -f "wsnas-supernet.*$tmp/stop" || true
-wait $pid
-rc=$?
-check "SIGUSR1 stops the supernet with exit 75 (got $rc)" [ "$rc" -eq 75 ]
-"${mpi[@]}" "$bin/wsnas-supernet" "${args[@]}" --out "$tmp/stop" > "$tmp/resume.log" 2>&1
-check "the rerun resumes" grep -q "resuming" "$tmp/resume.log"
-$py - "$tmp/ref/supernet.h5" "$tmp/stop/supernet.h5" > "$tmp/cmp.txt" 2>&1 <<'EOF'
-import sys, h5py, numpy as np
-a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-names = []
-a["/model"].visit(lambda n: names.append(n) if isinstance(a["/model"][n], h5py.Dataset) else None)
-diff = max(float(np.max(np.abs(a["/model"][n][()] - b["/model"][n][()]))) for n in names)
-print("tensors", len(names), "maxdiff", diff)
-EOF
-check "resumed weights bit-equal to an uninterrupted run ($(cat "$tmp/cmp.txt"))" \
-  grep -Eq "tensors [0-9]{3,} maxdiff 0.0$" "$tmp/cmp.txt"
+supernet_resume_is_exact "${args[@]}"
+
+# ---- the stand-alone recipe stopped and resumed: the same results ------------------------------
+gt_args=(--space proxyless --config "$root/configs/proxyless-standalone.ini" $data --batch-size 32
+  --epochs 3 --archs "$tmp/published3.csv")
+groundtruth_resume_is_exact "${gt_args[@]}"
+check "the resumed ground truth trained the 3 published architectures" grep -q "rows 3" "$tmp/gtcmp.txt"
 
 # ---- ImageNet's folder layout: real JPEG files, one of them truncated -------------------------------
 "$bin/wsnas-data" synth --kind imagenet --train 48 --test 12 --classes 4 --seed 5 --out "$tmp/imagenet" \
@@ -156,19 +111,7 @@ check "two architectures scored on the 12 validation JPEGs" [ $? -eq 0 -a -f "$t
 
 # ---- bad input ----------------------------------------------------------------------------------
 printf 'arch\n%s\n' "7x7_MBConv3|zero|zero|zero|7x7_MBConv3|zero|zero|3x3_MBConv3|7x7_MBConv6|zero|zero|5x5_MBConv3|zero|zero|3x3_MBConv3|5x5_MBConv3|7x7_MBConv6|7x7_MBConv6|7x7_MBConv6|5x5_MBConv6|7x7_MBConv6" > "$tmp/zero.csv"
-cp "$ev" "$tmp/keep.h5"
-sum_before=$(md5sum < "$tmp/keep.h5")
-bad() {  # expected message fragment, then the command; one stderr line, exit 2, keep.h5 unchanged
-  local want=$1
-  shift
-  "$@" > "$tmp/bad.out" 2> "$tmp/bad.err"
-  local rc=$? lines
-  lines=$(grep -c 'error' "$tmp/bad.err")
-  check "bad input '$want': exit 2, one error line (rc $rc, $lines lines)" \
-    [ "$rc" -eq 2 -a "$lines" -eq 1 ]
-  check "message names it: $want" grep -qF -- "$want" "$tmp/bad.err"
-  check "results unchanged" [ "$(md5sum < "$tmp/keep.h5")" = "$sum_before" ]
-}
+keep_results "$ev"
 bad "stage3_cell0 is a stage's first block" "${mpi[@]}" "$bin/wsnas-evaluate" --checkpoint "$sn" \
   --archs "$tmp/zero.csv" --out "$tmp/keep.h5"
 bad "--channels and --cells must be 0" "${mpi[@]}" "$bin/wsnas-supernet" --space proxyless \
@@ -178,5 +121,4 @@ bad "width-mult" "$bin/wsnas-supernet" --space proxyless --dataset cifar10 --wid
 bad "no folder '$tmp/none/train' (expected the ImageNet layout" "$bin/wsnas-supernet" \
   --space proxyless --dataset imagenet --data-dir "$tmp/none" --out "$tmp/never"
 check "nothing written for a refused run" test ! -e "$tmp/never/supernet.h5"
-echo "$failures failures"
-[ "$failures" -eq 0 ]
+finish

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "network_support.h"
 #include "test_support.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/random.h"
@@ -28,17 +29,6 @@ nn::NetworkOptions imagenet() {
   o.classes = 1000;
   o.input_size = 224;
   return o;
-}
-
-// Parameters a forward/backward pass through `arch` reaches (a fresh network has no gradients).
-std::int64_t used_parameters(nn::Network& net, const Arch& arch) {
-  for (auto& p : net.parameters()) p.mutable_grad() = at::Tensor();
-  net.train();
-  net.forward(torch::randn({2, 3, 32, 32}), arch).sum().backward();
-  std::int64_t n = 0;
-  for (const auto& p : net.parameters())
-    if (p.grad().defined()) n += p.numel();
-  return n;
 }
 
 }  // namespace
@@ -81,7 +71,7 @@ TEST(ProxylessModel, SupernetPathHasTheStandAloneParameters) {
     co.width_mult = 0.5;
     co.classes = 10;
     EXPECT_EQ(nn::count_parameters(*alone), sp.cost(a, co)->params) << sp.to_string(a);
-    EXPECT_EQ(used_parameters(*super, a), nn::count_parameters(*alone)) << sp.to_string(a);
+    EXPECT_EQ(test::used_parameters(*super, a), nn::count_parameters(*alone)) << sp.to_string(a);
     EXPECT_EQ(alone->forward(torch::randn({2, 3, 32, 32}), a).sizes(),
               (std::vector<std::int64_t>{2, 10}));
   }

@@ -7,6 +7,16 @@
 
 namespace wsnas::test {
 
+/// DARTS (Liu et al., ICLR 2019), genotypes.py: DARTS_V2, "3.3M" parameters in its Table 1;
+/// DARTS' train.py logs "param size = 3.349342MB" for it (utils.count_parameters_in_MB leaves the
+/// auxiliary head out).
+inline constexpr const char* kDartsV2 =
+    "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
+    "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), "
+    "('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
+    "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
+    "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])";
+
 /// The repository root.
 std::string source_dir();
 /// ../shared/data relative to the repository root.

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
 
+#include "json_arch.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
 
@@ -97,12 +97,7 @@ Arch DartsSpace::parse(const std::string& text) const {
     a.choices[decision_index(c, node, slot, true)] = op;
   };
   if (!t.empty() && t.front() == '{') {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(t);
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(ctx + ": " + e.what() + kForm);
-    }
+    const nlohmann::json j = parse_arch_json(t, ctx, kForm);
     WSNAS_CHECK_INPUT(j.is_object() && j.size() == 32, ctx, ": a JSON object of ", j.size(),
                       " keys, expected 32", kForm);
     for (int c = 0; c < 2; ++c) {
@@ -223,13 +218,10 @@ std::optional<std::string> DartsSpace::valid_count() const {
 ModelCost DartsSpace::cost_of(const Arch& arch, const DartsShape& s) {
   // DARTS' NetworkCIFAR (model.py) for one genotype; the auxiliary head is excluded, as the
   // paper's published `params` (paper-code-spec §4.5).
-  ModelCost c;
+  CostCounter count;
   auto conv = [&](std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t hw,
-                  std::int64_t groups = 1) {
-    c.params += cin / groups * cout * k * k;
-    c.flops += cin / groups * cout * k * k * hw * hw;
-  };
-  auto bn = [&](std::int64_t ch) { c.params += 2 * ch; };
+                  std::int64_t groups = 1) { count.conv(cin, cout, k, hw, hw, groups); };
+  auto bn = [&](std::int64_t ch) { count.bn(ch); };
   std::int64_t h = s.input_size;
   const std::int64_t stem = 3 * s.channels;
   conv(s.in_channels, stem, 3, h);
@@ -280,9 +272,8 @@ ModelCost DartsSpace::cost_of(const Arch& arch, const DartsShape& s) {
     reduction_prev = reduction;
     h = out_h;
   }
-  c.params += c_p * s.classes + s.classes;
-  c.flops += c_p * s.classes;
-  return c;
+  count.linear(c_p, s.classes);
+  return count.cost;
 }
 
 std::optional<ModelCost> DartsSpace::cost(const Arch& arch, const CostOptions& o) const {

@@ -353,21 +353,19 @@ std::vector<int> nb101_vertex_channels(int in_channels, int out_channels,
 }
 
 ModelCost nb101_cost(const Nb101Cell& cell, const Nb101Shape& s) {
-  ModelCost c;
-  std::int64_t hw = static_cast<std::int64_t>(s.input_size) * s.input_size;
+  CostCounter count;
+  int size = s.input_size;
   auto conv_bn = [&](std::int64_t cin, std::int64_t cout, std::int64_t k) {
-    c.params += cin * cout * k * k + 2 * cout;  // conv (no bias) + BN scale and offset
-    c.flops += cin * cout * k * k * hw;
+    count.conv(cin, cout, k, size, size);  // no bias
+    count.bn(cout);
   };
   conv_bn(s.in_channels, s.stem_channels, 3);
   const std::size_t n = cell.vertices();
   std::int64_t ch = s.stem_channels;
-  int size = s.input_size;
   for (int stack = 0; stack < s.stacks; ++stack) {
     std::int64_t out = ch;
     if (stack > 0) {  // max-pool 2x2 stride 2 ('same' padding), channels doubled
       size = (size + 1) / 2;
-      hw = static_cast<std::int64_t>(size) * size;
       out = ch * 2;
     }
     for (int module = 0; module < s.modules; ++module) {
@@ -383,9 +381,8 @@ ModelCost nb101_cost(const Nb101Cell& cell, const Nb101Shape& s) {
       ch = out;
     }
   }
-  c.params += ch * s.classes + s.classes;
-  c.flops += ch * s.classes;
-  return c;
+  count.linear(ch, s.classes);
+  return count.cost;
 }
 
 // ---- the sub-space ------------------------------------------------------------------------------

@@ -42,10 +42,6 @@ int op_from_name(const std::string& name) {
   return -1;
 }
 
-std::int64_t conv_params(std::int64_t cin, std::int64_t cout, std::int64_t k) {
-  return cin * cout * k * k;
-}
-
 }  // namespace
 
 Nb201Space::Nb201Space() {
@@ -172,15 +168,12 @@ ModelCost Nb201Space::cost_of(const Arch& arch, const Nb201Shape& s) {
   // stages; BN + ReLU, global average pool, linear classifier. nor_conv = ReLU-Conv(no bias)-BN.
   // FLOPs count convolution and linear multiply-adds (linear bias included), as the benchmark's
   // `get_model_infos` does; BN, pooling and additions are free.
-  ModelCost c;
+  CostCounter count;
   const std::int64_t C = s.channels;
   std::int64_t h = s.height, w = s.width;
   auto conv = [&](std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t oh,
-                  std::int64_t ow) {
-    c.params += conv_params(cin, cout, k);
-    c.flops += conv_params(cin, cout, k) * oh * ow;
-  };
-  auto bn = [&](std::int64_t ch) { c.params += 2 * ch; };
+                  std::int64_t ow) { count.conv(cin, cout, k, oh, ow); };
+  auto bn = [&](std::int64_t ch) { count.bn(ch); };
   conv(s.in_channels, C, 3, h, w);
   bn(C);
   std::int64_t cur = C;
@@ -209,9 +202,8 @@ ModelCost Nb201Space::cost_of(const Arch& arch, const Nb201Shape& s) {
     }
   }
   bn(cur);  // lastact
-  c.params += cur * s.classes + s.classes;
-  c.flops += cur * s.classes + s.classes;
-  return c;
+  count.linear(cur, s.classes, /*linear_flops_bias=*/true);
+  return count.cost;
 }
 
 std::optional<ModelCost> Nb201Space::cost(const Arch& arch, const CostOptions& o) const {

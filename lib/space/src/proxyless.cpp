@@ -1,8 +1,8 @@
 #include "wsnas/space/proxyless.h"
 
 #include <cmath>
-#include <nlohmann/json.hpp>
 
+#include "json_arch.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
 
@@ -89,12 +89,7 @@ Arch ProxylessSpace::parse(const std::string& text) const {
     a.choices[b] = op;
   };
   if (!t.empty() && t.front() == '{') {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(t);
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(ctx + ": " + e.what() + kForm);
-    }
+    const nlohmann::json j = parse_arch_json(t, ctx, kForm);
     WSNAS_CHECK_INPUT(j.is_object(), ctx, ": not a JSON object", kForm);
     if (j.contains("blocks")) {  // a released net.config
       const auto& widths = proxyless_widths(1.35);
@@ -188,13 +183,10 @@ std::string ProxylessSpace::to_json(const Arch& arch) const {
 
 ModelCost ProxylessSpace::cost_of(const Arch& arch, const ProxylessShape& s) {
   // ProxylessNAS' network (paper-code-spec §5.2) with the counter of §1.7.
-  ModelCost c;
+  CostCounter count;
   auto conv = [&](std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t hw,
-                  std::int64_t groups = 1) {
-    c.params += cin / groups * cout * k * k;
-    c.flops += cin / groups * cout * k * k * hw * hw;
-  };
-  auto bn = [&](std::int64_t ch) { c.params += 2 * ch; };
+                  std::int64_t groups = 1) { count.conv(cin, cout, k, hw, hw, groups); };
+  auto bn = [&](std::int64_t ch) { count.bn(ch); };
   auto out_size = [](std::int64_t h, int stride) { return (h - 1) / stride + 1; };
   const auto w = proxyless_widths(s.width_mult);
   std::int64_t h = out_size(s.input_size, 2);
@@ -224,9 +216,8 @@ ModelCost ProxylessSpace::cost_of(const Arch& arch, const ProxylessShape& s) {
   }
   conv(cin, w.feature_mix, 1, h);
   bn(w.feature_mix);
-  c.params += static_cast<std::int64_t>(w.feature_mix) * s.classes + s.classes;
-  c.flops += static_cast<std::int64_t>(w.feature_mix) * s.classes;
-  return c;
+  count.linear(w.feature_mix, s.classes);
+  return count.cost;
 }
 
 std::optional<ModelCost> ProxylessSpace::cost(const Arch& arch, const CostOptions& o) const {

@@ -49,6 +49,25 @@ struct ModelCost {
   double flops_m() const { return static_cast<double>(flops) / 1e6; }
 };
 
+/// Counts a network's cost layer by layer, as the benchmarks' counters do (paper-code-spec §1.7):
+/// a convolution has cin / groups x cout x k x k weights (no bias) and as many multiply-adds per
+/// output pixel; a BN layer its scale and offset; a linear layer in x out + out parameters and
+/// in x out multiply-adds (NAS-Bench-201's counter adds the bias: `linear_flops_bias`).
+struct CostCounter {
+  ModelCost cost;
+  void conv(std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t out_h,
+            std::int64_t out_w, std::int64_t groups = 1) {
+    const std::int64_t weights = cin / groups * cout * k * k;
+    cost.params += weights;
+    cost.flops += weights * out_h * out_w;
+  }
+  void bn(std::int64_t channels) { cost.params += 2 * channels; }
+  void linear(std::int64_t in, std::int64_t out, bool linear_flops_bias = false) {
+    cost.params += in * out + out;
+    cost.flops += in * out + (linear_flops_bias ? out : 0);
+  }
+};
+
 /// A search space. Implementations are immutable and thread-safe after construction.
 class SearchSpace {
  public:

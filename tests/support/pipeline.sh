@@ -1,0 +1,113 @@
+# Shared by the pipeline test scripts (tests/test_<space>.sh), sourced after they set `bin` (the
+# built apps) and `tmp` (their scratch folder): the MPI environment, `check`, the bad-input check
+# and the stop-and-resume checks of supernet and ground-truth runs.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
+export WSNAS_LAUNCHER="mpirun --oversubscribe" WSNAS_RANKS=2
+mpi=(mpirun --oversubscribe -n 2)
+py=/usr/bin/python3
+failures=0
+
+# check WHAT COMMAND...: runs COMMAND; prints ok or FAIL with WHAT and counts failures.
+check() {
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+
+# keep_results FILE: a copy of a results file that bad input must leave unchanged ($tmp/keep.h5).
+keep_results() {
+  cp "$1" "$tmp/keep.h5"
+  sum_before=$(md5sum < "$tmp/keep.h5")
+}
+
+# bad WANT COMMAND...: exit 2, one error line on stderr containing WANT, $tmp/keep.h5 unchanged.
+bad() {
+  local want=$1
+  shift
+  "$@" > "$tmp/bad.out" 2> "$tmp/bad.err"
+  local rc=$? lines
+  lines=$(grep -c 'error' "$tmp/bad.err")
+  check "bad input '$want': exit 2, one error line (rc $rc, $lines lines)" \
+    [ "$rc" -eq 2 -a "$lines" -eq 1 ]
+  check "message names it: $want" grep -qF -- "$want" "$tmp/bad.err"
+  check "results unchanged" [ "$(md5sum < "$tmp/keep.h5")" = "$sum_before" ]
+}
+
+# supernet_resume_is_exact ARGS...: wsnas-supernet ARGS under mpirun, stopped by SIGUSR1 after its
+# first checkpoint and rerun, ends with the same weights as an uninterrupted run.
+supernet_resume_is_exact() {
+  "${mpi[@]}" "$bin/wsnas-supernet" "$@" --out "$tmp/ref" > /dev/null 2>&1
+  mkdir -p "$tmp/stop"
+  "${mpi[@]}" "$bin/wsnas-supernet" "$@" --checkpoint-minutes 0.000001 --out "$tmp/stop" \
+    > "$tmp/stop/log" 2>&1 &
+  local pid=$! rc
+  for _ in $(seq 600); do [ -f "$tmp/stop/supernet.h5" ] && break; sleep 0.1; done
+  sleep 1
+  pkill -USR1 -f "wsnas-supernet.*$tmp/stop" || true
+  wait $pid
+  rc=$?
+  check "SIGUSR1 stops the supernet with exit 75 (got $rc)" [ "$rc" -eq 75 ]
+  "${mpi[@]}" "$bin/wsnas-supernet" "$@" --out "$tmp/stop" > "$tmp/resume.log" 2>&1
+  check "the rerun resumes" grep -q "resuming" "$tmp/resume.log"
+  $py - "$tmp/ref/supernet.h5" "$tmp/stop/supernet.h5" > "$tmp/cmp.txt" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+names = []
+a["/model"].visit(lambda n: names.append(n) if isinstance(a["/model"][n], h5py.Dataset) else None)
+diff = max(float(np.max(np.abs(a["/model"][n][()] - b["/model"][n][()]))) for n in names)
+print("tensors", len(names), "maxdiff", diff)
+EOF
+  check "resumed weights bit-equal to an uninterrupted run ($(cat "$tmp/cmp.txt"))" \
+    grep -Eq "tensors [0-9]{2,} maxdiff 0.0$" "$tmp/cmp.txt"
+}
+
+# groundtruth_resume_is_exact ARGS...: wsnas-groundtruth ARGS under mpirun, stopped by SIGUSR1
+# once an architecture has saved an epoch and rerun, gives the results of an uninterrupted run
+# (final valid and test scores, training curves). Leaves the comparison in $tmp/gtcmp.txt.
+groundtruth_resume_is_exact() {
+  "${mpi[@]}" "$bin/wsnas-groundtruth" "$@" --out "$tmp/gtref" > /dev/null 2>&1
+  mkdir -p "$tmp/gtstop"
+  "${mpi[@]}" "$bin/wsnas-groundtruth" "$@" --out "$tmp/gtstop" > "$tmp/gtstop/log" 2>&1 &
+  local pid=$! rc
+  for _ in $(seq 1200); do ls "$tmp"/gtstop/cells/*.state.h5 > /dev/null 2>&1 && break; sleep 0.1; done
+  pkill -USR1 -f "wsnas-groundtruth.*$tmp/gtstop" || true
+  wait $pid
+  rc=$?
+  check "SIGUSR1 stops the ground truth with exit 75 (got $rc)" [ "$rc" -eq 75 ]
+  "${mpi[@]}" "$bin/wsnas-groundtruth" "$@" --out "$tmp/gtstop" > /dev/null 2>&1
+  $py - "$tmp/gtref/groundtruth.h5" "$tmp/gtstop/groundtruth.h5" > "$tmp/gtcmp.txt" 2>&1 <<'EOF'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+opt = a["/config"].attrs["optimizer"]
+print("optimizer", opt.decode() if isinstance(opt, bytes) else opt, "rows", a["/results"].attrs["rows"])
+for col in ["final_valid_accuracy", "final_test_accuracy"]:
+    print(col, "equal" if np.array_equal(a["/results/" + col][()], b["/results/" + col][()]) else "differ")
+print("curves", "equal" if np.array_equal(a["/curves/train_loss"][()], b["/curves/train_loss"][()]) else "differ")
+EOF
+  check "ground truth resumed equals an uninterrupted run ($(tr '\n' ' ' < "$tmp/gtcmp.txt"))" \
+    [ "$(grep -c 'equal' "$tmp/gtcmp.txt")" -eq 3 ]
+}
+
+# run_study SPACE N KEYS: writes $cfg/study.ini (space SPACE, the [study] keys KEYS, then a 2-epoch
+# budget, one seed, the ground-truth farm and the ranking), runs it into $tmp/study, checks that it
+# ends well and that its analysis joined N architectures, and sets sn, ev and gt to its supernet,
+# evaluation and ground-truth files.
+run_study() {
+  printf '[study]\nspace = %s\n%s\nbudgets = 2\nseeds = 0\ntruth = farm\ntruth-select = final_valid_accuracy\ntruth-report = final_test_accuracy\nanalyses = ranking\nk = 1, 2\n' \
+    "$1" "$3" > "$cfg/study.ini"
+  "$bin/wsnas-study" run "$cfg/study.ini" "$tmp/study" > "$tmp/study.log" 2>&1
+  local rc=$?
+  check "the $1 study runs (exit 0)" [ "$rc" -eq 0 ]
+  [ "$rc" -eq 0 ] || tail -20 "$tmp/study.log"
+  check "the study's analysis joined $2 architectures" grep -q "joined $2 architectures" "$tmp/study.log"
+  sn=$(find "$tmp/study" -name supernet.h5 | head -1)
+  ev=$(ls "$tmp"/study/evaluations/*.h5 2> /dev/null | head -1)
+  gt=$(find "$tmp/study" -name groundtruth.h5 | head -1)
+  check "supernet, evaluation and ground truth files exist" test -f "$sn" -a -f "$ev" -a -f "$gt"
+}
+
+# finish: the count of failures and the script's exit status.
+finish() {
+  echo "$failures failures"
+  [ "$failures" -eq 0 ]
+}
