@@ -74,6 +74,10 @@ TEST(WsnasSpace, ProxylessCountAndTheFlopsFilter) {
   auto r = run(space_cmd("count --space proxyless --format csv"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "space,total,valid\nproxyless,221502229807900608,221502229807900608\n");
+  // DARTS-PTB: 4^8 x 8! (paper Table 1), all valid.
+  r = run(space_cmd("count --space darts-ptb --format csv"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "space,total,valid\ndarts-ptb,2642411520,2642411520\n");
   r = run(space_cmd("sample --space proxyless -n 40 --seed 3 --max-flops 600 --format csv"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::istringstream in(r.out);
@@ -175,7 +179,7 @@ TEST(WsnasSpace, BadInputGetsOneLineAndExitCode2) {
   r = run(space_cmd("count --space nb999"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--space 'nb999': unknown search space (expected one of: nb201, nb101, "
-                       "darts, proxyless)"),
+                       "darts, proxyless, darts-ptb)"),
             std::string::npos);
   r = run(space_cmd("info --index 15625"));
   EXPECT_EQ(r.exit_code, 2);

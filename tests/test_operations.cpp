@@ -160,8 +160,8 @@ TEST_F(Operations, WrongCheckpointsAndResultFilesAreRefused) {
   // Another space.
   expect_one_line(eval(edit("space.h5", "f['config'].attrs['space'] = 'darts-ptb'")), 2,
                   "wsnas-evaluate",
-                  "--space darts-ptb: not available in this build yet (available: nb201, nb101, "
-                  "darts, proxyless)");
+                  "--space 'darts-ptb': no network implementation in this build (available: "
+                  "nb201, nb101, darts, proxyless)");
   // Another schema version, another kind, a truncated file, not HDF5 at all.
   expect_one_line(
       eval(edit("v2.h5", "f.attrs['schema_version'] = 2")), 2, "wsnas-evaluate",

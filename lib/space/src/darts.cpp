@@ -28,39 +28,6 @@ int op_id(const std::string& name) {
   return -1;
 }
 
-// A cursor over the Genotype text with its spaces removed.
-struct Cursor {
-  std::string s;
-  std::size_t i = 0;
-  const std::string& ctx;
-  bool eat(const std::string& t) {
-    if (s.compare(i, t.size(), t) != 0) return false;
-    i += t.size();
-    return true;
-  }
-  void expect(const std::string& t) {
-    WSNAS_CHECK_INPUT(eat(t), ctx, ": expected '", t, "' at '", printable(s.substr(i), 30), "'",
-                      kForm);
-  }
-  int integer() {
-    std::size_t start = i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-    WSNAS_CHECK_INPUT(i > start && i - start < 4, ctx, ": expected a node number at '",
-                      printable(s.substr(start), 30), "'", kForm);
-    return std::stoi(s.substr(start, i - start));
-  }
-  std::string quoted() {
-    WSNAS_CHECK_INPUT(i < s.size() && (s[i] == '\'' || s[i] == '"'), ctx,
-                      ": expected a quoted operator at '", printable(s.substr(i), 30), "'", kForm);
-    const char q = s[i++];
-    const auto end = s.find(q, i);
-    WSNAS_CHECK_INPUT(end != std::string::npos, ctx, ": unterminated operator name", kForm);
-    std::string out = s.substr(i, end - i);
-    i = end + 1;
-    return out;
-  }
-};
-
 }  // namespace
 
 std::size_t DartsSpace::decision_index(int cell, int node, int slot, bool op) {
@@ -115,10 +82,7 @@ Arch DartsSpace::parse(const std::string& text) const {
     }
     return a;
   }
-  std::string compact;
-  for (char ch : t)
-    if (!std::isspace(static_cast<unsigned char>(ch))) compact += ch;
-  Cursor cur{compact, 0, ctx};
+  GenotypeCursor cur(t, ctx, kForm);
   cur.expect("Genotype(");
   for (int c = 0; c < 2; ++c) {
     if (c == 1) cur.expect(",");
@@ -141,7 +105,7 @@ Arch DartsSpace::parse(const std::string& text) const {
                        kForm);
   }
   cur.expect(")");
-  WSNAS_CHECK_INPUT(cur.i == compact.size(), ctx, ": unexpected text after the Genotype", kForm);
+  WSNAS_CHECK_INPUT(cur.at_end(), ctx, ": unexpected text after the Genotype", kForm);
   return a;
 }
 
