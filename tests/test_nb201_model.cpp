@@ -302,8 +302,10 @@ TEST(Nb201Model, PrunedForwardEqualsTheFullOne) {
 
 TEST(ModelRegistry, MakesNetworksBySpaceName) {
   Nb201Space sp;
-  EXPECT_EQ(nn::model_names(), (std::vector<std::string>{"nb201", "nb101", "darts", "proxyless"}));
+  EXPECT_EQ(nn::model_names(),
+            (std::vector<std::string>{"nb201", "nb101", "darts", "proxyless", "darts-ptb"}));
   EXPECT_EQ(nn::model_entry("nb201").task, "classification");
+  EXPECT_EQ(nn::model_entry("darts-ptb").task, "language-modelling");
   nn::NetworkOptions o;  // 0 = the space's defaults (C 16, N 5)
   o.classes = 100;
   auto arch = *sp.at(9930);
@@ -325,11 +327,12 @@ TEST(ModelRegistry, MakesNetworksBySpaceName) {
   supernet->eval();
   EXPECT_TRUE(torch::allclose(supernet->forward(x, arch), supernet->body(supernet->stem(x), arch)));
   try {
-    nn::make_supernet("darts-ptb", o);
+    nn::make_supernet("nb301", o);
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("--space 'darts-ptb': no network implementation in this "
-                                         "build (available: nb201, nb101, darts, proxyless)"),
+    EXPECT_NE(std::string(e.what()).find("--space 'nb301': no network implementation in this "
+                                         "build (available: nb201, nb101, darts, proxyless, "
+                                         "darts-ptb)"),
               std::string::npos)
         << e.what();
   }

@@ -157,11 +157,12 @@ TEST_F(Operations, WrongCheckpointsAndResultFilesAreRefused) {
                   "wsnas-evaluate",
                   "': shape [4,1,3,3], the network expects [8,1,3,3] (a checkpoint of another "
                   "space or shape?)");
-  // Another space.
+  // Another space: the architectures are not of it.
   expect_one_line(eval(edit("space.h5", "f['config'].attrs['space'] = 'darts-ptb'")), 2,
-                  "wsnas-evaluate",
-                  "--space 'darts-ptb': no network implementation in this build (available: "
-                  "nb201, nb101, darts, proxyless)");
+                  "wsnas-evaluate", "cells.csv' line 2: darts-ptb architecture '|nor_conv_3x3~0|");
+  // A space this build does not know.
+  expect_one_line(eval(edit("nb301.h5", "f['config'].attrs['space'] = 'nb301'")), 2,
+                  "wsnas-evaluate", "nb301");
   // Another schema version, another kind, a truncated file, not HDF5 at all.
   expect_one_line(
       eval(edit("v2.h5", "f.attrs['schema_version'] = 2")), 2, "wsnas-evaluate",

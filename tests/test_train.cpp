@@ -1,5 +1,5 @@
 // lib/train against hand computations: SGD's two modes for unused parameters (paper-code-spec
-// §1.3), the learning-rate schedules, and the classification task's metrics.
+// §1.3), the learning-rate schedules, and the tasks' metrics (classification, language modelling).
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -120,6 +120,34 @@ TEST(Task, ClassificationTopOneTopFiveAndLoss) {
   EXPECT_NEAR(m[1], 200.0 / 3, 1e-9);  // top-5
   EXPECT_NEAR(m[2], ce / 3, 1e-5);     // mean loss
   EXPECT_THROW(train::make_task("segmentation"), InputError);
+}
+
+TEST(Task, LanguageModellingPerplexityIsTokenWeighted) {
+  // DARTS-PTB (paper-code-spec §6.5): perplexity = exp(sum of token losses / tokens), lower is
+  // better. Uniform logits over V words give exactly V; windows of different lengths weigh by
+  // their tokens (the released code: sum of CE x L over sum of L, batch fixed).
+  auto task = train::make_task("language-modelling");
+  EXPECT_EQ(task->name(), "language-modelling");
+  EXPECT_EQ(task->score().name, "perplexity");
+  EXPECT_FALSE(task->score().higher_is_better);
+  EXPECT_EQ(task->metrics().back().name, "loss");
+  const auto target = at::randint(0, 7, {5, 3}, at::kLong);
+  const auto uniform = at::zeros({15, 7});
+  EXPECT_NEAR(task->loss(uniform, target).item<double>(), std::log(7.0), 1e-6);
+  auto t = task->totals(uniform, target);
+  auto host = t.contiguous();
+  auto m = task->finish({host[0].item<double>(), host[1].item<double>()});
+  EXPECT_NEAR(m[0], 7.0, 1e-5);
+  // Two windows: 15 tokens at loss a, 6 at loss b -> exp((15a + 6b) / 21).
+  const auto logits = at::randn({2, 3, 7});  // [L, n, V] is taken as well as [L * n, V]
+  const auto y2 = at::randint(0, 7, {2, 3}, at::kLong);
+  const double a = std::log(7.0);
+  const double b =
+      at::nll_loss(at::log_softmax(logits.reshape({6, 7}), 1), y2.reshape({6})).item<double>();
+  const auto sum = (t + task->totals(logits, y2)).contiguous();
+  m = task->finish({sum[0].item<double>(), sum[1].item<double>()});
+  EXPECT_NEAR(m[0], std::exp((15 * a + 6 * b) / 21), 1e-4);
+  EXPECT_NEAR(m[1], (15 * a + 6 * b) / 21, 1e-6);
 }
 
 TEST(Schedules, WarmUpThenCosineAsTheProxylessCode) {

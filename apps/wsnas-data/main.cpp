@@ -1,10 +1,12 @@
-// wsnas-data: check a dataset directory (counts, shape, classes, splits) and write synthetic
-// datasets in the real CIFAR binary format.
+// wsnas-data: check a dataset directory (counts, shape, classes, splits), write synthetic
+// datasets in the real CIFAR binary format or JPEG folders, and write a text corpus in the Penn
+// Treebank's format from plain text.
 #include <iostream>
 
 #include "wsnas/app/app.h"
 #include "wsnas/core/error.h"
 #include "wsnas/data/dataset.h"
+#include "wsnas/data/text.h"
 
 namespace {
 
@@ -16,6 +18,8 @@ int body(app::Context& ctx) {
   std::int64_t n_train = 0, n_test = 0;
   int classes = 10;
   std::uint64_t seed = 0;
+  std::vector<std::string> inputs;
+  data::TextConvertOptions text;
   options::Parser parser(
       ctx.name,
       ctx.name +
@@ -23,11 +27,14 @@ int body(app::Context& ctx) {
           "Commands:\n"
           "  info   read a dataset and print its sizes, shape, classes and splits\n"
           "  synth  write a synthetic CIFAR-10/100 directory in the binary format, or an\n"
-          "         ImageNet-style folder of JPEG files (--kind imagenet)\n");
+          "         ImageNet-style folder of JPEG files (--kind imagenet)\n"
+          "  text   write ptb.{train,valid,test}.txt from plain-text FILES (lower case, numbers\n"
+          "         as N, rare words as <unk>), e.g.\n"
+          "         wsnas-data text --out data/ptb-licenses /usr/share/common-licenses/*\n");
   po::options_description g("Dataset");
-  g.add_options()("command", po::value(&command), "info | synth (or first positional)")(
+  g.add_options()("command", po::value(&command), "info | synth | text (or first positional)")(
       "dataset", po::value(&dataset)->default_value("fashion-mnist"),
-      "cifar10 | cifar100 | fashion-mnist | mnist | imagenet")(
+      "cifar10 | cifar100 | fashion-mnist | mnist | imagenet | ptb | wikitext-2")(
       "data-dir", po::value(&dir), "dataset directory (default: the dataset's standard location)")(
       "protocol", po::value(&split)->default_value("default"),
       "split protocol (as in the pipeline apps): nb101 | nb201 | nb201-cifar10-valid | "
@@ -40,14 +47,35 @@ int body(app::Context& ctx) {
                                               "synth --kind imagenet: class folders")(
       "train", po::value(&n_train)->default_value(500), "synth: training images")(
       "test", po::value(&n_test)->default_value(100), "synth: test images")(
-      "seed", po::value(&seed)->default_value(0), "synth: random seed");
+      "seed", po::value(&seed)->default_value(0), "synth: random seed")(
+      "input", po::value(&inputs)->multitoken(), "text: plain-text files (or positional)")(
+      "vocab", po::value(&text.vocab)->default_value(text.vocab),
+      "text: vocabulary size with <unk> and <eos> (PTB: 10000)")(
+      "min-count", po::value(&text.min_count)->default_value(text.min_count),
+      "text: words seen fewer times in training sentences become <unk>")(
+      "every", po::value(&text.every)->default_value(text.every),
+      "text: of every K sentences, the (K-1)th goes to valid and the Kth to test");
   parser.add(g);
   parser.positional("command", 1);
+  parser.positional("input", -1);
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
-  WSNAS_CHECK_USAGE(!command.empty(), "missing COMMAND (info or synth; see --help)");
+  WSNAS_CHECK_USAGE(!command.empty(), "missing COMMAND (info, synth or text; see --help)");
   if (ctx.world.rank() != 0) return 0;
-  if (command == "info") {
+  if (command == "info" && data::is_text_dataset(dataset)) {
+    if (dir.empty()) dir = data::default_dataset_dir(dataset);
+    const auto b = data::load_text_bundle(dataset, dir, split);
+    std::cout << "dataset: " << dataset << "\ndirectory: " << dir
+              << "\nvocabulary: " << b.train_set.classes << "\ntokens: train " << b.train.size()
+              << ", valid " << b.valid.size() << ", test " << b.test.size() << "\n";
+  } else if (command == "text") {
+    WSNAS_CHECK_USAGE(!out.empty(), "text: --out DIR is required");
+    const auto st = data::write_text_corpus(inputs, out, text);
+    std::cout << "wrote " << out << "/ptb.{train,valid,test}.txt: sentences " << st.sentences[0]
+              << " / " << st.sentences[1] << " / " << st.sentences[2] << ", tokens " << st.tokens[0]
+              << " / " << st.tokens[1] << " / " << st.tokens[2] << ", vocabulary " << st.vocab
+              << "\n";
+  } else if (command == "info") {
     if (dir.empty()) dir = data::default_dataset_dir(dataset);
     auto train_set = data::load_dataset(dataset, dir, true);
     auto test_set = data::load_dataset(dataset, dir, false);
@@ -70,7 +98,7 @@ int body(app::Context& ctx) {
     std::cout << "wrote synthetic " << kind << " (" << n_train << " train, " << n_test
               << " test) to " << out << '\n';
   } else {
-    throw UsageError("unknown command '" + command + "' (expected info or synth)");
+    throw UsageError("unknown command '" + command + "' (expected info, synth or text)");
   }
   return 0;
 }

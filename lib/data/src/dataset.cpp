@@ -5,6 +5,7 @@
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/data/image_folder.h"
+#include "wsnas/data/text.h"
 
 namespace wsnas::data {
 
@@ -25,7 +26,7 @@ void Dataset::append(const Dataset& o) {
 }
 
 std::vector<std::string> dataset_names() {
-  return {"cifar10", "cifar100", "fashion-mnist", "mnist", "imagenet"};
+  return {"cifar10", "cifar100", "fashion-mnist", "mnist", "imagenet", "ptb", "wikitext-2"};
 }
 
 std::string default_dataset_dir(const std::string& name) {
@@ -43,6 +44,8 @@ Dataset load_dataset(const std::string& name, const std::string& dir, bool train
     const auto classes = image_folder_classes(dir + "/train");
     return read_image_folder(dir + (train ? "/train" : "/val"), name, 224, &classes);
   }
+  WSNAS_CHECK(!is_text_dataset(name), "load_dataset: the text dataset ", name,
+              " loads as a whole (load_text_bundle)");
   throw InputError("--dataset '" + name +
                    "': unknown dataset (expected one of: " + join(dataset_names(), ", ") + ")");
 }

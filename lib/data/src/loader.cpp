@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -213,7 +214,51 @@ BatchLoader::BatchLoader(const Split& split, LoaderOptions options)
 
 BatchLoader::~BatchLoader() { stop(); }
 
+std::vector<std::int64_t> bptt_windows(std::int64_t rows, std::int64_t bptt, bool variable,
+                                       std::uint64_t seed, std::vector<double>* scales) {
+  WSNAS_CHECK_INPUT(bptt >= 1, "--bptt ", bptt, ": expected at least 1");
+  std::vector<std::int64_t> out;
+  if (scales) scales->clear();
+  Rng rng(seed);
+  // DARTS' train loop runs while i < rows - 2 (rnn/train.py); evaluation over range(0, rows - 1).
+  for (std::int64_t i = 0; variable ? i < rows - 2 : i < rows - 1;) {
+    std::int64_t len = bptt;
+    if (variable) {
+      const double mean = rng.uniform() < 0.95 ? static_cast<double>(bptt) : bptt / 2.0;
+      // N(mean, 5) by Box-Muller; int() truncates toward zero as Python's.
+      const double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
+      const double normal = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+      len = std::min<std::int64_t>(
+          std::max<std::int64_t>(5, static_cast<std::int64_t>(mean + 5.0 * normal)), bptt + 20);
+    }
+    if (scales) scales->push_back(static_cast<double>(len) / static_cast<double>(bptt));
+    out.push_back(std::min(len, rows - 1 - i));
+    i += len;
+  }
+  return out;
+}
+
+std::uint64_t BatchLoader::text_seed(std::int64_t epoch) const {
+  return Rng::derive(options_.seed, static_cast<std::uint64_t>(epoch));
+}
+
+std::int64_t BatchLoader::text_rows() const { return split_.size() / options_.batch_size; }
+
+std::int64_t BatchLoader::batches_until(std::int64_t epochs) const {
+  if (!split_.data->is_text() || !options_.variable_bptt) return epochs * batches_per_epoch();
+  std::int64_t n = 0;
+  for (std::int64_t e = 0; e < epochs; ++e)
+    n += static_cast<std::int64_t>(
+        bptt_windows(text_rows(), options_.bptt, true, text_seed(e)).size());
+  return n;
+}
+
 std::int64_t BatchLoader::batches_per_epoch() const {
+  if (split_.data->is_text()) {
+    if (text_batches_ > 0) return text_batches_;
+    return static_cast<std::int64_t>(
+        bptt_windows(text_rows(), options_.bptt, options_.variable_bptt, text_seed(0)).size());
+  }
   const std::int64_t n = split_.size(), b = options_.batch_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
 }
@@ -238,7 +283,65 @@ void BatchLoader::start_epoch(std::int64_t epoch, std::int64_t skip) {
     std::lock_guard<std::mutex> lock(mu_);
     done_ = false;
   }
+  if (split_.data->is_text()) {
+    text_batches_ = static_cast<std::int64_t>(
+        bptt_windows(text_rows(), options_.bptt, options_.variable_bptt, text_seed(epoch)).size());
+    worker_ = std::thread([this, epoch, skip] { produce_text(epoch, skip); });
+    return;
+  }
   worker_ = std::thread([this, epoch, skip] { produce(epoch, skip); });
+}
+
+bool BatchLoader::push(Batch&& batch) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] {
+    return stopping_ || static_cast<int>(queue_.size()) < std::max(1, options_.prefetch);
+  });
+  if (stopping_) return false;
+  queue_.push_back(std::move(batch));
+  cv_.notify_all();
+  return true;
+}
+
+void BatchLoader::produce_text(std::int64_t epoch, std::int64_t skip) {
+  try {
+    // DARTS' batchify: the stream cut to a multiple of B tokens, column c = tokens [c*rows,
+    // (c+1)*rows); this rank reads columns [rank*B/world, (rank+1)*B/world).
+    const std::int64_t B = options_.batch_size, rows = text_rows();
+    const std::int64_t per = B / options_.world, c0 = options_.rank * per;
+    std::vector<double> scales;
+    const auto windows =
+        bptt_windows(rows, options_.bptt, options_.variable_bptt, text_seed(epoch), &scales);
+    const auto& tokens = split_.data->tokens;
+    std::int64_t pos = 0;
+    for (std::size_t b = 0; b < windows.size(); ++b) {
+      const std::int64_t len = windows[b];
+      if (static_cast<std::int64_t>(b) >= skip) {
+        Batch batch;
+        batch.index = static_cast<std::int64_t>(b);
+        batch.lr_scale = options_.variable_bptt ? scales[b] : 1.0;
+        batch.images = at::empty({len, per}, at::kLong);
+        batch.labels = at::empty({len, per}, at::kLong);
+        auto* x = batch.images.data_ptr<std::int64_t>();
+        auto* y = batch.labels.data_ptr<std::int64_t>();
+        for (std::int64_t t = 0; t < len; ++t) {
+          for (std::int64_t c = 0; c < per; ++c) {
+            const auto at = static_cast<std::size_t>((c0 + c) * rows + pos + t);
+            x[t * per + c] = tokens[at];
+            y[t * per + c] = tokens[at + 1];
+          }
+        }
+        if (!push(std::move(batch))) return;
+      }
+      pos += len;
+    }
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mu_);
+    error_ = std::current_exception();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  done_ = true;
+  cv_.notify_all();
 }
 
 void BatchLoader::produce(std::int64_t epoch, std::int64_t skip) {
@@ -271,13 +374,7 @@ void BatchLoader::produce(std::int64_t epoch, std::int64_t skip) {
       auto* lab = batch.labels.data_ptr<std::int64_t>();
       for (std::size_t i = 0; i < ids.size(); ++i)
         lab[i] = split_.data->labels[static_cast<std::size_t>(ids[i])];
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] {
-        return stopping_ || static_cast<int>(queue_.size()) < std::max(1, options_.prefetch);
-      });
-      if (stopping_) return;
-      queue_.push_back(std::move(batch));
-      cv_.notify_all();
+      if (!push(std::move(batch))) return;
     }
   } catch (...) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -22,6 +22,12 @@ void for_each_bn(torch::nn::Module& module, F f) {
 // LibTorch 1.13 uses c10::optional, 2.x std::optional: name the type through the option itself.
 using Momentum = std::decay_t<decltype(std::declval<torch::nn::BatchNormOptions&>().momentum())>;
 
+int count_bn_layers(torch::nn::Module& module) {
+  int n = 0;
+  for_each_bn(module, [&](torch::nn::BatchNorm2dImpl&) { ++n; });
+  return n;
+}
+
 std::vector<double> reset_bn_statistics(torch::nn::Module& module) {
   std::vector<double> momenta;
   for_each_bn(module, [&](torch::nn::BatchNorm2dImpl& bn) {

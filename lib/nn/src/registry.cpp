@@ -5,6 +5,7 @@
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/nn/darts_model.h"
+#include "wsnas/nn/darts_ptb_model.h"
 #include "wsnas/nn/nb101_model.h"
 #include "wsnas/nn/nb201_model.h"
 #include "wsnas/nn/network.h"
@@ -20,6 +21,7 @@ const std::vector<ModelEntry>& entries() {
       {"nb101", "classification", &nb101_supernet, &nb101_network},
       {"darts", "classification", &darts_supernet, &darts_network},
       {"proxyless", "classification", &proxyless_supernet, &proxyless_network},
+      {"darts-ptb", "language-modelling", &darts_ptb_supernet, &darts_ptb_network},
   };
   return all;
 }

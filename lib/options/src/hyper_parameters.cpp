@@ -85,6 +85,9 @@ po::options_description hyper_parameter_options(HyperParameters& hp) {
                          ->notifier(in_range("drop-path", 0, 0.99)),
                      "drop-path probability of the last epoch, ramped linearly by epoch (DARTS "
                      "0.2; networks without drop-path ignore it)")(
+      "tar", po::value(&hp.tar)->default_value(hp.tar)->notifier(in_range("tar", 0, 1e9)),
+      "temporal activation regularisation weight of recurrent networks (DARTS-PTB 1e-3; others "
+      "ignore it)")(
       "cutout", po::value(&hp.cutout)->default_value(hp.cutout)->notifier(at_least("cutout", 0)),
       "side of a square zeroed at a random centre of each augmented training image, after "
       "normalisation (DeVries & Taylor 2017; DARTS 16; 0: none)");

@@ -38,9 +38,9 @@ namespace {
 
 /// Checkpoint options that must agree across the checkpoints of one evaluation.
 const std::vector<std::string> kModelKeys = {
-    "space",       "channels",   "cells",   "supernet-bn-affine", "dataset",   "protocol",
-    "limit-train", "limit-eval", "augment", "aux-weight",         "drop-path", "cutout",
-    "width-mult"};
+    "space",       "channels",    "cells",   "supernet-bn-affine", "dataset",   "protocol",
+    "limit-train", "limit-eval",  "augment", "aux-weight",         "drop-path", "cutout",
+    "width-mult",  "rnn-dropout", "bptt"};
 /// Evaluation options that change the scores: a rerun on the same output must agree on them.
 const std::vector<std::string> kEvalKeys = {"split", "bn-calib-batch", "bn-calib-steps", "seed",
                                             "precision"};
@@ -177,7 +177,8 @@ void add_options(options::Parser& parser, EvaluateJob& job) {
           ->default_value(job.split)
           ->notifier(options::one_of("split", {"valid", "test"})),
       "split to score on")("eval-batch", po::value(&job.eval_batch)->default_value(job.eval_batch),
-                           "evaluation batch size (does not change results)")(
+                           "evaluation batch size (0: 500 images; text: DARTS' 10 columns for "
+                           "valid, 1 for test; images: does not change results)")(
       "seed", po::value(&job.seed)->default_value(job.seed),
       "seed of the calibration batches (the same for every architecture)")(
       "data-dir", po::value(&job.data_dir)->default_value(job.data_dir),
@@ -199,8 +200,9 @@ void add_options(options::Parser& parser, EvaluateJob& job) {
 }
 
 int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
-  WSNAS_CHECK_USAGE(job.eval_batch >= 1, "--eval-batch must be >= 1");
-  const int calib_batch = job.hp.bn_calib_batch, calib_steps = job.hp.bn_calib_steps;
+  WSNAS_CHECK_USAGE(job.eval_batch >= 0, "--eval-batch must be >= 0");
+  const int calib_batch = job.hp.bn_calib_batch;
+  int calib_steps = job.hp.bn_calib_steps;
   const bool bf16 = train::use_bf16(job.run.precision);
   install_stop_handlers();
   const int world = ctx.world.size(), rank = ctx.world.rank();
@@ -261,6 +263,7 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   mo.channels = static_cast<int>(int_value("channels"));
   mo.cells = static_cast<int>(int_value("cells"));
   mo.supernet_bn_affine = train::config_value(model_cfg, "supernet-bn-affine", what) == "true";
+  mo.rnn_dropout = optional_value("rnn-dropout", "");
   train::DataOptions dopts;
   dopts.dataset = train::config_value(model_cfg, "dataset", what);
   dopts.dir =
@@ -269,6 +272,8 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   dopts.limit_train = int_value("limit-train");
   dopts.limit_eval = int_value("limit-eval");
   dopts.augment = train::config_value(model_cfg, "augment", what);
+  WSNAS_CHECK_INPUT(parse_int(optional_value("bptt", "35"), dopts.bptt), what,
+                    ": config 'bptt' is not an integer");
   std::int64_t cutout = 0;
   WSNAS_CHECK_INPUT(parse_int(optional_value("cutout", "0"), cutout), what,
                     ": config 'cutout' is not an integer");
@@ -304,7 +309,7 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
                              "unused-params", "optimizer",
                              "rmsprop-decay", "rmsprop-epsilon",
                              "aux-weight",    "drop-path",
-                             "cutout"})
+                             "cutout",        "tar"})
     cfg.erase(unused);  // training options: accepted so one config file serves every stage
   for (const auto& k : kModelKeys) cfg["supernet." + k] = model_cfg[k];
   train::record_config(ctx.provenance, cfg);
@@ -364,6 +369,12 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   net->to(device);
   const auto format = train::memory_format(job.run.memory_format, device);
   train::set_memory_format(*net, format);
+  if (calib_steps > 0 && nn::count_bn_layers(*net) == 0) {
+    calib_steps = 0;  // no BN (DARTS-PTB): nothing to calibrate (paper-code-spec §6.5)
+    if (rank == 0)
+      std::cout << ctx.name << ": the " << mo.space
+                << " network has no batch norm; no calibration\n";
+  }
   train::TensorBatches calib;
   if (calib_steps > 0) {
     calib =
@@ -374,9 +385,11 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
                       calib_steps, " x --bn-calib-batch ", calib_batch, " needs more than the ",
                       bundle.train.size(), " training images");
   }
-  const auto evalset =
-      train::make_batches(split, job.eval_batch, train::eval_augment(bundle.train_set), false,
-                          false, 0, 0, device, format);
+  const std::int64_t eval_batch =
+      job.eval_batch > 0 ? job.eval_batch
+                         : train::default_eval_batch(bundle.train_set, job.split == "test");
+  const auto evalset = train::make_batches(split, eval_batch, train::eval_augment(bundle.train_set),
+                                           false, false, 0, 0, device, format, dopts.bptt);
 
   // With --cache-stem, the stem's outputs are computed once per checkpoint: in training mode on
   // the calibration batches (its BN calibrated on them, as for every architecture), then in
@@ -472,7 +485,7 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
                          [&](int s) { run(cb.images[static_cast<std::size_t>(s)]); });
       }
       net->eval();
-      net->reset_state(job.eval_batch);
+      net->reset_state(eval_batch);
       r.metrics = train::evaluate(*task, run, eb).values;
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       mine = pack(r);

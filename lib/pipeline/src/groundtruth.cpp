@@ -37,13 +37,38 @@ namespace po = options::po;
 namespace {
 
 /// Options that change a result: a rerun into the same directory must agree on them.
-const std::vector<std::string> kResultKeys = {
-    "space",       "channels",        "cells",     "dataset",       "protocol",
-    "limit-train", "limit-eval",      "augment",   "seed",          "batch-size",
-    "lr",          "lr-schedule",     "momentum",  "nesterov",      "weight-decay",
-    "grad-clip",   "epochs",          "precision", "drop-last",     "warmup-epochs",
-    "warmup-lr",   "label-smoothing", "optimizer", "rmsprop-decay", "rmsprop-epsilon",
-    "aux-weight",  "drop-path",       "cutout",    "width-mult"};
+const std::vector<std::string> kResultKeys = {"space",
+                                              "channels",
+                                              "cells",
+                                              "dataset",
+                                              "protocol",
+                                              "limit-train",
+                                              "limit-eval",
+                                              "augment",
+                                              "seed",
+                                              "batch-size",
+                                              "lr",
+                                              "lr-schedule",
+                                              "momentum",
+                                              "nesterov",
+                                              "weight-decay",
+                                              "grad-clip",
+                                              "epochs",
+                                              "precision",
+                                              "drop-last",
+                                              "warmup-epochs",
+                                              "warmup-lr",
+                                              "label-smoothing",
+                                              "optimizer",
+                                              "rmsprop-decay",
+                                              "rmsprop-epsilon",
+                                              "aux-weight",
+                                              "drop-path",
+                                              "cutout",
+                                              "width-mult",
+                                              "tar",
+                                              "rnn-dropout",
+                                              "bptt"};
 
 /// One architecture's learning curves (the task's loss and score per epoch) and outcome.
 struct Run {
@@ -258,13 +283,16 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
   auto bundle = train::load_data(job.data, &ctx.provenance);
   const auto eval_aug = train::eval_augment(bundle.train_set);
   const auto format = train::memory_format(job.run.memory_format, device);
-  const auto valid =
-      train::make_batches(bundle.valid, 500, eval_aug, false, false, 0, 0, device, format);
+  // Evaluation batches: 500 images; text, DARTS' 10 columns for valid and 1 for test, BPTT fixed.
+  const std::int64_t valid_batch = train::default_eval_batch(bundle.train_set, false);
+  const std::int64_t test_batch = train::default_eval_batch(bundle.train_set, true);
+  const auto valid = train::make_batches(bundle.valid, valid_batch, eval_aug, false, false, 0, 0,
+                                         device, format, job.data.bptt);
   const bool same_splits =
       bundle.valid.data == bundle.test.data && bundle.valid.indices == bundle.test.indices;
   const auto test = same_splits ? train::TensorBatches{}
-                                : train::make_batches(bundle.test, 500, eval_aug, false, false, 0,
-                                                      0, device, format);
+                                : train::make_batches(bundle.test, test_batch, eval_aug, false,
+                                                      false, 0, 0, device, format, job.data.bptt);
   const auto net_opts = train::network_options(job.model, bundle.train_set, hp.aux_weight);
   space::CostOptions cost_opts;
   cost_opts.classes = bundle.train_set.classes;
@@ -282,10 +310,9 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
               << " ranks claiming architectures on " << device.str() << "\n";
   }
 
-  data::LoaderOptions lo;
-  lo.batch_size = hp.batch_size;
+  data::LoaderOptions lo =
+      train::train_loader_options(job.data, bundle.train_set, hp.batch_size, hp.cutout);
   lo.drop_last = job.drop_last;
-  lo.augment = train::train_augment(job.data, bundle.train_set, hp.cutout);
   bool stopped = false;
   std::int64_t trained = 0;
   for (const auto& arch : archs) {
@@ -314,14 +341,15 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     const std::uint64_t drop_seed = Rng::derive(cell_seed, 2);
     data::BatchLoader loader(bundle.train, lo);
     const std::int64_t nb = loader.batches_per_epoch();
-    WSNAS_CHECK_USAGE(nb >= 1, "training split has ", bundle.train.size(),
-                      " images, fewer than one --batch-size ", hp.batch_size);
+    WSNAS_CHECK_USAGE(nb >= 1, "training split has ", split_size(bundle.train),
+                      ", fewer than one --batch-size ", hp.batch_size);
     const double seconds_base = c.seconds;
     const auto t0 = std::chrono::steady_clock::now();
     Progress progress("arch " + std::to_string(c.arch_index >= 0 ? c.arch_index : 0) + " (rank " +
                           std::to_string(rank) + ")",
-                      hp.epochs * nb, rank == 0, job.run.progress_s, "step");
+                      loader.batches_until(hp.epochs), rank == 0, job.run.progress_s, "step");
     auto fwd = [&](const at::Tensor& xx) { return net->forward(xx, arch); };
+    std::int64_t steps = loader.batches_until(c.epoch);  // done before this run
     while (c.epoch < hp.epochs) {
       loader.start_epoch(c.epoch);
       net->train();
@@ -334,24 +362,29 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
           stopped = true;
           break;
         }
+        // Text epochs differ in length (variable BPTT): the seed of a step's masks is by (epoch,
+        // batch); the schedule's position uses the nominal epoch length.
         const std::int64_t t = c.epoch * nb + batch.index;
+        const std::uint64_t mask_seed =
+            Rng::derive(Rng::derive(drop_seed, static_cast<std::uint64_t>(c.epoch)),
+                        static_cast<std::uint64_t>(batch.index));
         sgd.zero_grad();
-        auto x = batch.images.to(device).contiguous(format), y = batch.labels.to(device);
+        auto x = train::to_device(batch.images, device, format), y = batch.labels.to(device);
         // Drop-path masks: one stream per step, so a resumed run draws the same ones.
-        net->set_drop_path(drop_prob, Rng::derive(drop_seed, static_cast<std::uint64_t>(t)));
+        net->set_drop_path(drop_prob, mask_seed);
         at::Tensor out, loss;
         {
           train::Autocast autocast(device, bf16);
           out = fwd(x);
-          loss = objective(*net, *task, out, y, hp.aux_weight);
+          loss = objective(*net, *task, out, y, hp);
         }
         loss.backward();
         net->detach_state();
         train::clip_grad_norm(sgd.params(), hp.grad_clip);
-        sgd.step(train::learning_rate(hp, t, hp.epochs * nb, nb));
+        sgd.step(train::learning_rate(hp, t, hp.epochs * nb, nb) * batch.lr_scale);
         const at::Tensor tt = task->totals(out, y, loss);
         totals = totals.defined() ? totals + tt : tt;
-        progress.update(t + 1, "epoch " + std::to_string(c.epoch + 1));
+        progress.update(++steps, "epoch " + std::to_string(c.epoch + 1));
       }
       if (stopped)
         break;  // the epoch in progress is abandoned; the state file holds the last whole one
@@ -359,10 +392,10 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
       const auto train_metrics = task->finish(
           std::vector<double>(host.data_ptr<double>(), host.data_ptr<double>() + host.numel()));
       net->eval();
-      net->reset_state(500);
+      net->reset_state(valid_batch);
       train::Autocast autocast(device, bf16);
       const auto v = train::evaluate(*task, fwd, valid);
-      net->reset_state(500);
+      net->reset_state(test_batch);
       // --protocol train-all scores the test set as both splits: evaluated once.
       const auto te = same_splits ? v : train::evaluate(*task, fwd, test);
       c.train_loss.push_back(train_metrics.back());

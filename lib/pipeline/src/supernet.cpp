@@ -21,11 +21,13 @@
 #include "wsnas/core/strings.h"
 #include "wsnas/data/loader.h"
 #include "wsnas/io/atomic_file.h"
+#include "wsnas/io/h5tensor.h"
 #include "wsnas/io/results.h"
 #include "wsnas/mpi/tensor_collectives.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/space/sampler.h"
+#include "wsnas/train/evaluation.h"
 #include "wsnas/train/precision.h"
 #include "wsnas/train/sgd.h"
 #include "wsnas/train/state_io.h"
@@ -70,7 +72,10 @@ const std::vector<std::string> kResultKeys = {"space",
                                               "aux-weight",
                                               "drop-path",
                                               "cutout",
-                                              "width-mult"};
+                                              "width-mult",
+                                              "tar",
+                                              "rnn-dropout",
+                                              "bptt"};
 
 struct TrainState {
   std::string run_id;      ///< made when a run starts, kept by its resumes (evaluation keys on it)
@@ -82,6 +87,9 @@ struct TrainState {
   bool complete = false;
   std::vector<std::int64_t> log_epoch;
   std::vector<double> log_loss, log_score, log_lr, log_seconds;
+  /// A recurrent network's carried state after the last step, all replicas' rows in order
+  /// (Network::state; written mid-epoch only: an epoch starts from zeros).
+  std::vector<at::Tensor> carried;
 };
 
 /// A run's identity: 16 hex digits from the host, process, time and the system's entropy.
@@ -144,6 +152,10 @@ void write_checkpoint(const std::string& path, const Saved& s, const TrainState&
     f.set_attr("/state", "schedule_epochs", s.schedule_epochs);
     f.set_attr("/state", "snapshot", static_cast<std::int64_t>(st.epoch < s.schedule_epochs));
     f.write_f64("/state/totals", st.totals);
+    if (st.epoch_step > 0) {
+      for (std::size_t i = 0; i < st.carried.size(); ++i)
+        io::write_tensor(f, "/state/carried/" + std::to_string(i), st.carried[i]);
+    }
     train::write_module(f, "/model", s.net);
     train::write_optimizer(f, "/optimizer", s.sgd);
     f.write_i64("/optimizer/touched", s.sgd.touched());
@@ -168,6 +180,8 @@ TrainState read_checkpoint(const std::string& path, const Saved& s) {
   st.seconds = f.attr_double("/state", "seconds");
   st.complete = f.attr_int("/state", "complete") != 0;
   st.totals = f.read_f64("/state/totals");
+  for (int i = 0; f.exists("/state/carried/" + std::to_string(i)); ++i)
+    st.carried.push_back(io::read_tensor(f, "/state/carried/" + std::to_string(i)));
   train::read_module(f, "/model", s.net);
   train::read_optimizer(f, "/optimizer", s.sgd);
   const auto touched = f.read_i64("/optimizer/touched");
@@ -306,17 +320,16 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
                 << st.epoch_step << "\n";
   }
 
-  data::LoaderOptions lo;
-  lo.batch_size = hp.batch_size;
+  data::LoaderOptions lo =
+      train::train_loader_options(job.data, bundle.train_set, hp.batch_size, hp.cutout);
   lo.seed = Rng::derive(job.seed, 1);
   lo.rank = rank;
   lo.world = world;
-  lo.augment = train::train_augment(job.data, bundle.train_set, hp.cutout);
   data::BatchLoader loader(bundle.train, lo);
   const std::int64_t nb = loader.batches_per_epoch();
-  WSNAS_CHECK_USAGE(nb >= 1, "training split has ", bundle.train.size(),
-                    " images, fewer than one --batch-size ", hp.batch_size);
-  const std::int64_t total = hp.epochs * nb;
+  WSNAS_CHECK_USAGE(nb >= 1, "training split has ", split_size(bundle.train),
+                    ", fewer than one --batch-size ", hp.batch_size);
+  const std::int64_t total = loader.batches_until(hp.epochs);
   if (rank == 0) {
     std::cout << ctx.name << ": " << sp->name() << " supernet, " << nn::count_parameters(*net)
               << " parameters; " << bundle.train_set.name << " " << bundle.train.size()
@@ -348,8 +361,30 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
   };
   const double seconds_base = st.seconds;
+  // A recurrent network's state, gathered from every rank (rows of replica order) for the
+  // checkpoint; each rank takes its rows back on resume.
+  auto gather_state = [&] {
+    st.carried.clear();
+    for (const at::Tensor& s : net->state()) {
+      const at::Tensor host = s.to(at::kCPU, at::kFloat).contiguous();
+      const auto* p = reinterpret_cast<const std::uint8_t*>(host.data_ptr<float>());
+      const auto parts =
+          ctx.world.gather_bytes(std::vector<std::uint8_t>(p, p + host.numel() * sizeof(float)), 0);
+      if (rank != 0) continue;
+      std::vector<at::Tensor> rows;
+      for (const auto& b : parts)
+        rows.push_back(
+            at::from_blob(
+                const_cast<std::uint8_t*>(b.data()),
+                {static_cast<std::int64_t>(b.size() / sizeof(float)) / host.size(1), host.size(1)},
+                at::kFloat)
+                .clone());
+      st.carried.push_back(at::cat(rows));
+    }
+  };
   auto save_state = [&](const std::string& path) {
     train::record_skipped_images(ctx.provenance);
+    if (st.epoch_step > 0) gather_state();
     st.seconds = seconds_base + elapsed();
     if (rank == 0) write_checkpoint(path, saved_parts, st);
   };
@@ -357,15 +392,31 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   while (st.epoch < hp.epochs) {
     loader.start_epoch(st.epoch, st.epoch_step);
     net->reset_state(hp.batch_size / R);
+    // A recurrent state is one replica's rows: one replica per rank (each rank its own rows).
+    WSNAS_CHECK_USAGE(local_r == 1 || net->state().empty(),
+                      "a recurrent network carries one "
+                      "hidden state per replica: run as many ranks as replicas (",
+                      R, " replicas on ", world, " ranks)");
+    if (st.epoch_step > 0 && !st.carried.empty()) {
+      std::vector<at::Tensor> mine;
+      const std::int64_t per = hp.batch_size / R;
+      for (const auto& c : st.carried) {
+        WSNAS_CHECK_INPUT(c.dim() == 2 && c.size(0) == per * world, "'", state_path,
+                          "': a carried state of ", c.size(0), " rows, expected ", per * world);
+        mine.push_back(c.narrow(0, rank * per, per).to(device));
+      }
+      net->set_state(mine);
+    }
+    st.carried.clear();
     const double drop_prob = options::drop_path_at(hp, st.epoch);
     data::Batch batch;
     double lr = 0;
     while (loader.next(batch)) {
-      const std::int64_t t = st.epoch * nb + batch.index;
-      lr = train::learning_rate(hp, t, total, nb);
+      const std::int64_t t = st.step;  // = epoch x nb + batch index when epochs have equal lengths
+      lr = train::learning_rate(hp, t, total, nb) * batch.lr_scale;
       net->train();
       sgd.zero_grad();
-      auto xs = batch.images.to(device).contiguous(format).chunk(local_r);
+      auto xs = train::to_device(batch.images, device, format).chunk(local_r);
       auto ys = batch.labels.to(device).chunk(local_r);
       if (local_r > 1) {
         for (std::size_t i = 0; i < buffers.size(); ++i) saved[i] = buffers[i].clone();
@@ -397,7 +448,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
           {
             train::Autocast autocast(device, bf16);
             out = net->forward(xs[r], arch);
-            loss = objective(*net, *task, out, ys[r], hp.aux_weight);
+            loss = objective(*net, *task, out, ys[r], hp);
           }
           // Paths of a replica: gradients summed; replicas: averaged (here and over ranks).
           loss.div(local_r).backward();

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "wsnas/data/dataset.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/options/hyper_parameters.h"
 #include "wsnas/train/task.h"
@@ -16,15 +17,24 @@ inline std::unique_ptr<train::Task> task_for(const std::string& space,
   return train::make_task(nn::model_entry(space).task, o);
 }
 
-/// The training objective of one forward pass that gave `out`: the task's loss, plus `aux_weight`
+/// The training objective of one forward pass that gave `out`: the task's loss, plus --aux-weight
 /// times the loss of the auxiliary head's output when the network computed one (DARTS: 0.4,
-/// paper-code-spec §4.2).
+/// paper-code-spec §4.2), plus --tar times the network's penalty when it computed one (DARTS-PTB's
+/// temporal activation regularisation, 1e-3, spec §6.4).
 inline at::Tensor objective(nn::Network& net, const train::Task& task, const at::Tensor& out,
-                            const at::Tensor& target, double aux_weight) {
+                            const at::Tensor& target, const options::HyperParameters& hp) {
   auto loss = task.loss(out, target);
   const at::Tensor aux = net.take_auxiliary();
-  if (aux.defined() && aux_weight > 0) loss = loss + task.loss(aux, target) * aux_weight;
+  if (aux.defined() && hp.aux_weight > 0) loss = loss + task.loss(aux, target) * hp.aux_weight;
+  const at::Tensor penalty = net.take_penalty();
+  if (penalty.defined() && hp.tar > 0) loss = loss + penalty * hp.tar;
   return loss;
+}
+
+/// "N images" or, for a text split, "N tokens".
+inline std::string split_size(const data::Split& s) {
+  return std::to_string(s.size()) +
+         (s.data != nullptr && s.data->is_text() ? " tokens" : " images");
 }
 
 }  // namespace wsnas::pipeline

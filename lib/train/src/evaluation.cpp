@@ -7,13 +7,14 @@ namespace wsnas::train {
 TensorBatches make_batches(const data::Split& split, std::int64_t batch_size,
                            const data::Augment& augment, bool shuffle, bool drop_last,
                            std::uint64_t seed, std::int64_t max_batches, c10::Device device,
-                           c10::MemoryFormat format) {
+                           c10::MemoryFormat format, std::int64_t bptt) {
   data::LoaderOptions lo;
   lo.batch_size = batch_size;
   lo.shuffle = shuffle;
   lo.drop_last = drop_last;
   lo.seed = seed;
   lo.augment = augment;
+  lo.bptt = bptt;
   data::BatchLoader loader(split, lo);
   loader.start_epoch(0);
   TensorBatches out;
@@ -21,10 +22,14 @@ TensorBatches make_batches(const data::Split& split, std::int64_t batch_size,
   while ((max_batches <= 0 || static_cast<std::int64_t>(out.images.size()) < max_batches) &&
          loader.next(b)) {
     out.count += b.labels.size(0);
-    out.images.push_back(b.images.to(device).contiguous(format));
+    out.images.push_back(to_device(b.images, device, format));
     out.labels.push_back(b.labels.to(device));
   }
   return out;
+}
+
+at::Tensor to_device(const at::Tensor& inputs, c10::Device device, c10::MemoryFormat format) {
+  return inputs.dim() == 4 ? inputs.to(device).contiguous(format) : inputs.to(device);
 }
 
 Scores evaluate(const Task& task, const std::function<at::Tensor(const at::Tensor&)>& forward,

@@ -3,6 +3,8 @@
 #include <boost/program_options.hpp>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
+#include "wsnas/data/text.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/options/parser.h"
 
@@ -30,7 +32,10 @@ po::options_description data_option_group(DataOptions& d) {
       po::value(&d.augment)
           ->default_value(d.augment)
           ->notifier(options::one_of("augment", {"standard", "none"})),
-      "training augmentation: standard (pad-4 random crop + flip) | none");
+      "training augmentation: standard (pad-4 random crop + flip) | none")(
+      "bptt", po::value(&d.bptt)->default_value(d.bptt)->notifier(options::at_least("bptt", 1)),
+      "text datasets: mean BPTT window in tokens (training draws lengths around it as DARTS; "
+      "evaluation uses it)");
   return g;
 }
 
@@ -42,6 +47,13 @@ data::DataBundle load_data(const DataOptions& d, Provenance* provenance) {
   WSNAS_CHECK_USAGE(d.limit_train >= 0 && d.limit_eval >= 0,
                     "--limit-train/--limit-eval must be >= 0");
   const std::string dir = data_dir(d);
+  if (data::is_text_dataset(d.dataset)) {
+    if (provenance) {
+      provenance->set("data.train_source", data::text_file(d.dataset, dir, "train"));
+      provenance->set("data.test_source", data::text_file(d.dataset, dir, "test"));
+    }
+    return data::load_text_bundle(d.dataset, dir, d.protocol, d.limit_train, d.limit_eval);
+  }
   auto train_set = data::load_dataset(d.dataset, dir, true);
   auto test_set = data::load_dataset(d.dataset, dir, false);
   if (provenance) {
@@ -78,6 +90,7 @@ c10::Device setup_device(const mpi::Communicator& world, const std::string& spec
 }
 
 data::Augment train_augment(const DataOptions& d, const data::Dataset& set, int cutout) {
+  if (set.is_text()) return {};
   const auto stats = data::channel_stats(set);
   auto aug = d.augment == "none" ? data::Augment::eval(stats)
              : set.file_backed() ? data::Augment::imagenet_train(stats)
@@ -92,7 +105,23 @@ void record_skipped_images(Provenance& provenance) {
 }
 
 data::Augment eval_augment(const data::Dataset& set) {
+  if (set.is_text()) return {};
   return data::Augment::eval(data::channel_stats(set));
+}
+
+data::LoaderOptions train_loader_options(const DataOptions& d, const data::Dataset& set,
+                                         std::int64_t batch_size, int cutout) {
+  data::LoaderOptions lo;
+  lo.batch_size = batch_size;
+  lo.augment = train_augment(d, set, cutout);
+  lo.bptt = d.bptt;
+  lo.variable_bptt = set.is_text();
+  return lo;
+}
+
+std::int64_t default_eval_batch(const data::Dataset& set, bool test_split) {
+  if (set.is_text()) return test_split ? 1 : 10;
+  return 500;
 }
 
 po::options_description model_option_group(ModelOptions& m) {
@@ -114,7 +143,10 @@ po::options_description model_option_group(ModelOptions& m) {
                             ->default_value(m.width_mult)
                             ->notifier(options::in_range("width-mult", 0, 100)),
                         "width multiplier of spaces that have one (0: the space's own; proxyless "
-                        "1.35)");
+                        "1.35)")(
+      "rnn-dropout", po::value(&m.rnn_dropout)->default_value(m.rnn_dropout),
+      "dropout rates of recurrent networks: output,hidden,input,embedding,words (\"\": the "
+      "space's own; darts-ptb 0.75,0.25,0.75,0.2,0.1)");
   return g;
 }
 
@@ -138,6 +170,15 @@ nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& s
   o.supernet_bn_affine = m.supernet_bn_affine;
   o.width_mult = m.width_mult;
   o.auxiliary = aux_weight > 0;
+  if (!m.rnn_dropout.empty()) {
+    for (const auto& part : split(m.rnn_dropout, ',')) {
+      double p = 0;
+      WSNAS_CHECK_USAGE(
+          parse_double(trim(part), p), "--rnn-dropout '", m.rnn_dropout,
+          "': expected 5 comma-separated rates (output,hidden,input,embedding,words)");
+      o.rnn_dropout.push_back(p);
+    }
+  }
   return o;
 }
 

@@ -56,11 +56,42 @@ class Classification final : public Task {
   double smoothing_;
 };
 
+/// Language modelling (DARTS-PTB, paper-code-spec §6.5): the output is the logits of every
+/// position, [L * n, V] or [L, n, V]; the target the next tokens [L, n]. Loss: mean token
+/// cross-entropy. Score: perplexity exp(sum of token losses / tokens), lower is better (the
+/// released code's token-weighted mean of window losses: windows have L x B tokens, B fixed).
+class LanguageModelling final : public Task {
+ public:
+  std::string name() const override { return "language-modelling"; }
+  const std::vector<Metric>& metrics() const override {
+    static const std::vector<Metric> m = {{"perplexity", false}, {"loss", false}};
+    return m;
+  }
+  at::Tensor loss(const at::Tensor& output, const at::Tensor& target) const override {
+    return torch::nn::functional::cross_entropy(output.reshape({-1, output.size(-1)}),
+                                                target.reshape({-1}));
+  }
+  at::Tensor totals(const at::Tensor& output, const at::Tensor& target,
+                    const at::Tensor& loss) const override {
+    const at::Tensor mean = loss.defined() ? loss.detach() : this->loss(output.detach(), target);
+    const double n = static_cast<double>(target.numel());
+    return at::stack(
+        {mean.to(at::kDouble) * n, at::scalar_tensor(n, mean.options().dtype(at::kDouble))});
+  }
+  std::vector<double> finish(const std::vector<double>& t) const override {
+    WSNAS_ASSERT(t.size() == 2, "language-modelling totals");
+    if (t[1] <= 0) return {0, 0};
+    const double mean = t[0] / t[1];
+    return {std::exp(mean), mean};
+  }
+};
+
 }  // namespace
 
 std::unique_ptr<Task> make_task(const std::string& name, const TaskOptions& options) {
   if (name == "classification") return std::make_unique<Classification>(options.label_smoothing);
-  throw InputError("task '" + name + "': unknown (expected classification)");
+  if (name == "language-modelling") return std::make_unique<LanguageModelling>();
+  throw InputError("task '" + name + "': unknown (expected classification or language-modelling)");
 }
 
 }  // namespace wsnas::train

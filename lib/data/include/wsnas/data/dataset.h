@@ -20,8 +20,13 @@ struct Dataset {
   /// File-backed: one image file per label (`images` empty); height x width is the size the
   /// loader produces (ImageNet: 224).
   std::vector<std::string> files;
+  /// Text (language modelling, data/text.h): one file's token ids, `<eos>` after each line;
+  /// `classes` is the vocabulary size and `words` the vocabulary (id -> word). No images.
+  std::vector<std::int64_t> tokens;
+  std::vector<std::string> words;
 
   bool file_backed() const { return !files.empty(); }
+  bool is_text() const { return !tokens.empty() || !words.empty(); }
 
   std::int64_t size() const { return static_cast<std::int64_t>(labels.size()); }
   std::int64_t image_bytes() const { return static_cast<std::int64_t>(channels) * height * width; }
@@ -30,18 +35,23 @@ struct Dataset {
   void append(const Dataset& other);
 };
 
-/// A subset of a dataset by indices.
+/// A subset of a dataset by indices; of a text dataset, its whole token stream (no indices).
 struct Split {
   const Dataset* data = nullptr;
   std::vector<std::int64_t> indices;
   std::string name;  ///< "train", "valid", "test"
-  std::int64_t size() const { return static_cast<std::int64_t>(indices.size()); }
+  /// Images, or tokens of a text split.
+  std::int64_t size() const {
+    return data != nullptr && data->is_text() ? static_cast<std::int64_t>(data->tokens.size())
+                                              : static_cast<std::int64_t>(indices.size());
+  }
 };
 
 /// The train/valid/test splits of a study, with the datasets they index.
 struct DataBundle {
   Dataset train_set;  ///< the dataset's official training set
   Dataset test_set;   ///< the dataset's official test set
+  Dataset valid_set;  ///< text corpora: the validation file (image datasets split the others)
   Split train, valid, test;
   std::string protocol;
 };
@@ -68,7 +78,8 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
 Dataset read_mnist_dir(const std::string& dir, bool train, const std::string& name);
 
 /// Datasets known by name: cifar10, cifar100, fashion-mnist, mnist, imagenet (the folder layout
-/// train/<wnid>/*.JPEG, val/<wnid>/*.JPEG, read by image_folder.h; 224x224 inputs).
+/// train/<wnid>/*.JPEG, val/<wnid>/*.JPEG, read by image_folder.h; 224x224 inputs); the text
+/// corpora ptb and wikitext-2 (text.h: load_text_bundle reads their three files at once).
 std::vector<std::string> dataset_names();
 /// Reads the training or test set of a named dataset from `dir`.
 Dataset load_dataset(const std::string& name, const std::string& dir, bool train);

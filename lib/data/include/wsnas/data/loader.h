@@ -39,11 +39,16 @@ struct Augment {
   static Augment eval(const ChannelStats& stats);
 };
 
-/// One batch (this rank's slice of a global batch).
+/// One batch (this rank's slice of a global batch). A text split's batch is a BPTT window: the
+/// tokens [L, n] as `images` and the next tokens [L, n] as `labels` (int64 both), for the n
+/// columns (streams) of this rank.
 struct Batch {
-  at::Tensor images;       ///< float32 [n, C, H, W]
-  at::Tensor labels;       ///< int64 [n]
+  at::Tensor images;       ///< float32 [n, C, H, W]; text: int64 tokens [L, n]
+  at::Tensor labels;       ///< int64 [n]; text: the next tokens [L, n]
   std::int64_t index = 0;  ///< batch number within the epoch
+  /// Factor of this batch's learning rate: a variable BPTT window of length L trains at
+  /// lr * L / bptt (DARTS' and AWD-LSTM's rnn training loop); 1 otherwise.
+  double lr_scale = 1.0;
 };
 
 struct LoaderOptions {
@@ -56,7 +61,19 @@ struct LoaderOptions {
   int rank = 0;            ///< this rank's slice of every global batch
   int world = 1;
   Augment augment;
+  /// Text splits: the token stream is cut into batch_size columns (DARTS' batchify) read in BPTT
+  /// windows of `bptt` tokens; with `variable_bptt`, each window's length is drawn as DARTS'
+  /// training loop does: mean bptt (bptt / 2 with probability 0.05), length
+  /// max(5, int(N(mean, 5))), at most bptt + 20 (paper-code-spec §6.3).
+  std::int64_t bptt = 35;
+  bool variable_bptt = false;
 };
+
+/// The BPTT window lengths of one epoch over `rows` rows of a text split (the last one cut to
+/// what remains); variable ones drawn from `seed`. `scales` (when given) receives each window's
+/// learning-rate factor (drawn length / bptt, before the cut, as DARTS).
+std::vector<std::int64_t> bptt_windows(std::int64_t rows, std::int64_t bptt, bool variable,
+                                       std::uint64_t seed, std::vector<double>* scales = nullptr);
 
 /// Converts images `ids` of `d` into a normalised float tensor, augmenting with per-image seeds.
 /// File-backed images are decoded by `threads` threads; a file that cannot be decoded is skipped
@@ -79,13 +96,22 @@ class BatchLoader {
   void start_epoch(std::int64_t epoch, std::int64_t skip = 0);
   /// The next batch of the epoch; false at its end. Errors of the producer are rethrown here.
   bool next(Batch& out);
-  /// Global batches per epoch.
+  /// Global batches per epoch (text with variable BPTT: those of the epoch last started, epoch 0
+  /// before any; other epochs differ by a few).
   std::int64_t batches_per_epoch() const;
+  /// Global batches in the first `epochs` epochs together (text with variable BPTT: each epoch's
+  /// own count).
+  std::int64_t batches_until(std::int64_t epochs) const;
   const LoaderOptions& options() const { return options_; }
 
  private:
   void stop();
   void produce(std::int64_t epoch, std::int64_t skip);
+  void produce_text(std::int64_t epoch, std::int64_t skip);
+  bool push(Batch&& batch);  ///< false when stopping
+  std::uint64_t text_seed(std::int64_t epoch) const;
+  std::int64_t text_rows() const;
+  std::int64_t text_batches_ = 0;  ///< windows of the epoch last started (text)
   const Split& split_;
   LoaderOptions options_;
   std::thread worker_;

@@ -16,6 +16,9 @@ std::vector<double> reset_bn_statistics(torch::nn::Module& module);
 /// Puts back the momenta returned by reset_bn_statistics.
 void restore_bn_momentum(torch::nn::Module& module, const std::vector<double>& momenta);
 
+/// Number of BN layers in `module` (0: nothing to calibrate, e.g. DARTS-PTB's recurrent network).
+int count_bn_layers(torch::nn::Module& module);
+
 /// Runs `steps` forward passes in training mode without gradients, calling `forward_batch(step)`
 /// each time, after resetting BN statistics; BN layers the passes did not run keep their previous
 /// statistics (as the paper's code). Leaves the module in eval mode.

@@ -34,6 +34,9 @@ struct NetworkOptions {
   /// 0). Its parameters live under the module name `auxiliary` and are not counted by
   /// count_inference_parameters.
   bool auxiliary = false;
+  /// Dropout rates of a recurrent network (DARTS-PTB: output 0.75, hidden 0.25, input-to-cell
+  /// 0.75, embedding-input 0.2, embedding rows 0.1; paper-code-spec §6.2); empty: the space's own.
+  std::vector<double> rnn_dropout;
 };
 
 /// A network the pipeline runs. forward = body(stem(x)): the stem is the part that does not depend
@@ -55,17 +58,26 @@ class Network : public torch::nn::Module {
   /// training step (truncated back-propagation through time). Feed-forward networks ignore both.
   virtual void reset_state(std::int64_t batch_size) {}
   virtual void detach_state() {}
+  /// The carried state (empty for feed-forward networks), detached, and setting it back: a
+  /// checkpoint taken mid-epoch holds it so a resumed run continues from the same state.
+  virtual std::vector<at::Tensor> state() const { return {}; }
+  virtual void set_state(const std::vector<at::Tensor>& state) {}
 
   /// Drop-path (DARTS): in training mode, each operator output is zeroed per sample with
   /// probability `prob` and the kept ones scaled by 1 / (1 - prob). The masks of the following
   /// forward passes are drawn from a generator seeded with `seed`, so a step's masks depend only
   /// on what the pipeline passes (a resumed run draws the same ones). Networks without drop-path
-  /// ignore it.
+  /// ignore `prob`; `seed` also seeds their other training masks (DARTS-PTB's dropouts).
   virtual void set_drop_path(double prob, std::uint64_t seed) {}
   /// The auxiliary head's output of the last forward pass made in training mode with gradients
   /// enabled (undefined when the network has no auxiliary head, or none was computed since the
   /// last call); the call clears it.
   virtual at::Tensor take_auxiliary() { return {}; }
+  /// A regulariser of the last forward pass made in training mode with gradients enabled, added
+  /// to the objective times --tar (DARTS-PTB: temporal activation regularisation, the mean of
+  /// (h_t - h_{t-1})^2 over the cell's undropped outputs); undefined when none; the call clears
+  /// it.
+  virtual at::Tensor take_penalty() { return {}; }
 };
 
 /// How one space's networks are made: one entry per space in registry.cpp.

@@ -35,6 +35,9 @@ struct HyperParameters {
   double drop_path = 0;
   /// Side of the cutout square of training images (DARTS: 16; 0: none).
   int cutout = 0;
+  /// Weight of a recurrent network's temporal activation regularisation (DARTS-PTB: 1e-3,
+  /// Network::take_penalty; 0: none).
+  double tar = 0;
 };
 
 /// The drop-path probability of training epoch `epoch` (0-based): drop_path x (epoch + 1) /

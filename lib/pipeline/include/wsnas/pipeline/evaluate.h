@@ -21,7 +21,8 @@ struct EvaluateJob {
   std::string data_dir;         ///< "" = the one the supernet used
   options::HyperParameters hp;  ///< only bn-calib-*; whole so one config file serves every stage
   train::RunOptions run;
-  std::int64_t eval_batch = 500;
+  std::int64_t eval_batch =
+      0;                   ///< 0: train::default_eval_batch (500 images; text 10 valid, 1 test)
   std::uint64_t seed = 0;  ///< calibration batches (the same for every architecture)
   double flush_s = 30;
   bool cache_stem =

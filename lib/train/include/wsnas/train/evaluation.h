@@ -17,15 +17,20 @@ namespace wsnas::train {
 
 struct TensorBatches {
   std::vector<at::Tensor> images, labels;  ///< on the target device
-  std::int64_t count = 0;                  ///< images in all batches
+  std::int64_t count = 0;                  ///< images (text: columns) in all batches
 };
 
 /// Materialises up to `max_batches` (0 = all) batches of `split` on `device`, in a deterministic
-/// order (shuffled with `seed` when `shuffle`), one process (no rank slicing).
+/// order (shuffled with `seed` when `shuffle`), one process (no rank slicing). A text split gives
+/// `batch_size` columns read in windows of `bptt` tokens, in order.
 TensorBatches make_batches(const data::Split& split, std::int64_t batch_size,
                            const data::Augment& augment, bool shuffle, bool drop_last,
                            std::uint64_t seed, std::int64_t max_batches, c10::Device device,
-                           c10::MemoryFormat format = c10::MemoryFormat::Contiguous);
+                           c10::MemoryFormat format = c10::MemoryFormat::Contiguous,
+                           std::int64_t bptt = 35);
+
+/// A batch's inputs on `device`: images in `format`, other inputs (text tokens) as they are.
+at::Tensor to_device(const at::Tensor& inputs, c10::Device device, c10::MemoryFormat format);
 
 /// Runs `forward` (network outputs) over all batches without gradients and returns the task's
 /// metrics (one device synchronisation).

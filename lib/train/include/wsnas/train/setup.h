@@ -26,6 +26,7 @@ struct DataOptions {
   std::int64_t limit_train = 0;           ///< keep the first N training images (0 = all)
   std::int64_t limit_eval = 0;            ///< keep the first N valid/test images (0 = all)
   std::string augment = "standard";       ///< standard (pad-4 crop + flip) | none
+  std::int64_t bptt = 35;  ///< text: mean BPTT window (training draws it, evaluation fixes it)
 };
 boost::program_options::options_description data_option_group(DataOptions& d);
 /// The dataset directory the options name (the dataset's usual location when --data-dir is empty).
@@ -41,6 +42,14 @@ data::Augment train_augment(const DataOptions& d, const data::Dataset& set, int 
 void record_skipped_images(Provenance& provenance);
 /// Evaluation transform (normalisation only; file-backed images: resize and centre crop).
 data::Augment eval_augment(const data::Dataset& set);
+/// Training loader options: the global batch, the augmentation, and for text the variable BPTT
+/// windows of DARTS' training loop (learning rate scaled by each window's length).
+data::LoaderOptions train_loader_options(const DataOptions& d, const data::Dataset& set,
+                                         std::int64_t batch_size, int cutout = 0);
+/// Batch size of an evaluation pass when none is given: 500 images; text, DARTS' evaluation
+/// batches: 10 columns for validation, 1 for the test split (rnn/train.py eval_batch_size,
+/// test_batch_size).
+std::int64_t default_eval_batch(const data::Dataset& set, bool test_split);
 
 /// How an app runs, whatever it computes: device, precision, progress interval.
 struct RunOptions {
@@ -62,6 +71,7 @@ struct ModelOptions {
   int cells = 0;                   ///< N cells per stage (NB201: 5)
   bool supernet_bn_affine = true;  ///< affine BN in supernet operators (the paper's code)
   double width_mult = 0;           ///< width multiplier (0: the space's own; Proxyless 1.35)
+  std::string rnn_dropout;         ///< recurrent networks' dropout rates ("": the space's own)
 };
 boost::program_options::options_description model_option_group(ModelOptions& m);
 /// Adds the groups every training stage takes: `run` (with the run options), the

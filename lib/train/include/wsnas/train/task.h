@@ -48,7 +48,7 @@ struct TaskOptions {
       0;  ///< classification: target 1 - e, every other class e / (classes - 1)
 };
 
-/// Tasks by name: "classification" (and "language-modelling" when the PTB space adds it).
+/// Tasks by name: "classification", "language-modelling".
 std::unique_ptr<Task> make_task(const std::string& name, const TaskOptions& options = {});
 
 /// A whole evaluation: metric name -> value, in the task's order.

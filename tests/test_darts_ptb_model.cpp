@@ -1,0 +1,242 @@
+// DARTS-PTB networks (paper-code-spec §6.2): DARTS' recurrent cell with highway nodes, tied
+// decoder, the five dropouts, the carried hidden state and temporal activation regularisation;
+// against DARTS' published size and an independent PyTorch reference of DARTS' rnn/model.py.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "test_support.h"
+#include "wsnas/core/error.h"
+#include "wsnas/core/random.h"
+#include "wsnas/io/h5file.h"
+#include "wsnas/io/h5tensor.h"
+#include "wsnas/nn/darts_ptb_model.h"
+#include "wsnas/space/darts_ptb.h"
+#include "wsnas/train/state_io.h"
+
+using namespace wsnas;
+using space::Arch;
+using space::DartsPtbSpace;
+
+namespace {
+
+nn::NetworkOptions options(int hidden, int vocab, std::vector<double> dropout = {}) {
+  nn::NetworkOptions o;
+  o.channels = hidden;
+  o.classes = vocab;
+  o.rnn_dropout = std::move(dropout);
+  return o;
+}
+
+// DARTS' final recurrent cell (DARTS genotypes.py, DARTS_V2), as the space parses it.
+const char* kDartsV2 =
+    "Genotype(recurrent=[('sigmoid', 0), ('relu', 1), ('relu', 1), ('identity', 1), "
+    "('tanh', 2), ('sigmoid', 5), ('tanh', 3), ('relu', 5)], concat=range(1, 9))";
+
+void copy_weights(nn::Network& from, nn::Network& to) {
+  at::NoGradGuard g;
+  auto a = from.named_parameters(), b = to.named_parameters();
+  for (const auto& p : a) b[p.key()].copy_(p.value());
+}
+
+}  // namespace
+
+TEST(DartsPtbModel, SizeOfDartsPaper) {
+  // 20 H^2 (W0 2H x 2H, W1..W8 H x 2H) + V H (the embedding, tied to the decoder) + V (bias):
+  // 22,960,000 at H = 850 and PTB's 10,000 words, DARTS' "23M" (Liu et al. 2019, Table 2).
+  DartsPtbSpace sp;
+  auto net = nn::darts_ptb_supernet(options(0, 10000));
+  EXPECT_EQ(nn::count_parameters(*net), 22960000);
+  // Every architecture has the same network (paper L208: constant parameters).
+  auto one = nn::darts_ptb_network(sp.parse(kDartsV2), options(16, 50));
+  EXPECT_EQ(nn::count_parameters(*one), 20 * 16 * 16 + 50 * 17);
+  // Initialisation as DARTS' rnn/model.py: U(-0.04, 0.04), decoder bias 0.
+  for (const auto& p : net->named_parameters()) {
+    if (p.key() == "decoder_bias") {
+      EXPECT_EQ(p.value().abs().max().item<float>(), 0.0f);
+    } else {
+      EXPECT_LE(p.value().abs().max().item<float>(), 0.04f) << p.key();
+      EXPECT_GT(p.value().abs().max().item<float>(), 0.039f) << p.key();
+    }
+  }
+}
+
+TEST(DartsPtbModel, ForwardPassesMatchTheReferenceImplementation) {
+  // tests/reference/darts_ptb_reference.py is DARTS' RNNModel and DARTSCell written from DARTS'
+  // rnn/model.py, run in Debian's PyTorch (float64). It loads our weights and our initial hidden
+  // state and compares logits and the final hidden state in evaluation mode.
+  ASSERT_TRUE(test::exists("/usr/bin/python3"));
+  const auto probe = test::run("/usr/bin/python3 -c 'import torch, h5py'");
+  ASSERT_EQ(probe.exit_code, 0) << "python3-torch and python3-h5py are needed "
+                                   "(scripts/install-deps.sh installs them): "
+                                << probe.err;
+  DartsPtbSpace sp;
+  Rng rng(3);
+  const std::string path = test::scratch_dir("darts_ptb_reference") + "/cases.h5";
+  {
+    auto f = io::File::create(path);
+    for (int k = 0; k < 3; ++k) {
+      const Arch a = k == 0 ? sp.parse(kDartsV2) : sp.sample(rng, true);
+      auto net = nn::darts_ptb_supernet(options(12, 40));
+      {
+        at::NoGradGuard g;
+        for (auto& p : net->parameters()) p.uniform_(-0.5, 0.5);  // larger than DARTS' init
+      }
+      const auto tokens = at::randint(0, 40, {6, 3}, at::kLong);
+      const auto h0 = at::randn({3, 12}) * 0.5;
+      const std::string g = "/case" + std::to_string(k);
+      f.create_group(g);
+      f.set_attr(g, "hidden", 12);
+      f.set_attr(g, "vocab", 40);
+      f.write_i64(g + "/choices", std::vector<std::int64_t>(a.choices.begin(), a.choices.end()));
+      io::write_tensor(f, g + "/tokens", tokens);
+      io::write_tensor(f, g + "/hidden0", h0);
+      train::write_module(f, g + "/model", *net);
+      net->eval();
+      net->set_state({h0});
+      at::NoGradGuard ng;
+      io::write_tensor(f, g + "/eval_out", net->forward(tokens, a));
+      io::write_tensor(f, g + "/eval_hidden", net->state().at(0));
+    }
+  }
+  const auto r = test::run("/usr/bin/python3 " + test::source_dir() +
+                           "/tests/reference/darts_ptb_reference.py " + path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::cout << r.out;  // the figures, for the record
+  std::istringstream in(r.out);
+  std::string name, label;
+  double diff = 0;
+  int cases = 0, tensors = 0;
+  while (in >> name >> label >> diff >> label >> tensors) {
+    EXPECT_LT(diff, 1e-5) << name;
+    EXPECT_EQ(tensors, 11) << name;
+    ++cases;
+  }
+  EXPECT_EQ(cases, 3);
+}
+
+TEST(DartsPtbModel, HiddenStateIsCarriedAcrossWindows) {
+  // Two windows run one after the other with the state carried equal one long window (the
+  // released code's evaluation and training, truncated BPTT); reset_state starts from zeros.
+  DartsPtbSpace sp;
+  Rng rng(1);
+  const Arch a = sp.sample(rng, true);
+  auto net = nn::darts_ptb_supernet(options(10, 30));
+  net->eval();
+  at::NoGradGuard g;
+  const auto x = at::randint(0, 30, {9, 4}, at::kLong);
+  net->reset_state(4);
+  const auto whole = net->forward(x, a);
+  const auto end_state = net->state().at(0).clone();
+  net->reset_state(4);
+  const auto first = net->forward(x.narrow(0, 0, 4), a);
+  const auto second = net->forward(x.narrow(0, 4, 5), a);
+  EXPECT_TRUE(at::allclose(at::cat({first, second}), whole, 1e-5, 1e-6));
+  EXPECT_TRUE(at::allclose(net->state().at(0), end_state, 1e-5, 1e-6));
+  net->reset_state(4);
+  EXPECT_EQ(net->state().at(0).abs().max().item<float>(), 0.0f);
+  // A saved state set back continues the same way.
+  net->forward(x.narrow(0, 0, 4), a);
+  const auto saved = net->state();
+  const auto cont = net->forward(x.narrow(0, 4, 5), a);
+  net->reset_state(4);
+  net->set_state(saved);
+  EXPECT_TRUE(at::equal(net->forward(x.narrow(0, 4, 5), a), cont));
+  EXPECT_NE(test::input_error_of([&] {
+              net->set_state({at::zeros({4, 3})});
+            }).find("darts-ptb: a saved hidden state"),
+            std::string::npos);
+}
+
+TEST(DartsPtbModel, SupernetPathEqualsTheStandAloneNetwork) {
+  // Weights are shared by every choice: with the same weights, the supernet running an
+  // architecture is its stand-alone network, masks included (same seed).
+  DartsPtbSpace sp;
+  Rng rng(2);
+  const Arch a = sp.sample(rng, true);
+  auto super = nn::darts_ptb_supernet(options(8, 20));
+  auto alone = nn::darts_ptb_network(a, options(8, 20));
+  copy_weights(*super, *alone);
+  const auto x = at::randint(0, 20, {5, 3}, at::kLong);
+  for (const bool train : {false, true}) {
+    super->train(train);
+    alone->train(train);
+    super->reset_state(3);
+    alone->reset_state(3);
+    super->set_drop_path(0, 99);
+    alone->set_drop_path(0, 99);
+    EXPECT_TRUE(at::equal(super->forward(x, a), alone->forward(x, a))) << train;
+  }
+  EXPECT_EQ(alone->own_arch()->choices, a.choices);
+  EXPECT_EQ(super->own_arch(), nullptr);
+}
+
+TEST(DartsPtbModel, DropoutMasksAreSeededAndOffInEvaluation) {
+  DartsPtbSpace sp;
+  const Arch a = sp.parse(kDartsV2);
+  auto net = nn::darts_ptb_supernet(options(8, 20));
+  const auto x = at::randint(0, 20, {5, 3}, at::kLong);
+  auto run = [&](bool train, std::uint64_t seed) {
+    net->train(train);
+    net->reset_state(3);
+    net->set_drop_path(0, seed);
+    at::NoGradGuard g;
+    return net->forward(x, a);
+  };
+  EXPECT_TRUE(at::equal(run(true, 5), run(true, 5)));
+  EXPECT_FALSE(at::allclose(run(true, 5), run(true, 6)));
+  EXPECT_TRUE(at::equal(run(false, 5), run(false, 6)));
+  // With every rate 0, training mode computes what evaluation does.
+  auto plain = nn::darts_ptb_supernet(options(8, 20, {0, 0, 0, 0, 0}));
+  copy_weights(*net, *plain);
+  plain->train();
+  plain->reset_state(3);
+  at::Tensor train_out;
+  {
+    at::NoGradGuard g;
+    train_out = plain->forward(x, a);
+  }
+  EXPECT_TRUE(at::allclose(train_out, run(false, 0), 1e-5, 1e-6));
+  // Bad rates and bad inputs: one line naming the option.
+  EXPECT_EQ(test::input_error_of([] {
+              nn::darts_ptb_supernet(options(8, 20, {0.5, 0.5}));
+            }),
+            "--rnn-dropout: 2 rates, expected 5 (output, hidden, input, embedding, words)");
+  EXPECT_EQ(test::input_error_of([] {
+              nn::darts_ptb_supernet(options(8, 20, {1, 0, 0, 0, 0}));
+            }),
+            "--rnn-dropout: rate 1 is outside [0, 1)");
+  EXPECT_NE(test::input_error_of([&] {
+              net->forward(at::zeros({2, 3, 32, 32}), a);
+            }).find("expected int64 tokens [L, n]: --dataset ptb"),
+            std::string::npos);
+}
+
+TEST(DartsPtbModel, TemporalActivationRegularisation) {
+  // DARTS' train.py: beta x mean((h_t - h_{t-1})^2) over the cell's undropped outputs, only when
+  // training with gradients. With the output dropout off and the decoder's weights known, the
+  // outputs are recovered from the logits: logits = h E^T + b, E = I padded (vocab = hidden).
+  DartsPtbSpace sp;
+  const Arch a = sp.parse(kDartsV2);
+  auto net = nn::darts_ptb_supernet(options(6, 6, {0, 0.25, 0.75, 0.2, 0}));
+  {
+    at::NoGradGuard g;
+    net->named_parameters()["encoder.weight"].copy_(at::eye(6) * 0.3);
+  }
+  const auto x = at::randint(0, 6, {7, 2}, at::kLong);
+  net->train();
+  net->reset_state(2);
+  net->set_drop_path(0, 1);
+  const auto out = net->forward(x, a);
+  const auto h = out.detach().reshape({7, 2, 6}) / 0.3;  // bias 0
+  const auto want = (h.narrow(0, 1, 6) - h.narrow(0, 0, 6)).pow(2).mean();
+  const auto penalty = net->take_penalty();
+  ASSERT_TRUE(penalty.defined());
+  EXPECT_NEAR(penalty.item<double>(), want.item<double>(), 1e-5);
+  EXPECT_FALSE(net->take_penalty().defined());  // given once
+  net->eval();
+  net->forward(x, a);
+  EXPECT_FALSE(net->take_penalty().defined());
+}
