@@ -8,11 +8,8 @@
 #   - bad input: one line, exit 2, results already written unchanged.
 #   tests/test_nb101.sh BIN_DIR
 set -uo pipefail
-bin=$(realpath "${1:?usage: $0 BIN_DIR}")
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-tmp=$(mktemp -d /tmp/wsnas-nb101-XXXXXX)
-trap '[ -n "${WSNAS_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
-source "$root/tests/support/pipeline.sh"
+source "$root/tests/support/pipeline.sh" nb101 "${1:-}"
 
 "$bin/wsnas-data" synth --kind cifar10 --train 50000 --test 500 --seed 3 --out "$tmp/cifar10" > /dev/null ||
   { echo "FAIL: synth"; exit 1; }

@@ -12,12 +12,9 @@
 #   - bad input: one line, exit 2, results already written unchanged.
 #   tests/test_proxyless.sh BIN_DIR
 set -uo pipefail
-bin=$(realpath "${1:?usage: $0 BIN_DIR}")
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 table=$(realpath "$root/../shared/data/supernet-help/proxylessnas_imagenet.csv")
-tmp=$(mktemp -d /tmp/wsnas-proxyless-XXXXXX)
-trap '[ -n "${WSNAS_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
-source "$root/tests/support/pipeline.sh"
+source "$root/tests/support/pipeline.sh" proxyless "${1:-}"
 [ -f "$table" ] || { echo "FAIL: missing $table"; exit 1; }
 
 "$bin/wsnas-data" synth --kind cifar10 --train 400 --test 100 --seed 4 --out "$tmp/cifar10" > /dev/null ||

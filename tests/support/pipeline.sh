@@ -1,6 +1,11 @@
-# Shared by the pipeline test scripts (tests/test_<space>.sh), sourced after they set `bin` (the
-# built apps) and `tmp` (their scratch folder): the MPI environment, `check`, the bad-input check
-# and the stop-and-resume checks of supernet and ground-truth runs.
+# Shared by the pipeline test scripts (tests/test_<space>.sh), sourced as
+#   source "$root/tests/support/pipeline.sh" NAME BIN_DIR
+# (root: the source tree): sets `bin` (the built apps) and `tmp` (a scratch folder removed at exit
+# unless WSNAS_KEEP_TMP is set), the MPI environment, `check`, the bad-input check and the
+# stop-and-resume checks of supernet and ground-truth runs.
+bin=$(realpath "${2:?usage: $0 BIN_DIR}")
+tmp=$(mktemp -d "/tmp/wsnas-$1-XXXXXX")
+trap '[ -n "${WSNAS_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 export WSNAS_LAUNCHER="mpirun --oversubscribe" WSNAS_RANKS=2
 mpi=(mpirun --oversubscribe -n 2)
@@ -34,7 +39,8 @@ bad() {
 }
 
 # supernet_resume_is_exact ARGS...: wsnas-supernet ARGS under mpirun, stopped by SIGUSR1 after its
-# first checkpoint and rerun, ends with the same weights as an uninterrupted run.
+# first checkpoint and rerun, ends with the same weights as an uninterrupted run. The stopped
+# checkpoint is kept as $tmp/stopped.h5.
 supernet_resume_is_exact() {
   "${mpi[@]}" "$bin/wsnas-supernet" "$@" --out "$tmp/ref" > /dev/null 2>&1
   mkdir -p "$tmp/stop"
@@ -47,6 +53,7 @@ supernet_resume_is_exact() {
   wait $pid
   rc=$?
   check "SIGUSR1 stops the supernet with exit 75 (got $rc)" [ "$rc" -eq 75 ]
+  cp "$tmp/stop/supernet.h5" "$tmp/stopped.h5"  # the state the rerun resumes from
   "${mpi[@]}" "$bin/wsnas-supernet" "$@" --out "$tmp/stop" > "$tmp/resume.log" 2>&1
   check "the rerun resumes" grep -q "resuming" "$tmp/resume.log"
   $py - "$tmp/ref/supernet.h5" "$tmp/stop/supernet.h5" > "$tmp/cmp.txt" 2>&1 <<'EOF'
@@ -63,7 +70,8 @@ EOF
 
 # groundtruth_resume_is_exact ARGS...: wsnas-groundtruth ARGS under mpirun, stopped by SIGUSR1
 # once an architecture has saved an epoch and rerun, gives the results of an uninterrupted run
-# (final valid and test scores, training curves). Leaves the comparison in $tmp/gtcmp.txt.
+# (final valid and test scores, whatever the task's score, and training curves). Leaves the
+# comparison in $tmp/gtcmp.txt.
 groundtruth_resume_is_exact() {
   "${mpi[@]}" "$bin/wsnas-groundtruth" "$@" --out "$tmp/gtref" > /dev/null 2>&1
   mkdir -p "$tmp/gtstop"
@@ -80,7 +88,9 @@ import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
 opt = a["/config"].attrs["optimizer"]
 print("optimizer", opt.decode() if isinstance(opt, bytes) else opt, "rows", a["/results"].attrs["rows"])
-for col in ["final_valid_accuracy", "final_test_accuracy"]:
+score = a["/results"].attrs["score"]
+score = score.decode() if isinstance(score, bytes) else score
+for col in ["final_valid_" + score, "final_test_" + score]:
     print(col, "equal" if np.array_equal(a["/results/" + col][()], b["/results/" + col][()]) else "differ")
 print("curves", "equal" if np.array_equal(a["/curves/train_loss"][()], b["/curves/train_loss"][()]) else "differ")
 EOF
@@ -88,13 +98,15 @@ EOF
     [ "$(grep -c 'equal' "$tmp/gtcmp.txt")" -eq 3 ]
 }
 
-# run_study SPACE N KEYS: writes $cfg/study.ini (space SPACE, the [study] keys KEYS, then a 2-epoch
-# budget, one seed, the ground-truth farm and the ranking), runs it into $tmp/study, checks that it
-# ends well and that its analysis joined N architectures, and sets sn, ev and gt to its supernet,
-# evaluation and ground-truth files.
+# run_study SPACE N KEYS [SCORE]: writes $cfg/study.ini (space SPACE, the [study] keys KEYS, then a
+# 2-epoch budget, one seed, the ground-truth farm selecting by final_valid_SCORE and reporting
+# final_test_SCORE (SCORE: accuracy unless given), the ranking), runs it into $tmp/study, checks
+# that it ends well and that its analysis joined N architectures, and sets sn, ev and gt to its
+# supernet, evaluation and ground-truth files.
 run_study() {
-  printf '[study]\nspace = %s\n%s\nbudgets = 2\nseeds = 0\ntruth = farm\ntruth-select = final_valid_accuracy\ntruth-report = final_test_accuracy\nanalyses = ranking\nk = 1, 2\n' \
-    "$1" "$3" > "$cfg/study.ini"
+  local score=${4:-accuracy}
+  printf '[study]\nspace = %s\n%s\nbudgets = 2\nseeds = 0\ntruth = farm\ntruth-select = final_valid_%s\ntruth-report = final_test_%s\nanalyses = ranking\nk = 1, 2\n' \
+    "$1" "$3" "$score" "$score" > "$cfg/study.ini"
   "$bin/wsnas-study" run "$cfg/study.ini" "$tmp/study" > "$tmp/study.log" 2>&1
   local rc=$?
   check "the $1 study runs (exit 0)" [ "$rc" -eq 0 ]
