@@ -98,9 +98,40 @@ check "one supernet (darts-ptb.ini, 1000 epochs), the 137 published cells, ranke
     "$(grep -c "ranking .*--score-column perplexity .*--truth-select valid_ppl --truth-report test_ppl .*--lower-is-better" "$tmp/plan/plan.tsv")" -eq 1 ]
 
 # ---- stop and resume: bit-equal weights (carried hidden state, variable windows, 2 ranks) -------
+# Averaged SGD from the start, a validation after every epoch, the best state kept: the resumed
+# run equals the uninterrupted one in its weights, averages, best state and optimizer.
 args=(--config "$root/configs/darts-ptb.ini" --space darts-ptb $data --epochs 2 --batch-size 16
-  --gpus 2 --save-epochs none)
+  --gpus 2 --save-epochs none --asgd always --eval-every 1 --eval-archs 3)
 supernet_resume_is_exact "${args[@]}"
+$py - "$tmp/ref/supernet.h5" > "$tmp/asgd.txt" 2>&1 <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+print("averages", "average" in f["/optimizer"], "best", "best" in f, "validations",
+      list(f["/log/validation_epoch"][()]), "weights", f["/state"].attrs["weights"])
+PY
+check "ASGD's averages, the best state and 2 validations in the checkpoint ($(cat "$tmp/asgd.txt"))" \
+  grep -q "averages True best True validations \[1, 2\] weights best" "$tmp/asgd.txt"
+
+# The released code's switch: plateau with patience 0 switches at the first validation; the
+# checkpoint then holds the averaged weights wsnas-evaluate scores.
+"$bin/wsnas-supernet" --config "$root/configs/darts-ptb.ini" --space darts-ptb $data --epochs 2 \
+  --batch-size 16 --eval-every 1 --eval-archs 2 --asgd-patience 0 --keep-best false \
+  --out "$tmp/plateau" > "$tmp/plateau.log" 2>&1
+check "plateau: averaged SGD after the first validation ($(grep -c switching "$tmp/plateau.log") switch)" \
+  [ "$(grep -c "validation after epoch 1: .*switching to averaged SGD (--asgd plateau)" "$tmp/plateau.log")" -eq 1 ]
+check "the checkpoint holds the averaged weights" $py -c "
+import h5py, sys; sys.exit(0 if 'averaged' in h5py.File('$tmp/plateau/supernet.h5', 'r') else 1)"
+
+# A diverging run (learning rate 1e6, no clipping) goes back to its initial state on a NaN.
+"$bin/wsnas-supernet" --config "$root/configs/darts-ptb.ini" --space darts-ptb $data --epochs 1 \
+  --batch-size 16 --lr 1e6 --grad-clip 0 --eval-archs 2 --out "$tmp/nan" > "$tmp/nan.log" 2>&1
+check "a non-finite loss rolls back (exit $?, $(grep -c 'non-finite loss' "$tmp/nan.log") rollback)" \
+  grep -q "non-finite loss at step .*back to the initial state" "$tmp/nan.log"
+$py -c "
+import h5py, numpy as np; f = h5py.File('$tmp/nan/supernet.h5', 'r')
+print('rollbacks', f['/state'].attrs['rollbacks'], 'finite', all(np.all(np.isfinite(f['/model'][k][()])) for k in f['/model']))" \
+  > "$tmp/nan.txt" 2>&1
+check "the rolled-back weights are finite ($(cat "$tmp/nan.txt"))" grep -q "rollbacks 1 finite True" "$tmp/nan.txt"
 # The stopped checkpoint holds both ranks' hidden states (8 columns each) mid-epoch.
 $py -c "
 import h5py; f = h5py.File('$tmp/stopped.h5', 'r')

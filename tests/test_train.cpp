@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
+#include "test_support.h"
 #include "wsnas/core/error.h"
 #include "wsnas/train/sgd.h"
 #include "wsnas/train/task.h"
@@ -255,4 +258,85 @@ TEST(RmsProp, TwoStepsAsTensorFlow1RmsPropWithMomentum) {
     EXPECT_NE(std::string(e.what()).find("--optimizer rmsprop does not take --nesterov true"),
               std::string::npos);
   }
+}
+
+TEST(Asgd, StepsAsTorchOptimAsgd) {
+  // The PTB trainers' torch.optim.ASGD(lr, t0 = 0, lambd = 0, weight_decay), run by Debian's
+  // PyTorch on the same gradients with a learning rate changed before every step (the variable
+  // BPTT scaling): the step size lags one step and the average starts from the second step.
+  const std::vector<std::vector<double>> grads = {
+      {0.5, -1.0, 2.0}, {1.5, 0.25, -0.5}, {-2.0, 1.0, 0.75}, {0.1, 0.2, 0.3}, {-0.4, 0.6, -1.2}};
+  const std::vector<double> lrs = {1.0, 0.5, 2.0, 0.3, 1.7};
+  std::string py =
+      "import torch\n"
+      "p = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64, requires_grad=True)\n"
+      "opt = torch.optim.ASGD([p], lr=1.0, t0=0, lambd=0, weight_decay=0.1)\n";
+  for (std::size_t k = 0; k < grads.size(); ++k) {
+    py += "opt.param_groups[0]['lr'] = " + std::to_string(lrs[k]) + "\n";
+    py += "p.grad = torch.tensor([" + std::to_string(grads[k][0]) + ", " +
+          std::to_string(grads[k][1]) + ", " + std::to_string(grads[k][2]) +
+          "], dtype=torch.float64)\n";
+    py += "opt.step()\n";
+  }
+  py += "print(' '.join(repr(x) for x in p.tolist() + opt.state[p]['ax'].tolist()))\n";
+  const std::string script = test::scratch_dir("asgd") + "/asgd.py";
+  { std::ofstream(script) << py; }
+  const auto r = test::run("/usr/bin/python3 " + script);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream in(r.out);
+  std::vector<double> want(6);
+  for (auto& w : want) ASSERT_TRUE(in >> w) << r.out;
+
+  auto p = at::tensor({1.0, -2.0, 0.5}, at::kDouble);
+  train::Sgd sgd({p}, 0, false, 0.1);
+  sgd.start_averaging();
+  for (std::size_t k = 0; k < grads.size(); ++k) {
+    p.mutable_grad() = at::tensor(grads[k], at::kDouble);
+    sgd.step(lrs[k]);
+  }
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NEAR(p[i].item<double>(), want[i], 1e-12) << i;
+    EXPECT_NEAR(sgd.averages()[0][i].item<double>(), want[3 + i], 1e-12) << i;
+  }
+  // The averaged weights are lent for evaluation and given back.
+  const auto before = p.clone();
+  {
+    train::AveragedWeights averaged(sgd);
+    EXPECT_TRUE(at::equal(p, sgd.averages()[0]));
+  }
+  EXPECT_TRUE(at::equal(p, before));
+  // A saved state restores the step exactly; momentum is refused (ASGD has none).
+  const auto saved = sgd.save();
+  p.mutable_grad() = at::tensor({1.0, 1.0, 1.0}, at::kDouble);
+  sgd.step(0.3);
+  const auto once = p.clone();
+  sgd.restore(saved);
+  p.copy_(before);
+  sgd.step(0.3);
+  EXPECT_TRUE(at::equal(p, once));
+  train::Sgd with_momentum({at::zeros({2})}, 0.9, false, 0);
+  EXPECT_THROW(with_momentum.start_averaging(), UsageError);
+}
+
+TEST(Asgd, SwitchRulesOfThePtbCodes) {
+  // Lower is better (perplexity). plateau (the paper's trainers/ptb.py): patience = validations
+  // since the best; switch at `patience` of them.
+  const std::vector<double> h = {5, 4, 4.5, 4.2, 4.1, 4.3};
+  EXPECT_FALSE(train::asgd_switch("plateau", 5, h, false));  // 4 since the best (4)
+  auto h2 = h;
+  h2.push_back(4.05);
+  EXPECT_TRUE(train::asgd_switch("plateau", 5, h2, false));
+  h2.back() = 3.9;  // a new best resets it
+  EXPECT_FALSE(train::asgd_switch("plateau", 5, h2, false));
+  // nonmono (DARTS' rnn/train.py): more than 5 earlier scores, and the last worse than the best
+  // of all but the 5 latest earlier ones.
+  EXPECT_FALSE(train::asgd_switch("nonmono", 5, {5, 4, 3, 2, 1, 6}, false));  // 5 earlier only
+  EXPECT_FALSE(train::asgd_switch("nonmono", 5, {5, 4, 3, 2, 1, 1.5, 4.9}, false));
+  EXPECT_TRUE(train::asgd_switch("nonmono", 5, {5, 4, 3, 2, 1, 1.5, 5.1}, false));
+  EXPECT_TRUE(train::asgd_switch("nonmono", 5, {95, 96, 97, 98, 99, 99, 94.9}, true));
+  EXPECT_FALSE(train::asgd_switch("off", 0, {1, 2, 3}, false));
+  EXPECT_TRUE(train::asgd_switch("always", 5, {1}, false));
+  // A diverged (NaN) validation is never the best.
+  EXPECT_EQ(train::best_index({std::nan(""), 3, 2, std::nan("")}, false), 2u);
+  EXPECT_EQ(train::best_index({std::nan("")}, true), 0u);
 }

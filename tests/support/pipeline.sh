@@ -60,8 +60,10 @@ supernet_resume_is_exact() {
 import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
 names = []
-a["/model"].visit(lambda n: names.append(n) if isinstance(a["/model"][n], h5py.Dataset) else None)
-diff = max(float(np.max(np.abs(a["/model"][n][()] - b["/model"][n][()]))) for n in names)
+for g in ["/model", "/averaged", "/best", "/optimizer"]:  # weights and every optimizer state
+    if g in a:
+        a[g].visit(lambda n: names.append(g + "/" + n) if isinstance(a[g][n], h5py.Dataset) else None)
+diff = max(float(np.max(np.abs(a[n][()] - b[n][()]))) for n in names)
 print("tensors", len(names), "maxdiff", diff)
 EOF
   check "resumed weights bit-equal to an uninterrupted run ($(cat "$tmp/cmp.txt"))" \

@@ -231,8 +231,8 @@ std::vector<std::int64_t> bptt_windows(std::int64_t rows, std::int64_t bptt, boo
       len = std::min<std::int64_t>(
           std::max<std::int64_t>(5, static_cast<std::int64_t>(mean + 5.0 * normal)), bptt + 20);
     }
-    if (scales) scales->push_back(static_cast<double>(len) / static_cast<double>(bptt));
     out.push_back(std::min(len, rows - 1 - i));
+    if (scales) scales->push_back(static_cast<double>(out.back()) / static_cast<double>(bptt));
     i += len;
   }
   return out;

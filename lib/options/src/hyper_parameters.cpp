@@ -59,15 +59,38 @@ po::options_description hyper_parameter_options(HyperParameters& hp) {
           ->default_value(hp.optimizer)
           ->notifier(one_of("optimizer", {"sgd", "rmsprop"})),
       "sgd | rmsprop (TensorFlow 1's RMSProp with momentum: NAS-Bench-101's stand-alone recipe)")(
-      "rmsprop-decay",
-      po::value(&hp.rmsprop_decay)
-          ->default_value(hp.rmsprop_decay)
-          ->notifier(in_range("rmsprop-decay", 0, 0.999999)),
-      "rmsprop: decay of the mean square")("rmsprop-epsilon",
-                                           po::value(&hp.rmsprop_epsilon)
-                                               ->default_value(hp.rmsprop_epsilon)
-                                               ->notifier(in_range("rmsprop-epsilon", 1e-12, 1e3)),
-                                           "rmsprop: epsilon added to the mean square")(
+      "asgd",
+      po::value(&hp.asgd)->default_value(hp.asgd)->notifier(
+          one_of("asgd", {"off", "plateau", "nonmono", "always"})),
+      "switch SGD to averaged SGD (evaluated with its averaged weights): off | plateau (the "
+      "paper's PTB code: after --asgd-patience validations without a new best) | nonmono (DARTS' "
+      "NT-ASGD) | always")("asgd-patience",
+                           po::value(&hp.asgd_patience)
+                               ->default_value(hp.asgd_patience)
+                               ->notifier(at_least("asgd-patience", 0)),
+                           "validations of --asgd plateau / nonmono (5 in both PTB codes)")(
+      "eval-every",
+      po::value(&hp.eval_every)->default_value(hp.eval_every)->notifier(at_least("eval-every", 0)),
+      "supernet: validate --eval-archs architectures every N epochs and at the last (0: never; "
+      "the PTB code: 5); networks without batch norm")(
+      "eval-archs",
+      po::value(&hp.eval_archs)->default_value(hp.eval_archs)->notifier(at_least("eval-archs", 1)),
+      "supernet: architectures of each validation (the PTB code: 10)")(
+      "keep-best", po::value(&hp.keep_best)->default_value(hp.keep_best),
+      "end with the best validated weights (supernet) or report the best validation epoch's "
+      "scores (ground truth), as the PTB codes")(
+      "nan-rollback", po::value(&hp.nan_rollback)->default_value(hp.nan_rollback),
+      "supernet: on a non-finite loss, return to the best validated state and end the epoch (the "
+      "PTB code)")("rmsprop-decay",
+                   po::value(&hp.rmsprop_decay)
+                       ->default_value(hp.rmsprop_decay)
+                       ->notifier(in_range("rmsprop-decay", 0, 0.999999)),
+                   "rmsprop: decay of the mean square")(
+      "rmsprop-epsilon",
+      po::value(&hp.rmsprop_epsilon)
+          ->default_value(hp.rmsprop_epsilon)
+          ->notifier(in_range("rmsprop-epsilon", 1e-12, 1e3)),
+      "rmsprop: epsilon added to the mean square")(
       "label-smoothing",
       po::value(&hp.label_smoothing)
           ->default_value(hp.label_smoothing)

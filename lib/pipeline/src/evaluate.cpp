@@ -417,7 +417,8 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   auto load = [&](const std::string& path) {
     if (loaded == path) return;
     auto f = io::File::open(path);
-    train::read_module(f, "/model", *net);
+    // A supernet trained with averaged SGD is scored with its averaged weights (the PTB code).
+    train::read_module(f, f.exists("/averaged") ? "/averaged" : "/model", *net);
     loaded = path;
     if (!cache_stem) return;
     train::Autocast autocast(device, bf16);

@@ -68,7 +68,10 @@ const std::vector<std::string> kResultKeys = {"space",
                                               "width-mult",
                                               "tar",
                                               "rnn-dropout",
-                                              "bptt"};
+                                              "bptt",
+                                              "asgd",
+                                              "asgd-patience",
+                                              "keep-best"};
 
 /// One architecture's learning curves (the task's loss and score per epoch) and outcome.
 struct Run {
@@ -141,8 +144,12 @@ bool claim(const std::string& path, int rank) {
 }
 
 /// Merges every architecture's result, in the order of --archs, into one file.
+/// The merged table. final_* are the last epoch's scores, or with `keep_best` those of the epoch
+/// of the best validation score (DARTS' and the PTB code's final model); best_valid_* and
+/// test_at_best_valid are always there.
 void merge(const std::string& path, const Provenance& prov, const train::RunConfig& cfg,
-           const train::Metric& score, const std::vector<Run>& runs, std::int64_t epochs) {
+           const train::Metric& score, const std::vector<Run>& runs, std::int64_t epochs,
+           bool keep_best) {
   const std::size_t n = runs.size(), E = static_cast<std::size_t>(epochs);
   const std::string s = score.name;
   std::vector<std::string> arch;
@@ -153,16 +160,11 @@ void merge(const std::string& path, const Provenance& prov, const train::RunConf
     index.push_back(r.arch_index);
     params.push_back(r.params);
     flops.push_back(r.flops);
-    std::size_t best = 0;
-    for (std::size_t e = 1; e < r.valid_score.size(); ++e) {
-      const bool better = score.higher_is_better ? r.valid_score[e] > r.valid_score[best]
-                                                 : r.valid_score[e] < r.valid_score[best];
-      if (better) best = e;
-    }
+    const std::size_t best = train::best_index(r.valid_score, score.higher_is_better);
     best_epoch.push_back(static_cast<std::int64_t>(best) + 1);
-    fva.push_back(r.valid_score.back());
+    fva.push_back(keep_best ? r.valid_score[best] : r.valid_score.back());
     bva.push_back(r.valid_score[best]);
-    fta.push_back(r.test_score.back());
+    fta.push_back(keep_best ? r.test_score[best] : r.test_score.back());
     tab.push_back(r.test_score[best]);
     secs.push_back(r.seconds);
     const std::vector<double>* curves[5] = {&r.train_loss, &r.train_score, &r.valid_loss,
@@ -392,18 +394,29 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
       const auto train_metrics = task->finish(
           std::vector<double>(host.data_ptr<double>(), host.data_ptr<double>() + host.numel()));
       net->eval();
-      net->reset_state(valid_batch);
-      train::Autocast autocast(device, bf16);
-      const auto v = train::evaluate(*task, fwd, valid);
-      net->reset_state(test_batch);
-      // --protocol train-all scores the test set as both splits: evaluated once.
-      const auto te = same_splits ? v : train::evaluate(*task, fwd, test);
+      train::Scores v, te;
+      {
+        train::AveragedWeights averaged(sgd);  // ASGD: scored with its averaged weights
+        train::Autocast autocast(device, bf16);
+        net->reset_state(valid_batch);
+        v = train::evaluate(*task, fwd, valid);
+        net->reset_state(test_batch);
+        // --protocol train-all scores the test set as both splits: evaluated once.
+        te = same_splits ? v : train::evaluate(*task, fwd, test);
+      }
       c.train_loss.push_back(train_metrics.back());
       c.train_score.push_back(train_metrics.front());
       c.valid_loss.push_back(v.values.back());
       c.valid_score.push_back(v.values.front());
       c.test_score.push_back(te.values.front());
       c.epoch += 1;
+      // --asgd: the switch follows the validation scores so far (a resumed run rederives it).
+      if (!sgd.averaging() &&
+          train::asgd_switch(hp.asgd, hp.asgd_patience, c.valid_score, score.higher_is_better)) {
+        sgd.start_averaging();
+        std::cout << ctx.name << ": rank " << rank << " " << c.arch << ": averaged SGD from epoch "
+                  << c.epoch + 1 << " (--asgd " << hp.asgd << ")\n";
+      }
       c.seconds = seconds_base +
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (c.epoch < hp.epochs) {
@@ -449,7 +462,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     train::check_same_config(train::read_config(f, "/config"), cfg, kResultKeys, "'" + path + "'");
     runs.push_back(read_run(f, score.name));
   }
-  merge(merged_path, ctx.provenance, cfg, score, runs, hp.epochs);
+  merge(merged_path, ctx.provenance, cfg, score, runs, hp.epochs, hp.keep_best);
   std::cout << ctx.name << ": trained " << trained << " architectures here; wrote " << merged_path
             << " (" << runs.size() << " architectures)\n";
   return 0;

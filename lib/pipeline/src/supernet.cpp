@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -24,6 +25,7 @@
 #include "wsnas/io/h5tensor.h"
 #include "wsnas/io/results.h"
 #include "wsnas/mpi/tensor_collectives.h"
+#include "wsnas/nn/bn_calibration.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/space/sampler.h"
@@ -75,7 +77,13 @@ const std::vector<std::string> kResultKeys = {"space",
                                               "width-mult",
                                               "tar",
                                               "rnn-dropout",
-                                              "bptt"};
+                                              "bptt",
+                                              "asgd",
+                                              "asgd-patience",
+                                              "eval-every",
+                                              "eval-archs",
+                                              "keep-best",
+                                              "nan-rollback"};
 
 struct TrainState {
   std::string run_id;      ///< made when a run starts, kept by its resumes (evaluation keys on it)
@@ -90,6 +98,16 @@ struct TrainState {
   /// A recurrent network's carried state after the last step, all replicas' rows in order
   /// (Network::state; written mid-epoch only: an epoch starts from zeros).
   std::vector<at::Tensor> carried;
+  /// Validation during training (--eval-every): the epochs and the mean scores, and the best
+  /// validated state (its weights as evaluated, its optimizer) to roll back to or end with; the
+  /// initial state before any validation (the paper's trainers/ptb.py).
+  std::vector<std::int64_t> val_epoch;
+  std::vector<double> val_score;
+  std::vector<at::Tensor> best_params;
+  train::Sgd::State best_opt;
+  std::int64_t rollbacks = 0;
+  /// "last", or "best" once a complete run ended with its best validated weights (--keep-best).
+  std::string weights = "last";
 };
 
 /// A run's identity: 16 hex digits from the host, process, time and the system's entropy.
@@ -147,6 +165,8 @@ void write_checkpoint(const std::string& path, const Saved& s, const TrainState&
     f.set_attr("/state", "run_id", st.run_id);
     f.set_attr("/state", "seconds", st.seconds);
     f.set_attr("/state", "complete", static_cast<std::int64_t>(st.complete));
+    f.set_attr("/state", "rollbacks", st.rollbacks);
+    f.set_attr("/state", "weights", st.weights);
     // Budgets are separate runs: a checkpoint before the last epoch is a snapshot of a schedule
     // that had not annealed to 0 yet, not a supernet trained for `epoch` epochs (docs/protocol.md).
     f.set_attr("/state", "schedule_epochs", s.schedule_epochs);
@@ -158,7 +178,19 @@ void write_checkpoint(const std::string& path, const Saved& s, const TrainState&
     }
     train::write_module(f, "/model", s.net);
     train::write_optimizer(f, "/optimizer", s.sgd);
-    f.write_i64("/optimizer/touched", s.sgd.touched());
+    // ASGD: the averaged weights are what evaluation scores (wsnas-evaluate reads them).
+    if (s.sgd.averaging() && st.weights == "last") {
+      train::AveragedWeights averaged(s.sgd);
+      train::write_module(f, "/averaged", s.net);
+    }
+    if (!st.best_params.empty()) {
+      train::write_tensor_list(f, "/best/params", st.best_params);
+      train::write_sgd_state(f, "/best/optimizer", st.best_opt);
+    }
+    if (!st.val_epoch.empty()) {
+      f.write_i64("/log/validation_epoch", st.val_epoch);
+      f.write_f64("/log/validation_" + s.score_name, st.val_score);
+    }
     f.write_i64("/log/epoch", st.log_epoch);
     f.write_f64("/log/loss", st.log_loss);
     f.write_f64("/log/" + s.score_name, st.log_score);
@@ -184,10 +216,16 @@ TrainState read_checkpoint(const std::string& path, const Saved& s) {
     st.carried.push_back(io::read_tensor(f, "/state/carried/" + std::to_string(i)));
   train::read_module(f, "/model", s.net);
   train::read_optimizer(f, "/optimizer", s.sgd);
-  const auto touched = f.read_i64("/optimizer/touched");
-  WSNAS_CHECK_INPUT(touched.size() == s.sgd.touched().size(), f.where("/optimizer/touched"), ": ",
-                    touched.size(), " entries, expected ", s.sgd.touched().size());
-  s.sgd.touched() = touched;
+  if (f.has_attr("/state", "rollbacks")) st.rollbacks = f.attr_int("/state", "rollbacks");
+  if (f.exists("/best/params")) {
+    for (const auto& p : s.sgd.params()) st.best_params.push_back(p.detach().clone());
+    train::read_tensor_list(f, "/best/params", st.best_params);
+    st.best_opt = train::read_sgd_state(f, "/best/optimizer", s.sgd);
+  }
+  if (f.exists("/log/validation_epoch")) {
+    st.val_epoch = f.read_i64("/log/validation_epoch");
+    st.val_score = f.read_f64("/log/validation_" + s.score_name);
+  }
   st.log_epoch = f.read_i64("/log/epoch");
   st.log_loss = f.read_f64("/log/loss");
   st.log_score = f.read_f64("/log/" + s.score_name);
@@ -332,8 +370,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   const std::int64_t total = loader.batches_until(hp.epochs);
   if (rank == 0) {
     std::cout << ctx.name << ": " << sp->name() << " supernet, " << nn::count_parameters(*net)
-              << " parameters; " << bundle.train_set.name << " " << bundle.train.size()
-              << " training images, batch " << hp.batch_size << " over " << R << " replicas on "
+              << " parameters; " << bundle.train_set.name << " " << split_size(bundle.train)
+              << " for training, batch " << hp.batch_size << " over " << R << " replicas on "
               << world << " ranks (" << device.str() << "), " << hp.epochs << " epochs x " << nb
               << " steps, sampler " << sampler->name()
               << (pool.empty() ? "" : ", pool of " + std::to_string(pool.size()) + " architectures")
@@ -341,6 +379,69 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   }
 
   auto params = net->parameters();
+
+  // Validation during training (--eval-every; the paper's trainers/ptb.py): --eval-archs
+  // architectures drawn once from the seed (from the pool when given), scored on the validation
+  // split with the weights evaluation uses (ASGD's averages), shared among the ranks; their mean
+  // (values of a lower-is-better score at or above 1e6 left out, as the code) drives --asgd and
+  // --keep-best.
+  const bool validating = hp.eval_every > 0;
+  WSNAS_CHECK_USAGE(validating || (hp.asgd != "plateau" && hp.asgd != "nonmono"), "--asgd ",
+                    hp.asgd, " switches on validations: it needs --eval-every > 0");
+  WSNAS_CHECK_USAGE(validating || !hp.keep_best,
+                    "--keep-best keeps the best validated weights: it needs --eval-every > 0");
+  WSNAS_CHECK_USAGE(!validating || nn::count_bn_layers(*net) == 0,
+                    "--eval-every validates without BN calibration, for networks without batch "
+                    "norm (darts-ptb); score checkpoints of others with wsnas-evaluate");
+  std::vector<space::Arch> val_archs;
+  train::TensorBatches valid;
+  std::int64_t valid_batch = 0;
+  auto snapshot_best = [&] {
+    {
+      train::AveragedWeights averaged(sgd);
+      st.best_params.clear();
+      for (const auto& p : params) st.best_params.push_back(p.detach().clone());
+    }
+    st.best_opt = sgd.save();
+  };
+  if (validating) {
+    Rng vr(Rng::derive(job.seed, 6));
+    for (int k = 0; k < hp.eval_archs; ++k)
+      val_archs.push_back(pool.empty() ? sp->sample(vr, true) : pool[vr.below(pool.size())]);
+    valid_batch = train::default_eval_batch(bundle.train_set, false);
+    valid = train::make_batches(bundle.valid, valid_batch, train::eval_augment(bundle.train_set),
+                                false, false, 0, 0, device, format, job.data.bptt);
+  }
+  if ((validating || hp.nan_rollback) && st.best_params.empty()) snapshot_best();
+  auto validate = [&] {
+    const bool higher = task->score().higher_is_better;
+    std::vector<double> scores(val_archs.size(), 0.0);
+    {
+      train::AveragedWeights averaged(sgd);
+      net->eval();
+      train::Autocast autocast(device, bf16);
+      for (std::size_t k = static_cast<std::size_t>(rank); k < val_archs.size();
+           k += static_cast<std::size_t>(world)) {
+        net->reset_state(valid_batch);
+        const auto& arch = val_archs[k];
+        scores[k] = train::evaluate(
+                        *task, [&](const at::Tensor& x) { return net->forward(x, arch); }, valid)
+                        .values.front();
+      }
+      net->train();
+    }
+    ctx.world.allreduce_sum(scores.data(), scores.size(), mpi::DType::kFloat64);
+    double sum = 0;
+    int n = 0;
+    for (const double v : scores) {
+      if (std::isfinite(v) && (higher || v < 1e6)) {
+        sum += v;
+        ++n;
+      }
+    }
+    return n > 0 ? sum / n : std::nan("");
+  };
+
   std::vector<at::Tensor> buffers = net->buffers();
   std::vector<at::Tensor> float_bufs = train::float_buffers(*net);
   std::vector<at::Tensor> saved(buffers.size()), sum(float_bufs.size());
@@ -511,6 +612,27 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
                                        job.checkpoint_minutes * 60);
       stats.push_back(stop_signal() != 0);
       ctx.world.allreduce_sum(stats.data(), stats.size(), mpi::DType::kFloat64);
+      bool finite = true;
+      for (std::size_t i = 0; i < nt; ++i) finite = finite && std::isfinite(stats[i]);
+      if (!finite && hp.nan_rollback) {
+        // The paper's trainers/ptb.py: back to the best validated state, the rest of the epoch
+        // skipped (every rank alike: the totals are global).
+        {
+          at::NoGradGuard g;
+          for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(st.best_params[i]);
+        }
+        sgd.restore(st.best_opt);
+        ++st.rollbacks;
+        st.epoch_step = batch.index + 1;
+        st.step = t + 1;
+        if (rank == 0)
+          std::cerr << ctx.name << ": non-finite loss at step " << st.step << " (epoch "
+                    << st.epoch + 1 << "); back to the "
+                    << (st.val_epoch.empty() ? std::string("initial state")
+                                             : "best validated state")
+                    << ", the rest of the epoch skipped (--nan-rollback)\n";
+        break;
+      }
       if (st.totals.size() != nt) st.totals.assign(nt, 0.0);
       for (std::size_t i = 0; i < nt; ++i) st.totals[i] += stats[i];
       st.epoch_step = batch.index + 1;
@@ -547,6 +669,30 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
     st.epoch_step = 0;
     st.totals.assign(st.totals.size(), 0.0);
     st.complete = done == hp.epochs;
+    if (validating && (done % hp.eval_every == 0 || st.complete)) {
+      const double v = validate();
+      const bool higher = task->score().higher_is_better;
+      st.val_epoch.push_back(done);
+      st.val_score.push_back(v);
+      const std::size_t best = train::best_index(st.val_score, higher);
+      if (std::isfinite(v) && best + 1 == st.val_score.size()) snapshot_best();
+      const bool switched =
+          !sgd.averaging() && train::asgd_switch(hp.asgd, hp.asgd_patience, st.val_score, higher);
+      if (switched) sgd.start_averaging();
+      if (rank == 0)
+        std::cout << ctx.name << ": validation after epoch " << done << ": mean " << score << " "
+                  << v << " over " << val_archs.size() << " architectures (best "
+                  << st.val_score[best] << " after epoch " << st.val_epoch[best] << ")"
+                  << (switched ? "; switching to averaged SGD (--asgd " + hp.asgd + ")" : "")
+                  << "\n";
+    }
+    if (st.complete && hp.keep_best) {
+      at::NoGradGuard g;
+      for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(st.best_params[i]);
+      st.weights = "best";
+      if (rank == 0)
+        std::cout << ctx.name << ": ending with the best validated weights (--keep-best)\n";
+    }
     if (save_epochs.count(done)) save_state(epoch_file(out_dir, done));
     save_state(state_path);
     last_ckpt = std::chrono::steady_clock::now();

@@ -71,7 +71,8 @@ struct LoaderOptions {
 
 /// The BPTT window lengths of one epoch over `rows` rows of a text split (the last one cut to
 /// what remains); variable ones drawn from `seed`. `scales` (when given) receives each window's
-/// learning-rate factor (drawn length / bptt, before the cut, as DARTS).
+/// learning-rate factor, length / bptt (the paper's trainers/ptb.py; DARTS' rnn/train.py scales the
+/// last window by its length before the cut).
 std::vector<std::int64_t> bptt_windows(std::int64_t rows, std::int64_t bptt, bool variable,
                                        std::uint64_t seed, std::vector<double>* scales = nullptr);
 

@@ -35,6 +35,22 @@ struct HyperParameters {
   double drop_path = 0;
   /// Side of the cutout square of training images (DARTS: 16; 0: none).
   int cutout = 0;
+  /// Switch from SGD to averaged SGD (torch.optim.ASGD; the PTB trainers, paper-code-spec §6.4):
+  /// off | plateau (the paper's code: after asgd_patience validations without a new best) |
+  /// nonmono (DARTS' stand-alone NT-ASGD) | always. Averaged weights are what is evaluated.
+  std::string asgd = "off";
+  int asgd_patience = 5;
+  /// Supernet: validate eval_archs architectures (drawn once from the seed) every eval_every
+  /// epochs and at the last (0: never); their mean score drives --asgd, --keep-best and
+  /// --nan-rollback (the paper's trainers/ptb.py: 5 and 10). Ground truth validates every epoch.
+  int eval_every = 0;
+  int eval_archs = 10;
+  /// The final weights (supernet) or the final scores (ground truth) are those of the best
+  /// validation, as the PTB trainers keep their best model.
+  bool keep_best = false;
+  /// On a non-finite training loss, go back to the best validated state (the initial one before
+  /// any) and end the epoch (the paper's trainers/ptb.py); otherwise training goes on.
+  bool nan_rollback = false;
   /// Weight of a recurrent network's temporal activation regularisation (DARTS-PTB: 1e-3,
   /// Network::take_penalty; 0: none).
   double tar = 0;
