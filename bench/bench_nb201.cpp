@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "bench_support.h"
 #include "wsnas/app/app.h"
 #include "wsnas/core/random.h"
 #include "wsnas/nn/bn_calibration.h"
@@ -26,15 +27,9 @@ namespace {
 
 using namespace wsnas;
 namespace po = options::po;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-void sync(const c10::Device& d) {
-  if (d.is_cuda()) torch::cuda::synchronize(d.index());
-}
+using bench::Clock;
+using bench::seconds_since;
+using bench::sync;
 
 int body(app::Context& ctx) {
   std::string device_spec, precision, space_name, archs_path, format_spec;

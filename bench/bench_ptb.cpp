@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "bench_support.h"
 #include "wsnas/app/app.h"
 #include "wsnas/core/random.h"
 #include "wsnas/data/loader.h"
@@ -25,15 +26,9 @@ namespace {
 
 using namespace wsnas;
 namespace po = options::po;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-void sync(const c10::Device& d) {
-  if (d.is_cuda()) torch::cuda::synchronize(d.index());
-}
+using bench::Clock;
+using bench::seconds_since;
+using bench::sync;
 
 int body(app::Context& ctx) {
   std::string device_spec, precision;
@@ -87,7 +82,8 @@ int body(app::Context& ctx) {
     at::Tensor loss;
     {
       train::Autocast autocast(dev, bf16);
-      loss = task->loss(net->forward(x, arch), y) + net->take_penalty() * 1e-3;
+      loss = task->loss(net->forward(x, arch), y);
+      loss = loss + net->take_penalty() * 1e-3;  // after the forward pass that computed it
     }
     loss.backward();
     net->detach_state();

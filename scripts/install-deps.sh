@@ -7,6 +7,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build ccache pkg-config git clang-format
   libtorch-dev
+  libopenblas0-openmp        # LibTorch's BLAS (matrix products: DARTS-PTB) instead of netlib's reference one
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
   libboost-program-options-dev

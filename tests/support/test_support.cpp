@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -46,6 +48,29 @@ std::string read_file(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::vector<ReferenceCase> run_reference(const std::string& script, const std::string& cases_h5) {
+  const auto probe = run("/usr/bin/python3 -c 'import torch, h5py'");
+  if (probe.exit_code != 0) {
+    ADD_FAILURE() << "python3-torch and python3-h5py are needed (scripts/install-deps.sh installs "
+                     "them): "
+                  << probe.err;
+    return {};
+  }
+  const auto r =
+      run("/usr/bin/python3 " + source_dir() + "/tests/reference/" + script + " " + cases_h5);
+  if (r.exit_code != 0) {
+    ADD_FAILURE() << script << " failed: " << r.err;
+    return {};
+  }
+  std::cout << r.out;  // the figures, for the record
+  std::vector<ReferenceCase> out;
+  std::istringstream in(r.out);
+  ReferenceCase c;
+  std::string label;
+  while (in >> c.name >> label >> c.diff >> label >> c.tensors) out.push_back(c);
+  return out;
 }
 
 RunResult run(const std::string& command) {

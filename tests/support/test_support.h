@@ -36,6 +36,18 @@ struct RunResult {
 RunResult run(const std::string& command);
 /// Reads a whole file.
 std::string read_file(const std::string& path);
+
+/// One case of an independent reference script (tests/reference/*.py, run by Debian's Python
+/// with torch and h5py): its line "<case> max_abs_diff <d> tensors <n>".
+struct ReferenceCase {
+  std::string name;
+  double diff = 0;
+  int tensors = 0;
+};
+/// Runs tests/reference/`script` on `cases_h5` and returns its cases, printing its output for the
+/// record; a failure of the test (with the script's stderr) when Python, torch or h5py is missing
+/// or the script fails.
+std::vector<ReferenceCase> run_reference(const std::string& script, const std::string& cases_h5);
 /// True if the path exists.
 bool exists(const std::string& path);
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <set>
@@ -286,10 +287,23 @@ void BatchLoader::start_epoch(std::int64_t epoch, std::int64_t skip) {
   if (split_.data->is_text()) {
     text_batches_ = static_cast<std::int64_t>(
         bptt_windows(text_rows(), options_.bptt, options_.variable_bptt, text_seed(epoch)).size());
-    worker_ = std::thread([this, epoch, skip] { produce_text(epoch, skip); });
+    worker_ =
+        std::thread([this, epoch, skip] { run_producer([&] { produce_text(epoch, skip); }); });
     return;
   }
-  worker_ = std::thread([this, epoch, skip] { produce(epoch, skip); });
+  worker_ = std::thread([this, epoch, skip] { run_producer([&] { produce(epoch, skip); }); });
+}
+
+void BatchLoader::run_producer(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mu_);
+    error_ = std::current_exception();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  done_ = true;
+  cv_.notify_all();
 }
 
 bool BatchLoader::push(Batch&& batch) {
@@ -304,85 +318,69 @@ bool BatchLoader::push(Batch&& batch) {
 }
 
 void BatchLoader::produce_text(std::int64_t epoch, std::int64_t skip) {
-  try {
-    // DARTS' batchify: the stream cut to a multiple of B tokens, column c = tokens [c*rows,
-    // (c+1)*rows); this rank reads columns [rank*B/world, (rank+1)*B/world).
-    const std::int64_t B = options_.batch_size, rows = text_rows();
-    const std::int64_t per = B / options_.world, c0 = options_.rank * per;
-    std::vector<double> scales;
-    const auto windows =
-        bptt_windows(rows, options_.bptt, options_.variable_bptt, text_seed(epoch), &scales);
-    const auto& tokens = split_.data->tokens;
-    std::int64_t pos = 0;
-    for (std::size_t b = 0; b < windows.size(); ++b) {
-      const std::int64_t len = windows[b];
-      if (static_cast<std::int64_t>(b) >= skip) {
-        Batch batch;
-        batch.index = static_cast<std::int64_t>(b);
-        batch.lr_scale = options_.variable_bptt ? scales[b] : 1.0;
-        batch.images = at::empty({len, per}, at::kLong);
-        batch.labels = at::empty({len, per}, at::kLong);
-        auto* x = batch.images.data_ptr<std::int64_t>();
-        auto* y = batch.labels.data_ptr<std::int64_t>();
-        for (std::int64_t t = 0; t < len; ++t) {
-          for (std::int64_t c = 0; c < per; ++c) {
-            const auto at = static_cast<std::size_t>((c0 + c) * rows + pos + t);
-            x[t * per + c] = tokens[at];
-            y[t * per + c] = tokens[at + 1];
-          }
+  // DARTS' batchify: the stream cut to a multiple of B tokens, column c = tokens [c*rows,
+  // (c+1)*rows); this rank reads columns [rank*B/world, (rank+1)*B/world).
+  const std::int64_t B = options_.batch_size, rows = text_rows();
+  const std::int64_t per = B / options_.world, c0 = options_.rank * per;
+  std::vector<double> scales;
+  const auto windows =
+      bptt_windows(rows, options_.bptt, options_.variable_bptt, text_seed(epoch), &scales);
+  const auto& tokens = split_.data->tokens;
+  std::int64_t pos = 0;
+  for (std::size_t b = 0; b < windows.size(); ++b) {
+    const std::int64_t len = windows[b];
+    if (static_cast<std::int64_t>(b) >= skip) {
+      Batch batch;
+      batch.index = static_cast<std::int64_t>(b);
+      batch.lr_scale = options_.variable_bptt ? scales[b] : 1.0;
+      batch.images = at::empty({len, per}, at::kLong);
+      batch.labels = at::empty({len, per}, at::kLong);
+      auto* x = batch.images.data_ptr<std::int64_t>();
+      auto* y = batch.labels.data_ptr<std::int64_t>();
+      for (std::int64_t t = 0; t < len; ++t) {
+        for (std::int64_t c = 0; c < per; ++c) {
+          const auto at = static_cast<std::size_t>((c0 + c) * rows + pos + t);
+          x[t * per + c] = tokens[at];
+          y[t * per + c] = tokens[at + 1];
         }
-        if (!push(std::move(batch))) return;
       }
-      pos += len;
+      if (!push(std::move(batch))) return;
     }
-  } catch (...) {
-    std::lock_guard<std::mutex> lock(mu_);
-    error_ = std::current_exception();
+    pos += len;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  done_ = true;
-  cv_.notify_all();
 }
 
 void BatchLoader::produce(std::int64_t epoch, std::int64_t skip) {
-  try {
-    const std::uint64_t epoch_seed = Rng::derive(options_.seed, static_cast<std::uint64_t>(epoch));
-    std::vector<std::int64_t> order = split_.indices;
-    if (options_.shuffle) {
-      Rng rng(epoch_seed);
-      for (std::size_t i = order.size(); i-- > 1;) std::swap(order[i], order[rng.below(i + 1)]);
-    }
-    const std::int64_t nb = batches_per_epoch(), B = options_.batch_size;
-    for (std::int64_t b = skip; b < nb; ++b) {
-      // This rank's slice of global batch b: positions [lo, hi) within the epoch.
-      std::int64_t g_lo = b * B,
-                   g_hi = std::min<std::int64_t>(g_lo + B, static_cast<std::int64_t>(order.size()));
-      std::int64_t per = (g_hi - g_lo + options_.world - 1) / options_.world;
-      std::int64_t lo = std::min(g_hi, g_lo + options_.rank * per), hi = std::min(g_hi, lo + per);
-      std::vector<std::int64_t> ids(order.begin() + lo, order.begin() + hi);
-      std::vector<std::uint64_t> seeds;
-      for (std::int64_t p = lo; p < hi; ++p)
-        seeds.push_back(Rng::derive(epoch_seed, static_cast<std::uint64_t>(p) + 1));
-      Batch batch;
-      batch.index = b;
-      const int threads =
-          options_.decode_threads > 0 ? options_.decode_threads : at::get_num_threads();
-      std::vector<std::int64_t> used;
-      batch.images = make_image_tensor(*split_.data, ids, options_.augment, seeds, threads, &used);
-      ids = used;  // a skipped file's replacement gives its label
-      batch.labels = at::empty({static_cast<std::int64_t>(ids.size())}, at::kLong);
-      auto* lab = batch.labels.data_ptr<std::int64_t>();
-      for (std::size_t i = 0; i < ids.size(); ++i)
-        lab[i] = split_.data->labels[static_cast<std::size_t>(ids[i])];
-      if (!push(std::move(batch))) return;
-    }
-  } catch (...) {
-    std::lock_guard<std::mutex> lock(mu_);
-    error_ = std::current_exception();
+  const std::uint64_t epoch_seed = Rng::derive(options_.seed, static_cast<std::uint64_t>(epoch));
+  std::vector<std::int64_t> order = split_.indices;
+  if (options_.shuffle) {
+    Rng rng(epoch_seed);
+    for (std::size_t i = order.size(); i-- > 1;) std::swap(order[i], order[rng.below(i + 1)]);
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  done_ = true;
-  cv_.notify_all();
+  const std::int64_t nb = batches_per_epoch(), B = options_.batch_size;
+  for (std::int64_t b = skip; b < nb; ++b) {
+    // This rank's slice of global batch b: positions [lo, hi) within the epoch.
+    std::int64_t g_lo = b * B,
+                 g_hi = std::min<std::int64_t>(g_lo + B, static_cast<std::int64_t>(order.size()));
+    std::int64_t per = (g_hi - g_lo + options_.world - 1) / options_.world;
+    std::int64_t lo = std::min(g_hi, g_lo + options_.rank * per), hi = std::min(g_hi, lo + per);
+    std::vector<std::int64_t> ids(order.begin() + lo, order.begin() + hi);
+    std::vector<std::uint64_t> seeds;
+    for (std::int64_t p = lo; p < hi; ++p)
+      seeds.push_back(Rng::derive(epoch_seed, static_cast<std::uint64_t>(p) + 1));
+    Batch batch;
+    batch.index = b;
+    const int threads =
+        options_.decode_threads > 0 ? options_.decode_threads : at::get_num_threads();
+    std::vector<std::int64_t> used;
+    batch.images = make_image_tensor(*split_.data, ids, options_.augment, seeds, threads, &used);
+    ids = used;  // a skipped file's replacement gives its label
+    batch.labels = at::empty({static_cast<std::int64_t>(ids.size())}, at::kLong);
+    auto* lab = batch.labels.data_ptr<std::int64_t>();
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      lab[i] = split_.data->labels[static_cast<std::size_t>(ids[i])];
+    if (!push(std::move(batch))) return;
+  }
 }
 
 bool BatchLoader::next(Batch& out) {

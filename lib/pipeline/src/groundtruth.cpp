@@ -37,41 +37,7 @@ namespace po = options::po;
 namespace {
 
 /// Options that change a result: a rerun into the same directory must agree on them.
-const std::vector<std::string> kResultKeys = {"space",
-                                              "channels",
-                                              "cells",
-                                              "dataset",
-                                              "protocol",
-                                              "limit-train",
-                                              "limit-eval",
-                                              "augment",
-                                              "seed",
-                                              "batch-size",
-                                              "lr",
-                                              "lr-schedule",
-                                              "momentum",
-                                              "nesterov",
-                                              "weight-decay",
-                                              "grad-clip",
-                                              "epochs",
-                                              "precision",
-                                              "drop-last",
-                                              "warmup-epochs",
-                                              "warmup-lr",
-                                              "label-smoothing",
-                                              "optimizer",
-                                              "rmsprop-decay",
-                                              "rmsprop-epsilon",
-                                              "aux-weight",
-                                              "drop-path",
-                                              "cutout",
-                                              "width-mult",
-                                              "tar",
-                                              "rnn-dropout",
-                                              "bptt",
-                                              "asgd",
-                                              "asgd-patience",
-                                              "keep-best"};
+const std::vector<std::string> kResultKeys = train::keys_with({"limit-eval", "drop-last"});
 
 /// One architecture's learning curves (the task's loss and score per epoch) and outcome.
 struct Run {

@@ -42,48 +42,9 @@ namespace po = options::po;
 namespace {
 
 /// Options that change the weights: a resumed run must agree on all of them.
-const std::vector<std::string> kResultKeys = {"space",
-                                              "channels",
-                                              "cells",
-                                              "supernet-bn-affine",
-                                              "dataset",
-                                              "protocol",
-                                              "limit-train",
-                                              "augment",
-                                              "seed",
-                                              "replicas",
-                                              "batch-size",
-                                              "lr",
-                                              "lr-schedule",
-                                              "momentum",
-                                              "nesterov",
-                                              "weight-decay",
-                                              "grad-clip",
-                                              "epochs",
-                                              "pool-archs",
-                                              "precision",
-                                              "sampler",
-                                              "paths",
-                                              "unused-params",
-                                              "warmup-epochs",
-                                              "warmup-lr",
-                                              "label-smoothing",
-                                              "optimizer",
-                                              "rmsprop-decay",
-                                              "rmsprop-epsilon",
-                                              "aux-weight",
-                                              "drop-path",
-                                              "cutout",
-                                              "width-mult",
-                                              "tar",
-                                              "rnn-dropout",
-                                              "bptt",
-                                              "asgd",
-                                              "asgd-patience",
-                                              "eval-every",
-                                              "eval-archs",
-                                              "keep-best",
-                                              "nan-rollback"};
+const std::vector<std::string> kResultKeys =
+    train::keys_with({"supernet-bn-affine", "replicas", "pool-archs", "sampler", "paths",
+                      "unused-params", "eval-every", "eval-archs", "nan-rollback"});
 
 struct TrainState {
   std::string run_id;      ///< made when a run starts, kept by its resumes (evaluation keys on it)

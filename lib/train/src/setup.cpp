@@ -159,6 +159,48 @@ void add_training_groups(options::Parser& parser, po::options_description& run, 
   parser.add(model_option_group(m));
 }
 
+std::vector<std::string> training_result_keys() {
+  return {"space",
+          "channels",
+          "cells",
+          "width-mult",
+          "rnn-dropout",
+          "dataset",
+          "protocol",
+          "limit-train",
+          "augment",
+          "bptt",
+          "seed",
+          "precision",
+          "batch-size",
+          "lr",
+          "lr-schedule",
+          "momentum",
+          "nesterov",
+          "weight-decay",
+          "grad-clip",
+          "epochs",
+          "warmup-epochs",
+          "warmup-lr",
+          "label-smoothing",
+          "optimizer",
+          "rmsprop-decay",
+          "rmsprop-epsilon",
+          "aux-weight",
+          "drop-path",
+          "cutout",
+          "tar",
+          "asgd",
+          "asgd-patience",
+          "keep-best"};
+}
+
+std::vector<std::string> keys_with(std::initializer_list<const char*> more) {
+  auto keys = training_result_keys();
+  keys.insert(keys.end(), more.begin(), more.end());
+  return keys;
+}
+
 nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& set,
                                    double aux_weight) {
   nn::NetworkOptions o;

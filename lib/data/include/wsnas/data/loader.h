@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -107,6 +108,8 @@ class BatchLoader {
 
  private:
   void stop();
+  /// Runs a producer on the worker thread: its error is kept for next(), the epoch then ends.
+  void run_producer(const std::function<void()>& body);
   void produce(std::int64_t epoch, std::int64_t skip);
   void produce_text(std::int64_t epoch, std::int64_t skip);
   bool push(Batch&& batch);  ///< false when stopping
