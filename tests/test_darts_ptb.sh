@@ -112,13 +112,15 @@ PY
 check "ASGD's averages, the best state and 2 validations in the checkpoint ($(cat "$tmp/asgd.txt"))" \
   grep -q "averages True best True validations \[1, 2\] weights best" "$tmp/asgd.txt"
 
-# The released code's switch: plateau with patience 0 switches at the first validation; the
-# checkpoint then holds the averaged weights wsnas-evaluate scores.
+# The released code's switch: plateau with patience 0 switches at the first validation that does
+# not improve; with lr 1e-12 the weights do not move, so the second validation equals the first.
+# The checkpoint then holds the averaged weights wsnas-evaluate scores.
 "$bin/wsnas-supernet" --config "$root/configs/darts-ptb.ini" --space darts-ptb $data --epochs 2 \
-  --batch-size 16 --eval-every 1 --eval-archs 2 --asgd-patience 0 --keep-best false \
+  --batch-size 16 --eval-every 1 --eval-archs 2 --asgd-patience 0 --keep-best false --lr 1e-12 \
   --out "$tmp/plateau" > "$tmp/plateau.log" 2>&1
-check "plateau: averaged SGD after the first validation ($(grep -c switching "$tmp/plateau.log") switch)" \
-  [ "$(grep -c "validation after epoch 1: .*switching to averaged SGD (--asgd plateau)" "$tmp/plateau.log")" -eq 1 ]
+check "plateau: averaged SGD after the first validation without a new best ($(grep -c switching "$tmp/plateau.log") switch)" \
+  [ "$(grep -c "validation after epoch 2: .*switching to averaged SGD (--asgd plateau)" "$tmp/plateau.log")" -eq 1 -a \
+    "$(grep -c "switching" "$tmp/plateau.log")" -eq 1 ]
 check "the checkpoint holds the averaged weights" $py -c "
 import h5py, sys; sys.exit(0 if 'averaged' in h5py.File('$tmp/plateau/supernet.h5', 'r') else 1)"
 
@@ -161,5 +163,8 @@ bad "--rnn-dropout: rate 1.5 is outside [0, 1)" "$bin/wsnas-supernet" --space da
   --rnn-dropout 1.5,0,0,0,0 --out "$tmp/never"
 bad "expected int64 tokens [L, n]: --dataset ptb" "$bin/wsnas-supernet" --space darts-ptb \
   --dataset fashion-mnist --limit-train 64 --batch-size 16 --out "$tmp/never"
+bad "published.h5': its score perplexity is lower is better (expected --lower-is-better)" \
+  "$bin/wsnas-analyze" ranking --space darts-ptb --scores "$tmp/published.h5" --score-column perplexity \
+  --truth "$table" --truth-arch-column genotype --truth-select valid_ppl --truth-report test_ppl
 check "nothing written for a refused run" test ! -e "$tmp/never/supernet.h5"
 finish

@@ -328,6 +328,13 @@ TEST(Asgd, SwitchRulesOfThePtbCodes) {
   EXPECT_TRUE(train::asgd_switch("plateau", 5, h2, false));
   h2.back() = 3.9;  // a new best resets it
   EXPECT_FALSE(train::asgd_switch("plateau", 5, h2, false));
+  // Patience 0: at the first validation that does not improve, not before.
+  EXPECT_FALSE(train::asgd_switch("plateau", 0, {5}, false));
+  EXPECT_FALSE(train::asgd_switch("plateau", 0, {5, 4}, false));
+  EXPECT_TRUE(train::asgd_switch("plateau", 0, {5, 4, 4}, false));
+  // Diverged validations count from the first, as the code's counter (its best starts at 1e9).
+  EXPECT_FALSE(train::asgd_switch("plateau", 2, {std::nan("")}, false));
+  EXPECT_TRUE(train::asgd_switch("plateau", 2, {std::nan(""), std::nan("")}, false));
   // nonmono (DARTS' rnn/train.py): more than 5 earlier scores, and the last worse than the best
   // of all but the 5 latest earlier ones.
   EXPECT_FALSE(train::asgd_switch("nonmono", 5, {5, 4, 3, 2, 1, 6}, false));  // 5 earlier only

@@ -190,6 +190,23 @@ void check_study(const StudyJob& job) {
                     "the ground truth needs a column: --truth-column, or --truth-select");
   WSNAS_CHECK_USAGE(job.plot_dir.empty() || !job.out_h5.empty(),
                     "--plot draws the --out-h5 file: give --out-h5 FILE too");
+  // A wsnas results file says which way its score goes: analysing it the other way round would
+  // rank the worst architectures first, silently.
+  for (const auto& path : job.scores) {
+    if (!io::is_hdf5(path)) continue;
+    const auto f = io::File::open(path);
+    if (!f.exists("/results") || !f.has_attr("/results", "score") ||
+        !f.has_attr("/results", "higher_is_better"))
+      continue;
+    const std::string score = f.attr_string("/results", "score");
+    const bool higher = f.attr_int("/results", "higher_is_better") != 0;
+    for (const auto& column : job.score_column) {
+      WSNAS_CHECK_INPUT(column != score || higher != job.lower_is_better, "--scores '", path,
+                        "': its score ", score, " is ", higher ? "higher" : "lower",
+                        " is better (expected ",
+                        higher ? "no --lower-is-better" : "--lower-is-better", ")");
+    }
+  }
 }
 
 namespace {

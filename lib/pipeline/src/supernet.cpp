@@ -500,6 +500,10 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
         }
         const int replica = rank * local_r + r;
         const auto paths = sampler->paths(static_cast<std::uint64_t>(t), replica, R);
+        WSNAS_CHECK_USAGE(paths.size() == 1 || net->state().empty(), "--sampler ", sampler->name(),
+                          ": ", paths.size(),
+                          " paths per step, but a recurrent network carries one hidden state "
+                          "(one path per step: --sampler uniform or per-replica)");
         for (std::size_t j = 0; j < paths.size(); ++j) {
           const auto& arch = paths[j];
           // Drop-path masks: one stream per (step, replica, path), whatever the ranks.
@@ -617,7 +621,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
       }
     }
     // A resume at the very end of an epoch runs no batch of it: log the epoch's last rate.
-    if (st.epoch_step == nb && lr == 0)
+    if (st.epoch_step == loader.batches_per_epoch() && lr == 0)
       lr = train::learning_rate(hp, (st.epoch + 1) * nb - 1, total, nb);
     const auto metrics = task->finish(st.totals);
     st.log_epoch.push_back(st.epoch + 1);

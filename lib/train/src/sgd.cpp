@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "wsnas/core/error.h"
@@ -92,7 +93,13 @@ bool asgd_switch(const std::string& rule, int patience, const std::vector<double
   if (rule == "off" || h.empty()) return false;
   if (rule == "always") return true;
   const std::size_t n = h.size(), p = static_cast<std::size_t>(std::max(patience, 0));
-  if (rule == "plateau") return p == 0 || n - 1 - best_index(h, higher_is_better) >= p;
+  if (rule == "plateau") {
+    // The code's patience counter: validations since the best (all of them when none was
+    // finite, its best starting at 1e9), checked only after one that did not improve.
+    const bool any = std::any_of(h.begin(), h.end(), [](double v) { return std::isfinite(v); });
+    const std::size_t since = any ? n - 1 - best_index(h, higher_is_better) : n;
+    return since > 0 && since >= p;
+  }
   if (rule == "nonmono") {
     if (n - 1 <= p) return false;
     const std::vector<double> old(h.begin(), h.end() - 1 - static_cast<std::ptrdiff_t>(p));

@@ -114,7 +114,8 @@ class AveragedWeights {
 
 /// Whether the validation scores so far (`history`, oldest first, the last just measured) switch
 /// SGD to ASGD under `rule`: "off" never; "always" at once; "plateau" (the paper's
-/// trainers/ptb.py) when the last `patience` scores did not beat the best before them; "nonmono"
+/// trainers/ptb.py) after a score that did not beat the best, when `patience` or more came since
+/// the best (none finite: all of them); "nonmono"
 /// (DARTS' and AWD-LSTM's NT-ASGD) when more than `patience` scores came before the last and the
 /// last is worse than the best of all but the `patience` latest before it.
 bool asgd_switch(const std::string& rule, int patience, const std::vector<double>& history,
