@@ -18,14 +18,6 @@
 using namespace wsnas;
 
 namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 void truncate_copy(const std::string& from, const std::string& to, std::size_t keep) {
   std::string bytes = test::read_file(from);
   std::ofstream out(to, std::ios::binary);
@@ -135,16 +127,16 @@ TEST(Cifar, TruncatedMissingAndMislabelledFilesAreRefused) {
   std::string dir = test::scratch_dir("cifar_bad");
   data::write_synthetic_cifar(dir, false, 50, 10, 3);
   truncate_copy(dir + "/test_batch.bin", dir + "/cut.bin", 3073 * 5 + 100);
-  EXPECT_EQ(error_of([&] { data::read_cifar_file(dir + "/cut.bin", false); }),
+  EXPECT_EQ(test::input_error_of([&] { data::read_cifar_file(dir + "/cut.bin", false); }),
             "file '" + dir +
                 "/cut.bin': size 15465 bytes is not a multiple of the record size 3073 "
                 "(truncated, or not CIFAR-10 binary?)");
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(test::input_error_of([&] {
               data::read_cifar10(dir + "/nowhere", false);
             }).find("nowhere/test_batch.bin': cannot open"),
             std::string::npos);
   // A CIFAR-10 file read as CIFAR-100: 10 records of 3073 bytes are not records of 3074.
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(test::input_error_of([&] {
               data::read_cifar_file(dir + "/test_batch.bin", true);
             }).find("record size 3074"),
             std::string::npos);
@@ -155,7 +147,7 @@ TEST(Cifar, TruncatedMissingAndMislabelledFilesAreRefused) {
     std::ofstream out(dir + "/badlabel.bin", std::ios::binary);
     out << bytes;
   }
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(test::input_error_of([&] {
               data::read_cifar_file(dir + "/badlabel.bin", false);
             }).find("record 2 has label 17, expected 0..9"),
             std::string::npos);
@@ -175,17 +167,17 @@ TEST(Idx, HeadersPromisingImpossibleSizesAreRefusedBeforeAllocating) {
   const std::string labels = dir + "/labels";
   std::ofstream(labels, std::ios::binary) << std::string("\0\0\x08\x01\0\0\0\x03\0\0\0", 11);
   std::ofstream(dir + "/wide", std::ios::binary) << header(3, 28, 0x91000000u);
-  EXPECT_EQ(error_of([&] { data::read_idx(dir + "/wide", labels, "x"); }),
+  EXPECT_EQ(test::input_error_of([&] { data::read_idx(dir + "/wide", labels, "x"); }),
             "file '" + dir +
                 "/wide': images of 28x2432696320 pixels (expected 1 to 65536 rows and columns)");
   std::ofstream(dir + "/many", std::ios::binary) << header(0xf700009cu, 65536, 65536);
   EXPECT_EQ(
-      error_of([&] { data::read_idx(dir + "/many", labels, "x"); }),
+      test::input_error_of([&] { data::read_idx(dir + "/many", labels, "x"); }),
       "file '" + dir +
           "/many': header promises 4143972508 images of 65536x65536 pixels (more than 2^40 bytes)");
   // A plausible header over a short file is the usual truncation error, not an allocation.
   std::ofstream(dir + "/short", std::ios::binary) << header(1000000, 1000, 1000);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(test::input_error_of([&] {
               data::read_idx(dir + "/short", labels, "x");
             }).find("': truncated: header promises 1000000 images of 1000x1000"),
             std::string::npos);
@@ -202,19 +194,21 @@ TEST(Idx, GzipAndPlainRoundTripAndBadFilesAreRefused) {
     EXPECT_EQ(r.images, d.images);
   }
   // Wrong magic number: the label file given as images.
-  EXPECT_EQ(error_of([&] { data::read_idx(dir + "/l", dir + "/l", "t"); }),
+  EXPECT_EQ(test::input_error_of([&] { data::read_idx(dir + "/l", dir + "/l", "t"); }),
             "file '" + dir +
                 "/l': magic number 0x00000801, expected 0x00000803 (IDX unsigned-byte images, 3 "
                 "dimensions)");
   // Truncated image data.
   truncate_copy(dir + "/i", dir + "/cut", 16 + 28 * 28 * 3 + 5);
   EXPECT_EQ(
-      error_of([&] { data::read_idx(dir + "/cut", dir + "/l", "t"); }),
+      test::input_error_of([&] { data::read_idx(dir + "/cut", dir + "/l", "t"); }),
       "file '" + dir +
           "/cut': truncated: header promises 30 images of 28x28 (23520 bytes), found 2357 bytes");
   // Truncated gzip stream.
   truncate_copy(dir + "/i.gz", dir + "/cut.gz", 200);
-  EXPECT_NE(error_of([&] { data::read_idx(dir + "/cut.gz", dir + "/l", "t"); }).find("cut.gz"),
+  EXPECT_NE(test::input_error_of([&] {
+              data::read_idx(dir + "/cut.gz", dir + "/l", "t");
+            }).find("cut.gz"),
             std::string::npos);
 }
 
@@ -238,9 +232,13 @@ TEST(Splits, FollowThePaper) {
   EXPECT_EQ(c.test.size(), 5000);
   EXPECT_EQ(c.valid.data, &c.test_set);
   EXPECT_EQ(c.test.indices.front(), 5000);
-  EXPECT_NE(error_of([&] { data::make_bundle(small, small, "nb101"); }).find("needs the 50,000"),
+  EXPECT_NE(test::input_error_of([&] {
+              data::make_bundle(small, small, "nb101");
+            }).find("needs the 50,000"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { data::make_bundle(big, small, "random"); }).find("--protocol 'random'"),
+  EXPECT_NE(test::input_error_of([&] {
+              data::make_bundle(big, small, "random");
+            }).find("--protocol 'random'"),
             std::string::npos);
   // DARTS' --cifar_split 50k (paper-code-spec §4.3): every training image trains; the test set is
   // both the valid and the test split.
@@ -322,15 +320,15 @@ TEST(Splits, NasBench201OfficialIndexLists) {
   small.name = "cifar100";
   EXPECT_EQ(data::make_bundle(train100, small, "default").protocol, "nb201-halves");
   // A list of one dataset on the other (both have 10,000 test images) is refused.
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(test::input_error_of([&] {
               data::make_bundle(train10, test10, "nb201");
             }).find("indexes CIFAR-100's test set"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(test::input_error_of([&] {
               data::make_bundle(train100, test100, "nb201-cifar10-valid");
             }).find("indexes CIFAR-10's training set"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { data::make_bundle(train100, small, "nb201"); })
+  EXPECT_NE(test::input_error_of([&] { data::make_bundle(train100, small, "nb201"); })
                 .find("--protocol nb201 needs the official test set of 10000 images "
                       "(NAS-Bench-201's split files index it), found 100"),
             std::string::npos);
