@@ -3,8 +3,8 @@
 // steps (images/s, with DARTS' auxiliary head and drop-path when asked) and the evaluation of one
 // architecture (BN calibration on calib-steps x calib-batch images, then eval-images validation
 // images), on CPU or GPU, and the training's peak memory (one replica: this process). Data is
-// synthetic and already on the device, as in the Python reference figures of
-// ../shared/tools/device/README.md (NB-201: 21.4 ms/step at batch 256 fp32; 0.45 s per evaluated
+// synthetic and already on the device, as in the Python reference measured on an H200 (a plain
+// PyTorch eager NB-201 supernet: 21.4 ms/step at batch 256 fp32; 0.45 s per evaluated
 // cell).
 #include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>

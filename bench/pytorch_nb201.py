@@ -3,9 +3,10 @@
 PyTorch eager (default memory layout), timed on the same work as `bench_nb201 --archs FILE`:
 single-path training steps cycling through the listed cells, then each cell evaluated (BN
 calibration, then validation batches). Written from the paper's description and the released
-code's structure (paper-code-spec §3.2: stem, 3 stages of 5 cells, ResNet blocks, every edge
-holding its 5 operators, only the chosen one executed; `none` = x * 0). Needs Debian's
-python3-torch (scripts/bench-compare.sh installs it).
+code's structure (github.com/matluster/anonymous-2102 @3825f00 space/nb201/network.py and
+space/nb201/ops.py: stem, 3 stages of 5 cells, ResNet blocks, every edge holding its 5 operators,
+only the chosen one executed; `none` = x * 0). Needs Debian's python3-torch
+(scripts/bench-compare.sh installs it).
 
   /usr/bin/python3 bench/pytorch_nb201.py --archs cells.txt --threads 1 --batch 64 --steps 5
 """
@@ -99,7 +100,8 @@ class Supernet(nn.Module):
 
 
 def calibrate(net, arch, batches):
-    """The released code's bn_sanitize: average of per-batch statistics (paper-code-spec §1.4),
+    """The released code's bn_sanitize: average of per-batch statistics (anonymous-2102
+    trainers/utils.py:324-373),
     here through PyTorch's cumulative moving average (momentum None)."""
     for m in net.modules():
         if isinstance(m, nn.BatchNorm2d):

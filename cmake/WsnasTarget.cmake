@@ -1,12 +1,20 @@
 # wsnas_add_module(NAME name SOURCES ... DEPS ...): one library module of lib/, exported as
 # wsnas::<name>, public headers in lib/<name>/include/wsnas/<name>/.
+# Installed (cmake --install) with its headers under <prefix>/include/wsnas/<name>/ and exported
+# in the wsnas CMake package as wsnas::<name> (cmake/WsnasInstall.cmake).
 function(wsnas_add_module)
   cmake_parse_arguments(M "" "NAME" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(wsnas_${M_NAME} ${M_SOURCES})
   add_library(wsnas::${M_NAME} ALIAS wsnas_${M_NAME})
-  target_include_directories(wsnas_${M_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  target_include_directories(wsnas_${M_NAME} PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(wsnas_${M_NAME} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+  set_target_properties(wsnas_${M_NAME} PROPERTIES EXPORT_NAME ${M_NAME})
   wsnas_warnings(wsnas_${M_NAME})
+  install(TARGETS wsnas_${M_NAME} EXPORT wsnasTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endfunction()
 
 function(wsnas_warnings target)
@@ -20,4 +28,5 @@ function(wsnas_add_app)
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS})
   set_target_properties(${A_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
   wsnas_warnings(${A_NAME})
+  install(TARGETS ${A_NAME} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endfunction()

@@ -1,6 +1,9 @@
 // Core: errors, strings, portable random numbers (and CPython's Mersenne Twister), progress.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -10,7 +13,9 @@
 #include "wsnas/core/progress.h"
 #include "wsnas/core/provenance.h"
 #include "wsnas/core/random.h"
+#include "wsnas/core/share.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/core/text_reader.h"
 
 using namespace wsnas;
 
@@ -182,4 +187,63 @@ TEST(Strings, CsvQuotingRoundTrips) {
   EXPECT_EQ(split_csv("x\t\"y\tz\"", '\t'), (std::vector<std::string>{"x", "y\tz"}));
   // A quote inside an unquoted field is kept as it is.
   EXPECT_EQ(split_csv("5\",6", ','), (std::vector<std::string>{"5\"", "6"}));
+}
+
+namespace {
+std::vector<std::string> read_lines(const std::string& path) {
+  TextReader in(path);
+  EXPECT_TRUE(in.ok()) << path;
+  std::vector<std::string> lines;
+  for (std::string line; in.getline(line);) lines.push_back(line);
+  return lines;
+}
+}  // namespace
+
+TEST(TextReader, ReadsGzipAndPlainFilesAlike) {
+  // Lines as std::getline gives them: '\r' kept, a last line without '\n', a NUL byte kept (the
+  // table readers name it), a line longer than the reader's 64 KiB chunks.
+  const std::string dir = test::scratch_dir("text_reader");
+  const std::string long_line(200000, 'x');
+  std::string text = "a,b\r\n\n1,2\n";
+  text += long_line + "\n";
+  text += std::string("nul") + '\0' + "byte\nlast";
+  { std::ofstream(dir + "/t.csv", std::ios::binary) << text; }
+  ASSERT_EQ(test::run("gzip -k -9 '" + dir + "/t.csv'").exit_code, 0);
+  const std::vector<std::string> want = {
+      "a,b\r", "", "1,2", long_line, std::string("nul") + '\0' + "byte", "last"};
+  EXPECT_EQ(read_lines(dir + "/t.csv"), want);
+  EXPECT_EQ(read_lines(dir + "/t.csv.gz"), want);
+  EXPECT_FALSE(TextReader(dir + "/absent.csv").ok());
+  // A truncated gzip file is an error naming it, not a short table.
+  {
+    const std::string gz = test::read_file(dir + "/t.csv.gz");
+    ASSERT_GT(gz.size(), 100u);
+    std::ofstream(dir + "/cut.csv.gz", std::ios::binary) << gz.substr(0, 100);
+  }
+  try {
+    read_lines(dir + "/cut.csv.gz");
+    FAIL() << "a truncated gzip file was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("cut.csv.gz"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Share, ShippedFilesAreFoundFromAnyFolder) {
+  // A program of the build tree finds the source tree's configs, data and plot.py; a relative path
+  // that exists where it is given wins; one that exists nowhere comes back unchanged.
+  EXPECT_TRUE(test::exists(share_path("analysis/plot.py"))) << share_dir();
+  EXPECT_TRUE(test::exists(share_path("data/README.md"))) << share_dir();
+  EXPECT_EQ(find_shipped_file("/abs/olute.ini"), "/abs/olute.ini");
+  EXPECT_EQ(find_shipped_file("configs/no-such-preset.ini"), "configs/no-such-preset.ini");
+  const std::string dir = test::scratch_dir("share");
+  char cwd[4096];
+  ASSERT_NE(getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(chdir(dir.c_str()), 0);
+  EXPECT_EQ(find_shipped_file("configs/nb201.ini"), share_path("configs/nb201.ini"));
+  std::system(("mkdir -p '" + dir + "/configs' && touch '" + dir + "/configs/nb201.ini'").c_str());
+  EXPECT_EQ(find_shipped_file("configs/nb201.ini"), "configs/nb201.ini");  // the user's own
+  setenv("WSNAS_SHARE_DIR", dir.c_str(), 1);
+  EXPECT_EQ(share_dir(), dir);
+  unsetenv("WSNAS_SHARE_DIR");
+  ASSERT_EQ(chdir(cwd), 0);
 }

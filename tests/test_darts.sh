@@ -11,7 +11,7 @@
 #   tests/test_darts.sh BIN_DIR
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-table=$(realpath "$root/../shared/data/supernet-help/darts_cifar10.csv")
+table=$root/data/supernet-help/darts_cifar10.csv
 source "$root/tests/support/pipeline.sh" darts "${1:-}"
 [ -f "$table" ] || { echo "FAIL: missing $table"; exit 1; }
 

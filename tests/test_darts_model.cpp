@@ -1,8 +1,9 @@
 // DARTS-CIFAR10 networks: the stand-alone network of every published architecture has exactly
-// its published parameters (../shared/data/supernet-help/darts_cifar10.csv, paper-code-spec §4.5;
-// counted as DARTS' utils.count_parameters_in_MB does, the auxiliary head excluded); the
+// its published parameters (data/supernet-help/darts_cifar10.csv, from the paper's released code,
+// github.com/matluster/anonymous-2102 @3825f00 benchmarks/darts-cifar10.csv; counted as DARTS'
+// utils.count_parameters_in_MB does, the auxiliary head excluded); the
 // supernet's path of a genotype has exactly the stand-alone network's parameters (ENAS-style
-// sharing, paper-code-spec §4.2); drop-path and the auxiliary head.
+// sharing, anonymous-2102 space/darts/network.py:59-70); drop-path and the auxiliary head.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -40,8 +41,8 @@ nn::NetworkOptions cifar10(int channels = 0, int cells = 0) {
 
 TEST(DartsModel, EveryPublishedArchitectureHasItsPublishedParameters) {
   DartsSpace sp;
-  std::ifstream in(test::shared_data("supernet-help/darts_cifar10.csv"));
-  ASSERT_TRUE(in) << "missing ../shared/data/supernet-help/darts_cifar10.csv";
+  std::ifstream in(test::data_file("supernet-help/darts_cifar10.csv"));
+  ASSERT_TRUE(in) << "missing data/supernet-help/darts_cifar10.csv";
   std::string line;
   std::getline(in, line);
   int rows = 0;

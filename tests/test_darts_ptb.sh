@@ -12,7 +12,7 @@
 #   tests/test_darts_ptb.sh BIN_DIR
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-table=$(realpath "$root/../shared/data/supernet-help/darts_ptb.csv")
+table=$root/data/supernet-help/darts_ptb.csv
 source "$root/tests/support/pipeline.sh" darts-ptb "${1:-}"
 [ -f "$table" ] || { echo "FAIL: missing $table"; exit 1; }
 
@@ -57,7 +57,7 @@ check "the supernet's tensors: embedding, W0..W8, decoder bias" \
   grep -q "tensors \['decoder_bias', 'encoder.weight', 'w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'\]" "$tmp/files.txt"
 check "evaluation scored by perplexity, lower is better, finite ($(sed -n 3p "$tmp/files.txt"))" \
   grep -q "evaluation perplexity higher_is_better 0 rows 3 finite True" "$tmp/files.txt"
-# Every cell has the same network (paper L208): 20 H^2 + V (H + 1) parameters, V the vocabulary.
+# Every cell has the same network (paper Fig. 6): 20 H^2 + V (H + 1) parameters, V the vocabulary.
 vocab=$("$bin/wsnas-data" info --dataset ptb --data-dir "$tmp/ptb" | awk '/^vocabulary/ {print $2}')
 check "ground truth: darts-ptb-standalone.ini, 3 cells of $((20 * 32 * 32 + vocab * 33)) parameters ($(sed -n 4p "$tmp/files.txt"))" \
   grep -q "groundtruth 16 20 0.25 0.75,0.25,0.75,0.2,0 rows 3 params \[$((20 * 32 * 32 + vocab * 33))\]" "$tmp/files.txt"
@@ -72,7 +72,7 @@ check "the 137 published cells scored on the supernet" [ $? -eq 0 -a -f "$tmp/pu
 check "wsnas-analyze joins them with the published perplexities" \
   grep -q "joined 137 architectures" "$tmp/analyze.log"
 # Top-k by the lowest supernet perplexity, pick by the lowest valid_ppl among them, report its
-# test_ppl (paper-code-spec §8), recomputed here from the two files.
+# test_ppl (paper Appendix A.2, Metrics, "Top-k"), recomputed here from the two files.
 $py - "$tmp/published.h5" "$table" "$tmp/published.csv" > "$tmp/topk.txt" 2>&1 <<'PY'
 import csv, sys, h5py
 r = h5py.File(sys.argv[1], "r")["/results"]

@@ -1,4 +1,5 @@
-// DARTS-PTB networks (paper-code-spec §6.2): DARTS' recurrent cell with highway nodes, tied
+// DARTS-PTB networks (the paper's released code, github.com/matluster/anonymous-2102 @3825f00
+// space/ptb/network.py): DARTS' recurrent cell with highway nodes, tied
 // decoder, the five dropouts, the carried hidden state and temporal activation regularisation;
 // against DARTS' published size and an independent PyTorch reference of DARTS' rnn/model.py.
 #include <ATen/ATen.h>
@@ -49,7 +50,7 @@ TEST(DartsPtbModel, SizeOfDartsPaper) {
   DartsPtbSpace sp;
   auto net = nn::darts_ptb_supernet(options(0, 10000));
   EXPECT_EQ(nn::count_parameters(*net), 22960000);
-  // Every architecture has the same network (paper L208: constant parameters).
+  // Every architecture has the same network (paper Fig. 6: constant parameters).
   auto one = nn::darts_ptb_network(sp.parse(kDartsV2), options(16, 50));
   EXPECT_EQ(nn::count_parameters(*one), 20 * 16 * 16 + 50 * 17);
   // Initialisation as DARTS' rnn/model.py: U(-0.04, 0.04), decoder bias 0.

@@ -1,5 +1,6 @@
-// The DARTS-PTB recurrent cell space (paper Appendix A.1, Table 1; paper-code-spec §6.1) against
-// the paper's own published ground truth (../shared/data/supernet-help/darts_ptb.csv: 137
+// The DARTS-PTB recurrent cell space (paper Appendix A.1, Table 1; the paper's released code,
+// github.com/matluster/anonymous-2102 @3825f00 space/ptb/network.py:26-32) against
+// the paper's own published ground truth (data/supernet-help/darts_ptb.csv: 137
 // architectures as DARTS Genotypes and as the released code's JSON).
 #include <gtest/gtest.h>
 
@@ -29,8 +30,8 @@ TEST(DartsPtbSpace, CountsOfPaperTable1) {
 
 TEST(DartsPtbSpace, AllPublishedArchitecturesParseInBothForms) {
   DartsPtbSpace sp;
-  std::ifstream in(test::shared_data("supernet-help/darts_ptb.csv"));
-  ASSERT_TRUE(in) << "missing ../shared/data/supernet-help/darts_ptb.csv";
+  std::ifstream in(test::data_file("supernet-help/darts_ptb.csv"));
+  ASSERT_TRUE(in) << "missing data/supernet-help/darts_ptb.csv";
   std::string line;
   std::getline(in, line);
   EXPECT_EQ(
@@ -79,7 +80,8 @@ TEST(DartsPtbSpace, BadArchitecturesSayWhatWasExpected) {
 }
 
 TEST(DartsPtbSpace, UniformSampling) {
-  // Every decision independent and uniform (paper-code-spec §6.1): chi-square per decision.
+  // Every decision independent and uniform (anonymous-2102 space/ptb/mutator.py:77-78):
+  // chi-square per decision.
   DartsPtbSpace sp;
   Rng rng(9);
   const int n = 16000;

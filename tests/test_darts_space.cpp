@@ -1,5 +1,6 @@
-// The DARTS-CIFAR10 space (paper Appendix A.1, Table 1; paper-code-spec §4.1) against the paper's
-// own published ground truth (../shared/data/supernet-help/darts_cifar10.csv: 377 architectures
+// The DARTS-CIFAR10 space (paper Appendix A.1, Table 1; the paper's released code,
+// github.com/matluster/anonymous-2102 @3825f00 space/darts/mutator.py:76-109) against the paper's
+// own published ground truth (data/supernet-help/darts_cifar10.csv: 377 architectures
 // with their stand-alone parameter counts) and the DARTS paper's DARTS_V2 cell.
 #include <gtest/gtest.h>
 
@@ -26,8 +27,8 @@ struct Row {
 };
 
 std::vector<Row> published() {
-  std::ifstream in(test::shared_data("supernet-help/darts_cifar10.csv"));
-  EXPECT_TRUE(in) << "missing ../shared/data/supernet-help/darts_cifar10.csv";
+  std::ifstream in(test::data_file("supernet-help/darts_cifar10.csv"));
+  EXPECT_TRUE(in) << "missing data/supernet-help/darts_cifar10.csv";
   std::string line;
   std::getline(in, line);
   EXPECT_EQ(trim(line), "arch_id,genotype,accuracy,accuracy_seed43,flops,params,architecture_json");
@@ -46,7 +47,8 @@ std::vector<Row> published() {
 
 TEST(DartsSpace, CountsOfPaperTable1) {
   // (2*6*12*20 * 7^8)^2: per node n, n(n-1) ordered pairs of distinct inputs and 7^2 operators,
-  // both cells (paper-code-spec §4.1; paper Table 1 "2.8e20" for DARTS-CIFAR10).
+  // both cells (anonymous-2102 space/darts/mutator.py:99-109; paper Table 1 "2.8e20" for
+  // DARTS-CIFAR10).
   DartsSpace sp;
   EXPECT_EQ(*sp.valid_count(), "275647219316498534400");
   EXPECT_FALSE(sp.size().has_value());  // 14400^2 * 7^16 ~ 6.9e21 with same-input pairs: > 2^64
@@ -56,7 +58,8 @@ TEST(DartsSpace, CountsOfPaperTable1) {
 TEST(DartsSpace, AllPublishedArchitecturesParseAndHaveTheirParameters) {
   // The paper's 377 stand-alone architectures: the Genotype and the JSON column name the same
   // architecture, both round-trip, and the DARTS evaluation network (C=36, 20 cells, auxiliary
-  // head excluded) has exactly the published `params` (paper-code-spec §4.5: reproduced 377/377).
+  // head excluded) has exactly the published `params` (anonymous-2102
+  // benchmarks/darts-cifar10.csv).
   DartsSpace sp;
   const auto rows = published();
   ASSERT_EQ(rows.size(), 377u);
@@ -70,8 +73,8 @@ TEST(DartsSpace, AllPublishedArchitecturesParseAndHaveTheirParameters) {
     EXPECT_EQ(sp.cost(a, {})->params, r.params) << r.genotype;
     strings.insert(sp.to_string(a));
   }
-  EXPECT_EQ(strings.size(), 377u);  // no duplicates (paper-code-spec §9)
-  // The first row, spelled out in paper-code-spec §11: 2,707,174 parameters.
+  EXPECT_EQ(strings.size(), 377u);  // no duplicates (nor in the released darts-cifar10.csv)
+  // The first row (anonymous-2102 benchmarks/darts-cifar10.csv:2): 2,707,174 parameters.
   EXPECT_EQ(rows.front().params, 2707174);
 }
 

@@ -240,8 +240,9 @@ TEST(Splits, FollowThePaper) {
               data::make_bundle(big, small, "random");
             }).find("--protocol 'random'"),
             std::string::npos);
-  // DARTS' --cifar_split 50k (paper-code-spec §4.3): every training image trains; the test set is
-  // both the valid and the test split.
+  // DARTS' --cifar_split 50k (the paper's released code, github.com/matluster/anonymous-2102
+  // @3825f00 trainers/darts_cifar.py:135-141): every training image trains; the test set is both
+  // the valid and the test split.
   auto d = data::make_bundle(big, small, "train-all");
   EXPECT_EQ(d.train.size(), big.size());
   EXPECT_EQ(d.valid.data, &d.test_set);
@@ -256,7 +257,7 @@ namespace {
 // The list `key` of a NAS-Bench-201 split file (JSON name -> ["int", ["1", "3", ...]]), parsed
 // here independently of the build's embedding.
 std::vector<std::int64_t> published(const std::string& file, const std::string& key) {
-  const std::string text = test::read_file(test::shared_data("nb201/" + file));
+  const std::string text = test::read_file(test::data_file("nb201/" + file));
   auto at = text.find("\"" + key + "\"");
   EXPECT_NE(at, std::string::npos) << key;
   at = text.find('[', text.find('[', at) + 1);
@@ -272,7 +273,7 @@ std::vector<std::int64_t> published(const std::string& file, const std::string& 
 }  // namespace
 
 TEST(Splits, NasBench201OfficialIndexLists) {
-  // The lists in ../shared/data/nb201 (AutoDL-Projects configs/nas-benchmark, MIT) are the ones
+  // The lists in data/nb201 (AutoDL-Projects configs/nas-benchmark, MIT) are the ones
   // compiled in: x-valid / x-test 5,000 each partitioning the CIFAR-100 test set, and
   // cifar10-valid's 25,000 / 25,000 partition of the CIFAR-10 training set.
   const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> lists = {
@@ -374,8 +375,9 @@ TEST(Augment, CropFlipNormaliseAndCutout) {
   EXPECT_GE(k.eq(0).sum().item<std::int64_t>(),
             4);  // at least a 2x2 corner of the square is inside
   // The square is L x L, rows [cy - L/2, cy + L/2) and the same columns, clipped at the borders
-  // (DeVries & Taylor; the DARTS code's Cutout, paper-code-spec §1.8). On a constant non-zero image
-  // the zeros form that rectangle; away from the borders it holds exactly 16 pixels for L = 4.
+  // (DeVries & Taylor; the DARTS code's Cutout, anonymous-2102 datasets/cifar10.py:78-94). On a
+  // constant non-zero image the zeros form that rectangle; away from the borders it holds exactly
+  // 16 pixels for L = 4.
   data::Dataset flat;
   flat.name = "flat";
   flat.channels = 1;

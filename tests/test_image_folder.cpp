@@ -1,6 +1,7 @@
 // ImageNet's folder layout with real JPEG files (written here with libjpeg): decoding and DCT
 // scaling, corrupt and truncated files, the class folders and labels, the evaluation and
-// training transforms (paper-code-spec §1.8), and the loader skipping an unreadable file.
+// training transforms (the paper's released code, github.com/matluster/anonymous-2102 @3825f00
+// datasets/imagenet.py:24-77), and the loader skipping an unreadable file.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 

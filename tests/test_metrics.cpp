@@ -63,26 +63,26 @@ TEST(Metrics, TopKAndExactRandomTopK) {
 
 namespace {
 /// The published one-shot supernet accuracy (Zhao et al., ICML 2021) joined with the NATS-Bench
-/// CIFAR-10 ground truth, all 15,625 NAS-Bench-201 cells (../shared/data/nb201), read once.
-const Joined& published_nb201() {
-  static const Joined joined = [] {
+/// CIFAR-10 ground truth, all 15,625 NAS-Bench-201 cells (`few_csv`: reference data, not
+/// redistributable; data/nb201/nats_bench.csv.gz), read once.
+const Joined& published_nb201(const std::string& few_csv) {
+  static const Joined joined = [&] {
     space::Nb201Space sp;
-    return join_by_arch(sp,
-                        read_arch_values(sp, test::shared_data("nb201/fewshot_nas_cifar10.csv"),
-                                         "one_shot_supernet_acc"),
-                        read_arch_values(sp, test::shared_data("nb201/nats_bench.csv"),
+    return join_by_arch(sp, read_arch_values(sp, few_csv, "one_shot_supernet_acc"),
+                        read_arch_values(sp, test::data_file("nb201/nats_bench.csv.gz"),
                                          "CIFAR10TestAccuracy200Epochs"));
   }();
   return joined;
 }
 }  // namespace
 
-TEST(Metrics, PublishedOneShotSupernetOnNasBench201) {
+TEST(MetricsReference, PublishedOneShotSupernetOnNasBench201) {
   // Zhao et al. (ICML 2021) one-shot supernet accuracy for all 15,625 NAS-Bench-201 cells against
-  // the NATS-Bench CIFAR-10 ground truth (both in ../shared/data/nb201). Reference values computed
+  // the NATS-Bench CIFAR-10 ground truth (data/nb201; the few-shot table: reference data). Computed
   // with scipy.stats 1.10.1: spearman 0.6764101150764299, kendall tau-b 0.4840883994604972,
   // pearson 0.4989779314749087; top-1/5/10 (stable sort by score) 91.00667, 91.29667, 91.39333.
-  const Joined& joined = published_nb201();
+  WSNAS_REFERENCE_FILE(few_csv, "nb201/fewshot_nas_cifar10.csv");
+  const Joined& joined = published_nb201(few_csv);
   const std::vector<double>& score = joined.a;
   const std::vector<double>& truth = joined.b;
   ASSERT_EQ(score.size(), 15625u);
@@ -98,8 +98,9 @@ TEST(Metrics, PublishedOneShotSupernetOnNasBench201) {
 }
 
 TEST(Metrics, TopKSelectsByValidationAndReportsTest) {
-  // Paper §2 ("top-k"; paper-code-spec §8, AceNAS metrics.py:11-26): among the k best by score,
-  // the best by ground-truth validation, reported by its test value. By hand:
+  // Paper §2 ("top-k") and Appendix A.2, Metrics (as AceNAS, github.com/ultmaster/AceNAS @46c8895
+  // gcn/benchmarks/metrics.py:11-26): among the k best by score, the best by ground-truth
+  // validation, reported by its test value. By hand:
   const std::vector<double> score = {0.9, 0.8, 0.7, 0.6}, valid = {70, 75, 72, 80},
                             test = {69, 73, 74, 79};
   EXPECT_EQ(analysis::top_k(score, valid, test, 1), 69);
@@ -229,13 +230,14 @@ TEST(Bootstrap, TopOneIntervalMatchesTheExactResamplingDistribution) {
   EXPECT_EQ(r.top_k_ci[0].high, 30);
 }
 
-TEST(Bootstrap, SpearmanIntervalOnAllNasBench201CellsAgreesWithFishersApproximation) {
+TEST(BootstrapReference, SpearmanIntervalOnAllNasBench201CellsAgreesWithFishersApproximation) {
   // The published one-shot supernet against NATS-Bench (15,625 cells, Spearman 0.6764, see
   // above). Fieller, Hartley & Pearson (1957): atanh(rho_s) is about normal with standard error
   // 1.06 / sqrt(n - 3), an interval computed independently of any resampling. The percentile
   // bootstrap (400 resamples) must agree within 0.006 at both ends, contain the estimate, and be
   // the same for the same seed.
-  const Joined& joined = published_nb201();
+  WSNAS_REFERENCE_FILE(few_csv, "nb201/fewshot_nas_cifar10.csv");
+  const Joined& joined = published_nb201(few_csv);
   BootstrapOptions opt;
   opt.resamples = 400;
   opt.seed = 1;
@@ -305,13 +307,14 @@ TEST(Bias, ShiftsOfAHandMadeExample) {
     }
 }
 
-TEST(Bias, PublishedOneShotSupernetOnNasBench201MatchesScipy) {
+TEST(BiasReference, PublishedOneShotSupernetOnNasBench201MatchesScipy) {
   // The published one-shot supernet against NATS-Bench CIFAR-10 over the 15,284 valid cells.
   // Reference computed independently in Python (numpy, scipy 1.10.1): validity re-derived from the
   // cell strings, rank fractions 1 - (rankdata - 1) / (n - 1), shift per cell, mean per option,
   // mannwhitneyu(with, without, alternative='two-sided', method='asymptotic').
   space::Nb201Space sp;
-  const Joined& joined = published_nb201();
+  WSNAS_REFERENCE_FILE(few_csv, "nb201/fewshot_nas_cifar10.csv");
+  const Joined& joined = published_nb201(few_csv);
   std::vector<space::Arch> archs;
   std::vector<double> s, t;
   for (std::size_t i = 0; i < joined.archs.size(); ++i)
@@ -400,12 +403,12 @@ TEST(Metrics, Nb101JoinsByGraphHash) {
 }
 
 TEST(Metrics, PublishedDartsTableReadsByGenotypeOrJson) {
-  // The paper's 377 DARTS-CIFAR10 stand-alone results (../shared/data/supernet-help, quoted CSV:
+  // The paper's 377 DARTS-CIFAR10 stand-alone results (data/supernet-help, quoted CSV:
   // Genotype strings and JSON hold commas). Parameters against accuracy, by the Genotype column
   // and by the JSON column: the same 377 pairs. scipy.stats 1.10.1 on the same columns: Spearman
   // 0.5222185009893615, Kendall tau-b 0.36798960072932896, Pearson 0.5578114078031292.
   space::DartsSpace sp;
-  const std::string csv = test::shared_data("supernet-help/darts_cifar10.csv");
+  const std::string csv = test::data_file("supernet-help/darts_cifar10.csv");
   const auto by_genotype = join_by_arch(sp, read_arch_values(sp, csv, "params", "genotype"),
                                         read_arch_values(sp, csv, "accuracy", "genotype"));
   const auto by_json = join_by_arch(sp, read_arch_values(sp, csv, "params", "architecture_json"),

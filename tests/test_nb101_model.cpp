@@ -1,6 +1,8 @@
 // NAS-Bench-101 networks: the stand-alone network's parameters equal the benchmark's
 // trainable_parameters; the supernet's path of a sub-space cell has exactly the stand-alone
-// network's parameters (paper-code-spec §2.2); the supernet's structure and initialisation.
+// network's parameters (the supernet of the paper's released code,
+// github.com/matluster/anonymous-2102 @3825f00 space/nb101/network.py); the supernet's structure
+// and initialisation.
 #include <gtest/gtest.h>
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/modules/batchnorm.h>

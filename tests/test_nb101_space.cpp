@@ -1,4 +1,5 @@
-// The NAS-Bench-101 sub-space (paper Appendix A.1, Table 1; paper-code-spec §2.1) against
+// The NAS-Bench-101 sub-space (paper Appendix A.1, Table 1; the paper's released code,
+// github.com/matluster/anonymous-2102 @3825f00 tools/generate_nb101_splits.py:23-40,80) against
 // published values and against tests/reference/nb101_reference.py, an independent Python
 // reading of the released code (itertools enumeration, hashlib MD5, NAS-Bench-101's model
 // builder for parameters).
@@ -32,7 +33,8 @@ const char* kInceptionCell =
 }  // namespace
 
 TEST(Nb101Space, HashOfTheSpecTestVector) {
-  // paper-code-spec §2.1: NAS-Bench-101's hash_module of this cell, all operators conv3x3.
+  // NAS-Bench-101's hash_module (anonymous-2102 space/nb101/graph_util.py:69-98) of this cell,
+  // all operators conv3x3.
   auto cell = space::parse_nb101_cell(
       "0111100.0000100.0000010.0000010.0000001.0000001.0000000|conv3x3-bn-relu+conv3x3-bn-relu+"
       "conv3x3-bn-relu+conv3x3-bn-relu+conv3x3-bn-relu");
@@ -43,7 +45,8 @@ TEST(Nb101Space, HashOfTheSpecTestVector) {
 }
 
 TEST(Nb101Space, CountsOfPaperTable1) {
-  // 395 adjacency matrices x 243 = 95,985 cells, 42,228 distinct hashes (paper Table 1, L135).
+  // 395 adjacency matrices x 243 = 95,985 cells, 42,228 distinct hashes (paper Table 1,
+  // Appendix A.1).
   Nb101Space sp;
   ASSERT_EQ(*sp.size(), 95985u);
   std::set<std::string> hashes;

@@ -316,8 +316,9 @@ TEST(ModelRegistry, MakesNetworksBySpaceName) {
   EXPECT_EQ(*standalone->own_arch(), arch);
   auto supernet = nn::make_supernet("nb201", o);
   EXPECT_EQ(supernet->own_arch(), nullptr);
-  // The paper's code: affine BN in every supernet operator (paper-code-spec §3.2); 15 cells x 6
-  // edges x 2 convolutions, all affine.
+  // The paper's code: affine BN in every supernet operator (github.com/matluster/anonymous-2102
+  // @3825f00 configs/nb201.py:18, space/nb201/ops.py:24-25); 15 cells x 6 edges x 2 convolutions,
+  // all affine.
   int affine = 0;
   for (const auto& m : supernet->modules(false))
     if (auto* bn = m->as<torch::nn::BatchNorm2dImpl>()) affine += bn->options.affine() ? 1 : 0;

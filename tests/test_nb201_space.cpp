@@ -1,4 +1,4 @@
-// NAS-Bench-201 space against the real benchmark table (../shared/data/nb201/nats_bench.csv,
+// NAS-Bench-201 space against the real benchmark table (data/nb201/nats_bench.csv.gz,
 // all 15,625 cells in the official index order, from NATS-Bench).
 #include <gtest/gtest.h>
 
@@ -9,6 +9,7 @@
 #include "test_support.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/core/text_reader.h"
 #include "wsnas/space/nb201.h"
 
 using namespace wsnas;
@@ -25,11 +26,11 @@ struct Row {
 const std::vector<Row>& table() {
   static const std::vector<Row> rows = [] {
     std::vector<Row> out;
-    std::ifstream in(test::shared_data("nb201/nats_bench.csv"));
-    EXPECT_TRUE(in) << "missing ../shared/data/nb201/nats_bench.csv";
+    TextReader in(test::data_file("nb201/nats_bench.csv.gz"));
+    EXPECT_TRUE(in) << "missing data/nb201/nats_bench.csv.gz";
     std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
+    in.getline(line);  // header
+    while (in.getline(line)) {
       auto f = split(trim(line), ',');
       EXPECT_EQ(f.size(), 5u) << line;
       double c10 = 0;
@@ -68,7 +69,7 @@ TEST(Nb201Space, OfficialAssertionsOfTheBenchmarkScript) {
 }
 
 TEST(Nb201Space, ValidityMatchesBenchmark) {
-  // ../shared/data/README.md: 341 cells have no input-output path; they are exactly the rows with
+  // data/README.md: 341 cells have no input-output path; they are exactly the rows with
   // CIFAR-10 accuracy 10.0 (chance). Paper Table 1: 15,284 valid.
   Nb201Space sp;
   int invalid = 0;
@@ -208,9 +209,6 @@ TEST(Nb201Space, ReadsArchitectureListsAndTables) {
   ASSERT_EQ(v.size(), 2u);
   EXPECT_EQ(*sp.index_of(v[0]), 5);
   EXPECT_EQ(*sp.index_of(v[1]), 42);
-  // The real published table, read by its `arch` column.
-  auto few = space::read_arch_list(sp, test::shared_data("nb201/fewshot_nas_cifar10.csv"));
-  EXPECT_EQ(few.size(), 15625u);
   {
     std::ofstream f(dir + "/bad.txt");
     f << sp.to_string(*sp.at(5)) << "\n|bad~0|\n";
@@ -221,4 +219,29 @@ TEST(Nb201Space, ReadsArchitectureListsAndTables) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("bad.txt' line 2"), std::string::npos) << e.what();
   }
+}
+
+TEST(Nb201Space, ReadsGzipCompressedLists) {
+  // The shipped tables are gzip-compressed (data/README.md); a list reads the same either way.
+  space::Nb201Space sp;
+  const std::string dir = test::scratch_dir("gz_list");
+  {
+    std::ofstream f(dir + "/list.txt");
+    f << "index\n7\n" << 15624 << "\n";
+  }
+  ASSERT_EQ(test::run("gzip -k '" + dir + "/list.txt'").exit_code, 0);
+  const auto plain = space::read_arch_list(sp, dir + "/list.txt");
+  const auto gz = space::read_arch_list(sp, dir + "/list.txt.gz");
+  ASSERT_EQ(gz.size(), 2u);
+  EXPECT_EQ(gz, plain);
+  EXPECT_EQ(*sp.index_of(gz[1]), 15624);
+}
+
+TEST(Nb201SpaceReference, ReadsTheFewShotTableByItsArchColumn) {
+  // Zhao et al.'s published table (not redistributable: data/README.md), read by its `arch`
+  // column: one architecture per NAS-Bench-201 cell.
+  WSNAS_REFERENCE_FILE(few_csv, "nb201/fewshot_nas_cifar10.csv");
+  space::Nb201Space sp;
+  const auto few = space::read_arch_list(sp, few_csv);
+  EXPECT_EQ(few.size(), 15625u);
 }

@@ -67,6 +67,11 @@ class Operations : public ::testing::Test {
   }
   static std::string* dir_;
 };
+
+/// The analyses on reference data the repository may not redistribute (data/README.md): CTest runs
+/// them as test_operations_reference, skipped without that data.
+class OperationsReference : public Operations {};
+
 std::string* Operations::dir_ = nullptr;
 
 TEST_F(Operations, BadDatasetFilesAreNamedAndNothingIsWritten) {
@@ -878,19 +883,19 @@ TEST_F(Operations, AnalyzeBiasReportsEachDecisionsOptions) {
                   2, "wsnas-analyze", "--analysis 'frobnicate': expected one of ranking, bias");
 }
 
-TEST_F(Operations, AnalyzeMutualIsTheSpearmanMatrixOfEveryInput) {
+TEST_F(OperationsReference, AnalyzeMutualIsTheSpearmanMatrixOfEveryInput) {
   // The published one-shot and few-shot supernets (Zhao et al., ICML 2021; two columns of one
   // file) against NATS-Bench CIFAR-10, over the 15,284 valid NAS-Bench-201 cells. Reference:
   // scipy.stats.spearmanr 1.10.1 on the same cells (validity re-derived from the strings in
   // Python): one-shot vs few-shot 0.77052072977227, few-shot vs truth 0.72377935465214, one-shot
   // vs truth 0.6558337509001942. Parameters and FLOPs rank NAS-Bench-201 cells identically.
-  const std::string S = test::shared_data("nb201");
+  WSNAS_REFERENCE_FILE(few, "nb201/fewshot_nas_cifar10.csv");  // not redistributable
+  const std::string nats = test::data_file("nb201/nats_bench.csv.gz");
   const std::string h5 = *dir_ + "/mutual.h5";
-  const auto r =
-      run(kEnv + app("wsnas-analyze") + " mutual --scores " + S +
-          "/fewshot_nas_cifar10.csv --score-column one_shot_supernet_acc few_shot_supernet_acc "
-          "--truth " +
-          S + "/nats_bench.csv --truth-column CIFAR10TestAccuracy200Epochs --out-h5 " + h5);
+  const auto r = run(kEnv + app("wsnas-analyze") + " mutual --scores " + few +
+                     " --score-column one_shot_supernet_acc few_shot_supernet_acc "
+                     "--truth " +
+                     nats + " --truth-column CIFAR10TestAccuracy200Epochs --out-h5 " + h5);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("architectures in every input: 15284"), std::string::npos) << r.out;
   auto f = io::File::open(h5);
@@ -908,9 +913,8 @@ TEST_F(Operations, AnalyzeMutualIsTheSpearmanMatrixOfEveryInput) {
   for (int i = 0; i < 5; ++i) EXPECT_EQ(m[i * 5 + i], 1.0);
   // Several inputs are for mutual only; mismatched counts are refused.
   expect_one_line(
-      run(kEnv + app("wsnas-analyze") + " --scores " + S +
-          "/fewshot_nas_cifar10.csv --score-column a b --truth " + S +
-          "/nats_bench.csv --truth-column c"),
+      run(kEnv + app("wsnas-analyze") + " --scores " + few + " --score-column a b --truth " + nats +
+          " --truth-column c"),
       2, "wsnas-analyze",
       "ranking takes one --scores file and one --score-column (several are for mutual and tricks)");
   expect_one_line(
@@ -921,11 +925,10 @@ TEST_F(Operations, AnalyzeMutualIsTheSpearmanMatrixOfEveryInput) {
   // by the paper's rule (stable sort by score, best ground truth among the 10) 91.39333333333333
   // for one-shot and 93.30000000000001 for few-shot.
   const std::string tricks = *dir_ + "/tricks.h5";
-  const auto t =
-      run(kEnv + app("wsnas-analyze") + " tricks --scores " + S +
-          "/fewshot_nas_cifar10.csv --score-column one_shot_supernet_acc few_shot_supernet_acc "
-          "--truth " +
-          S + "/nats_bench.csv --truth-column CIFAR10TestAccuracy200Epochs --out-h5 " + tricks);
+  const auto t = run(kEnv + app("wsnas-analyze") + " tricks --scores " + few +
+                     " --score-column one_shot_supernet_acc few_shot_supernet_acc "
+                     "--truth " +
+                     nats + " --truth-column CIFAR10TestAccuracy200Epochs --out-h5 " + tricks);
   ASSERT_EQ(t.exit_code, 0) << t.err;
   auto g = io::File::open(tricks);
   const auto bl = g.read_f64("/tricks/corr_bl"), gt = g.read_f64("/tricks/corr_gt"),
@@ -942,22 +945,21 @@ TEST_F(Operations, AnalyzeMutualIsTheSpearmanMatrixOfEveryInput) {
   // (resample b from Rng::derive(seed, b) over the same joined cells), so the interval of a pair
   // equals ranking's interval of that pair: an independent path through the same resamples.
   const std::string rk = *dir_ + "/rk.h5", mu = *dir_ + "/mu.h5", tr = *dir_ + "/tr.h5";
-  const std::string common = " --truth " + S +
-                             "/nats_bench.csv --truth-column CIFAR10TestAccuracy200Epochs "
+  const std::string common = " --truth " + nats +
+                             " --truth-column CIFAR10TestAccuracy200Epochs "
                              "--bootstrap 200 --bootstrap-seed 5 --out-h5 ";
-  ASSERT_EQ(
-      run(kEnv + app("wsnas-analyze") + " --scores " + S +
-          "/fewshot_nas_cifar10.csv --score-column few_shot_supernet_acc --k 10" + common + rk)
-          .exit_code,
-      0);
-  const auto m2 = run(kEnv + app("wsnas-analyze") + " mutual --scores " + S +
-                      "/fewshot_nas_cifar10.csv --score-column one_shot_supernet_acc "
+  ASSERT_EQ(run(kEnv + app("wsnas-analyze") + " --scores " + few +
+                " --score-column few_shot_supernet_acc --k 10" + common + rk)
+                .exit_code,
+            0);
+  const auto m2 = run(kEnv + app("wsnas-analyze") + " mutual --scores " + few +
+                      " --score-column one_shot_supernet_acc "
                       "few_shot_supernet_acc" +
                       common + mu);
   ASSERT_EQ(m2.exit_code, 0) << m2.err;
   EXPECT_NE(m2.out.find("95% bootstrap intervals (200 resamples, seed 5)"), std::string::npos);
-  const auto t2 = run(kEnv + app("wsnas-analyze") + " tricks --scores " + S +
-                      "/fewshot_nas_cifar10.csv --score-column one_shot_supernet_acc "
+  const auto t2 = run(kEnv + app("wsnas-analyze") + " tricks --scores " + few +
+                      " --score-column one_shot_supernet_acc "
                       "few_shot_supernet_acc" +
                       common + tr);
   ASSERT_EQ(t2.exit_code, 0) << t2.err;
@@ -981,13 +983,12 @@ TEST_F(Operations, AnalyzeMutualIsTheSpearmanMatrixOfEveryInput) {
   EXPECT_EQ(ft.read_f64("/tricks/top_k_ci_low")[1], fr.read_f64("/topk/top_k_ci_low")[0]);
   EXPECT_EQ(ft.read_f64("/tricks/top_k_ci_high")[1], fr.read_f64("/topk/top_k_ci_high")[0]);
   EXPECT_EQ(ft.attr_int("/tricks", "bootstrap_resamples"), 200);
-  expect_one_line(run(kEnv + app("wsnas-analyze") + " tricks --scores " + S +
-                      "/fewshot_nas_cifar10.csv --score-column a --truth " + S +
-                      "/nats_bench.csv --truth-column c"),
+  expect_one_line(run(kEnv + app("wsnas-analyze") + " tricks --scores " + few +
+                      " --score-column a --truth " + nats + " --truth-column c"),
                   2, "wsnas-analyze", "tricks needs the baseline and at least one trick");
 }
 
-TEST_F(Operations, AnalyzeBudgetsIsOneRankingPerSupernetWithBandsOverSeeds) {
+TEST_F(OperationsReference, AnalyzeBudgetsIsOneRankingPerSupernetWithBandsOverSeeds) {
   // budgets (Fig. 1, 8) on the published one-shot and few-shot supernets (Zhao et al., ICML 2021)
   // as two "budgets" against NATS-Bench CIFAR-10 over the 15,284 valid cells, the one-shot input
   // given twice as two seeds. References computed independently in Python (validity re-derived
@@ -996,14 +997,14 @@ TEST_F(Operations, AnalyzeBudgetsIsOneRankingPerSupernetWithBandsOverSeeds) {
   // 0.72377935465214; top-10 91.39333333333333 and 93.30000000000001; random top-10
   // 93.10752494805996; mean ground truth 88.78227525516888; mean scores 51.40282975660797 and
   // 45.49271525778574.
-  const std::string S = test::shared_data("nb201");
+  WSNAS_REFERENCE_FILE(few, "nb201/fewshot_nas_cifar10.csv");  // not redistributable
+  const std::string nats = test::data_file("nb201/nats_bench.csv.gz");
   const std::string h5 = *dir_ + "/budgets.h5", csv = *dir_ + "/budgets.csv";
-  const auto r =
-      run(kEnv + app("wsnas-analyze") + " budgets --scores " + S +
-          "/fewshot_nas_cifar10.csv --score-column few_shot_supernet_acc one_shot_supernet_acc "
-          "one_shot_supernet_acc --x 2 1 1 --replicate 0 0 1 --truth " +
-          S + "/nats_bench.csv --truth-column CIFAR10TestAccuracy200Epochs --k 1,10 --out-h5 " +
-          h5 + " --out-csv " + csv);
+  const auto r = run(kEnv + app("wsnas-analyze") + " budgets --scores " + few +
+                     " --score-column few_shot_supernet_acc one_shot_supernet_acc "
+                     "one_shot_supernet_acc --x 2 1 1 --replicate 0 0 1 --truth " +
+                     nats + " --truth-column CIFAR10TestAccuracy200Epochs --k 1,10 --out-h5 " + h5 +
+                     " --out-csv " + csv);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto f = io::File::open(h5);
   EXPECT_EQ(f.attr_string("/provenance", "analysis"), "budgets");
@@ -1027,9 +1028,8 @@ TEST_F(Operations, AnalyzeBudgetsIsOneRankingPerSupernetWithBandsOverSeeds) {
   EXPECT_NE(r.out.find("0.6558 [0.6558, 0.6558]"), std::string::npos) << r.out;
   EXPECT_NE(read_file(csv).find("x,seed,archs,spearman,"), std::string::npos);
   // One --x per input, --replicate one per input or none, positive x.
-  const std::string base = kEnv + app("wsnas-analyze") + " budgets --scores " + S +
-                           "/fewshot_nas_cifar10.csv --score-column a b --truth " + S +
-                           "/nats_bench.csv --truth-column c";
+  const std::string base = kEnv + app("wsnas-analyze") + " budgets --scores " + few +
+                           " --score-column a b --truth " + nats + " --truth-column c";
   expect_one_line(run(base + " --x 1"), 2, "wsnas-analyze",
                   "budgets needs one --x value per score input (2 inputs, 1 --x values)");
   expect_one_line(run(base + " --x 1 2 --replicate 0"), 2, "wsnas-analyze",
@@ -1039,8 +1039,8 @@ TEST_F(Operations, AnalyzeBudgetsIsOneRankingPerSupernetWithBandsOverSeeds) {
                   "--plot draws the --out-h5 file: give --out-h5 FILE too");
   // An analysis file given as scores (the wrong kind of wsnas file): one line naming it.
   expect_one_line(run(kEnv + app("wsnas-analyze") + " budgets --scores " + h5 +
-                      " --score-column accuracy --x 1 --truth " + S +
-                      "/nats_bench.csv --truth-column CIFAR10TestAccuracy200Epochs"),
+                      " --score-column accuracy --x 1 --truth " + nats +
+                      " --truth-column CIFAR10TestAccuracy200Epochs"),
                   2, "wsnas-analyze",
                   "file '" + h5 + "': object '/results': missing (expected a wsnas results table)");
 }

@@ -79,8 +79,10 @@ TEST(Presets, HoldTable2OfThePaper) {
 }
 
 TEST(Presets, CodePresetsDifferFromTable2ExactlyWhereTheReleasedCodeDid) {
-  // paper-code-spec §10.0 ("Paper Table 2 vs what the released code + README actually run"),
-  // items 1-3, and §1.6 (DARTS' parallel sampling, README --parallel_sampling true). Read with the
+  // Table 2 vs what the paper's released code (github.com/matluster/anonymous-2102 @3825f00) and
+  // its README actually run: NB-201 configs/nb201.py:12, trainers/nb201.py:117-118; Proxyless
+  // configs/proxyless.py:32-35,43-44, trainers/utils.py:259-270; DARTS' parallel sampling
+  // (README.md:69 --parallel_sampling true, trainers/darts_cifar.py:45-50,175-177). Read with the
   // INI reader itself: every key, not only the hyper-parameter group's.
   auto entries = [](const std::string& name) {
     std::map<std::string, std::string> m;

@@ -13,7 +13,7 @@
 #   tests/test_proxyless.sh BIN_DIR
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-table=$(realpath "$root/../shared/data/supernet-help/proxylessnas_imagenet.csv")
+table=$root/data/supernet-help/proxylessnas_imagenet.csv
 source "$root/tests/support/pipeline.sh" proxyless "${1:-}"
 [ -f "$table" ] || { echo "FAIL: missing $table"; exit 1; }
 

@@ -1,7 +1,9 @@
 // ProxylessNAS networks: the stand-alone network of every published architecture has exactly its
-// published parameters (../shared/data/supernet-help/proxylessnas_imagenet.csv, paper-code-spec
-// §5.5), proxyless_gpu has its 7,119,848 (ProxylessNAS' training log: 7.12M); a supernet's path
-// has the stand-alone network's parameters; BN eps 1e-3 and He fan-out initialisation (spec §5.2).
+// published parameters (data/supernet-help/proxylessnas_imagenet.csv, from the paper's
+// released code, github.com/matluster/anonymous-2102 @3825f00 benchmarks/proxylessnas.csv),
+// proxyless_gpu has its 7,119,848 (ProxylessNAS' training log: 7.12M); a supernet's path has the
+// stand-alone network's parameters; BN eps 1e-3 and He fan-out initialisation (the released
+// code's configs/proxyless.py:15-16, space/proxyless/network.py:82-105).
 #include <gtest/gtest.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
@@ -35,7 +37,7 @@ nn::NetworkOptions imagenet() {
 
 TEST(ProxylessModel, EveryPublishedArchitectureHasItsPublishedParameters) {
   ProxylessSpace sp;
-  std::ifstream in(test::shared_data("supernet-help/proxylessnas_imagenet.csv"));
+  std::ifstream in(test::data_file("supernet-help/proxylessnas_imagenet.csv"));
   ASSERT_TRUE(in);
   std::string line;
   std::getline(in, line);
@@ -50,8 +52,7 @@ TEST(ProxylessModel, EveryPublishedArchitectureHasItsPublishedParameters) {
     ++rows;
   }
   EXPECT_EQ(rows, 36);
-  const Arch gpu =
-      sp.parse(test::read_file(test::shared_data("proxylessnas/proxyless_gpu.config")));
+  const Arch gpu = sp.parse(test::read_file(test::data_file("proxylessnas/proxyless_gpu.config")));
   EXPECT_EQ(nn::count_parameters(*nn::proxyless_network(gpu, imagenet())), 7119848);
 }
 

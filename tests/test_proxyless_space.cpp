@@ -1,7 +1,8 @@
-// The ProxylessNAS space (paper Appendix A.1, Table 1; paper-code-spec §5.1, §5.2, §1.7) against
-// the paper's own published ground truth (../shared/data/supernet-help/proxylessnas_imagenet.csv:
+// The ProxylessNAS space (paper Appendix A.1, Table 1; the paper's released code,
+// github.com/matluster/anonymous-2102 @3825f00 space/proxyless/, utils.py:110-199) against
+// the paper's own published ground truth (data/supernet-help/proxylessnas_imagenet.csv:
 // 36 architectures with their parameters and multiply-adds) and the released ProxylessNAS
-// network configs (../shared/data/proxylessnas/*.config; proxyless_gpu's training log: 7.12M
+// network configs (data/proxylessnas/*.config; proxyless_gpu's training log: 7.12M
 // parameters, 465.3M multiply-adds).
 #include <gtest/gtest.h>
 
@@ -26,8 +27,8 @@ struct Row {
 };
 
 std::vector<Row> published() {
-  std::ifstream in(test::shared_data("supernet-help/proxylessnas_imagenet.csv"));
-  EXPECT_TRUE(in) << "missing ../shared/data/supernet-help/proxylessnas_imagenet.csv";
+  std::ifstream in(test::data_file("supernet-help/proxylessnas_imagenet.csv"));
+  EXPECT_TRUE(in) << "missing data/supernet-help/proxylessnas_imagenet.csv";
   std::string line;
   std::getline(in, line);
   EXPECT_EQ(trim(line), "arch_id,ops_21_blocks,top1,top5,flops,params,architecture_json");
@@ -46,7 +47,7 @@ std::vector<Row> published() {
 
 TEST(ProxylessSpace, CountsOfPaperTable1) {
   // 6 choices in each stage's first block, 7 (with zero) in the 15 others: 6^6 x 7^15 (paper
-  // Table 1 "2.2e17"; paper-code-spec §5.1).
+  // Table 1 "2.2e17"; anonymous-2102 space/proxyless/mutator.py:17-39).
   ProxylessSpace sp;
   ASSERT_EQ(sp.decisions().size(), 21u);
   int six = 0, seven = 0;
@@ -59,8 +60,9 @@ TEST(ProxylessSpace, CountsOfPaperTable1) {
 }
 
 TEST(ProxylessSpace, WidthsOfTheMultiplier) {
-  // paper-code-spec §5.2 and §11: 40/24/[32,56,112,128,256,432]/1728 at 1.35; ProxylessNAS' base
-  // widths at 1.0 (feature mix 1280: only multipliers above 1 widen it).
+  // anonymous-2102 space/proxyless/network.py:110-111,127,149: 40/24/[32,56,112,128,256,432]/1728
+  // at 1.35; ProxylessNAS' base widths at 1.0 (feature mix 1280: only multipliers above 1 widen
+  // it).
   auto w = space::proxyless_widths(1.35);
   EXPECT_EQ(w.first_conv, 40);
   EXPECT_EQ(w.first_block, 24);
@@ -78,7 +80,7 @@ TEST(ProxylessSpace, WidthsOfTheMultiplier) {
 TEST(ProxylessSpace, AllPublishedArchitecturesHaveTheirParametersAndFlops) {
   // The 36 published architectures: both columns name the same architecture and round-trip;
   // parameters exact; multiply-adds within 0.01% (the published ones were summed in float32:
-  // within +-32 of the exact integer, paper-code-spec §5.5).
+  // within +-32 of the exact integer, anonymous-2102 utils.py:116,187).
   ProxylessSpace sp;
   const auto rows = published();
   ASSERT_EQ(rows.size(), 36u);
@@ -92,7 +94,8 @@ TEST(ProxylessSpace, AllPublishedArchitecturesHaveTheirParametersAndFlops) {
     EXPECT_LE(std::llabs(c.flops - r.flops), 32) << r.ops;
     EXPECT_LT(std::fabs(static_cast<double>(c.flops - r.flops)) / r.flops, 1e-4);
   }
-  // First row: exact integer 586,929,120 vs published 586,929,152 (paper-code-spec §11).
+  // First row: exact integer 586,929,120 vs published 586,929,152 (anonymous-2102
+  // benchmarks/proxylessnas.csv:2).
   EXPECT_EQ(sp.cost(sp.parse(rows[0].ops), {})->flops, 586929120);
 }
 
@@ -100,17 +103,15 @@ TEST(ProxylessSpace, TheReleasedGpuNetwork) {
   // ProxylessNAS' proxyless_gpu net.config is an architecture of this space (its widths are the
   // 1.35 widths); its published training log: 7.12M parameters, 465.3M multiply-adds.
   ProxylessSpace sp;
-  const Arch gpu =
-      sp.parse(test::read_file(test::shared_data("proxylessnas/proxyless_gpu.config")));
+  const Arch gpu = sp.parse(test::read_file(test::data_file("proxylessnas/proxyless_gpu.config")));
   const auto c = sp.cost(gpu, {}).value();
   EXPECT_EQ(c.params, 7119848);
   EXPECT_NEAR(static_cast<double>(c.flops) / 1e6, 465.3, 0.05);
   EXPECT_EQ(sp.to_string(gpu).substr(0, 30), "5x5_MBConv3|zero|zero|zero|7x7");
   // The CPU and mobile networks have other widths: refused, naming the block.
   for (const char* other : {"proxyless_cpu.config", "proxyless_mobile.config"}) {
-    const auto msg = test::input_error_of([&] {
-      sp.parse(test::read_file(test::shared_data(std::string("proxylessnas/") + other)));
-    });
+    const auto msg = test::input_error_of(
+        [&] { sp.parse(test::read_file(test::data_file(std::string("proxylessnas/") + other))); });
     EXPECT_NE(msg.find("channels"), std::string::npos) << other << ": " << msg;
   }
 }
@@ -134,8 +135,8 @@ TEST(ProxylessSpace, BadArchitecturesSayWhatWasExpected) {
 
 TEST(ProxylessSpace, UniformSamplingAndTheFlopsFilter) {
   // Every decision uniform (chi-square, 6 or 7 options, 21,000 draws); under uniform sampling
-  // about 20.6% of architectures have at most 600M multiply-adds (paper-code-spec §5.4, a
-  // Monte-Carlo over 20k samples; the "about 21%"): the paper's evaluation filter.
+  // about 20.6% of architectures have at most 600M multiply-adds (a Monte-Carlo over 20k samples;
+  // the "about 21%"): the paper's evaluation filter (paper Appendix A.1, ProxylessNAS).
   ProxylessSpace sp;
   Rng rng(3);
   const int n = 21000;

@@ -89,9 +89,10 @@ TEST(Samplers, FairnasTrainsEveryOptionOfEveryEdgeExactlyOncePerStep) {
 }
 
 TEST(Samplers, FairnasOnNb101PermutesOperatorsOnlyAsTheReleasedCode) {
-  // tricks/nb101/multipath.py --fairnas (paper-code-spec §7.2): 3 paths; over them each of the 5
-  // operator vertices takes each of the 3 operators exactly once; each path's connectivity is its
-  // own uniform draw from the valid cells.
+  // tricks/nb101/multipath.py:54-62 --fairnas (the paper's released code,
+  // github.com/matluster/anonymous-2102 @3825f00): 3 paths; over them each of the 5 operator
+  // vertices takes each of the 3 operators exactly once; each path's connectivity is its own
+  // uniform draw from the valid cells.
   space::Nb101Space sp;
   auto s = space::make_sampler("fairnas", sp, kNoPool, 4);
   std::set<std::int64_t> adjacencies;

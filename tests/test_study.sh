@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Studies as files (CTest label `study`): wsnas-study plan and run on real apps, real data and
 # real MPI (mpirun -np 2). Checks the plan of the paper's density and pruning studies (pools drawn
-# as the released code does, paper-code-spec §8), runs a tiny density study end to end with its
-# figure, stops a run with SIGTERM and resumes it, resumes after a failed run, and the bad-input
-# matrix of study files and plans (one line, exit 2, nothing written is damaged).
+# as the released code does: github.com/matluster/anonymous-2102 @3825f00
+# tricks/nb201/omniscience.py:51-59), runs a tiny density study end to end with its figure, stops a
+# run with SIGTERM and resumes it, resumes after a failed run, and the bad-input matrix of study
+# files and plans (one line, exit 2, nothing written is damaged).
 #   tests/test_study.sh BIN_DIR
 set -uo pipefail
 bin=$(realpath "${1:?usage: $0 BIN_DIR}")
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 py=/usr/bin/python3
-nats=$(realpath "$root/../shared/data/nb201/nats_bench.csv")
+nats=$root/data/nb201/nats_bench.csv.gz
 tmp=$(mktemp -d /tmp/wsnas-study-XXXXXX)
 trap '[ -n "${WSNAS_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
@@ -45,7 +46,7 @@ check "the sample stage ran alone (exit 0)" test $? -eq 0
 check "... and only it" test "$(ls "$tmp/sub/done" | wc -l)" -eq 10
 check "pools: int(15284 / k) valid cells, distinct; pruning: the best by ground truth in table order" \
   $py - "$tmp/sub" "$nats" <<'PY'
-import csv, sys
+import csv, gzip, sys
 d, nats = sys.argv[1], sys.argv[2]
 def archs(path):
     return [r["arch"] for r in csv.DictReader(open(path))]
@@ -58,9 +59,9 @@ def valid(arch):  # NAS-Bench-201: node 3 reachable from node 0 through edges th
             if op != "none" and int(src) in reach:
                 reach.add(i)
     return 3 in reach
-rows = list(csv.DictReader(open(nats)))
+rows = list(csv.DictReader(gzip.open(nats, "rt")))
 ok = [r for r in rows if valid(r["ArchitectureString"])]
-assert len(ok) == 15284, len(ok)  # paper-code-spec §3.1
+assert len(ok) == 15284, len(ok)  # paper Table 1; released tools/convert_nb201_benchmark.py:11-33
 for k, seed in ((64, 0), (64, 1), (256, 0)):
     pool = archs(f"{d}/pools/density-k{k}-s{seed}.csv")
     assert len(pool) == 15284 // k and len(set(pool)) == len(pool), (k, len(pool))

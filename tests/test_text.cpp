@@ -1,4 +1,5 @@
-// Text corpora for language modelling (DARTS-PTB, paper-code-spec §6.2-6.3): the Penn Treebank's
+// Text corpora for language modelling (DARTS-PTB; the paper's released code,
+// github.com/matluster/anonymous-2102 @3825f00 datasets/ptb.py): the Penn Treebank's
 // format (Mikolov's ptb.*.txt), the converter from plain text (tested on Debian's own English
 // documents, /usr/share/common-licenses, in every Debian system: package base-files), and the
 // BPTT batches of DARTS' rnn/train.py.

@@ -1,5 +1,6 @@
-// lib/train against hand computations: SGD's two modes for unused parameters (paper-code-spec
-// §1.3), the learning-rate schedules, and the tasks' metrics (classification, language modelling).
+// lib/train against hand computations: SGD's two modes for unused parameters (the paper's
+// released code, github.com/matluster/anonymous-2102 @3825f00, e.g. trainers/nb201.py:36), the
+// learning-rate schedules, and the tasks' metrics (classification, language modelling).
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -126,9 +127,9 @@ TEST(Task, ClassificationTopOneTopFiveAndLoss) {
 }
 
 TEST(Task, LanguageModellingPerplexityIsTokenWeighted) {
-  // DARTS-PTB (paper-code-spec §6.5): perplexity = exp(sum of token losses / tokens), lower is
-  // better. Uniform logits over V words give exactly V; windows of different lengths weigh by
-  // their tokens (the released code: sum of CE x L over sum of L, batch fixed).
+  // DARTS-PTB (anonymous-2102 trainers/ptb.py:179-196): perplexity = exp(sum of token losses /
+  // tokens), lower is better. Uniform logits over V words give exactly V; windows of different
+  // lengths weigh by their tokens (the released code: sum of CE x L over sum of L, batch fixed).
   auto task = train::make_task("language-modelling");
   EXPECT_EQ(task->name(), "language-modelling");
   EXPECT_EQ(task->score().name, "perplexity");
@@ -154,7 +155,7 @@ TEST(Task, LanguageModellingPerplexityIsTokenWeighted) {
 }
 
 TEST(Schedules, WarmUpThenCosineAsTheProxylessCode) {
-  // paper-code-spec §5.3 (trainers/utils.py:259-270): by fractional epoch e, e < 5:
+  // anonymous-2102 trainers/utils.py:259-270: by fractional epoch e, e < 5:
   // lr = 0.025 + e (0.2 - 0.025) / 5; then 0.2 * 0.5 (1 + cos(pi (e - 5) / (E - 5))). E = 1000
   // epochs of 10 steps.
   options::HyperParameters hp;
@@ -172,7 +173,7 @@ TEST(Schedules, WarmUpThenCosineAsTheProxylessCode) {
 }
 
 TEST(Task, LabelSmoothingAsTheProxylessCode) {
-  // paper-code-spec §5.3 (trainers/utils.py:215-229): target 1 - e on the label and e / (C - 1)
+  // anonymous-2102 trainers/utils.py:215-229: target 1 - e on the label and e / (C - 1)
   // on the others; loss = mean over the batch of -sum q log_softmax. By hand for one sample,
   // logits (1, 2, 3), label 0, e = 0.1: q = (0.9, 0.05, 0.05).
   train::TaskOptions o;
@@ -190,7 +191,8 @@ TEST(Task, LabelSmoothingAsTheProxylessCode) {
 
 TEST(Sgd, DecayAllActsOnEveryParameterFromTheFirstStep) {
   // The DARTS code with parallel sampling pre-fills zero gradients for all parameters
-  // (paper-code-spec §1.3): `never` (3.0, no gradient ever) is decayed from step 1. By hand:
+  // (anonymous-2102 trainers/darts_cifar.py:175-177): `never` (3.0, no gradient ever) is decayed
+  // from step 1. By hand:
   //  step 1: d = 0.01 * 3 = 0.03, buf 0.03, p = 3 - 0.003 = 2.997
   //  step 2: d = 0.02997, buf = 0.027 + 0.02997 = 0.05697, p = 2.997 - 0.005697 = 2.991303
   const auto all = two_steps(train::UnusedParams::kDecayAll);

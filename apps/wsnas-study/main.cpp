@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "wsnas/app/app.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/io/atomic_file.h"
@@ -152,6 +153,10 @@ int body(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (wsnas::app::wants_version(argc, argv)) {
+    std::cout << wsnas::app::version_text("wsnas-study");
+    return 0;
+  }
   try {
     return body(argc, argv);
   } catch (const wsnas::InputError& e) {  // UsageError included

@@ -5,9 +5,10 @@ The network is DARTS' NetworkCIFAR for one genotype, written from DARTS' code (L
 2019; github.com/quark0/darts, cnn/model.py and cnn/operations.py): every operator built for its
 fixed stride (stride 2 for the inputs 0 and 1 of a reduction cell), the auxiliary head
 AuxiliaryHeadCIFAR, global average pooling. The supernet's path of a genotype is, by the paper's
-weight sharing (paper-code-spec §4.2, ENAS-style: one operator instance per (cell, node, slot),
-used at whatever stride the input needs), this same network carrying the supernet's weights of
-the chosen operators, with the released code's classifier pooling (AvgPool2d(7)).
+weight sharing (its released code, github.com/matluster/anonymous-2102 @3825f00
+space/darts/network.py:59-70, ENAS-style: one operator instance per (cell, node, slot), used at
+whatever stride the input needs), this same network carrying the supernet's weights of the chosen
+operators, with the released code's classifier pooling (AvgPool2d(7), space/darts/network.py:158).
 
 Usage: darts_reference.py FILE.h5
 FILE holds, per case under /<case>: attributes channels, layers, classes, pool7 (0/1); datasets

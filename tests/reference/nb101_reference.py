@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""Independent reference for the NAS-Bench-101 sub-space (paper-code-spec §2.1), in Python.
+"""Independent reference for the NAS-Bench-101 sub-space (paper Appendix A.1), in Python.
 
-Follows the released code's definitions, not wsnas's C++: the enumeration of
-tools/generate_nb101_splits.py (itertools.product over itertools.combinations of parents,
-then itertools.product of the 3 operators), NAS-Bench-101's graph hash
-(nasbench/lib/graph_util.py hash_module, with hashlib.md5) and NAS-Bench-101's stand-alone
-network (nasbench/lib/model_builder.py: compute_vertex_channels, projections, stem 128,
-3 stacks x 3 modules, max-pool between stacks, dense head) for its trainable parameters.
+Follows the released code's definitions (github.com/matluster/anonymous-2102 @3825f00), not
+wsnas's C++: the enumeration of tools/generate_nb101_splits.py (itertools.product over
+itertools.combinations of parents, then itertools.product of the 3 operators), NAS-Bench-101's
+graph hash (nasbench/lib/graph_util.py hash_module, with hashlib.md5) and NAS-Bench-101's
+stand-alone network (nasbench/lib/model_builder.py: compute_vertex_channels, projections, stem
+128, 3 stacks x 3 modules, max-pool between stacks, dense head) for its trainable parameters.
 
 Usage: nb101_reference.py summary            counts and a few rows, one per line
        nb101_reference.py rows I [I ...]     index,matrix,ops,hash,params for official indices

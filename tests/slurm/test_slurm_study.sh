@@ -118,7 +118,7 @@ PY
 # ---- 2. requeue in the middle of supernet training -------------------------------------------
 printf 'dataset = fashion-mnist\nlimit-train = 4096\nlimit-eval = 200\nchannels = 4\ncells = 1\nbatch-size = 64\ngpus = 2\n' > "$cfg/long.ini"
 printf '[study]\nspace = nb201\nsupernet-config = long.ini\nevaluate-config = supernet.ini\narchs = 4\nbudgets = 6\nseeds = 3\ntruth = %s\ntruth-select = CIFAR10TestAccuracy200Epochs\ntruth-arch-column = ArchitectureString\n' \
-  "$(realpath "$root/../shared/data/nb201/nats_bench.csv")" > "$cfg/long-study.ini"
+  "$root/data/nb201/nats_bench.csv.gz" > "$cfg/long-study.ini"
 rq=$tmp/requeue
 "$bin/wsnas-study" plan "$cfg/long-study.ini" "$rq" > /dev/null
 check "the long study planned one supernet" test "$(awk -F'\t' '$2 == "supernet"' "$rq/plan.tsv" | wc -l)" -eq 1

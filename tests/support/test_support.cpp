@@ -18,8 +18,25 @@
 namespace wsnas::test {
 
 std::string source_dir() { return WSNAS_TEST_SOURCE_DIR; }
-std::string shared_data(const std::string& relative) {
-  return source_dir() + "/../shared/data/" + relative;
+std::string data_file(const std::string& relative) { return source_dir() + "/data/" + relative; }
+
+namespace {
+std::string reference_dir() {
+  if (const char* d = std::getenv("WSNAS_REFERENCE_DATA")) return d;
+  // The developers' machines keep the reference data beside the clone; a user's clone has none.
+  return source_dir() + "/../shared/data";
+}
+}  // namespace
+
+std::string reference_file(const std::string& relative) {
+  const std::string path = reference_dir() + "/" + relative;
+  return exists(path) ? path : "";
+}
+
+std::string missing_reference(const std::string& relative) {
+  return "reference data '" + reference_dir() + "/" + relative +
+         "' is absent (set WSNAS_REFERENCE_DATA to a folder holding " + relative +
+         "; data/README.md)";
 }
 std::string bin_dir() { return WSNAS_TEST_BIN_DIR; }
 

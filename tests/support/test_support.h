@@ -5,6 +5,13 @@
 #include <string>
 #include <vector>
 
+/// Declares `var` as the path of a reference file (test::reference_file), or skips the test with
+/// one line naming the missing file. Tests using it belong to a suite named *Reference, which CTest
+/// runs as its own test and counts as skipped (wsnas_add_test ... REFERENCE).
+#define WSNAS_REFERENCE_FILE(var, relative)                        \
+  const std::string var = ::wsnas::test::reference_file(relative); \
+  if (var.empty()) GTEST_SKIP() << ::wsnas::test::missing_reference(relative)
+
 namespace wsnas::test {
 
 /// DARTS (Liu et al., ICLR 2019), genotypes.py: DARTS_V2, "3.3M" parameters in its Table 1;
@@ -19,8 +26,14 @@ inline constexpr const char* kDartsV2 =
 
 /// The repository root.
 std::string source_dir();
-/// ../shared/data relative to the repository root.
-std::string shared_data(const std::string& relative);
+/// A file of the repository's data/ folder (published tables with their licences: data/README.md).
+std::string data_file(const std::string& relative);
+/// A file of the reference data the repository may not redistribute (data/README.md, "Not
+/// shipped"): under $WSNAS_REFERENCE_DATA, else under the developers' reference folder beside the
+/// repository; "" when the file is absent. Use through WSNAS_REFERENCE_FILE, which skips the test.
+std::string reference_file(const std::string& relative);
+/// The one line a test skipped for want of reference data prints.
+std::string missing_reference(const std::string& relative);
 /// Directory holding the built apps.
 std::string bin_dir();
 /// A fresh empty directory for one test (removed when the process exits unless WSNAS_KEEP_TMP).

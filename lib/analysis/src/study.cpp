@@ -17,6 +17,7 @@
 #include "wsnas/analysis/table.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/process.h"
+#include "wsnas/core/share.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/io/atomic_file.h"
 #include "wsnas/io/h5file.h"
@@ -211,12 +212,13 @@ void check_study(const StudyJob& job) {
 
 namespace {
 
-/// analysis/plot.py on the analysis file; its figure paths go to `out`.
+/// analysis/plot.py (installed beside the apps, or the source tree's: share_path) on the analysis
+/// file; its figure paths go to `out`.
 void plot(const StudyJob& job, std::ostream& out) {
   const char* py = std::getenv("WSNAS_PYTHON");
   const char* script = std::getenv("WSNAS_PLOT_SCRIPT");
   const std::vector<std::string> argv = {py ? py : "/usr/bin/python3",
-                                         script ? script : WSNAS_SOURCE_DIR "/analysis/plot.py",
+                                         script ? script : share_path("analysis/plot.py"),
                                          job.out_h5, job.plot_dir};
   out << std::flush;
   const int status = run_process(argv);

@@ -7,6 +7,7 @@
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/core/text_reader.h"
 #include "wsnas/io/h5file.h"
 #include "wsnas/io/results.h"
 
@@ -20,14 +21,15 @@ std::size_t CsvTable::column(const std::string& name) const {
 }
 
 CsvTable read_csv(const std::string& path) {
-  std::ifstream in(path);
+  check_input_file(path, "file");
+  TextReader in(path);  // .csv or .csv.gz
   WSNAS_CHECK_INPUT(in, "file '", path, "': cannot open (expected a CSV table with a header row)");
   CsvTable t;
   t.path = path;
   std::string line;
   int lineno = 0;
   char sep = ',';
-  while (std::getline(in, line)) {
+  while (in.getline(line)) {
     ++lineno;
     if (lineno == 1) strip_bom(line);
     check_text_line(line, "file '" + path + "' line " + std::to_string(lineno));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/share.h"
 #include "wsnas/core/signals.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/io/atomic_file.h"
@@ -47,7 +48,42 @@ std::string rank_list(const std::vector<int>& ranks) {
 
 }  // namespace
 
+Provenance build_identity() {
+  Provenance p;
+  const auto collected = Provenance::collect(0, nullptr).entries;
+  for (const char* key : {"wsnas_version", "git_revision", "compiler"}) {
+    const auto it = collected.find(key);
+    if (it != collected.end()) p.set(key, it->second);
+  }
+  p.set("libtorch", WSNAS_LIBTORCH);
+  p.set("mpi_library", mpi::library_version());
+  p.set("hdf5", io::hdf5_version());
+  return p;
+}
+
+std::string version_text(const std::string& name) {
+  const auto id = build_identity().entries;
+  std::string out = name + " " + id.at("wsnas_version") + "\n";
+  for (const char* key : {"git_revision", "libtorch", "mpi_library", "hdf5", "compiler"}) {
+    const auto it = id.find(key);
+    if (it != id.end()) out += std::string(key) + ": " + it->second + "\n";
+  }
+  return out + "share: " + share_dir() + "\n";
+}
+
+bool wants_version(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) break;
+    if (std::strcmp(argv[i], "--version") == 0) return true;
+  }
+  return false;
+}
+
 int run(int argc, char** argv, const std::string& name, const std::function<int(Context&)>& body) {
+  if (wants_version(argc, argv)) {  // before MPI: a login node answers without a launcher
+    std::cout << version_text(name);
+    return 0;
+  }
   std::unique_ptr<mpi::Environment> env;
   std::unique_ptr<mpi::Communicator> world, errors;
   try {
@@ -68,9 +104,8 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
   std::string message;
   try {
     Context ctx{name, argc, argv, *world, Provenance::collect(argc, argv)};
-    ctx.provenance.set("mpi_library", mpi::library_version());
+    for (const auto& [key, value] : build_identity().entries) ctx.provenance.set(key, value);
     ctx.provenance.set("mpi_ranks", std::to_string(size));
-    ctx.provenance.set("hdf5", io::hdf5_version());
     code = body(ctx);
   } catch (const UsageError& e) {
     message = e.what();

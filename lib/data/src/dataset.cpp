@@ -59,7 +59,7 @@ std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
 void limit(Split& s, std::int64_t n) {
   if (n > 0 && s.size() > n) s.indices.resize(static_cast<std::size_t>(n));
 }
-/// One of NAS-Bench-201's published index lists (configs/splits/), checked against the set it
+/// One of NAS-Bench-201's published index lists (data/nb201/), checked against the set it
 /// indexes.
 std::vector<std::int64_t> official(const std::string& name, const std::string& protocol,
                                    std::int64_t set_size, std::int64_t expected_size,
@@ -85,7 +85,9 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
     else if (b.train_set.name == "cifar100")
       protocol = b.test_set.size() == 10000 ? "nb201" : "nb201-halves";
     else if (b.train_set.name == "imagenet")
-      protocol = "train-all";  // the released code: train on train/, score on val/ (spec §5.3)
+      protocol = "train-all";  // the released code (github.com/matluster/anonymous-2102
+                               // @3825f00 trainers/proxyless.py:140-146): train on train/,
+                               // score on val/
     else
       protocol = "holdout:10000";
   }
@@ -126,9 +128,10 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
     b.valid = {&b.test_set, range(0, ntest / 2), "valid"};
     b.test = {&b.test_set, range(ntest / 2, ntest), "test"};
   } else if (protocol == "train-all") {
-    // DARTS-CIFAR10 in the paper's code (--cifar_split 50k, paper-code-spec §4.3, §10.0 item 6):
-    // train on every training image; the supernet and the ground truth are scored on the test
-    // set, which is both valid and test here (there is no held-out split).
+    // DARTS-CIFAR10 in the paper's code (--cifar_split 50k: anonymous-2102 README.md:69,
+    // trainers/darts_cifar.py:135-141): train on every training image; the supernet and the
+    // ground truth are scored on the test set, which is both valid and test here (there is no
+    // held-out split).
     WSNAS_CHECK_INPUT(ntest >= 1, "--protocol train-all scores on the test set, found none");
     b.train.indices = range(0, ntrain);
     b.valid = {&b.test_set, range(0, ntest), "valid"};
@@ -158,7 +161,8 @@ ChannelStats channel_stats(const Dataset& d) {
     return {{125.3f / 255, 123.0f / 255, 113.9f / 255}, {63.0f / 255, 62.1f / 255, 66.7f / 255}};
   if (d.name == "cifar100" && d.channels == 3)
     return {{129.3f / 255, 124.1f / 255, 112.4f / 255}, {68.2f / 255, 65.4f / 255, 70.4f / 255}};
-  // ImageNet's (the released code's DALI CropMirrorNormalize, spec §1.8), for any image folder.
+  // ImageNet's (the released code's DALI CropMirrorNormalize, anonymous-2102
+  // datasets/imagenet.py:11-12,37-41), for any image folder.
   if (d.file_backed()) return {{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
   ChannelStats s;
   const std::int64_t plane = static_cast<std::int64_t>(d.height) * d.width;

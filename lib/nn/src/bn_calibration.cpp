@@ -52,7 +52,8 @@ void restore_bn_momentum(torch::nn::Module& module, const std::vector<double>& m
 void calibrate_bn(torch::nn::Module& module, int steps,
                   const std::function<void(int)>& forward_batch) {
   // Layers that do not run keep their statistics (the paper's code updates only the BN layers its
-  // hooks saw, paper-code-spec §1.4): keep them aside and put them back if nothing ran them.
+  // hooks saw, github.com/matluster/anonymous-2102 @3825f00 trainers/utils.py:365-370): keep
+  // them aside and put them back if nothing ran them.
   std::vector<std::array<at::Tensor, 3>> kept;
   for_each_bn(module, [&](torch::nn::BatchNorm2dImpl& bn) {
     kept.push_back(

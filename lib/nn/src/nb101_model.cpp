@@ -185,7 +185,9 @@ class Nb101NetworkImpl : public Network {
   }
   at::Tensor body(const at::Tensor& stem_out, const space::Arch& arch) override {
     WSNAS_ASSERT(!arch_ || arch == *arch_, "a stand-alone network runs only its own cell");
-    // All cells of the supernet take the same cell (paper-code-spec §1.1).
+    // All cells of the supernet take the same cell (the paper's released code,
+    // github.com/matluster/anonymous-2102 @3825f00: cell-independent decision keys,
+    // space/nb101/network.py:59,70).
     const Nb101Cell sampled = cell_ ? Nb101Cell{} : space::Nb101Space::cell_of(arch);
     auto h = stem_out;
     std::size_t i = 0;

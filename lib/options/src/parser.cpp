@@ -6,6 +6,7 @@
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
+#include "wsnas/core/share.h"
 #include "wsnas/core/strings.h"
 
 namespace wsnas::options {
@@ -14,6 +15,7 @@ Parser::Parser(std::string program, std::string usage)
     : program_(std::move(program)), usage_(std::move(usage)), all_("") {
   po::options_description general("General");
   general.add_options()("help,h", "print this help and exit")(
+      "version", "print the version, git revision and library versions, and exit")(
       "config", po::value<std::vector<std::string>>()->composing(),
       "INI config file (repeatable; later files win, the command line wins over all)");
   all_.add(general);
@@ -90,7 +92,8 @@ bool Parser::parse(int argc, const char* const* argv, po::variables_map& vm) {
     // first, so later files override earlier ones.
     auto files = vm["config"].as<std::vector<std::string>>();
     for (auto it = files.rbegin(); it != files.rend(); ++it) {
-      for (const auto& entry : read_config_file(*it)) {
+      // configs/SPACE.ini from any folder once wsnas is installed (core/share.h).
+      for (const auto& entry : read_config_file(find_shipped_file(*it))) {
         std::string arg = "--" + entry.key + (entry.value.empty() ? "" : "=" + entry.value);
         const char* args[] = {program_.c_str(), arg.c_str()};
         try {

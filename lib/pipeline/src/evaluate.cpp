@@ -1,5 +1,7 @@
 // Evaluation on the supernet: for each (checkpoint, architecture), BN statistics recomputed on
-// calibration batches (paper Table 2; paper-code-spec §1.4), then the task's metrics on a split.
+// calibration batches (paper Table 2; the paper's released code,
+// github.com/matluster/anonymous-2102 @3825f00 trainers/utils.py:324-373), then the task's metrics
+// on a split.
 #include "wsnas/pipeline/evaluate.h"
 
 #include <ATen/ATen.h>
@@ -370,7 +372,8 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   const auto format = train::memory_format(job.run.memory_format, device);
   train::set_memory_format(*net, format);
   if (calib_steps > 0 && nn::count_bn_layers(*net) == 0) {
-    calib_steps = 0;  // no BN (DARTS-PTB): nothing to calibrate (paper-code-spec §6.5)
+    calib_steps = 0;  // no BN (DARTS-PTB): nothing to calibrate (as the released code,
+                      // anonymous-2102 trainers/ptb.py:153-154)
     if (rank == 0)
       std::cout << ctx.name << ": the " << mo.space
                 << " network has no batch norm; no calibration\n";
@@ -476,8 +479,8 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
       };
       if (calib_steps > 0) {
         // Calibration runs in training mode, drop-path included at the rate of the checkpoint's
-        // epoch, as the released code's (paper-code-spec §1.4); its masks depend on the
-        // architecture and --seed only.
+        // epoch, as the released code's (anonymous-2102 trainers/utils.py:351,
+        // trainers/darts_cifar.py:30-36); its masks depend on the architecture and --seed only.
         net->set_drop_path(r.schedule_epochs > 0 ? drop_path * static_cast<double>(r.epoch) /
                                                        static_cast<double>(r.schedule_epochs)
                                                  : 0.0,

@@ -18,9 +18,10 @@ inline std::unique_ptr<train::Task> task_for(const std::string& space,
 }
 
 /// The training objective of one forward pass that gave `out`: the task's loss, plus --aux-weight
-/// times the loss of the auxiliary head's output when the network computed one (DARTS: 0.4,
-/// paper-code-spec §4.2), plus --tar times the network's penalty when it computed one (DARTS-PTB's
-/// temporal activation regularisation, 1e-3, spec §6.4).
+/// times the loss of the auxiliary head's output when the network computed one (DARTS: 0.4; the
+/// paper's released code, github.com/matluster/anonymous-2102 @3825f00 trainers/utils.py:232-245),
+/// plus --tar times the network's penalty when it computed one (DARTS-PTB's temporal activation
+/// regularisation, 1e-3: anonymous-2102 configs/ptb.py:30, trainers/ptb.py:51-52).
 inline at::Tensor objective(nn::Network& net, const train::Task& task, const at::Tensor& out,
                             const at::Tensor& target, const options::HyperParameters& hp) {
   auto loss = task.loss(out, target);

@@ -181,7 +181,8 @@ std::optional<std::string> DartsSpace::valid_count() const {
 
 ModelCost DartsSpace::cost_of(const Arch& arch, const DartsShape& s) {
   // DARTS' NetworkCIFAR (model.py) for one genotype; the auxiliary head is excluded, as the
-  // paper's published `params` (paper-code-spec §4.5).
+  // paper's published `params` (benchmarks/darts-cifar10.csv of its released code,
+  // github.com/matluster/anonymous-2102 @3825f00).
   CostCounter count;
   auto conv = [&](std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t hw,
                   std::int64_t groups = 1) { count.conv(cin, cout, k, hw, hw, groups); };

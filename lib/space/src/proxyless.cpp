@@ -182,7 +182,8 @@ std::string ProxylessSpace::to_json(const Arch& arch) const {
 }
 
 ModelCost ProxylessSpace::cost_of(const Arch& arch, const ProxylessShape& s) {
-  // ProxylessNAS' network (paper-code-spec §5.2) with the counter of §1.7.
+  // ProxylessNAS' network (the paper's released code, github.com/matluster/anonymous-2102
+  // @3825f00 space/proxyless/network.py) with that code's counter (top-level utils.py:110-199).
   CostCounter count;
   auto conv = [&](std::int64_t cin, std::int64_t cout, std::int64_t k, std::int64_t hw,
                   std::int64_t groups = 1) { count.conv(cin, cout, k, hw, hw, groups); };

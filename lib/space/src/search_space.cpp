@@ -7,6 +7,7 @@
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/core/text_reader.h"
 
 namespace wsnas::space {
 
@@ -151,7 +152,7 @@ Arch parse_arch_or_index(const SearchSpace& space, const std::string& text) {
 
 std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& path) {
   check_input_file(path, "file");
-  std::ifstream in(path);
+  TextReader in(path);  // plain or gzip-compressed
   WSNAS_CHECK_INPUT(in, "file '", path, "': cannot open (expected a list of architectures)");
   std::vector<Arch> out;
   std::string line;
@@ -161,7 +162,7 @@ std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& pa
       -1;  // the `index` column when `arch` is read: both must name the same architecture
   char sep = ',';
   bool first = true;
-  while (std::getline(in, line)) {
+  while (in.getline(line)) {
     ++lineno;
     if (lineno == 1) strip_bom(line);
     check_text_line(line, "file '" + path + "' line " + std::to_string(lineno));

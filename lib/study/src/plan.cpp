@@ -365,7 +365,9 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     const auto& ks = std::string(kind) == "density" ? s.density : s.pruning;
     for (const auto k : ks) {
       if (k == 1) continue;                        // the whole space: the baseline's runs
-      const std::int64_t n = p.valid_count() / k;  // int(N * ratio), paper-code-spec §8
+      const std::int64_t n = p.valid_count() / k;  // int(N * ratio), as the paper's released code
+                                                   // (github.com/matluster/anonymous-2102
+                                                   // @3825f00 tricks/nb201/omniscience.py:59)
       WSNAS_CHECK_USAGE(n >= 2, "study file '", s.path, "': ", kind, " k = ", k, " leaves ", n,
                         " architectures of ", p.valid_count(), " (at least 2 are needed)");
       std::string pruned;  // the best 1/k by the ground truth: one pool for every seed

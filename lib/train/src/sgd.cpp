@@ -243,8 +243,9 @@ double learning_rate(const options::HyperParameters& hp, std::int64_t step,
                      std::int64_t total_steps, std::int64_t steps_per_epoch) {
   WSNAS_ASSERT(steps_per_epoch >= 1, "steps per epoch");
   const double spe = static_cast<double>(steps_per_epoch);
-  // Warm-up (ProxylessNAS code, paper-code-spec §5.3): per step, by fractional epoch, linear from
-  // warmup_lr to lr; the schedule then runs over the remaining epochs.
+  // Warm-up (the paper's ProxylessNAS code, github.com/matluster/anonymous-2102 @3825f00
+  // trainers/utils.py:259-270, trainers/proxyless.py:37): per step, by fractional epoch, linear
+  // from warmup_lr to lr; the schedule then runs over the remaining epochs.
   const double epoch = static_cast<double>(step) / spe;
   if (hp.warmup_epochs > 0 && epoch < hp.warmup_epochs)
     return hp.warmup_lr + epoch * (hp.lr - hp.warmup_lr) / hp.warmup_epochs;

@@ -23,8 +23,9 @@ class Classification final : public Task {
   }
   at::Tensor loss(const at::Tensor& output, const at::Tensor& target) const override {
     if (smoothing_ == 0) return torch::nn::functional::cross_entropy(output, target);
-    // ProxylessNAS's smoothed targets (paper-code-spec §5.3): q = 1 - e on the label and
-    // e / (C - 1) elsewhere; loss = mean over the batch of -sum_c q_c log_softmax_c.
+    // ProxylessNAS's smoothed targets (the paper's released code,
+    // github.com/matluster/anonymous-2102 @3825f00 trainers/utils.py:215-229): q = 1 - e on the
+    // label and e / (C - 1) elsewhere; loss = mean over the batch of -sum_c q_c log_softmax_c.
     const auto classes = output.size(1);
     const at::Tensor logp = at::log_softmax(output.to(at::kFloat), 1);
     const at::Tensor q = at::full_like(logp, smoothing_ / static_cast<double>(classes - 1))
@@ -56,10 +57,11 @@ class Classification final : public Task {
   double smoothing_;
 };
 
-/// Language modelling (DARTS-PTB, paper-code-spec §6.5): the output is the logits of every
-/// position, [L * n, V] or [L, n, V]; the target the next tokens [L, n]. Loss: mean token
-/// cross-entropy. Score: perplexity exp(sum of token losses / tokens), lower is better (the
-/// released code's token-weighted mean of window losses: windows have L x B tokens, B fixed).
+/// Language modelling (DARTS-PTB; anonymous-2102 trainers/ptb.py:179-196): the output is the
+/// logits of every position, [L * n, V] or [L, n, V]; the target the next tokens [L, n]. Loss:
+/// mean token cross-entropy. Score: perplexity exp(sum of token losses / tokens), lower is better
+/// (the released code's token-weighted mean of window losses: windows have L x B tokens, B
+/// fixed).
 class LanguageModelling final : public Task {
  public:
   std::string name() const override { return "language-modelling"; }

@@ -28,7 +28,7 @@ double top_k(const std::vector<double>& score, const std::vector<double>& ground
 /// replacement, exactly: sum over sorted values v_(i) of C(i-1, k-1) / C(n, k) * v_(i).
 double random_top_k(const std::vector<double>& ground_truth, std::int64_t k);
 
-/// Top-k as the paper defines it (paper §2, "top-k"; paper-code-spec §8): among the k
+/// Top-k as the paper defines it (paper §2, "top-k"; Appendix A.2, Metrics): among the k
 /// architectures with the best `score`, take the one with the best ground-truth `select` value
 /// (validation) and return its `report` value (test). Ties: in score, the earlier architecture
 /// ranks first; in `select`, the earlier architecture is taken. `higher_is_better` applies to

@@ -21,6 +21,17 @@ struct Context {
   Provenance provenance;     ///< command line, revision, versions; apps add config and seeds
 };
 
+/// What this build is made of, as every result's provenance records it: wsnas_version,
+/// git_revision, libtorch (the LibTorch it was built against), mpi_library, hdf5, compiler.
+Provenance build_identity();
+
+/// The text of `--version`: "<name> <version>", then one "key: value" line per build_identity()
+/// entry (the same text as the provenance attributes) and "share: <folder>" (core/share.h).
+std::string version_text(const std::string& name);
+
+/// True when the command line asks for --version.
+bool wants_version(int argc, char** argv);
+
 /// Runs `body` inside an MPI environment and turns exceptions into one line on stderr and an
 /// exit status: 2 for a UsageError or InputError (bad options, bad input), 1 for any other error,
 /// kExitInterrupted (75) when the body returns it (all ranks agreed to stop on a signal).
@@ -28,7 +39,7 @@ struct Context {
 /// all of them failed, rank 0 prints each distinct message once (tagged with its ranks when they
 /// differ) and every rank exits with the same status, without MPI_Abort; a rank that fails while
 /// others go on prints "name: error [rank r]: ..." and aborts the job, so no rank hangs in a
-/// collective.
+/// collective. `--version` prints version_text() and returns 0 without starting MPI.
 int run(int argc, char** argv, const std::string& name, const std::function<int(Context&)>& body);
 
 /// One run per output: rank 0 takes the lock `lock_path` (kept while the returned object lives;

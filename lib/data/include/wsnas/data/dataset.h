@@ -91,7 +91,7 @@ std::string default_dataset_dir(const std::string& name);
 ///              (NAS-Bench-101's split of CIFAR-10; paper Appendix A.1);
 ///  - "nb201":  train = all training images, valid = the test set's `xvalid` half, test = its
 ///              `xtest` half, by NAS-Bench-201's published index lists (CIFAR-100; paper Appendix
-///              A.1; configs/splits/): scores comparable with the benchmark's numbers;
+///              A.1; data/nb201/): scores comparable with the benchmark's numbers;
 ///  - "nb201-cifar10-valid": NAS-Bench-201's "cifar10-valid": its 25,000 / 25,000 split of the
 ///              CIFAR-10 training set (train / valid), test = test set;
 ///  - "nb201-halves": valid = first half of the test set, test = second half (any size: small or
@@ -105,7 +105,7 @@ std::string default_dataset_dir(const std::string& name);
 DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& protocol,
                        std::int64_t limit_train = 0, std::int64_t limit_eval = 0);
 
-/// NAS-Bench-201's published index lists, compiled in (configs/splits/): "cifar100-xvalid",
+/// NAS-Bench-201's published index lists, compiled in (data/nb201/): "cifar100-xvalid",
 /// "cifar100-xtest", "cifar10-train", "cifar10-valid". False for an unknown name.
 bool embedded_split(const std::string& name, std::vector<std::int64_t>& out);
 

@@ -1,9 +1,10 @@
 #pragma once
 /// ImageNet in its standard folder layout (`train/<wnid>/*.JPEG`, `val/<wnid>/*.JPEG`; labels by
-/// sorted class folder), decoded on demand with libjpeg-turbo, and its augmentations (paper-code-
-/// spec §1.8): RandomResizedCrop (area 0.08-1, aspect 3/4-4/3), flip, colour jitter for training;
-/// resize to 256 and centre crop 224 for evaluation. No LibTorch here: the loader (loader.h)
-/// calls process_image per image from its decode threads.
+/// sorted class folder), decoded on demand with libjpeg-turbo, and its augmentations (the paper's
+/// released code, github.com/matluster/anonymous-2102 @3825f00 datasets/imagenet.py:24-77):
+/// RandomResizedCrop (area 0.08-1, aspect 3/4-4/3), flip, colour jitter for training; resize to
+/// 256 and centre crop 224 for evaluation. No LibTorch here: the loader (loader.h) calls
+/// process_image per image from its decode threads.
 
 #include <cstdint>
 #include <string>

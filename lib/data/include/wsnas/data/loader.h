@@ -27,14 +27,16 @@ struct Augment {
   ChannelStats stats;    ///< per-channel normalisation; empty: scale to [0, 1] only
   /// File-backed images (ImageNet): RandomResizedCrop when true, else resize to size / 0.875 and
   /// centre crop; colour jitter (brightness, contrast, saturation in [1 - j, 1 + j]) and a hue
-  /// rotation in [hue_lo, hue_hi] degrees (paper-code-spec §1.8).
+  /// rotation in [hue_lo, hue_hi] degrees (as the paper's released code,
+  /// github.com/matluster/anonymous-2102 @3825f00 datasets/imagenet.py:24-77).
   bool random_resized_crop = false;
   double jitter = 0;
   double hue_lo = 0, hue_hi = 0;
   /// Training augmentation for 32x32 colour images: crop 4 + flip.
   static Augment cifar_train(const ChannelStats& stats);
   /// Training augmentation of the released ProxylessNAS code for ImageNet: RandomResizedCrop,
-  /// flip, jitter 0.4, hue 0.9-1.1 degrees (spec §1.8, DALI's "normal" colour jitter).
+  /// flip, jitter 0.4, hue 0.9-1.1 degrees (DALI's "normal" colour jitter, anonymous-2102
+  /// configs/proxyless.py:37, datasets/imagenet.py:32-35,52-54).
   static Augment imagenet_train(const ChannelStats& stats);
   /// Evaluation: normalisation only.
   static Augment eval(const ChannelStats& stats);
@@ -65,7 +67,7 @@ struct LoaderOptions {
   /// Text splits: the token stream is cut into batch_size columns (DARTS' batchify) read in BPTT
   /// windows of `bptt` tokens; with `variable_bptt`, each window's length is drawn as DARTS'
   /// training loop does: mean bptt (bptt / 2 with probability 0.05), length
-  /// max(5, int(N(mean, 5))), at most bptt + 20 (paper-code-spec §6.3).
+  /// max(5, int(N(mean, 5))), at most bptt + 20 (anonymous-2102 datasets/ptb.py:52-55).
   std::int64_t bptt = 35;
   bool variable_bptt = false;
 };

@@ -1,7 +1,7 @@
 #pragma once
-/// DARTS-CIFAR10 networks in LibTorch (paper-code-spec §4.2; Liu et al. 2019, DARTS' model.py and
-/// operations.py):
-///  - the supernet of the paper's released code (space/darts/network.py): the 20-cell, C = 36
+/// DARTS-CIFAR10 networks in LibTorch (Liu et al. 2019, DARTS' model.py and operations.py):
+///  - the supernet of the paper's released code (github.com/matluster/anonymous-2102 @3825f00,
+///    space/darts/network.py:59-173 and space/darts/ops.py): the 20-cell, C = 36
 ///    evaluation network with, per (cell, node, slot), one instance of each of the 7 operators,
 ///    used whatever input the slot takes (ENAS-style), with stride 2 in a reduction cell when the
 ///    input is a cell input; all normal cells run the normal genotype, both reduction cells the

@@ -1,5 +1,6 @@
 #pragma once
-/// DARTS-PTB networks in LibTorch (paper-code-spec §6.2; Liu et al. 2019, DARTS' rnn/model.py):
+/// DARTS-PTB networks in LibTorch (the paper's released code, github.com/matluster/anonymous-2102
+/// @3825f00 space/ptb/network.py; Liu et al. 2019, DARTS' rnn/model.py):
 /// a word embedding of size H (850), the DARTS recurrent cell of 8 highway nodes over hidden
 /// states of size H, and a decoder tied to the embedding. Every weight is shared by every choice:
 /// an architecture only picks which state feeds node i's matrix W_i and which activation follows

@@ -1,6 +1,7 @@
 #pragma once
 /// NAS-Bench-101 networks in LibTorch:
-///  - the sub-space's supernet (paper-code-spec §2.2): stem conv3x3-BN-ReLU 128, 3 stacks x 3
+///  - the sub-space's supernet (the paper's released code, github.com/matluster/anonymous-2102
+///    @3825f00 space/nb101/network.py, base_ops.py): stem conv3x3-BN-ReLU 128, 3 stacks x 3
 ///    cells with a 2x2 max-pool and doubled channels between stacks, every vertex C/2 channels,
 ///    a 1x1 projection of the cell input per vertex, vertex inputs summed, the output the
 ///    concatenation of its two parents; BN momentum 0.003; the released code's initialisation;

@@ -26,8 +26,9 @@ struct Nb201Options {
   int in_channels = 3;
   int classes = 100;
   /// Affine BN inside cell operators. The stand-alone network uses true, and so does the supernet
-  /// of the paper's released code (paper-code-spec §3.2); NAS-Bench-201's own search models use
-  /// false (--supernet-bn-affine false).
+  /// of the paper's released code (github.com/matluster/anonymous-2102 @3825f00
+  /// configs/nb201.py:18, space/nb201/ops.py:24-25); NAS-Bench-201's own search models use false
+  /// (--supernet-bn-affine false).
   bool cell_bn_affine = true;
 };
 

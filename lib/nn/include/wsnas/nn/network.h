@@ -27,7 +27,8 @@ struct NetworkOptions {
   int input_size = 32;    ///< input height = width of an image task
   int classes = 10;       ///< outputs: classes, or the vocabulary of a language-modelling task
   /// Affine (learnable) BN in the searched operators of a supernet. The paper's released code uses
-  /// affine BN everywhere (paper-code-spec §3.2); NAS-Bench-201's own search models do not.
+  /// affine BN everywhere (github.com/matluster/anonymous-2102 @3825f00, e.g. configs/nb201.py:18,
+  /// configs/nb101.py:26); NAS-Bench-201's own search models do not.
   bool supernet_bn_affine = true;
   /// Build the training-only auxiliary head where the space's network has one (DARTS' CIFAR
   /// network, after the second reduction cell; the pipeline turns it on for --aux-weight >
@@ -35,7 +36,8 @@ struct NetworkOptions {
   /// count_inference_parameters.
   bool auxiliary = false;
   /// Dropout rates of a recurrent network (DARTS-PTB: output 0.75, hidden 0.25, input-to-cell
-  /// 0.75, embedding-input 0.2, embedding rows 0.1; paper-code-spec §6.2); empty: the space's own.
+  /// 0.75, embedding-input 0.2, embedding rows 0.1; anonymous-2102 configs/ptb.py:12-16); empty:
+  /// the space's own.
   std::vector<double> rnn_dropout;
 };
 

@@ -1,6 +1,6 @@
 #pragma once
-/// ProxylessNAS networks in LibTorch (paper-code-spec §5.2; Cai et al., ICLR 2019, the released
-/// code's space/proxyless/network.py and layers.py):
+/// ProxylessNAS networks in LibTorch (Cai et al., ICLR 2019; the paper's released code,
+/// github.com/matluster/anonymous-2102 @3825f00, space/proxyless/network.py and layers.py):
 ///  - the supernet: first conv 3x3 stride 2 + BN + ReLU6, the fixed first block (MBConv 3x3,
 ///    expansion 1), 21 searchable blocks each holding its 6 MBConv candidates (`zero`: the block
 ///    is skipped through its identity shortcut), feature mix 1x1 + BN + ReLU6, global average

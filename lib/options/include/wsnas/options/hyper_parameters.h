@@ -35,7 +35,8 @@ struct HyperParameters {
   double drop_path = 0;
   /// Side of the cutout square of training images (DARTS: 16; 0: none).
   int cutout = 0;
-  /// Switch from SGD to averaged SGD (torch.optim.ASGD; the PTB trainers, paper-code-spec §6.4):
+  /// Switch from SGD to averaged SGD (torch.optim.ASGD; the PTB trainer of the paper's released
+  /// code, github.com/matluster/anonymous-2102 @3825f00 trainers/ptb.py:221-225,265-280):
   /// off | plateau (the paper's code: after asgd_patience validations without a new best) |
   /// nonmono (DARTS' stand-alone NT-ASGD) | always. Averaged weights are what is evaluated.
   std::string asgd = "off";
@@ -57,7 +58,7 @@ struct HyperParameters {
 };
 
 /// The drop-path probability of training epoch `epoch` (0-based): drop_path x (epoch + 1) /
-/// epochs, the released code's ramp (paper-code-spec §4.2).
+/// epochs, the released code's ramp (anonymous-2102 trainers/darts_cifar.py:30-36).
 inline double drop_path_at(const HyperParameters& hp, long long epoch) {
   return hp.epochs > 0 ? hp.drop_path * static_cast<double>(epoch + 1) / hp.epochs : 0.0;
 }

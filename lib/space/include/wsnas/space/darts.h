@@ -1,5 +1,6 @@
 #pragma once
-/// The DARTS CIFAR-10 space as the paper uses it (paper Appendix A.1; paper-code-spec §4.1):
+/// The DARTS CIFAR-10 space as the paper uses it (paper Appendix A.1; its released code,
+/// github.com/matluster/anonymous-2102 @3825f00 space/darts/network.py:11-19, mutator.py:76-109):
 /// a normal and a reduction cell, nodes 2..5, two slots per node, each slot an input (0 = cell
 /// k-2, 1 = cell k-1, j >= 2 = node j) and one of the 7 DARTS operators (no `none`); the two
 /// slots of a node take different inputs; the cell output concatenates nodes 2..5.
@@ -44,7 +45,8 @@ class DartsSpace final : public SearchSpace {
   /// The two slots of every node take different inputs.
   bool is_valid(const Arch& arch) const override;
   /// The Genotype with the two slots of each node in sorted order: equal for architectures whose
-  /// stand-alone networks are the same (a supernet's weights differ by slot, paper-code-spec §4.1).
+  /// stand-alone networks are the same (a supernet's weights differ by slot, anonymous-2102
+  /// space/darts/network.py:59-70).
   std::string canonical(const Arch& arch) const override;
   std::optional<std::string> valid_count() const override;
   /// Parameters of the stand-alone network (auxiliary head excluded; conv, BN scale and offset,

@@ -1,9 +1,9 @@
 #pragma once
-/// The DARTS recurrent cell space on Penn Treebank as the paper uses it (paper Appendix A.1;
-/// paper-code-spec §6.1): 8 nodes; node i takes one activation (tanh, relu, sigmoid, identity)
-/// and one predecessor state in 0..i (0: the cell's input state s0, j: node j - 1); the cell
-/// output is the mean of the 8 node states. 4^8 x 8! = 2,642,411,520 architectures, all valid
-/// (paper Table 1).
+/// The DARTS recurrent cell space on Penn Treebank as the paper uses it (paper Appendix A.1; its
+/// released code, github.com/matluster/anonymous-2102 @3825f00 space/ptb/network.py:26-32): 8
+/// nodes; node i takes one activation (tanh, relu, sigmoid, identity) and one predecessor state
+/// in 0..i (0: the cell's input state s0, j: node j - 1); the cell output is the mean of the 8
+/// node states. 4^8 x 8! = 2,642,411,520 architectures, all valid (paper Table 1).
 
 #include <array>
 #include <string>

@@ -1,7 +1,8 @@
 #pragma once
-/// The paper's NAS-Bench-101 sub-space (paper Appendix A.1; paper-code-spec §2.1): cells of 7
-/// vertices (input, 5 operators, output) where vertices 1..3 have exactly one parent and vertices
-/// 4, 5 and the output exactly two, no input->output edge, every operator vertex with a
+/// The paper's NAS-Bench-101 sub-space (paper Appendix A.1; its released code,
+/// github.com/matluster/anonymous-2102 @3825f00 tools/generate_nb101_splits.py:23-40,80): cells
+/// of 7 vertices (input, 5 operators, output) where vertices 1..3 have exactly one parent and
+/// vertices 4, 5 and the output exactly two, no input->output edge, every operator vertex with a
 /// successor. 395 adjacency matrices x 3^5 operator choices = 95,985 cells, 42,228 distinct
 /// NAS-Bench-101 graph hashes (paper, Table 1).
 ///
@@ -63,8 +64,9 @@ struct Nb101Shape {
 std::vector<int> nb101_vertex_channels(int in_channels, int out_channels,
                                        const std::vector<std::vector<int>>& matrix);
 /// Trainable parameters (= the benchmark's `trainable_parameters`: conv weights, BN scale and
-/// offset, dense weight and bias) and multiply-adds (convolutions and the dense weight, paper-code-
-/// spec §1.7) of NAS-Bench-101's network of a (pruned, valid) cell.
+/// offset, dense weight and bias) and multiply-adds (convolutions and the dense weight; the
+/// released code's rule, anonymous-2102 utils.py:110-199) of NAS-Bench-101's network of a
+/// (pruned, valid) cell.
 ModelCost nb101_cost(const Nb101Cell& cell, const Nb101Shape& shape = {});
 
 /// The sub-space. Decisions: the parents of vertices 1..6 (an index into the released code's

@@ -1,6 +1,7 @@
 #pragma once
-/// The ProxylessNAS space as the paper uses it (paper Appendix A.1; paper-code-spec §5.1; Cai et
-/// al., ICLR 2019, GPU setting): a chain of 21 searchable MBConv blocks after a fixed stem, in
+/// The ProxylessNAS space as the paper uses it (paper Appendix A.1; its released code,
+/// github.com/matluster/anonymous-2102 @3825f00 space/proxyless/mutator.py:17-39; Cai et al.,
+/// ICLR 2019, GPU setting): a chain of 21 searchable MBConv blocks after a fixed stem, in
 /// stages of [4, 4, 4, 4, 4, 1] blocks with strides [2, 2, 2, 1, 2, 1]; each block one of 6
 /// MBConv choices (kernel 3/5/7, expansion 3/6), and `zero` (the block skipped through its
 /// identity shortcut) in the 15 blocks that have one (stride 1, equal widths: every block but a
@@ -23,7 +24,8 @@ extern const std::array<const char*, kProxylessNumOps> kProxylessOpNames;
 
 /// The network's widths at a width multiplier (ProxylessNAS' make_divisible by 8): first conv
 /// 32 w, first block 16 w, stages [24, 40, 80, 96, 192, 320] w, feature mix 1280 w (1280 when w
-/// <= 1). At 1.35: 40, 24, [32, 56, 112, 128, 256, 432], 1728 (paper-code-spec §5.2).
+/// <= 1). At 1.35: 40, 24, [32, 56, 112, 128, 256, 432], 1728 (anonymous-2102
+/// space/proxyless/network.py:110-111,127,149, space/proxyless/utils.py:28-41).
 struct ProxylessWidths {
   int first_conv = 0, first_block = 0, feature_mix = 0;
   std::array<int, 6> stages{};
@@ -67,9 +69,9 @@ class ProxylessSpace final : public SearchSpace {
   bool is_valid(const Arch& arch) const override { return true; }
   /// Every architecture: 221,502,229,807,900,608.
   std::optional<std::string> valid_count() const override;
-  /// Parameters and multiply-adds of the stand-alone network (paper-code-spec §1.7: every
-  /// convolution's cin x out elements x k x k / groups, the classifier's in x out; parameters of
-  /// convolutions, BN scale and offset, the classifier).
+  /// Parameters and multiply-adds of the stand-alone network (anonymous-2102 utils.py:110-199:
+  /// every convolution's cin x out elements x k x k / groups, the classifier's in x out;
+  /// parameters of convolutions, BN scale and offset, the classifier).
   static ModelCost cost_of(const Arch& arch, const ProxylessShape& shape = {});
   std::optional<ModelCost> cost(const Arch& arch, const CostOptions& options) const override;
 

@@ -14,7 +14,8 @@
 ///                 redrawn (docs/protocol.md: the released code trains such invalid NB201 cells).
 ///  - multipath:   k independent uniform paths on every replica (paper Table 3, "Multi-Path").
 ///  - per-replica: replica r trains the r-th of `replicas` uniform draws (the released DARTS
-///                 code's "parallel sampling", paper-code-spec §1.6).
+///                 code's "parallel sampling", github.com/matluster/anonymous-2102 @3825f00
+///                 trainers/darts_cifar.py:45-50).
 
 #include <cstdint>
 #include <memory>

@@ -49,7 +49,8 @@ struct ModelCost {
   double flops_m() const { return static_cast<double>(flops) / 1e6; }
 };
 
-/// Counts a network's cost layer by layer, as the benchmarks' counters do (paper-code-spec §1.7):
+/// Counts a network's cost layer by layer, as the benchmarks' counters do (the paper's released
+/// code: github.com/matluster/anonymous-2102 @3825f00 utils.py:110-199):
 /// a convolution has cin / groups x cout x k x k weights (no bias) and as many multiply-adds per
 /// output pixel; a BN layer its scale and offset; a linear layer in x out + out parameters and
 /// in x out multiply-adds (NAS-Bench-201's counter adds the bias: `linear_flops_bias`).
@@ -93,7 +94,8 @@ class SearchSpace {
   virtual bool truth_by_canonical() const { return false; }
   /// The decisions strict fairness (FairNAS, --sampler fairnas) permutes each step; the others
   /// come from a uniform valid draw per path. Default: all of them (NAS-Bench-201's edges). The
-  /// released NAS-Bench-101 code permutes the operators only (paper-code-spec §7.2).
+  /// released NAS-Bench-101 code permutes the operators only (anonymous-2102
+  /// tricks/nb101/multipath.py:56-62).
   virtual std::vector<std::size_t> fair_decisions() const;
   /// Counts `wsnas-space count` prints besides total, valid and canonical classes (NAS-Bench-101:
   /// its adjacency matrices).

@@ -19,13 +19,14 @@ namespace wsnas::train {
 
 /// What a step does to a parameter without a gradient (an operator the sampled path did not use).
 enum class UnusedParams {
-  /// PyTorch 1.x, the paper's code (paper-code-spec §1.3): zero_grad() zeroed gradients in place,
-  /// so a parameter used once before gets weight decay and momentum on every later step.
+  /// PyTorch 1.x, the paper's code (github.com/matluster/anonymous-2102 @3825f00, e.g.
+  /// trainers/nb201.py:36): zero_grad() zeroed gradients in place, so a parameter used once
+  /// before gets weight decay and momentum on every later step.
   kDecay,
   /// Left alone, momentum included (PyTorch 2's zero_grad(set_to_none=True)).
   kSkip,
   /// Every parameter counts as used from the first step: the released DARTS code with parallel
-  /// sampling pre-fills zero gradients for all parameters (paper-code-spec §1.3).
+  /// sampling pre-fills zero gradients for all parameters (trainers/darts_cifar.py:175-177).
   kDecayAll,
 };
 /// "decay" | "skip" | "decay-all"; UsageError naming --unused-params otherwise.
@@ -66,8 +67,8 @@ class Sgd {
   std::vector<at::Tensor>& averages() { return st_.averages; }
   std::vector<std::int64_t>& average_steps() { return st_.average_steps; }
   std::vector<double>& etas() { return st_.etas; }
-  /// The optimizer's state; a deep copy of it (a best state to roll back to, paper-code-spec
-  /// §6.4), and setting one back.
+  /// The optimizer's state; a deep copy of it (a best state to roll back to, anonymous-2102
+  /// trainers/ptb.py:253-264,272), and setting one back.
   const State& state() const { return st_; }
   State save() const;
   void restore(const State& state);
@@ -129,10 +130,10 @@ std::size_t best_index(const std::vector<double>& history, bool higher_is_better
 double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm);
 
 /// Learning rate at optimisation step `step` of `total_steps` (`steps_per_epoch` per epoch):
-/// "fixed"; "cosine" annealing to 0 per step (the paper's supernets, paper-code-spec §1.3); or
-/// "cosine-epoch", constant within an epoch (NAS-Bench-201's stand-alone training). With
-/// hp.warmup_epochs > 0, a linear warm-up from hp.warmup_lr comes first and the schedule spans the
-/// remaining steps (ProxylessNAS code).
+/// "fixed"; "cosine" annealing to 0 per step (the paper's supernets, e.g. anonymous-2102
+/// trainers/nb101.py:62,150); or "cosine-epoch", constant within an epoch (NAS-Bench-201's
+/// stand-alone training). With hp.warmup_epochs > 0, a linear warm-up from hp.warmup_lr comes
+/// first and the schedule spans the remaining steps (ProxylessNAS code).
 double learning_rate(const options::HyperParameters& hp, std::int64_t step,
                      std::int64_t total_steps, std::int64_t steps_per_epoch = 1);
 
