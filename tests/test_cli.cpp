@@ -16,6 +16,16 @@ namespace {
 std::string space_cmd(const std::string& args) { return test::bin_dir() + "/wsnas-space " + args; }
 std::string data_cmd(const std::string& args) { return test::bin_dir() + "/wsnas-data " + args; }
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+/// wsnas-analyze --out-csv's rows (metric,k,value) as "metric" or "metric@k" -> value.
+std::map<std::string, double> report_csv(const std::string& path) {
+  std::map<std::string, double> v;
+  for (const auto& line : split(test::read_file(path), '\n')) {
+    auto f = split(line, ',');
+    double x = 0;
+    if (f.size() == 3 && parse_double(f[2], x)) v[f[0] + (f[1].empty() ? "" : "@" + f[1])] = x;
+  }
+  return v;
+}
 }  // namespace
 
 TEST(WsnasSpace, CountsTheSpace) {
@@ -263,12 +273,7 @@ TEST(WsnasAnalyzeReference, PublishedSupernetTableAgainstNasBench201) {
   EXPECT_NE(r.out.find("dropped 341 invalid"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Spearman (score, truth)              0.6558"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("     1      91.0067        88.7823"), std::string::npos) << r.out;
-  std::map<std::string, double> v;
-  for (const auto& line : split(test::read_file(dir + "/r.csv"), '\n')) {
-    auto f = split(line, ',');
-    double x = 0;
-    if (f.size() == 3 && parse_double(f[2], x)) v[f[0] + (f[1].empty() ? "" : "@" + f[1])] = x;
-  }
+  auto v = report_csv(dir + "/r.csv");
   EXPECT_EQ(v["n"], 15284);
   EXPECT_NEAR(v["spearman"], 0.6558337509001942, 1e-10);
   EXPECT_NEAR(v["kendall_tau_b"], 0.46524745025989195, 1e-10);
@@ -304,12 +309,7 @@ TEST(WsnasAnalyze, ShippedNasBench201TableAcrossDatasets) {
                dir + "/r.csv");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("dropped 341 invalid"), std::string::npos) << r.out;
-  std::map<std::string, double> v;
-  for (const auto& line : split(test::read_file(dir + "/r.csv"), '\n')) {
-    auto f = split(line, ',');
-    double x = 0;
-    if (f.size() == 3 && parse_double(f[2], x)) v[f[0] + (f[1].empty() ? "" : "@" + f[1])] = x;
-  }
+  auto v = report_csv(dir + "/r.csv");
   EXPECT_EQ(v["n"], 15284);
   EXPECT_NEAR(v["spearman"], 0.9788144545652568, 1e-10);
   EXPECT_NEAR(v["kendall_tau_b"], 0.8764618182113146, 1e-10);

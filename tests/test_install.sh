@@ -18,7 +18,13 @@ failures=0
 check() {
   local what=$1
   shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+  if "$@"; then
+    echo "ok: $what"
+  else
+    echo "FAIL: $what"
+    failures=$((failures + 1))
+    return 1
+  fi
 }
 # has FILE TEXT: FILE contains TEXT (fixed string); prints FILE when it does not.
 has() { grep -qF -- "$2" "$1" || { echo "--- $1:"; head -c 2000 "$1"; return 1; }; }
@@ -91,7 +97,8 @@ cd "$root" || exit 1
 # ---- 2. a downstream project: find_package(wsnas) ------------------------------------------------
 cmake -S "$root/examples/downstream" -B "$tmp/downstream" "${generator[@]}" \
   -DCMAKE_PREFIX_PATH="$P" > "$tmp/ds-configure.log" 2>&1
-check "downstream configures with find_package(wsnas)" [ $? -eq 0 ]
+check "downstream configures with find_package(wsnas)" [ $? -eq 0 ] ||
+  grep -A5 -i "error" "$tmp/ds-configure.log" | head -20
 cmake --build "$tmp/downstream" > "$tmp/ds-build.log" 2>&1
 check "downstream builds against wsnas::analysis and wsnas::space" [ $? -eq 0 ] ||
   tail -20 "$tmp/ds-build.log"
