@@ -24,14 +24,19 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/wsnasConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/wsnasConfig.cmake ${PROJECT_BINARY_DIR}/wsnasConfigVersion.cmake
   DESTINATION ${WSNAS_INSTALL_CMAKEDIR})
 
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs ${PROJECT_SOURCE_DIR}/data
-  DESTINATION ${WSNAS_INSTALL_SHAREDIR})
+# data/: only what the repository ships (data/README.md); datasets users download into the default
+# --data-dir (data/<dataset>, .gitignore) stay out of installations and packages.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/configs DESTINATION ${WSNAS_INSTALL_SHAREDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/data/README.md DESTINATION ${WSNAS_INSTALL_SHAREDIR}/data)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/data/LICENSES ${PROJECT_SOURCE_DIR}/data/nb201
+  ${PROJECT_SOURCE_DIR}/data/proxylessnas ${PROJECT_SOURCE_DIR}/data/supernet-help
+  DESTINATION ${WSNAS_INSTALL_SHAREDIR}/data)
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/analysis/plot.py DESTINATION ${WSNAS_INSTALL_SHAREDIR}/analysis)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/slurm DESTINATION ${WSNAS_INSTALL_SHAREDIR}
   USE_SOURCE_PERMISSIONS)
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/wsnas-mpirun DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs DESTINATION ${CMAKE_INSTALL_DOCDIR})  # README's links
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/downstream DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 # ---- a Debian package: cpack -G DEB (in the build folder) --------------------------------------

@@ -1,12 +1,17 @@
 # Sourced by slurm/study.sbatch: runs a command of the job (wsnas-study, which starts the apps on
 # the job's tasks), forwards Slurm's stop signals, and requeues the job when the command stopped
 # early to be resumed (exit 75).
-#   WSNAS_BIN       directory of the wsnas apps (set by submit-study.sh; default: build/bin beside us)
+#   WSNAS_BIN       directory of the wsnas apps (set by submit-study.sh; default: build/bin beside
+#                   us, or <prefix>/bin when installed under <prefix>/share/wsnas/slurm)
 #   WSNAS_LAUNCHER  how ranks start: default "srun --mpi=pmix --kill-on-bad-exit=1" inside a
 #                   Slurm job (Slurm then signals every rank itself on preemption or requeue),
 #                   "mpirun -np $SLURM_NTASKS --oversubscribe" outside one
 set -uo pipefail
-WSNAS_BIN=${WSNAS_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/bin}
+if [ -z "${WSNAS_BIN:-}" ]; then  # a source tree's build/bin, or an installation's <prefix>/bin
+  WSNAS_BIN=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/bin
+  installed=$(dirname "${BASH_SOURCE[0]}")/../../../bin
+  [ -x "$WSNAS_BIN/wsnas-study" ] || [ ! -x "$installed/wsnas-study" ] || WSNAS_BIN=$(cd "$installed" && pwd)
+fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 if [ -z "${WSNAS_LAUNCHER:-}" ]; then
   if [ -n "${SLURM_JOB_ID:-}" ]; then

@@ -17,7 +17,7 @@
 #   --gpus-per-rank G  [WSNAS_GPUS_PER_RANK] GPUs per rank, one rank per GPU (default 0: CPU)
 #   --cpus-per-rank C  [WSNAS_CPUS_PER_RANK] cores per rank (default 1)
 #   --signal-time S    [WSNAS_SIGNAL_TIME] seconds before the limit to save and requeue (default 300)
-#   --bin DIR          [WSNAS_BIN]         built apps (default build/bin)
+#   --bin DIR          [WSNAS_BIN]         built apps (default build/bin; installed: <prefix>/bin)
 #   --dry-run          print the sbatch commands instead of submitting
 # Prints the job ids (one per line, "stage id") and writes them to DIR/jobs.txt.
 set -euo pipefail  # bash >= 4.4 (Debian 10+, RHEL 8+)
@@ -30,7 +30,14 @@ ranks=${WSNAS_RANKS:-2}
 gpus=${WSNAS_GPUS_PER_RANK:-0}
 cpus=${WSNAS_CPUS_PER_RANK:-1}
 signal_time=${WSNAS_SIGNAL_TIME:-300}
-bin=${WSNAS_BIN:-$root/build/bin}
+# The apps: a source tree's build/bin, or, installed (<prefix>/share/wsnas/slurm), <prefix>/bin.
+if [ -n "${WSNAS_BIN:-}" ]; then
+  bin=$WSNAS_BIN
+elif [ -x "$root/build/bin/wsnas-study" ] || [ ! -x "$root/../../bin/wsnas-study" ]; then
+  bin=$root/build/bin
+else
+  bin=$(cd "$root/../../bin" && pwd)
+fi
 dry=0
 die() { echo "submit-study.sh: error: $*" >&2; exit 2; }
 need() { [ $# -ge 2 ] || die "$1 needs a value"; }

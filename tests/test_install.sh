@@ -88,6 +88,12 @@ check "--config configs/nb201.ini found under the prefix" \
 "$P/bin/wsnas-evaluate" --config configs/nope.ini > cfg2.txt 2>&1
 check "a config neither here nor installed is still one error line" \
   has cfg2.txt "--config 'configs/nope.ini': cannot open config file"
+# The installed study files plan in place, and the installed Slurm scripts use the installed apps.
+env -u WSNAS_BIN "$P/share/wsnas/slurm/submit-study.sh" --dry-run \
+  "$P/share/wsnas/configs/studies/demo.ini" "$tmp/study" > submit.txt 2>&1
+check "installed submit-study.sh --dry-run plans the installed demo study" \
+  has submit.txt "plan.tsv: 7 runs"
+check "... and submits the installed apps" has submit.txt "WSNAS_BIN=$(realpath "$P")/bin,"
 # The prefix moves as a whole (a module tree, a container image).
 cp -a "$P" "$tmp/moved"
 "$tmp/moved/bin/wsnas-space" --version > moved.txt 2>&1

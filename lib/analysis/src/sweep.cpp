@@ -1,7 +1,7 @@
 // budgets, density and pruning (paper Fig. 1 and 8, Fig. 2, Fig. 5): one ranking per score input,
 // each input on its own architectures (a density or pruning supernet is evaluated on its own
 // sub-space), labelled by x (training epochs, or k of the 1/k sub-space) and the supernet's seed;
-// then, per x, the mean and the min/max over seeds (the paper's error bars, L53, L86).
+// then, per x, the mean and the min/max over seeds (the paper's error bars, Fig. 2 and 5).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

@@ -38,7 +38,16 @@ std::string share_dir() {
     return ::realpath(share.c_str(), buf) ? std::string(buf) : share;
   }();
   if (!installed.empty()) return installed;
-  return WSNAS_SOURCE_DIR;  // a program run from its build tree
+  // A program of the build tree (apps, tests, benchmarks) uses the source tree it was built from;
+  // any other program linking wsnas, the configured installation's folder.
+  static const std::string fallback = [] {
+    if (exe_dir().rfind(WSNAS_BINARY_DIR "/", 0) == 0) return std::string(WSNAS_SOURCE_DIR);
+    if (is_dir(WSNAS_INSTALL_SHAREDIR "/configs")) return std::string(WSNAS_INSTALL_SHAREDIR);
+    // e.g. the build tree reached through a link: its sources, when they are still there.
+    return std::string(is_dir(WSNAS_SOURCE_DIR "/configs") ? WSNAS_SOURCE_DIR
+                                                           : WSNAS_INSTALL_SHAREDIR);
+  }();
+  return fallback;
 }
 
 std::string share_path(const std::string& relative) { return share_dir() + "/" + relative; }

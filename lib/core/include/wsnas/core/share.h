@@ -7,7 +7,9 @@ namespace wsnas {
 
 /// The folder holding analysis/, configs/, data/ and slurm/: $WSNAS_SHARE_DIR when set; else
 /// <prefix>/share/wsnas when the running program is an installed one (<prefix>/bin/<app>, as
-/// `cmake --install` and the .deb lay it out); else the source tree the program was built from.
+/// `cmake --install` and the .deb lay it out); else, for a program of the build tree, the source
+/// tree it was built from; else (another program linking wsnas) the share folder of the
+/// installation prefix configured at build time.
 std::string share_dir();
 
 /// share_dir() + "/" + relative.
