@@ -67,7 +67,7 @@ check "5 supernets: multi-path 3 paths 333 epochs, FairNAS 333 epochs, all --spa
 check "a FairNAS supernet trains on nb101 (3 paths a step)" [ $? -eq 0 -a -f "$tmp/fair/supernet.h5" ]
 
 # ---- stop and resume: bit-equal weights ---------------------------------------------------------
-args=(--space nb101 --dataset cifar10 $data --epochs 2 --batch-size 64 --gpus 2 --save-epochs none)
+args=(--space nb101 --dataset cifar10 $data --epochs 6 --batch-size 64 --gpus 2 --save-epochs none)
 supernet_resume_is_exact "${args[@]}"
 
 # ---- the stand-alone recipe (RMSProp) stopped and resumed: the same results ----------------------
