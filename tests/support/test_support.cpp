@@ -21,19 +21,23 @@ std::string source_dir() { return WSNAS_TEST_SOURCE_DIR; }
 std::string data_file(const std::string& relative) { return source_dir() + "/data/" + relative; }
 
 namespace {
+/// Only the folder WSNAS_REFERENCE_DATA names: a test never reads outside the repository on its
+/// own (the developers point it at their reference folder; data/README.md).
 std::string reference_dir() {
-  if (const char* d = std::getenv("WSNAS_REFERENCE_DATA")) return d;
-  // The developers' machines keep the reference data beside the clone; a user's clone has none.
-  return source_dir() + "/../shared/data";
+  const char* d = std::getenv("WSNAS_REFERENCE_DATA");
+  return d ? d : "";
 }
 }  // namespace
 
 std::string reference_file(const std::string& relative) {
+  if (reference_dir().empty()) return "";
   const std::string path = reference_dir() + "/" + relative;
   return exists(path) ? path : "";
 }
 
 std::string missing_reference(const std::string& relative) {
+  if (reference_dir().empty())
+    return "reference data '" + relative + "': WSNAS_REFERENCE_DATA is not set (data/README.md)";
   return "reference data '" + reference_dir() + "/" + relative +
          "' is absent (set WSNAS_REFERENCE_DATA to a folder holding " + relative +
          "; data/README.md)";

@@ -29,8 +29,8 @@ std::string source_dir();
 /// A file of the repository's data/ folder (published tables with their licences: data/README.md).
 std::string data_file(const std::string& relative);
 /// A file of the reference data the repository may not redistribute (data/README.md, "Not
-/// shipped"): under $WSNAS_REFERENCE_DATA, else under the developers' reference folder beside the
-/// repository; "" when the file is absent. Use through WSNAS_REFERENCE_FILE, which skips the test.
+/// shipped"): under $WSNAS_REFERENCE_DATA; "" when that is unset or the file is absent. Use through
+/// WSNAS_REFERENCE_FILE, which skips the test.
 std::string reference_file(const std::string& relative);
 /// The one line a test skipped for want of reference data prints.
 std::string missing_reference(const std::string& relative);
