@@ -13,6 +13,7 @@
 
 #include "network_support.h"
 #include "wsnas/core/random.h"
+#include "wsnas/nn/batch_norm.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/nb101_model.h"
 #include "wsnas/nn/network.h"
@@ -88,7 +89,7 @@ TEST(Nb101Model, SupernetShapeBnAndInitialisation) {
   auto net = nn::nb101_supernet({});
   int bns = 0, convs = 0;
   for (const auto& m : net->modules(/*include_self=*/false)) {
-    if (auto* bn = m->as<torch::nn::BatchNorm2d>()) {
+    if (auto* bn = m->as<nn::BatchNorm2d>()) {
       ++bns;
       ASSERT_TRUE(bn->options.momentum().has_value());
       EXPECT_DOUBLE_EQ(*bn->options.momentum(), 0.003);  // configs/nb101.py bn_momentum

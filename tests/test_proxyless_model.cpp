@@ -16,6 +16,7 @@
 #include "wsnas/core/error.h"
 #include "wsnas/core/random.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/nn/batch_norm.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/nn/proxyless_model.h"
 #include "wsnas/space/proxyless.h"
@@ -90,7 +91,7 @@ TEST(ProxylessModel, BatchNormAndInitialisationOfTheReleasedCode) {
   auto net = nn::proxyless_supernet(imagenet());
   int bns = 0;
   for (const auto& m : net->modules(false)) {
-    if (auto* bn = m->as<torch::nn::BatchNorm2dImpl>()) {
+    if (auto* bn = m->as<nn::BatchNorm2dImpl>()) {
       EXPECT_DOUBLE_EQ(bn->options.eps(), 1e-3);
       EXPECT_DOUBLE_EQ(bn->options.momentum().value(), 0.1);
       ++bns;

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "wsnas/core/error.h"
+#include "wsnas/nn/batch_norm.h"
 #include "wsnas/nn/nb201_model.h"  // ReluConvBn: DARTS' ReLUConvBN is NAS-Bench-201's
 #include "wsnas/space/darts.h"
 
@@ -45,8 +46,8 @@ torch::nn::Conv2d conv(int cin, int cout, int kernel, int groups = 1) {
   return torch::nn::Conv2d(torch::nn::Conv2dOptions(cin, cout, kernel).groups(groups).bias(false));
 }
 
-torch::nn::BatchNorm2d batch_norm(int channels, bool affine) {
-  return torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(channels).affine(affine));
+BatchNorm2d batch_norm(int channels, bool affine) {
+  return BatchNorm2d(torch::nn::BatchNorm2dOptions(channels).affine(affine));
 }
 
 // A convolution's weight run with the stride the slot's input asks for (the supernet's operators
@@ -90,7 +91,7 @@ class SepConvImpl : public torch::nn::Module {
  private:
   int c_, k_;
   torch::nn::Conv2d dw1_{nullptr}, pw1_{nullptr}, dw2_{nullptr}, pw2_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
 };
 TORCH_MODULE(SepConv);
 
@@ -109,7 +110,7 @@ class DilConvImpl : public torch::nn::Module {
  private:
   int c_, k_;
   torch::nn::Conv2d dw_{nullptr}, pw_{nullptr};
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm2d bn_{nullptr};
 };
 TORCH_MODULE(DilConv);
 
@@ -131,7 +132,7 @@ class FactorizedReduceImpl : public torch::nn::Module {
 
  private:
   torch::nn::Conv2d a_{nullptr}, b_{nullptr};
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm2d bn_{nullptr};
 };
 TORCH_MODULE(FactorizedReduce);
 
@@ -273,7 +274,7 @@ class AuxiliaryHeadImpl : public torch::nn::Module {
 
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
   torch::nn::Linear classifier_{nullptr};
 };
 TORCH_MODULE(AuxiliaryHead);
@@ -295,7 +296,7 @@ class DartsNetworkImpl : public Network {
     stem_conv_ = register_module(
         "stem_conv", torch::nn::Conv2d(
                          torch::nn::Conv2dOptions(o.in_channels, 3 * c, 3).padding(1).bias(false)));
-    stem_bn_ = register_module("stem_bn", torch::nn::BatchNorm2d(3 * c));
+    stem_bn_ = register_module("stem_bn", BatchNorm2d(3 * c));
     int c_pp = 3 * c, c_p = 3 * c, cur = c, size = o.input_size;
     bool reduction_prev = false;
     for (int i = 0; i < layers_; ++i) {
@@ -358,7 +359,7 @@ class DartsNetworkImpl : public Network {
   int layers_ = 20;
   std::optional<space::Arch> arch_;
   torch::nn::Conv2d stem_conv_{nullptr};
-  torch::nn::BatchNorm2d stem_bn_{nullptr};
+  BatchNorm2d stem_bn_{nullptr};
   std::vector<Cell> cells_;
   AuxiliaryHead aux_{nullptr};
   torch::nn::Linear classifier_{nullptr};

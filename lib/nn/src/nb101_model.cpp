@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "wsnas/core/error.h"
+#include "wsnas/nn/batch_norm.h"
 
 namespace wsnas::nn {
 
@@ -47,15 +48,14 @@ class ConvBnReluImpl : public torch::nn::Module {
         "conv", torch::nn::Conv2d(
                     torch::nn::Conv2dOptions(cin, cout, kernel).padding(kernel / 2).bias(false)));
     bn_ = register_module(
-        "bn", torch::nn::BatchNorm2d(
-                  torch::nn::BatchNorm2dOptions(cout).momentum(kBnMomentum).eps(kBnEps)));
+        "bn", BatchNorm2d(torch::nn::BatchNorm2dOptions(cout).momentum(kBnMomentum).eps(kBnEps)));
     truncated_normal_(conv_->weight);
   }
   at::Tensor forward(const at::Tensor& x) { return torch::relu(bn_(conv_(x))); }
 
  private:
   torch::nn::Conv2d conv_{nullptr};
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm2d bn_{nullptr};
 };
 TORCH_MODULE(ConvBnRelu);
 
@@ -72,8 +72,8 @@ class SuperCellImpl : public torch::nn::Module {
     for (int t = 1; t <= 5; ++t) {
       const std::string v = "vertex" + std::to_string(t);
       // The projection of the cell input into vertex t. The released code also builds one for
-      // the output vertex, never used, and runs every projection on every forward pass whether
-      // or not the vertex takes the input; neither changes a result (docs/protocol.md).
+      // the output vertex, never used (github.com/matluster/anonymous-2102 @3825f00
+      // space/nb101/network.py:62,76-80); it changes no result, so it is left out here.
       proj_.push_back(register_module(v + "_proj", ConvBnRelu(cin, vc, 1)));
       conv3_.push_back(register_module(v + "_conv3x3", ConvBnRelu(vc, vc, 3)));
       conv1_.push_back(register_module(v + "_conv1x1", ConvBnRelu(vc, vc, 1)));
@@ -83,6 +83,14 @@ class SuperCellImpl : public torch::nn::Module {
     std::vector<at::Tensor> nodes{x};
     for (std::size_t t = 1; t <= 5; ++t) {
       at::Tensor sum;
+      if (is_training() && !cell.matrix[0][t]) {
+        // The released code runs every vertex's projection on every forward pass and drops the
+        // output of those the vertex does not take (space/nb101/network.py:82-86): no gradient,
+        // but in training mode (and BN calibration) the projection's BN statistics move. So they
+        // do here; in evaluation mode the pass would change nothing and is skipped.
+        at::NoGradGuard no_grad;
+        proj_[t - 1](x);
+      }
       for (std::size_t p = 0; p < t; ++p) {
         if (!cell.matrix[p][t]) continue;
         auto in = p == 0 ? proj_[t - 1](x) : nodes[p];

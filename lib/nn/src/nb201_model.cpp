@@ -21,8 +21,7 @@ void ReluConvBnImpl::reset() {
                                                         .stride(stride_)
                                                         .padding(kernel_ / 2)
                                                         .bias(false)));
-  bn_ = register_module(
-      "bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(cout_).affine(affine_)));
+  bn_ = register_module("bn", BatchNorm2d(torch::nn::BatchNorm2dOptions(cout_).affine(affine_)));
 }
 
 torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) { return bn_(conv_(torch::relu(x))); }
@@ -69,7 +68,9 @@ void Nb201CellImpl::reset() {
 torch::Tensor Nb201CellImpl::apply_op(int edge, int op, const torch::Tensor& x) {
   switch (static_cast<Nb201Op>(op)) {
     case Nb201Op::kNone:
-      return torch::zeros_like(x);
+      // NAS-Bench-201's Zero (and the released code's, space/nb201/ops.py:80): x * 0, in the
+      // graph, so the operators before it get zero gradients, as there.
+      return x.mul(0.0);
     case Nb201Op::kSkip:
       return x;
     case Nb201Op::kAvgPool3x3:
@@ -100,17 +101,21 @@ torch::Tensor Nb201CellImpl::forward(const torch::Tensor& x, const space::Arch* 
       live[j] = live[k] && a.choices[static_cast<std::size_t>(edge_of(k, j))] != kNone;
   }
   // Node j sums its inputs from every earlier node. A `none` edge adds zeros (the benchmark's Zero
-  // op), so skipping it changes nothing; a node whose inputs are all `none` is zero, and operators
-  // on it still run as in the benchmark (conv-BN of zeros is not zero in general). Pruned: nodes
-  // that cannot reach the output are not computed at all.
+  // op), so skipping it changes no output; a node whose inputs are all `none` is zero, and
+  // operators on it still run as in the benchmark (conv-BN of zeros is not zero in general).
+  // Pruned: nodes that cannot reach the output are not computed at all. Only in evaluation mode:
+  // in training mode (and BN calibration) the released code runs every edge
+  // (space/nb201/network.py:29-33), so dead operators' BN statistics move and their parameters
+  // get zero gradients (which starts their weight decay); so they do here.
+  const bool prune = prune_ && !is_training();
   std::vector<torch::Tensor> nodes{x};
   for (int node = 1; node < space::kNb201NumNodes; ++node) {
     torch::Tensor sum;
-    if (!prune_ || live[node]) {
+    if (!prune || live[node]) {
       for (int in = 0; in < node; ++in) {
         const int e = edge_of(node, in);
         const int op = a.choices[static_cast<std::size_t>(e)];
-        if (prune_ && op == kNone) continue;
+        if (prune && op == kNone) continue;
         auto y = apply_op(e, op, nodes[static_cast<std::size_t>(in)]);
         sum = sum.defined() ? sum + y : y;
       }
@@ -135,7 +140,7 @@ Nb201NetworkImpl::Nb201NetworkImpl(Nb201Options options, std::optional<space::Ar
       "stem", torch::nn::Sequential(
                   torch::nn::Conv2d(
                       torch::nn::Conv2dOptions(options_.in_channels, C, 3).padding(1).bias(false)),
-                  torch::nn::BatchNorm2d(C)));
+                  BatchNorm2d(C)));
   cells_.clear();
   blocks_.clear();
   const bool supernet = !arch_.has_value();
@@ -152,7 +157,7 @@ Nb201NetworkImpl::Nb201NetworkImpl(Nb201Options options, std::optional<space::Ar
                           Nb201Cell(ch, options_.cell_bn_affine, supernet, cell_arch)));
     }
   }
-  last_bn_ = register_module("lastact_bn", torch::nn::BatchNorm2d(ch));
+  last_bn_ = register_module("lastact_bn", BatchNorm2d(ch));
   classifier_ = register_module("classifier", torch::nn::Linear(ch, options_.classes));
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "wsnas/core/error.h"
+#include "wsnas/nn/batch_norm.h"
 #include "wsnas/space/proxyless.h"
 
 namespace wsnas::nn {
@@ -31,8 +32,8 @@ class ConvBnImpl : public torch::nn::Module {
                                                           .padding(kernel / 2)
                                                           .groups(groups)
                                                           .bias(false)));
-    bn_ = register_module(
-        "bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(cout).eps(1e-3).momentum(0.1)));
+    bn_ = register_module("bn",
+                          BatchNorm2d(torch::nn::BatchNorm2dOptions(cout).eps(1e-3).momentum(0.1)));
     torch::NoGradGuard g;
     conv_->weight.normal_(0, std::sqrt(2.0 / (kernel * kernel * cout)));
   }
@@ -44,7 +45,7 @@ class ConvBnImpl : public torch::nn::Module {
  private:
   bool act_;
   torch::nn::Conv2d conv_{nullptr};
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm2d bn_{nullptr};
 };
 TORCH_MODULE(ConvBn);
 

@@ -14,6 +14,7 @@
 
 #include <optional>
 
+#include "wsnas/nn/batch_norm.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/space/nb201.h"
 
@@ -43,7 +44,7 @@ class ReluConvBnImpl : public torch::nn::Cloneable<ReluConvBnImpl> {
   int cin_, cout_, kernel_, stride_;
   bool affine_;
   torch::nn::Conv2d conv_{nullptr};
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm2d bn_{nullptr};
 };
 TORCH_MODULE(ReluConvBn);
 
@@ -70,8 +71,9 @@ class Nb201CellImpl : public torch::nn::Cloneable<Nb201CellImpl> {
   void reset() override;
   /// Runs the fixed cell (stand-alone) or `arch` (supernet).
   torch::Tensor forward(const torch::Tensor& x, const space::Arch* arch = nullptr);
-  /// With pruning (the default) the forward pass skips `none` edges and the operators into nodes
-  /// with no path to the cell output: the output and the gradients are the same (tested).
+  /// With pruning (the default) a forward pass in evaluation mode skips `none` edges and the
+  /// operators into nodes with no path to the cell output: the output is the same (tested).
+  /// Training mode always runs every edge, as the released code (BN statistics, zero gradients).
   void set_pruning(bool on) { prune_ = on; }
 
  private:
@@ -102,7 +104,7 @@ class Nb201NetworkImpl : public Network {
 
   const Nb201Options& options() const { return options_; }
   bool is_supernet() const { return !arch_.has_value(); }
-  /// Pruned forward passes (default) or the full ones (every edge, every node; for tests).
+  /// Pruned evaluation-mode passes (default) or the full ones (every edge, every node; for tests).
   void set_pruning(bool on);
 
  private:
@@ -111,7 +113,7 @@ class Nb201NetworkImpl : public Network {
   torch::nn::Sequential stem_{nullptr};
   std::vector<Nb201Cell> cells_;
   std::vector<ResNetBlock> blocks_;
-  torch::nn::BatchNorm2d last_bn_{nullptr};
+  BatchNorm2d last_bn_{nullptr};
   torch::nn::Linear classifier_{nullptr};
 };
 TORCH_MODULE(Nb201Network);

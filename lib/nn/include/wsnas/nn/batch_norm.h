@@ -1,0 +1,48 @@
+#pragma once
+/// The networks' BatchNorm2d: LibTorch's layer (same options, parameters, buffers, names and
+/// arithmetic, so checkpoints are unchanged), plus the statistics BN calibration needs (paper
+/// Appendix A.2). The released code calibrates with forward hooks that average, over the
+/// calibration batches, each BN input's batch mean and *biased* batch variance
+/// (github.com/matluster/anonymous-2102 @3825f00 trainers/utils.py:324-373); LibTorch has no module
+/// hooks, so the layer keeps those sums itself while nn::calibrate_bn has it collecting. (A class
+/// derived from torch::nn::BatchNorm2dImpl does not link against Debian's LibTorch 1.13: its base's
+/// pretty_print is not exported.)
+
+#include <torch/nn/cloneable.h>
+#include <torch/nn/options/batchnorm.h>
+#include <torch/nn/pimpl.h>
+
+#include <cstdint>
+#include <ostream>
+
+namespace wsnas::nn {
+
+/// 2-d batch normalisation with calibration statistics.
+class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
+ public:
+  explicit BatchNorm2dImpl(const torch::nn::BatchNormOptions& options);
+  explicit BatchNorm2dImpl(std::int64_t features)
+      : BatchNorm2dImpl(torch::nn::BatchNormOptions(features)) {}
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  /// torch::nn::BatchNorm2d's forward; while collecting in training mode, also adds the batch's
+  /// mean and biased variance per channel, weighted by the batch size, to the sums.
+  at::Tensor forward(const at::Tensor& input);
+  /// Starts collecting (clears the sums).
+  void begin_calibration();
+  /// Stops collecting; if the layer ran, sets running_mean and running_var to the averages
+  /// collected and returns true; otherwise leaves them and returns false.
+  bool end_calibration();
+
+  torch::nn::BatchNormOptions options;
+  at::Tensor weight, bias;  ///< undefined unless affine
+  at::Tensor running_mean, running_var, num_batches_tracked;
+
+ private:
+  bool collecting_ = false;
+  at::Tensor mean_sum_, var_sum_;
+  std::int64_t count_ = 0;
+};
+TORCH_MODULE(BatchNorm2d);
+
+}  // namespace wsnas::nn
