@@ -20,8 +20,9 @@
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/space/search_space.h"
+#include "wsnas/train/optimizer.h"
 #include "wsnas/train/precision.h"
-#include "wsnas/train/sgd.h"
+#include "wsnas/train/schedule.h"
 
 namespace {
 
@@ -120,9 +121,10 @@ int body(app::Context& ctx) {
     at::Tensor loss;
     {
       train::Autocast autocast(dev, bf16);
-      loss = torch::nn::functional::cross_entropy(net->forward(x, arch), y);
-      const at::Tensor aux = net->take_auxiliary();
-      if (aux.defined()) loss = loss + torch::nn::functional::cross_entropy(aux, y) * aux_weight;
+      const nn::Forward f = net->forward(x, arch);
+      loss = torch::nn::functional::cross_entropy(f.output, y);
+      if (f.auxiliary.defined())
+        loss = loss + torch::nn::functional::cross_entropy(f.auxiliary, y) * aux_weight;
     }
     loss.backward();
     train::clip_grad_norm(opt.params(), 5.0);
@@ -166,7 +168,7 @@ int body(app::Context& ctx) {
     auto t1 = Clock::now();
     train::Autocast autocast(dev, bf16);
     auto run = [&](const at::Tensor& in) {
-      return cache_stem ? net->body(in, arch) : net->forward(in, arch);
+      return (cache_stem ? net->body(in, arch) : net->forward(in, arch)).output;
     };
     nn::calibrate_bn(*net, calib_steps, [&](int s) { run(calib_h[static_cast<std::size_t>(s)]); });
     torch::NoGradGuard no_grad;

@@ -18,8 +18,9 @@
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/space/search_space.h"
+#include "wsnas/train/optimizer.h"
 #include "wsnas/train/precision.h"
-#include "wsnas/train/sgd.h"
+#include "wsnas/train/schedule.h"
 #include "wsnas/train/task.h"
 
 namespace {
@@ -82,8 +83,8 @@ int body(app::Context& ctx) {
     at::Tensor loss;
     {
       train::Autocast autocast(dev, bf16);
-      loss = task->loss(net->forward(x, arch), y);
-      loss = loss + net->take_penalty() * 1e-3;  // after the forward pass that computed it
+      const nn::Forward f = net->forward(x, arch);
+      loss = task->loss(f.output, y) + f.penalty * 1e-3;
     }
     loss.backward();
     net->detach_state();
@@ -111,8 +112,8 @@ int body(app::Context& ctx) {
     at::Tensor sum;
     for (std::int64_t i = 0; i + 1 < rows; i += 35) {
       const std::int64_t L = std::min<std::int64_t>(35, rows - 1 - i);
-      const auto t =
-          task->totals(net->forward(stream.narrow(0, i, L), arch), stream.narrow(0, i + 1, L));
+      const auto t = task->totals(net->forward(stream.narrow(0, i, L), arch).output,
+                                  stream.narrow(0, i + 1, L));
       sum = sum.defined() ? sum + t : t;
     }
     (void)sum.to(at::kCPU);

@@ -72,25 +72,22 @@ TEST(DartsModel, DartsV2AndItsAuxiliaryHead) {
             576 * 128 + 2 * 128 + 128 * 768 * 4 + 2 * 768 + 768 * 10 + 10);
   EXPECT_EQ(nn::count_inference_parameters(*net), sp.cost(v2, {})->params);
 
-  // The head's output exists after a training forward pass with gradients only, and once.
+  // The head's output comes with a training forward pass with gradients only.
   auto small = cifar10(4, 5);
   small.auxiliary = true;
   auto tiny = nn::darts_network(v2, small);
   tiny->train();
-  auto out = tiny->forward(torch::randn({3, 3, 32, 32}), v2);
-  EXPECT_EQ(out.sizes(), (std::vector<std::int64_t>{3, 10}));
-  auto aux = tiny->take_auxiliary();
-  ASSERT_TRUE(aux.defined());
-  EXPECT_EQ(aux.sizes(), (std::vector<std::int64_t>{3, 10}));
-  EXPECT_FALSE(tiny->take_auxiliary().defined());
+  const nn::Forward f = tiny->forward(torch::randn({3, 3, 32, 32}), v2);
+  EXPECT_EQ(f.output.sizes(), (std::vector<std::int64_t>{3, 10}));
+  ASSERT_TRUE(f.auxiliary.defined());
+  EXPECT_EQ(f.auxiliary.sizes(), (std::vector<std::int64_t>{3, 10}));
+  EXPECT_FALSE(f.penalty.defined());
   tiny->eval();
-  tiny->forward(torch::randn({3, 3, 32, 32}), v2);
-  EXPECT_FALSE(tiny->take_auxiliary().defined());
+  EXPECT_FALSE(tiny->forward(torch::randn({3, 3, 32, 32}), v2).auxiliary.defined());
   {
     at::NoGradGuard g;  // BN calibration: training mode without gradients
     tiny->train();
-    tiny->forward(torch::randn({3, 3, 32, 32}), v2);
-    EXPECT_FALSE(tiny->take_auxiliary().defined());
+    EXPECT_FALSE(tiny->forward(torch::randn({3, 3, 32, 32}), v2).auxiliary.defined());
   }
 
   // The head takes 8x8 maps: 28x28 images are refused with one line naming the option.
@@ -105,7 +102,7 @@ TEST(DartsModel, DartsV2AndItsAuxiliaryHead) {
   }
   mnist.auxiliary = false;
   auto plain = nn::darts_network(v2, mnist);
-  EXPECT_EQ(plain->forward(torch::randn({2, 1, 28, 28}), v2).sizes(),
+  EXPECT_EQ(plain->forward(torch::randn({2, 1, 28, 28}), v2).output.sizes(),
             (std::vector<std::int64_t>{2, 10}));
 }
 
@@ -145,7 +142,7 @@ TEST(DartsModel, DropPathIsSeededAndSparesTheIdentity) {
   auto run = [&](double p, std::uint64_t seed) {
     net->set_drop_path(p, seed);
     at::NoGradGuard g;
-    return net->forward(x, v2);
+    return net->forward(x, v2).output;
   };
   const auto a = run(0.3, 7), b = run(0.3, 7), c = run(0.3, 8), none = run(0.0, 7);
   EXPECT_TRUE(a.equal(b)) << "same seed, same masks";
@@ -203,12 +200,13 @@ TEST(DartsModel, ForwardPassesMatchTheReferenceImplementation) {
         net->eval();
         {
           at::NoGradGuard ng;
-          io::write_tensor(f, g + "/eval_out", net->forward(x, a));
+          io::write_tensor(f, g + "/eval_out", net->forward(x, a).output);
         }
         net->train();
         net->set_drop_path(0, 0);
-        io::write_tensor(f, g + "/train_out", net->forward(x, a).detach());
-        io::write_tensor(f, g + "/train_aux", net->take_auxiliary().detach());
+        const nn::Forward fw = net->forward(x, a);
+        io::write_tensor(f, g + "/train_out", fw.output.detach());
+        io::write_tensor(f, g + "/train_aux", fw.auxiliary.detach());
       }
     }
   }

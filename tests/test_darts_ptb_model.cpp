@@ -93,7 +93,7 @@ TEST(DartsPtbModel, ForwardPassesMatchTheReferenceImplementation) {
       net->eval();
       net->set_state({h0});
       at::NoGradGuard ng;
-      io::write_tensor(f, g + "/eval_out", net->forward(tokens, a));
+      io::write_tensor(f, g + "/eval_out", net->forward(tokens, a).output);
       io::write_tensor(f, g + "/eval_hidden", net->state().at(0));
     }
   }
@@ -116,11 +116,11 @@ TEST(DartsPtbModel, HiddenStateIsCarriedAcrossWindows) {
   at::NoGradGuard g;
   const auto x = at::randint(0, 30, {9, 4}, at::kLong);
   net->reset_state(4);
-  const auto whole = net->forward(x, a);
+  const auto whole = net->forward(x, a).output;
   const auto end_state = net->state().at(0).clone();
   net->reset_state(4);
-  const auto first = net->forward(x.narrow(0, 0, 4), a);
-  const auto second = net->forward(x.narrow(0, 4, 5), a);
+  const auto first = net->forward(x.narrow(0, 0, 4), a).output;
+  const auto second = net->forward(x.narrow(0, 4, 5), a).output;
   EXPECT_TRUE(at::allclose(at::cat({first, second}), whole, 1e-5, 1e-6));
   EXPECT_TRUE(at::allclose(net->state().at(0), end_state, 1e-5, 1e-6));
   net->reset_state(4);
@@ -128,10 +128,10 @@ TEST(DartsPtbModel, HiddenStateIsCarriedAcrossWindows) {
   // A saved state set back continues the same way.
   net->forward(x.narrow(0, 0, 4), a);
   const auto saved = net->state();
-  const auto cont = net->forward(x.narrow(0, 4, 5), a);
+  const auto cont = net->forward(x.narrow(0, 4, 5), a).output;
   net->reset_state(4);
   net->set_state(saved);
-  EXPECT_TRUE(at::equal(net->forward(x.narrow(0, 4, 5), a), cont));
+  EXPECT_TRUE(at::equal(net->forward(x.narrow(0, 4, 5), a).output, cont));
   EXPECT_NE(test::input_error_of([&] {
               net->set_state({at::zeros({4, 3})});
             }).find("darts-ptb: a saved hidden state"),
@@ -155,7 +155,7 @@ TEST(DartsPtbModel, SupernetPathEqualsTheStandAloneNetwork) {
     alone->reset_state(3);
     super->set_drop_path(0, 99);
     alone->set_drop_path(0, 99);
-    EXPECT_TRUE(at::equal(super->forward(x, a), alone->forward(x, a))) << train;
+    EXPECT_TRUE(at::equal(super->forward(x, a).output, alone->forward(x, a).output)) << train;
   }
   EXPECT_EQ(alone->own_arch()->choices, a.choices);
   EXPECT_EQ(super->own_arch(), nullptr);
@@ -171,7 +171,7 @@ TEST(DartsPtbModel, DropoutMasksAreSeededAndOffInEvaluation) {
     net->reset_state(3);
     net->set_drop_path(0, seed);
     at::NoGradGuard g;
-    return net->forward(x, a);
+    return net->forward(x, a).output;
   };
   EXPECT_TRUE(at::equal(run(true, 5), run(true, 5)));
   EXPECT_FALSE(at::allclose(run(true, 5), run(true, 6)));
@@ -184,7 +184,7 @@ TEST(DartsPtbModel, DropoutMasksAreSeededAndOffInEvaluation) {
   at::Tensor train_out;
   {
     at::NoGradGuard g;
-    train_out = plain->forward(x, a);
+    train_out = plain->forward(x, a).output;
   }
   EXPECT_TRUE(at::allclose(train_out, run(false, 0), 1e-5, 1e-6));
   // Bad rates and bad inputs: one line naming the option.
@@ -217,14 +217,12 @@ TEST(DartsPtbModel, TemporalActivationRegularisation) {
   net->train();
   net->reset_state(2);
   net->set_drop_path(0, 1);
-  const auto out = net->forward(x, a);
-  const auto h = out.detach().reshape({7, 2, 6}) / 0.3;  // bias 0
+  const nn::Forward f = net->forward(x, a);
+  const auto h = f.output.detach().reshape({7, 2, 6}) / 0.3;  // bias 0
   const auto want = (h.narrow(0, 1, 6) - h.narrow(0, 0, 6)).pow(2).mean();
-  const auto penalty = net->take_penalty();
-  ASSERT_TRUE(penalty.defined());
-  EXPECT_NEAR(penalty.item<double>(), want.item<double>(), 1e-5);
-  EXPECT_FALSE(net->take_penalty().defined());  // given once
+  ASSERT_TRUE(f.penalty.defined());
+  EXPECT_NEAR(f.penalty.item<double>(), want.item<double>(), 1e-5);
+  EXPECT_FALSE(f.auxiliary.defined());
   net->eval();
-  net->forward(x, a);
-  EXPECT_FALSE(net->take_penalty().defined());
+  EXPECT_FALSE(net->forward(x, a).penalty.defined());
 }

@@ -10,6 +10,7 @@
 #include "wsnas/io/h5file.h"
 #include "wsnas/io/h5tensor.h"
 #include "wsnas/mpi/communicator.h"
+#include "wsnas/mpi/reducer.h"
 #include "wsnas/mpi/tensor_collectives.h"
 
 using namespace wsnas;
@@ -49,6 +50,58 @@ TEST(Mpi, AllreduceSumAndMeanOfTensors) {
   mpi::allreduce_sum(world, col);
   EXPECT_FLOAT_EQ(base[3][2].item<float>(), 3.0f);
   EXPECT_FLOAT_EQ(base[3][1].item<float>(), 0.0f);
+}
+
+TEST(Reducer, AveragesTheGradientsSomeRankHasWithTheUsedMask) {
+  // Rank 0 used a and b, rank 1 used b and c, nobody d: a and c are averaged with the other
+  // rank's zeros, b as usual, d keeps no gradient; the extra tensor (BN statistics) is averaged.
+  // Whatever the bucket size (one value per bucket, or all in one), the same numbers.
+  auto world = mpi::Communicator::world();
+  const int r = world.rank();
+  for (std::size_t bucket : {std::size_t{4}, std::size_t{1} << 20}) {
+    std::vector<at::Tensor> p = {at::zeros({2}), at::zeros({3}), at::zeros({1}), at::zeros({2})};
+    if (r == 0) {
+      p[0].mutable_grad() = at::full({2}, 4.0f);
+      p[1].mutable_grad() = at::full({3}, 1.0f);
+    } else {
+      p[1].mutable_grad() = at::full({3}, 3.0f);
+      p[2].mutable_grad() = at::full({1}, 6.0f);
+    }
+    at::Tensor stats = at::full({2}, static_cast<float>(10 * r));
+    mpi::Reducer reducer(world, p, {"a", "b", "c", "d"}, bucket);
+    reducer.average({stats});
+    ASSERT_TRUE(p[0].grad().defined() && p[1].grad().defined() && p[2].grad().defined());
+    EXPECT_TRUE(p[0].grad().equal(at::full({2}, 2.0f)));
+    EXPECT_TRUE(p[1].grad().equal(at::full({3}, 2.0f)));
+    EXPECT_TRUE(p[2].grad().equal(at::full({1}, 3.0f)));
+    EXPECT_FALSE(p[3].grad().defined());
+    EXPECT_TRUE(stats.equal(at::full({2}, 5.0f)));
+    EXPECT_EQ(reducer.last_bytes(), (2 + 3 + 1 + 2) * sizeof(float));
+  }
+}
+
+TEST(Reducer, RefusesDifferentNetworksNamingTheParameter) {
+  // Rank 1's second parameter has another size: an error on every rank naming it, not a hang.
+  auto world = mpi::Communicator::world();
+  const std::int64_t n = world.rank() == 0 ? 3 : 4;
+  std::vector<at::Tensor> p = {at::zeros({2}), at::zeros({n})};
+  try {
+    mpi::Reducer reducer(world, p, {"stem.weight", "cell.bn.weight"});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'cell.bn.weight' differs across ranks"),
+              std::string::npos)
+        << e.what();
+  }
+  // Another parameter count: also refused, with the counts.
+  std::vector<at::Tensor> q(static_cast<std::size_t>(world.rank() + 1), at::zeros({1}));
+  std::vector<std::string> names(q.size(), "w");
+  try {
+    mpi::Reducer reducer(world, q, names);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("1 to 2 parameters"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Mpi, FlatMeanOfGradientLists) {

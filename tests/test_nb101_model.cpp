@@ -33,7 +33,7 @@ TEST(Nb101Model, StandAloneParametersEqualTheBenchmarks) {
   // It runs: 10 logits per image.
   torch::NoGradGuard no_grad;
   net->eval();
-  EXPECT_EQ(net->forward(torch::randn({2, 3, 32, 32}), space::Arch{}).sizes(),
+  EXPECT_EQ(net->forward(torch::randn({2, 3, 32, 32}), space::Arch{}).output.sizes(),
             (std::vector<std::int64_t>{2, 10}));
 }
 
@@ -55,7 +55,7 @@ TEST(Nb101Model, TruncationAndOutputProjectionOfGeneralCells) {
             (std::vector<int>{130, 44, 43, 43, 130}));
   net->eval();
   torch::NoGradGuard no_grad;
-  EXPECT_EQ(net->forward(torch::randn({1, 3, 8, 8}), space::Arch{}).size(1), 10);
+  EXPECT_EQ(net->forward(torch::randn({1, 3, 8, 8}), space::Arch{}).output.size(1), 10);
 }
 
 TEST(Nb101Model, SupernetPathHasTheStandAloneParametersOn100Cells) {
@@ -119,7 +119,7 @@ TEST(Nb101Model, SupernetShapeBnAndInitialisation) {
   net->eval();
   const auto h = net->stem(torch::randn({2, 3, 32, 32}));
   EXPECT_EQ(h.sizes(), (std::vector<std::int64_t>{2, 128, 32, 32}));
-  EXPECT_EQ(net->body(h, *sp.at(777)).sizes(), (std::vector<std::int64_t>{2, 10}));
+  EXPECT_EQ(net->body(h, *sp.at(777)).output.sizes(), (std::vector<std::int64_t>{2, 10}));
 }
 
 TEST(Nb101Model, RegistryMakesBothNetworks) {
@@ -141,7 +141,7 @@ TEST(Nb101Model, RegistryMakesBothNetworks) {
   double first = 0, last = 0;
   for (int s = 0; s < 15; ++s) {
     opt.zero_grad();
-    auto loss = torch::nn::functional::cross_entropy(alone->forward(x, arch), y);
+    auto loss = torch::nn::functional::cross_entropy(alone->forward(x, arch).output, y);
     loss.backward();
     opt.step();
     (s == 0 ? first : last) = loss.item<double>();

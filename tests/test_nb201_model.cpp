@@ -101,8 +101,8 @@ TEST(Nb201Model, SupernetHoldsAllOperatorsAndRunsOneCell) {
   EXPECT_EQ(non_affine, 36);
   auto x = torch::randn({4, 3, 16, 16});
   auto a = *sp.at(9930), b = *sp.at(1);
-  auto ya = net->forward(x, a);
-  auto yb = net->forward(x, b);
+  auto ya = net->forward(x, a).output;
+  auto yb = net->forward(x, b).output;
   EXPECT_EQ(ya.sizes(), (std::vector<std::int64_t>{4, 10}));
   EXPECT_FALSE(torch::allclose(ya, yb));
   // Only the sampled path gets gradients: an all-skip cell leaves cell convolutions untouched.
@@ -110,7 +110,7 @@ TEST(Nb201Model, SupernetHoldsAllOperatorsAndRunsOneCell) {
   auto skip = sp.parse(
       "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_"
       "connect~2|");
-  net->forward(x, skip).sum().backward();
+  net->forward(x, skip).output.sum().backward();
   for (const auto& item : net->named_parameters()) {
     const auto& name = item.key();
     const auto& p = item.value();
@@ -169,11 +169,11 @@ TEST(Nb201Model, SupernetForwardBackward_CUDA) {
   auto dev = nn::select_device("cuda", 0);
   net->to(dev);
   auto x = torch::randn({8, 3, 32, 32}, torch::TensorOptions().device(dev));
-  auto y = net->forward(x, *sp.at(9930));
+  auto y = net->forward(x, *sp.at(9930)).output;
   EXPECT_EQ(y.device().type(), c10::kCUDA);
   y.sum().backward();
   net->to(torch::kCPU);
-  auto ycpu = net->forward(x.cpu(), *sp.at(9930));
+  auto ycpu = net->forward(x.cpu(), *sp.at(9930)).output;
   EXPECT_EQ(ycpu.sizes(), y.sizes());
 }
 
@@ -259,7 +259,7 @@ std::pair<torch::Tensor, std::map<std::string, torch::Tensor>> run_once(nn::Nb20
     net->train();
   else
     net->eval();
-  auto logits = net->forward(x, a);
+  auto logits = net->forward(x, a).output;
   logits.pow(2).sum().backward();
   std::map<std::string, torch::Tensor> grads;
   for (const auto& it : net->named_parameters()) {
@@ -313,7 +313,7 @@ TEST(Nb201Model, PrunedForwardEqualsTheFullOne) {
     auto net = small_supernet(4, 1, 10);
     net->set_pruning(prune);
     net->train();
-    net->forward(torch::randn({4, 3, 8, 8}) + 1, a).sum().backward();
+    net->forward(torch::randn({4, 3, 8, 8}) + 1, a).output.sum().backward();
     EXPECT_GT(net->named_buffers()[dead + ".bn.running_mean"].abs().sum().item<double>(), 0);
     const auto g = net->named_parameters()[dead + ".conv.weight"].grad();
     ASSERT_TRUE(g.defined()) << dead;
@@ -347,7 +347,8 @@ TEST(ModelRegistry, MakesNetworksBySpaceName) {
   // forward = body(stem(x)).
   auto x = torch::randn({2, 3, 32, 32});
   supernet->eval();
-  EXPECT_TRUE(torch::allclose(supernet->forward(x, arch), supernet->body(supernet->stem(x), arch)));
+  EXPECT_TRUE(torch::allclose(supernet->forward(x, arch).output,
+                              supernet->body(supernet->stem(x), arch).output));
   try {
     nn::make_supernet("nb301", o);
     FAIL();

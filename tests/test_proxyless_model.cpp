@@ -74,7 +74,7 @@ TEST(ProxylessModel, SupernetPathHasTheStandAloneParameters) {
     co.classes = 10;
     EXPECT_EQ(nn::count_parameters(*alone), sp.cost(a, co)->params) << sp.to_string(a);
     EXPECT_EQ(test::used_parameters(*super, a), nn::count_parameters(*alone)) << sp.to_string(a);
-    EXPECT_EQ(alone->forward(torch::randn({2, 3, 32, 32}), a).sizes(),
+    EXPECT_EQ(alone->forward(torch::randn({2, 3, 32, 32}), a).output.sizes(),
               (std::vector<std::int64_t>{2, 10}));
   }
   // A zero block is the identity: an architecture with every optional block zero runs 6 MBConvs.

@@ -51,12 +51,11 @@ std::vector<SpaceCase> cases() {
     c.options.channels = 4;
     c.options.cells = 2;
     c.options.classes = 10;
-    c.archs = {
-        // NAS-Bench-201's ResNet-like cell (Dong & Yang 2020, Fig. 1).
-        "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|",
-        "|nor_conv_1x1~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|",
-        "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|nor_conv_3x3~1|"
-        "avg_pool_3x3~2|"};
+    c.archs = {// NAS-Bench-201's ResNet-like cell (Dong & Yang 2020, Fig. 1).
+               "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|",
+               "|nor_conv_1x1~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|",
+               "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|nor_conv_3x3~1|"
+               "avg_pool_3x3~2|"};
     out.push_back(c);
   }
   {
@@ -190,10 +189,11 @@ TEST_P(SupernetReference, MatchesThePapersReleasedSupernet) {
       f.set_attr(g, "arch", space->to_string(arch));
       net->train();
       net->set_drop_path(0, 0);
-      const at::Tensor out = net->forward(x, arch);
+      const nn::Forward fw = net->forward(x, arch);
+      const at::Tensor out = fw.output;
       at::Tensor loss = torch::nn::functional::cross_entropy(out, y);
       if (sc.aux_weight > 0) {
-        const at::Tensor aux = net->take_auxiliary();
+        const at::Tensor aux = fw.auxiliary;
         ASSERT_TRUE(aux.defined());
         io::write_tensor(f, g + "/train_aux", aux.detach());
         loss = loss + sc.aux_weight * torch::nn::functional::cross_entropy(aux, y);
@@ -210,7 +210,7 @@ TEST_P(SupernetReference, MatchesThePapersReleasedSupernet) {
       nn::calibrate_bn(*net, 2, [&](int s) { net->forward(calib[s], arch); });
       write_buffers(f, g + "/calibrated", *net);
       at::NoGradGuard ng;
-      io::write_tensor(f, g + "/eval_out", net->forward(x, arch));
+      io::write_tensor(f, g + "/eval_out", net->forward(x, arch).output);
     }
   }
   const auto results = test::run_reference(sc.space + "_supernet_reference.py", path);

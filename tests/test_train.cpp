@@ -6,11 +6,13 @@
 
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "test_support.h"
 #include "wsnas/core/error.h"
-#include "wsnas/train/sgd.h"
+#include "wsnas/train/optimizer.h"
+#include "wsnas/train/schedule.h"
 #include "wsnas/train/task.h"
 
 using namespace wsnas;
@@ -233,13 +235,13 @@ TEST(RmsProp, TwoStepsAsTensorFlow1RmsPropWithMomentum) {
   hp.nesterov = false;
   hp.weight_decay = 0.01;
   auto opt = train::make_optimizer({p, q}, hp);
-  ASSERT_TRUE(opt.rmsprop());
+  ASSERT_NE(dynamic_cast<train::RmsProp*>(opt.get()), nullptr);
   double ep = 1.0, eq = -2.0, msp = 1, msq = 1, bp = 0, bq = 0;
   const double grads[2][2] = {{0.5, 0.1}, {-0.3, 0.4}}, lrs[2] = {0.2, 0.1};
   for (int s = 0; s < 2; ++s) {
     p.mutable_grad() = scalar(grads[s][0]);
     q.mutable_grad() = scalar(grads[s][1]);
-    opt.step(lrs[s]);
+    opt->step(lrs[s]);
     const double dp = grads[s][0] + 0.01 * ep, dq = grads[s][1] + 0.01 * eq;
     msp = 0.9 * msp + 0.1 * dp * dp;
     msq = 0.9 * msq + 0.1 * dq * dq;
@@ -250,7 +252,10 @@ TEST(RmsProp, TwoStepsAsTensorFlow1RmsPropWithMomentum) {
     EXPECT_NEAR(value(p), ep, 1e-12) << "step " << s;
     EXPECT_NEAR(value(q), eq, 1e-12) << "step " << s;
   }
-  EXPECT_NEAR(value(opt.mean_squares()[0]), msp, 1e-12);
+  const train::OptimizerState state = opt->save();
+  ASSERT_EQ(state.tensors.size(), 2u);
+  EXPECT_EQ(state.tensors[1].first, "mean_square");
+  EXPECT_NEAR(value(state.tensors[1].second[0]), msp, 1e-12);
   // Nesterov has no meaning here: refused with one line.
   hp.nesterov = true;
   try {
@@ -290,7 +295,8 @@ TEST(Asgd, StepsAsTorchOptimAsgd) {
   for (auto& w : want) ASSERT_TRUE(in >> w) << r.out;
 
   auto p = at::tensor({1.0, -2.0, 0.5}, at::kDouble);
-  train::Sgd sgd({p}, 0, false, 0.1);
+  train::Asgd sgd(std::make_unique<train::Sgd>(std::vector<at::Tensor>{p}, 0, false, 0.1));
+  EXPECT_FALSE(sgd.averaging());
   sgd.start_averaging();
   for (std::size_t k = 0; k < grads.size(); ++k) {
     p.mutable_grad() = at::tensor(grads[k], at::kDouble);
@@ -316,8 +322,18 @@ TEST(Asgd, StepsAsTorchOptimAsgd) {
   p.copy_(before);
   sgd.step(0.3);
   EXPECT_TRUE(at::equal(p, once));
-  train::Sgd with_momentum({at::zeros({2})}, 0.9, false, 0);
+  train::Asgd with_momentum(
+      std::make_unique<train::Sgd>(std::vector<at::Tensor>{at::zeros({2})}, 0.9, false, 0));
   EXPECT_THROW(with_momentum.start_averaging(), UsageError);
+  options::HyperParameters hp;
+  hp.nesterov = false;
+  hp.asgd = "plateau";  // refused at once (momentum 0.9), not at the switch
+  EXPECT_THROW(train::make_optimizer({at::zeros({2})}, hp), UsageError);
+  hp.momentum = 0;
+  EXPECT_NE(dynamic_cast<train::Asgd*>(train::make_optimizer({at::zeros({2})}, hp).get()), nullptr);
+  // A plain SGD does not average.
+  train::Sgd plain({at::zeros({2})}, 0, false, 0);
+  EXPECT_THROW(plain.start_averaging(), UsageError);
 }
 
 TEST(Asgd, SwitchRulesOfThePtbCodes) {

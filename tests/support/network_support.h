@@ -14,7 +14,7 @@ namespace wsnas::test {
 inline std::int64_t used_parameters(nn::Network& net, const space::Arch& arch, int size = 32) {
   for (auto& p : net.parameters()) p.mutable_grad() = at::Tensor();
   net.train();
-  net.forward(torch::randn({2, 3, size, size}), arch).sum().backward();
+  net.forward(torch::randn({2, 3, size, size}), arch).output.sum().backward();
   std::int64_t n = 0;
   for (const auto& p : net.parameters())
     if (p.grad().defined()) n += p.numel();

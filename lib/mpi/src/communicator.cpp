@@ -2,6 +2,9 @@
 #include "wsnas/mpi/communicator.h"
 
 #include <mpi.h>
+#if defined(OPEN_MPI) && OPEN_MPI
+#include <mpi-ext.h>  // MPIX_CUDA_AWARE_SUPPORT, MPIX_Query_cuda_support
+#endif
 
 #include <chrono>
 #include <climits>
@@ -177,6 +180,14 @@ void Communicator::allreduce_max(void* data, std::size_t count, DType type) cons
   check(MPI_Allreduce(MPI_IN_PLACE, data, to_count(count, "allreduce"), to_mpi(type), MPI_MAX,
                       handle_->comm),
         "MPI_Allreduce");
+}
+
+bool Communicator::cuda_aware() {
+#if defined(MPIX_CUDA_AWARE_SUPPORT) && MPIX_CUDA_AWARE_SUPPORT
+  return MPIX_Query_cuda_support() == 1;
+#else
+  return false;
+#endif
 }
 
 void Communicator::broadcast_bytes(void* data, std::size_t bytes, int root) const {

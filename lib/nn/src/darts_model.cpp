@@ -325,16 +325,16 @@ class DartsNetworkImpl : public Network {
     WSNAS_CHECK(x.dim() == 4, "darts network: expected input [N, C, H, W], got ", x.sizes());
     return stem_bn_(stem_conv_(x));
   }
-  at::Tensor body(const at::Tensor& h, const space::Arch& arch) override {
+  Forward body(const at::Tensor& h, const space::Arch& arch) override {
     WSNAS_ASSERT(!arch_ || arch == *arch_, "a stand-alone network runs only its own genotype");
-    aux_out_ = at::Tensor();
+    Forward f;
     at::Tensor s0 = h, s1 = h;
     for (int i = 0; i < layers_; ++i) {
       auto out = cells_[static_cast<std::size_t>(i)](s0, s1, arch, drop_);
       s0 = s1;
       s1 = out;
       if (!aux_.is_empty() && i == aux_after() && is_training() && at::GradMode::is_enabled())
-        aux_out_ = aux_(s1);
+        f.auxiliary = aux_(s1);
     }
     // DARTS' NetworkCIFAR pools globally; the released supernet's AvgPool2d(7) averages the
     // top-left 7x7 window of the (8x8 on CIFAR) map.
@@ -342,7 +342,8 @@ class DartsNetworkImpl : public Network {
                               : s1.narrow(2, 0, std::min<std::int64_t>(7, s1.size(2)))
                                     .narrow(3, 0, std::min<std::int64_t>(7, s1.size(3)))
                                     .mean({2, 3});
-    return classifier_(pooled);
+    f.output = classifier_(pooled);
+    return f;
   }
   const space::Arch* own_arch() const override { return arch_ ? &*arch_ : nullptr; }
   void set_drop_path(double prob, std::uint64_t seed) override {
@@ -350,7 +351,6 @@ class DartsNetworkImpl : public Network {
     drop_.prob = prob;
     drop_.gen.set_current_seed(seed);
   }
-  at::Tensor take_auxiliary() override { return std::exchange(aux_out_, at::Tensor()); }
 
  private:
   bool is_reduction(int i) const { return i == layers_ / 3 || i == 2 * layers_ / 3; }
@@ -364,7 +364,6 @@ class DartsNetworkImpl : public Network {
   AuxiliaryHead aux_{nullptr};
   torch::nn::Linear classifier_{nullptr};
   DropPath drop_;
-  at::Tensor aux_out_;
 };
 
 }  // namespace

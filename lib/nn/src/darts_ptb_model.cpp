@@ -75,7 +75,7 @@ class DartsPtbNetworkImpl final : public Network {
     return e;
   }
 
-  at::Tensor body(const at::Tensor& emb, const space::Arch& arch_in) override {
+  Forward body(const at::Tensor& emb, const space::Arch& arch_in) override {
     const space::Arch& arch = arch_ ? *arch_ : arch_in;
     WSNAS_CHECK(arch.choices.size() == 2 * kDartsPtbNodes, "darts-ptb: ", arch.choices.size(),
                 " decisions");
@@ -118,11 +118,13 @@ class DartsPtbNetworkImpl final : public Network {
     }
     hidden_ = h;
     const at::Tensor raw = at::stack(outputs);  // [L, n, H]
+    Forward f;
     if (train && at::GradMode::is_enabled() && L > 1)
-      penalty_ = (raw.narrow(0, 1, L - 1) - raw.narrow(0, 0, L - 1)).pow(2).mean();
+      f.penalty = (raw.narrow(0, 1, L - 1) - raw.narrow(0, 0, L - 1)).pow(2).mean();
     at::Tensor out = raw;
     if (train && drop_.output > 0) out = out * mask({1, n, H}, drop_.output);
-    return at::linear(out.reshape({L * n, H}), encoder_->weight, bias_);
+    f.output = at::linear(out.reshape({L * n, H}), encoder_->weight, bias_);
+    return f;
   }
 
   const space::Arch* own_arch() const override { return arch_ ? &*arch_ : nullptr; }
@@ -143,7 +145,6 @@ class DartsPtbNetworkImpl final : public Network {
     hidden_ = s[0].to(w0_.device(), w0_.scalar_type());
   }
   void set_drop_path(double /*prob*/, std::uint64_t seed) override { gen_.set_current_seed(seed); }
-  at::Tensor take_penalty() override { return std::exchange(penalty_, at::Tensor()); }
 
  private:
   static at::Tensor activation(std::int64_t a, const at::Tensor& x) {
@@ -174,7 +175,7 @@ class DartsPtbNetworkImpl final : public Network {
   torch::nn::Embedding encoder_{nullptr};
   at::Tensor w0_, bias_;
   std::vector<at::Tensor> ws_;
-  at::Tensor hidden_, penalty_;
+  at::Tensor hidden_;
   at::Generator gen_ = at::make_generator<at::CPUGeneratorImpl>(0);
 };
 

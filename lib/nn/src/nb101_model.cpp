@@ -191,7 +191,7 @@ class Nb101NetworkImpl : public Network {
     WSNAS_CHECK(x.dim() == 4, "nb101 network: expected input [N, C, H, W], got ", x.sizes());
     return stem_(x);
   }
-  at::Tensor body(const at::Tensor& stem_out, const space::Arch& arch) override {
+  Forward body(const at::Tensor& stem_out, const space::Arch& arch) override {
     WSNAS_ASSERT(!arch_ || arch == *arch_, "a stand-alone network runs only its own cell");
     // All cells of the supernet take the same cell (the paper's released code,
     // github.com/matluster/anonymous-2102 @3825f00: cell-independent decision keys,
@@ -204,7 +204,7 @@ class Nb101NetworkImpl : public Network {
         h = F::max_pool2d(h, F::MaxPool2dFuncOptions(2).stride(2).ceil_mode(true));  // TF 'same'
       for (int m = 0; m < modules_; ++m, ++i) h = cell_ ? cells_[i](h) : supercells_[i](h, sampled);
     }
-    return classifier_(h.mean({2, 3}));
+    return {classifier_(h.mean({2, 3}))};
   }
   const space::Arch* own_arch() const override { return arch_ ? &*arch_ : nullptr; }
 

@@ -163,7 +163,7 @@ Nb201NetworkImpl::Nb201NetworkImpl(Nb201Options options, std::optional<space::Ar
 
 torch::Tensor Nb201NetworkImpl::forward(const torch::Tensor& x) {
   WSNAS_ASSERT(arch_.has_value(), "the supernet needs a cell: call forward(x, arch)");
-  return Network::forward(x, *arch_);
+  return Network::forward(x, *arch_).output;
 }
 
 torch::Tensor Nb201NetworkImpl::stem(const torch::Tensor& x) {
@@ -177,7 +177,7 @@ void Nb201NetworkImpl::set_pruning(bool on) {
   for (auto& c : cells_) c->set_pruning(on);
 }
 
-torch::Tensor Nb201NetworkImpl::body(const torch::Tensor& stem_out, const space::Arch& arch) {
+Forward Nb201NetworkImpl::body(const torch::Tensor& stem_out, const space::Arch& arch) {
   WSNAS_ASSERT(!arch_ || arch == *arch_, "a stand-alone network runs only its own cell");
   auto h = stem_out;
   std::size_t cell = 0;
@@ -187,7 +187,7 @@ torch::Tensor Nb201NetworkImpl::body(const torch::Tensor& stem_out, const space:
   }
   h = torch::relu(last_bn_(h));
   h = h.mean({2, 3});  // global average pooling
-  return classifier_(h);
+  return {classifier_(h)};
 }
 
 Nb201Network make_nb201_network(const space::Arch& arch, Nb201Options options) {

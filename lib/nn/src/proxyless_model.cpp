@@ -107,7 +107,7 @@ class ProxylessNetworkImpl : public Network {
     WSNAS_CHECK(x.dim() == 4, "proxyless network: expected input [N, C, H, W], got ", x.sizes());
     return first_block_(first_conv_(x));
   }
-  at::Tensor body(const at::Tensor& h, const space::Arch& arch) override {
+  Forward body(const at::Tensor& h, const space::Arch& arch) override {
     WSNAS_ASSERT(!arch_ || arch == *arch_, "a stand-alone network runs only its own architecture");
     at::Tensor x = h;
     for (std::size_t b = 0; b < shortcut_.size(); ++b) {
@@ -118,7 +118,7 @@ class ProxylessNetworkImpl : public Network {
       auto y = m(x);
       x = shortcut_[b] ? y + x : y;
     }
-    return classifier_(feature_mix_(x).mean({2, 3}));
+    return {classifier_(feature_mix_(x).mean({2, 3}))};
   }
   const space::Arch* own_arch() const override { return arch_ ? &*arch_ : nullptr; }
 

@@ -475,7 +475,7 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
       const auto& cb = cache_stem ? calib_h : calib;
       const auto& eb = cache_stem ? eval_h : evalset;
       auto run = [&](const at::Tensor& x) {
-        return cache_stem ? net->body(x, arch) : net->forward(x, arch);
+        return (cache_stem ? net->body(x, arch) : net->forward(x, arch)).output;
       };
       if (calib_steps > 0) {
         // Calibration runs in training mode, drop-path included at the rate of the checkpoint's

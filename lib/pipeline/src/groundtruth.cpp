@@ -25,8 +25,9 @@
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/train/evaluation.h"
+#include "wsnas/train/optimizer.h"
 #include "wsnas/train/precision.h"
-#include "wsnas/train/sgd.h"
+#include "wsnas/train/schedule.h"
 #include "wsnas/train/state_io.h"
 #include "wsnas/train/task.h"
 
@@ -59,7 +60,7 @@ std::string cell_key(const std::string& arch, std::int64_t index) {
 
 void write_run(const std::string& path, const std::string& kind, const Provenance& prov,
                const train::RunConfig& cfg, const std::string& score, const Run& c,
-               nn::Network* net, train::Sgd* sgd) {
+               nn::Network* net, train::Optimizer* opt) {
   io::write_results_file(path, kind, prov, [&](io::File& f) {
     train::write_config(f, "/config", cfg);
     f.create_group("/cell");
@@ -75,7 +76,7 @@ void write_run(const std::string& path, const std::string& kind, const Provenanc
     f.write_f64("/curves/valid_" + score, c.valid_score);
     f.write_f64("/curves/test_" + score, c.test_score);
     if (net) train::write_module(f, "/model", *net);
-    if (sgd) train::write_optimizer(f, "/optimizer", *sgd);
+    if (opt) train::write_optimizer(f, "/optimizer", *opt);
   });
 }
 
@@ -296,14 +297,15 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     auto net = nn::make_network(job.model.space, arch, net_opts);
     net->to(device);
     train::set_memory_format(*net, format);
-    train::Sgd sgd = train::make_optimizer(net->parameters(), hp);
+    const auto optimizer = train::make_optimizer(net->parameters(), hp);
+    train::Optimizer& opt = *optimizer;
     c.params = nn::count_inference_parameters(*net);  // an auxiliary head is training-only
     if (auto cost = sp->cost(arch, cost_opts)) c.flops = static_cast<double>(cost->flops);
     if (io::path_exists(base + ".state.h5")) {
       auto f = io::File::open(base + ".state.h5");  // checked against the options above
       c = read_run(f, score.name);
       train::read_module(f, "/model", *net);
-      train::read_optimizer(f, "/optimizer", sgd);
+      train::read_optimizer(f, "/optimizer", opt);
     }
     lo.seed = Rng::derive(cell_seed, 1);
     const std::uint64_t drop_seed = Rng::derive(cell_seed, 2);
@@ -316,7 +318,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     Progress progress("arch " + std::to_string(c.arch_index >= 0 ? c.arch_index : 0) + " (rank " +
                           std::to_string(rank) + ")",
                       loader.batches_until(hp.epochs), rank == 0, job.run.progress_s, "step");
-    auto fwd = [&](const at::Tensor& xx) { return net->forward(xx, arch); };
+    auto fwd = [&](const at::Tensor& xx) { return net->forward(xx, arch).output; };
     std::int64_t steps = loader.batches_until(c.epoch);  // done before this run
     while (c.epoch < hp.epochs) {
       loader.start_epoch(c.epoch);
@@ -336,20 +338,21 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
         const std::uint64_t mask_seed =
             Rng::derive(Rng::derive(drop_seed, static_cast<std::uint64_t>(c.epoch)),
                         static_cast<std::uint64_t>(batch.index));
-        sgd.zero_grad();
+        opt.zero_grad();
         auto x = train::to_device(batch.images, device, format), y = batch.labels.to(device);
         // Drop-path masks: one stream per step, so a resumed run draws the same ones.
         net->set_drop_path(drop_prob, mask_seed);
         at::Tensor out, loss;
         {
           train::Autocast autocast(device, bf16);
-          out = fwd(x);
-          loss = objective(*net, *task, out, y, hp);
+          const nn::Forward f = net->forward(x, arch);
+          out = f.output;
+          loss = objective(f, *task, y, hp);
         }
         loss.backward();
         net->detach_state();
-        train::clip_grad_norm(sgd.params(), hp.grad_clip);
-        sgd.step(train::learning_rate(hp, t, hp.epochs * nb, nb) * batch.lr_scale);
+        train::clip_grad_norm(opt.params(), hp.grad_clip);
+        opt.step(train::learning_rate(hp, t, hp.epochs * nb, nb) * batch.lr_scale);
         const at::Tensor tt = task->totals(out, y, loss);
         totals = totals.defined() ? totals + tt : tt;
         progress.update(++steps, "epoch " + std::to_string(c.epoch + 1));
@@ -362,7 +365,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
       net->eval();
       train::Scores v, te;
       {
-        train::AveragedWeights averaged(sgd);  // ASGD: scored with its averaged weights
+        train::AveragedWeights averaged(opt);  // ASGD: scored with its averaged weights
         train::Autocast autocast(device, bf16);
         net->reset_state(valid_batch);
         v = train::evaluate(*task, fwd, valid);
@@ -377,9 +380,9 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
       c.test_score.push_back(te.values.front());
       c.epoch += 1;
       // --asgd: the switch follows the validation scores so far (a resumed run rederives it).
-      if (!sgd.averaging() &&
+      if (!opt.averaging() &&
           train::asgd_switch(hp.asgd, hp.asgd_patience, c.valid_score, score.higher_is_better)) {
-        sgd.start_averaging();
+        opt.start_averaging();
         std::cout << ctx.name << ": rank " << rank << " " << c.arch << ": averaged SGD from epoch "
                   << c.epoch + 1 << " (--asgd " << hp.asgd << ")\n";
       }
@@ -388,7 +391,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
       if (c.epoch < hp.epochs) {
         train::record_skipped_images(ctx.provenance);
         write_run(base + ".state.h5", "groundtruth-state", ctx.provenance, cfg, score.name, c,
-                  net.get(), &sgd);
+                  net.get(), &opt);
       }
     }
     if (!stopped) {

@@ -24,14 +24,16 @@
 #include "wsnas/io/atomic_file.h"
 #include "wsnas/io/h5tensor.h"
 #include "wsnas/io/results.h"
+#include "wsnas/mpi/reducer.h"
 #include "wsnas/mpi/tensor_collectives.h"
 #include "wsnas/nn/bn_calibration.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/space/sampler.h"
 #include "wsnas/train/evaluation.h"
+#include "wsnas/train/optimizer.h"
 #include "wsnas/train/precision.h"
-#include "wsnas/train/sgd.h"
+#include "wsnas/train/schedule.h"
 #include "wsnas/train/state_io.h"
 #include "wsnas/train/task.h"
 
@@ -65,7 +67,7 @@ struct TrainState {
   std::vector<std::int64_t> val_epoch;
   std::vector<double> val_score;
   std::vector<at::Tensor> best_params;
-  train::Sgd::State best_opt;
+  train::OptimizerState best_opt;
   std::int64_t rollbacks = 0;
   /// "last", or "best" once a complete run ended with its best validated weights (--keep-best).
   std::string weights = "last";
@@ -110,7 +112,7 @@ struct Saved {
   const Provenance& prov;
   const train::RunConfig& cfg;
   nn::Network& net;
-  train::Sgd& sgd;
+  train::Optimizer& opt;
   const std::vector<std::string>& pool;
   const std::string& score_name;
   std::int64_t schedule_epochs;
@@ -138,15 +140,15 @@ void write_checkpoint(const std::string& path, const Saved& s, const TrainState&
         io::write_tensor(f, "/state/carried/" + std::to_string(i), st.carried[i]);
     }
     train::write_module(f, "/model", s.net);
-    train::write_optimizer(f, "/optimizer", s.sgd);
+    train::write_optimizer(f, "/optimizer", s.opt);
     // ASGD: the averaged weights are what evaluation scores (wsnas-evaluate reads them).
-    if (s.sgd.averaging() && st.weights == "last") {
-      train::AveragedWeights averaged(s.sgd);
+    if (s.opt.averaging() && st.weights == "last") {
+      train::AveragedWeights averaged(s.opt);
       train::write_module(f, "/averaged", s.net);
     }
     if (!st.best_params.empty()) {
       train::write_tensor_list(f, "/best/params", st.best_params);
-      train::write_sgd_state(f, "/best/optimizer", st.best_opt);
+      train::write_optimizer_state(f, "/best/optimizer", st.best_opt);
     }
     if (!st.val_epoch.empty()) {
       f.write_i64("/log/validation_epoch", st.val_epoch);
@@ -176,12 +178,12 @@ TrainState read_checkpoint(const std::string& path, const Saved& s) {
   for (int i = 0; f.exists("/state/carried/" + std::to_string(i)); ++i)
     st.carried.push_back(io::read_tensor(f, "/state/carried/" + std::to_string(i)));
   train::read_module(f, "/model", s.net);
-  train::read_optimizer(f, "/optimizer", s.sgd);
+  train::read_optimizer(f, "/optimizer", s.opt);
   if (f.has_attr("/state", "rollbacks")) st.rollbacks = f.attr_int("/state", "rollbacks");
   if (f.exists("/best/params")) {
-    for (const auto& p : s.sgd.params()) st.best_params.push_back(p.detach().clone());
+    for (const auto& p : s.opt.params()) st.best_params.push_back(p.detach().clone());
     train::read_tensor_list(f, "/best/params", st.best_params);
-    st.best_opt = train::read_sgd_state(f, "/best/optimizer", s.sgd);
+    st.best_opt = train::read_optimizer_state(f, "/best/optimizer", s.opt);
   }
   if (f.exists("/log/validation_epoch")) {
     st.val_epoch = f.read_i64("/log/validation_epoch");
@@ -298,12 +300,13 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
     at::NoGradGuard g;
     mpi::broadcast(ctx.world, p);
   }
-  train::Sgd sgd =
+  const auto optimizer =
       train::make_optimizer(net->parameters(), hp, train::parse_unused_params(job.unused_params));
+  train::Optimizer& opt = *optimizer;
 
   io::make_dirs(out_dir);
   const std::string state_path = out_dir + "/supernet.h5";
-  const Saved saved_parts{ctx.provenance, cfg, *net, sgd, pool_strings, score, hp.epochs};
+  const Saved saved_parts{ctx.provenance, cfg, *net, opt, pool_strings, score, hp.epochs};
   TrainState st;
   st.run_id = new_run_id();
   if (io::path_exists(state_path)) {
@@ -359,11 +362,11 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   std::int64_t valid_batch = 0;
   auto snapshot_best = [&] {
     {
-      train::AveragedWeights averaged(sgd);
+      train::AveragedWeights averaged(opt);
       st.best_params.clear();
       for (const auto& p : params) st.best_params.push_back(p.detach().clone());
     }
-    st.best_opt = sgd.save();
+    st.best_opt = opt.save();
   };
   if (validating) {
     Rng vr(Rng::derive(job.seed, 6));
@@ -378,16 +381,17 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
     const bool higher = task->score().higher_is_better;
     std::vector<double> scores(val_archs.size(), 0.0);
     {
-      train::AveragedWeights averaged(sgd);
+      train::AveragedWeights averaged(opt);
       net->eval();
       train::Autocast autocast(device, bf16);
       for (std::size_t k = static_cast<std::size_t>(rank); k < val_archs.size();
            k += static_cast<std::size_t>(world)) {
         net->reset_state(valid_batch);
         const auto& arch = val_archs[k];
-        scores[k] = train::evaluate(
-                        *task, [&](const at::Tensor& x) { return net->forward(x, arch); }, valid)
-                        .values.front();
+        scores[k] =
+            train::evaluate(
+                *task, [&](const at::Tensor& x) { return net->forward(x, arch).output; }, valid)
+                .values.front();
       }
       net->train();
     }
@@ -406,9 +410,11 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   std::vector<at::Tensor> buffers = net->buffers();
   std::vector<at::Tensor> float_bufs = train::float_buffers(*net);
   std::vector<at::Tensor> saved(buffers.size()), sum(float_bufs.size());
-  // Replicas on different ranks may train different paths: their gradients are zero-filled for
-  // the allreduce, and a parameter keeps a gradient only if some replica used it.
-  const bool union_grads = sampler->replicas_differ() && world > 1;
+  // Replicas on different ranks may train different paths: a parameter keeps a gradient if some
+  // replica used it (mpi::Reducer's used-mask).
+  std::vector<std::string> param_names;
+  for (const auto& p : net->named_parameters()) param_names.push_back(p.key());
+  mpi::Reducer reducer(ctx.world, params, param_names);
   // BN step counters (num_batches_tracked): with replicas on different paths, a layer's counter
   // advances when any replica ran it, whichever ranks hold the replicas.
   const bool merge_counters = sampler->replicas_differ() && R > 1;
@@ -477,7 +483,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
       const std::int64_t t = st.step;  // = epoch x nb + batch index when epochs have equal lengths
       lr = train::learning_rate(hp, t, total, nb) * batch.lr_scale;
       net->train();
-      sgd.zero_grad();
+      opt.zero_grad();
       auto xs = train::to_device(batch.images, device, format).chunk(local_r);
       auto ys = batch.labels.to(device).chunk(local_r);
       if (local_r > 1) {
@@ -513,8 +519,9 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
           at::Tensor out, loss;
           {
             train::Autocast autocast(device, bf16);
-            out = net->forward(xs[r], arch);
-            loss = objective(*net, *task, out, ys[r], hp);
+            const nn::Forward f = net->forward(xs[r], arch);
+            out = f.output;
+            loss = objective(f, *task, ys[r], hp);
           }
           // Paths of a replica: gradients summed; replicas: averaged (here and over ranks).
           loss.div(local_r).backward();
@@ -536,37 +543,17 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
           for (std::size_t i = 0; i < float_bufs.size(); ++i)
             float_bufs[i].copy_(sum[i].div_(local_r));
         }
-        // BN running statistics and gradients, averaged over ranks in one allreduce.
+        // Gradients (those some rank has), BN running statistics and counters, averaged over
+        // ranks.
         std::vector<at::Tensor> averaged = float_bufs;
         if (merge_counters) averaged.insert(averaged.end(), counter_ran.begin(), counter_ran.end());
-        at::Tensor used;
-        if (union_grads) {
-          std::vector<float> flags(params.size(), 0.0f);
-          for (std::size_t i = 0; i < params.size(); ++i) {
-            if (params[i].grad().defined()) {
-              flags[i] = 1;
-            } else {
-              params[i].mutable_grad() = at::zeros_like(params[i]);
-            }
-          }
-          used = at::tensor(flags, at::kFloat);  // host: allreduce_mean_flat works on host copies
-          averaged.push_back(used);
-        }
-        for (auto& p : params) averaged.push_back(p.grad());
-        mpi::allreduce_mean_flat(ctx.world, averaged);
+        reducer.average(averaged);
         for (std::size_t i = 0; merge_counters && i < counters.size(); ++i) {
           counters[i].copy_(counter_start[i] + counter_ran[i].gt(0).to(counters[i].scalar_type()));
         }
-        if (union_grads) {
-          const at::Tensor host = used.to(at::kCPU);
-          const float* u = host.data_ptr<float>();
-          for (std::size_t i = 0; i < params.size(); ++i) {
-            if (u[i] == 0) params[i].mutable_grad().reset();
-          }
-        }
       }
       train::clip_grad_norm(params, hp.grad_clip);
-      sgd.step(lr);
+      opt.step(lr);
 
       // The step's totals, checkpoint time and stop request, agreed on by all ranks at once.
       const at::Tensor host = totals.to(at::kCPU).contiguous();
@@ -586,7 +573,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
           at::NoGradGuard g;
           for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(st.best_params[i]);
         }
-        sgd.restore(st.best_opt);
+        opt.restore(st.best_opt);
         ++st.rollbacks;
         st.epoch_step = batch.index + 1;
         st.step = t + 1;
@@ -642,8 +629,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
       const std::size_t best = train::best_index(st.val_score, higher);
       if (std::isfinite(v) && best + 1 == st.val_score.size()) snapshot_best();
       const bool switched =
-          !sgd.averaging() && train::asgd_switch(hp.asgd, hp.asgd_patience, st.val_score, higher);
-      if (switched) sgd.start_averaging();
+          !opt.averaging() && train::asgd_switch(hp.asgd, hp.asgd_patience, st.val_score, higher);
+      if (switched) opt.start_averaging();
       if (rank == 0)
         std::cout << ctx.name << ": validation after epoch " << done << ": mean " << score << " "
                   << v << " over " << val_archs.size() << " architectures (best "

@@ -66,6 +66,9 @@ class Communicator {
   void allreduce_sum(void* data, std::size_t count, DType type) const;
   /// In-place max over all ranks.
   void allreduce_max(void* data, std::size_t count, DType type) const;
+  /// Whether the MPI library takes CUDA device pointers in collectives (Open MPI built with CUDA
+  /// support and running with it: MPIX_Query_cuda_support); false when it cannot say.
+  static bool cuda_aware();
   /// In-place broadcast of `bytes` bytes from `root`.
   void broadcast_bytes(void* data, std::size_t bytes, int root) const;
   /// Gathers one variable-size byte record per rank on `root` (others get an empty vector).

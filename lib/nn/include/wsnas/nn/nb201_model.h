@@ -99,7 +99,7 @@ class Nb201NetworkImpl : public Network {
   torch::Tensor stem(const torch::Tensor& x) override;
   /// Cells, ResNet blocks and head through one cell choice (the same choice in every cell, as
   /// NAS-Bench-201 shares the cell topology across the network).
-  torch::Tensor body(const torch::Tensor& h, const space::Arch& arch) override;
+  Forward body(const torch::Tensor& h, const space::Arch& arch) override;
   const space::Arch* own_arch() const override { return arch_ ? &*arch_ : nullptr; }
 
   const Nb201Options& options() const { return options_; }

@@ -41,17 +41,31 @@ struct NetworkOptions {
   std::vector<double> rnn_dropout;
 };
 
+/// What one forward pass computed.
+struct Forward {
+  /// The output: logits over the classes, or over the vocabulary for every token.
+  at::Tensor output;
+  /// The auxiliary head's output, where the network has one and ran it: in training mode with
+  /// gradients enabled (DARTS' CIFAR network, after the second reduction cell; the objective adds
+  /// --aux-weight times its loss). Undefined otherwise.
+  at::Tensor auxiliary;
+  /// A regulariser of the pass, added to the objective times --tar, in training mode with
+  /// gradients enabled (DARTS-PTB: temporal activation regularisation, the mean of
+  /// (h_t - h_{t-1})^2 over the cell's undropped outputs). Undefined otherwise.
+  at::Tensor penalty;
+};
+
 /// A network the pipeline runs. forward = body(stem(x)): the stem is the part that does not depend
 /// on the architecture, so evaluation can compute it once per batch for every architecture.
 class Network : public torch::nn::Module {
  public:
   /// Runs a batch through `arch`. A supernet runs any architecture of its space; a stand-alone
   /// network only its own.
-  at::Tensor forward(const at::Tensor& x, const space::Arch& arch) { return body(stem(x), arch); }
+  Forward forward(const at::Tensor& x, const space::Arch& arch) { return body(stem(x), arch); }
   /// The architecture-independent input stem (identity when a space has none).
   virtual at::Tensor stem(const at::Tensor& x) = 0;
   /// The rest of the forward pass, from the stem's output.
-  virtual at::Tensor body(const at::Tensor& h, const space::Arch& arch) = 0;
+  virtual Forward body(const at::Tensor& h, const space::Arch& arch) = 0;
   /// The stand-alone network's architecture; nullptr for a supernet.
   virtual const space::Arch* own_arch() const = 0;
 
@@ -71,15 +85,6 @@ class Network : public torch::nn::Module {
   /// on what the pipeline passes (a resumed run draws the same ones). Networks without drop-path
   /// ignore `prob`; `seed` also seeds their other training masks (DARTS-PTB's dropouts).
   virtual void set_drop_path(double prob, std::uint64_t seed) {}
-  /// The auxiliary head's output of the last forward pass made in training mode with gradients
-  /// enabled (undefined when the network has no auxiliary head, or none was computed since the
-  /// last call); the call clears it.
-  virtual at::Tensor take_auxiliary() { return {}; }
-  /// A regulariser of the last forward pass made in training mode with gradients enabled, added
-  /// to the objective times --tar (DARTS-PTB: temporal activation regularisation, the mean of
-  /// (h_t - h_{t-1})^2 over the cell's undropped outputs); undefined when none; the call clears
-  /// it.
-  virtual at::Tensor take_penalty() { return {}; }
 };
 
 /// How one space's networks are made: one entry per space in registry.cpp.

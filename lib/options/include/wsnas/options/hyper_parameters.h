@@ -53,7 +53,7 @@ struct HyperParameters {
   /// any) and end the epoch (the paper's trainers/ptb.py); otherwise training goes on.
   bool nan_rollback = false;
   /// Weight of a recurrent network's temporal activation regularisation (DARTS-PTB: 1e-3,
-  /// Network::take_penalty; 0: none).
+  /// Forward::penalty; 0: none).
   double tar = 0;
 };
 
