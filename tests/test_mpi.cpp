@@ -11,6 +11,7 @@
 #include "wsnas/io/h5tensor.h"
 #include "wsnas/mpi/communicator.h"
 #include "wsnas/mpi/reducer.h"
+#include "wsnas/mpi/serialize.h"
 #include "wsnas/mpi/tensor_collectives.h"
 
 using namespace wsnas;
@@ -50,6 +51,65 @@ TEST(Mpi, AllreduceSumAndMeanOfTensors) {
   mpi::allreduce_sum(world, col);
   EXPECT_FLOAT_EQ(base[3][2].item<float>(), 3.0f);
   EXPECT_FLOAT_EQ(base[3][1].item<float>(), 0.0f);
+}
+
+namespace {
+struct Inner {
+  std::string name;
+  std::vector<double> values;
+};
+template <class A>
+void fields(A& a, Inner& v) {
+  a(v.name, v.values);
+}
+struct Message {
+  std::int64_t step = 0;
+  std::string arch;
+  std::vector<Inner> parts;
+  float rate = 0;
+};
+template <class A>
+void fields(A& a, Message& m) {
+  a(m.step, m.arch, m.parts, m.rate);
+}
+}  // namespace
+
+TEST(Serialize, TypedMessagesRoundTripAndGatherInRankOrder) {
+  auto world = mpi::Communicator::world();
+  const int r = world.rank();
+  Message m{40 + r, "arch of rank " + std::to_string(r), {{"a", {1.5, -2}}, {"", {}}}, 0.25f * r};
+  const auto back = mpi::from_bytes<Message>(mpi::to_bytes(m));
+  EXPECT_EQ(back.step, m.step);
+  EXPECT_EQ(back.arch, m.arch);
+  ASSERT_EQ(back.parts.size(), 2u);
+  EXPECT_EQ(back.parts[0].values, (std::vector<double>{1.5, -2}));
+  EXPECT_EQ(back.parts[1].name, "");
+  // A truncated or padded message is an error, not garbage.
+  auto bytes = mpi::to_bytes(m);
+  bytes.pop_back();
+  EXPECT_THROW(mpi::from_bytes<Message>(bytes), Error);
+  bytes.push_back(0);
+  bytes.push_back(0);
+  EXPECT_THROW(mpi::from_bytes<Message>(bytes), Error);
+  const auto all = mpi::gather(world, m, 0);
+  if (r == 0) {
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[1].arch, "arch of rank 1");
+    EXPECT_EQ(all[1].step, 41);
+    EXPECT_FLOAT_EQ(all[1].rate, 0.25f);
+  } else {
+    EXPECT_TRUE(all.empty());
+  }
+  // Rows of a 2-d tensor, concatenated in rank order on the root.
+  const at::Tensor rows = at::full({r + 1, 3}, static_cast<float>(r));
+  const at::Tensor got = mpi::gather_rows(world, rows, 0);
+  if (r == 0) {
+    EXPECT_EQ(got.sizes(), (std::vector<std::int64_t>{3, 3}));
+    EXPECT_EQ(got[2][1].item<float>(), 1.0f);
+    EXPECT_EQ(got[0][0].item<float>(), 0.0f);
+  } else {
+    EXPECT_FALSE(got.defined());
+  }
 }
 
 TEST(Reducer, AveragesTheGradientsSomeRankHasWithTheUsedMask) {

@@ -66,7 +66,7 @@ TEST(Presets, HoldTable2OfThePaper) {
     auto hp = parse({"--config", preset(e.name)});
     EXPECT_EQ(hp.batch_size, e.batch);
     EXPECT_DOUBLE_EQ(hp.lr, e.lr);
-    EXPECT_EQ(hp.lr_schedule, e.schedule);
+    EXPECT_EQ(options::to_string(hp.lr_schedule), e.schedule);
     EXPECT_DOUBLE_EQ(hp.weight_decay, e.wd);
     EXPECT_DOUBLE_EQ(hp.grad_clip, e.clip);
     EXPECT_EQ(hp.bn_calib_steps, e.calib_steps);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -229,6 +230,14 @@ TEST_F(Pipeline, EvaluationShardedOverTwoRanksEqualsOneRank) {
   EXPECT_NE(r.out.find("12 (checkpoint, architecture) pairs, 0 already in"), std::string::npos)
       << r.out;
   auto f1 = io::File::open(e1), f2 = io::File::open(e2);
+  // The results' configuration holds evaluation's options, not the training ones it accepts
+  // (every option of the training and protocol groups but BN calibration's).
+  const auto names = f1.attr_names("/config");
+  for (const char* training : {"lr", "epochs", "asgd", "eval-every", "keep-best", "nan-rollback",
+                               "sampler", "unused-params"})
+    EXPECT_EQ(std::count(names.begin(), names.end(), training), 0) << training;
+  for (const char* kept : {"bn-calib-batch", "bn-calib-steps", "split", "seed"})
+    EXPECT_EQ(std::count(names.begin(), names.end(), kept), 1) << kept;
   EXPECT_EQ(f1.read_strings("/results/arch"), f2.read_strings("/results/arch"));
   EXPECT_EQ(f1.read_i64("/results/epoch"),
             (std::vector<std::int64_t>{1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2}));

@@ -78,20 +78,20 @@ TEST(Sgd, NesterovAndTouchedState) {
 TEST(Schedules, CosinePerStepAndPerEpoch) {
   options::HyperParameters hp;
   hp.lr = 0.1;
-  hp.lr_schedule = "cosine";
+  hp.lr_schedule = options::LrSchedule::kCosine;
   // Per step: 0.5 lr (1 + cos(pi t / T)); T = 10 steps.
   EXPECT_DOUBLE_EQ(train::learning_rate(hp, 0, 10), 0.1);
   EXPECT_NEAR(train::learning_rate(hp, 5, 10), 0.05, 1e-15);
   EXPECT_NEAR(train::learning_rate(hp, 3, 10), 0.05 * (1 + std::cos(M_PI * 0.3)), 1e-15);
   // Per epoch (NAS-Bench-201): constant within an epoch; 4 epochs of 3 steps: epoch 1 is
   // 0.5 lr (1 + cos(pi / 4)) = 0.0853553...
-  hp.lr_schedule = "cosine-epoch";
+  hp.lr_schedule = options::LrSchedule::kCosineEpoch;
   EXPECT_DOUBLE_EQ(train::learning_rate(hp, 0, 12, 3), 0.1);
   EXPECT_DOUBLE_EQ(train::learning_rate(hp, 2, 12, 3), 0.1);
   EXPECT_NEAR(train::learning_rate(hp, 3, 12, 3), 0.05 * (1 + std::cos(M_PI / 4)), 1e-15);
   EXPECT_NEAR(train::learning_rate(hp, 5, 12, 3), 0.05 * (1 + std::cos(M_PI / 4)), 1e-15);
   EXPECT_NEAR(train::learning_rate(hp, 11, 12, 3), 0.05 * (1 + std::cos(3 * M_PI / 4)), 1e-15);
-  hp.lr_schedule = "fixed";
+  hp.lr_schedule = options::LrSchedule::kFixed;
   EXPECT_EQ(train::learning_rate(hp, 7, 12, 3), 0.1);
 }
 
@@ -162,7 +162,7 @@ TEST(Schedules, WarmUpThenCosineAsTheProxylessCode) {
   // epochs of 10 steps.
   options::HyperParameters hp;
   hp.lr = 0.2;
-  hp.lr_schedule = "cosine";
+  hp.lr_schedule = options::LrSchedule::kCosine;
   hp.warmup_epochs = 5;
   hp.warmup_lr = 0.025;
   const std::int64_t nb = 10, total = 1000 * nb;
@@ -230,7 +230,7 @@ TEST(RmsProp, TwoStepsAsTensorFlow1RmsPropWithMomentum) {
   //   d = g + wd p;  ms = 0.9 ms + 0.1 d^2;  buf = 0.9 buf + lr d / sqrt(ms + 1);  p -= buf.
   at::Tensor p = scalar(1.0), q = scalar(-2.0);
   options::HyperParameters hp;
-  hp.optimizer = "rmsprop";
+  hp.optimizer = options::OptimizerKind::kRmsProp;
   hp.momentum = 0.9;
   hp.nesterov = false;
   hp.weight_decay = 0.01;
@@ -327,7 +327,7 @@ TEST(Asgd, StepsAsTorchOptimAsgd) {
   EXPECT_THROW(with_momentum.start_averaging(), UsageError);
   options::HyperParameters hp;
   hp.nesterov = false;
-  hp.asgd = "plateau";  // refused at once (momentum 0.9), not at the switch
+  hp.asgd = options::AsgdRule::kPlateau;  // refused at once (momentum 0.9), not at the switch
   EXPECT_THROW(train::make_optimizer({at::zeros({2})}, hp), UsageError);
   hp.momentum = 0;
   EXPECT_NE(dynamic_cast<train::Asgd*>(train::make_optimizer({at::zeros({2})}, hp).get()), nullptr);
@@ -340,27 +340,32 @@ TEST(Asgd, SwitchRulesOfThePtbCodes) {
   // Lower is better (perplexity). plateau (the paper's trainers/ptb.py): patience = validations
   // since the best; switch at `patience` of them.
   const std::vector<double> h = {5, 4, 4.5, 4.2, 4.1, 4.3};
-  EXPECT_FALSE(train::asgd_switch("plateau", 5, h, false));  // 4 since the best (4)
+  EXPECT_FALSE(
+      train::asgd_switch(options::AsgdRule::kPlateau, 5, h, false));  // 4 since the best (4)
   auto h2 = h;
   h2.push_back(4.05);
-  EXPECT_TRUE(train::asgd_switch("plateau", 5, h2, false));
+  EXPECT_TRUE(train::asgd_switch(options::AsgdRule::kPlateau, 5, h2, false));
   h2.back() = 3.9;  // a new best resets it
-  EXPECT_FALSE(train::asgd_switch("plateau", 5, h2, false));
+  EXPECT_FALSE(train::asgd_switch(options::AsgdRule::kPlateau, 5, h2, false));
   // Patience 0: at the first validation that does not improve, not before.
-  EXPECT_FALSE(train::asgd_switch("plateau", 0, {5}, false));
-  EXPECT_FALSE(train::asgd_switch("plateau", 0, {5, 4}, false));
-  EXPECT_TRUE(train::asgd_switch("plateau", 0, {5, 4, 4}, false));
+  EXPECT_FALSE(train::asgd_switch(options::AsgdRule::kPlateau, 0, {5}, false));
+  EXPECT_FALSE(train::asgd_switch(options::AsgdRule::kPlateau, 0, {5, 4}, false));
+  EXPECT_TRUE(train::asgd_switch(options::AsgdRule::kPlateau, 0, {5, 4, 4}, false));
   // Diverged validations count from the first, as the code's counter (its best starts at 1e9).
-  EXPECT_FALSE(train::asgd_switch("plateau", 2, {std::nan("")}, false));
-  EXPECT_TRUE(train::asgd_switch("plateau", 2, {std::nan(""), std::nan("")}, false));
+  EXPECT_FALSE(train::asgd_switch(options::AsgdRule::kPlateau, 2, {std::nan("")}, false));
+  EXPECT_TRUE(
+      train::asgd_switch(options::AsgdRule::kPlateau, 2, {std::nan(""), std::nan("")}, false));
   // nonmono (DARTS' rnn/train.py): more than 5 earlier scores, and the last worse than the best
   // of all but the 5 latest earlier ones.
-  EXPECT_FALSE(train::asgd_switch("nonmono", 5, {5, 4, 3, 2, 1, 6}, false));  // 5 earlier only
-  EXPECT_FALSE(train::asgd_switch("nonmono", 5, {5, 4, 3, 2, 1, 1.5, 4.9}, false));
-  EXPECT_TRUE(train::asgd_switch("nonmono", 5, {5, 4, 3, 2, 1, 1.5, 5.1}, false));
-  EXPECT_TRUE(train::asgd_switch("nonmono", 5, {95, 96, 97, 98, 99, 99, 94.9}, true));
-  EXPECT_FALSE(train::asgd_switch("off", 0, {1, 2, 3}, false));
-  EXPECT_TRUE(train::asgd_switch("always", 5, {1}, false));
+  EXPECT_FALSE(train::asgd_switch(options::AsgdRule::kNonmono, 5, {5, 4, 3, 2, 1, 6},
+                                  false));  // 5 earlier only
+  EXPECT_FALSE(
+      train::asgd_switch(options::AsgdRule::kNonmono, 5, {5, 4, 3, 2, 1, 1.5, 4.9}, false));
+  EXPECT_TRUE(train::asgd_switch(options::AsgdRule::kNonmono, 5, {5, 4, 3, 2, 1, 1.5, 5.1}, false));
+  EXPECT_TRUE(
+      train::asgd_switch(options::AsgdRule::kNonmono, 5, {95, 96, 97, 98, 99, 99, 94.9}, true));
+  EXPECT_FALSE(train::asgd_switch(options::AsgdRule::kOff, 0, {1, 2, 3}, false));
+  EXPECT_TRUE(train::asgd_switch(options::AsgdRule::kAlways, 5, {1}, false));
   // A diverged (NaN) validation is never the best.
   EXPECT_EQ(train::best_index({std::nan(""), 3, 2, std::nan("")}, false), 2u);
   EXPECT_EQ(train::best_index({std::nan("")}, true), 0u);

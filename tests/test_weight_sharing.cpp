@@ -4,8 +4,11 @@
 // and shapes (the supernet's path *is* that network: paper §2, the released code's LayerChoice
 // keeps one module per candidate); in training and evaluation mode the outputs, the loss, every
 // gradient (parameters off the path get none, or zeros) and the BN statistics after the pass
-// agree. The stand-alone network is an independent code path (the ground truth trains it), so a
-// space whose two networks drift apart fails here. A new space is tested by registering it.
+// agree. The stand-alone network is what the ground truth trains: NB-101's is NAS-Bench-101's
+// pruned cell (its own code); NB-201's, DARTS', ProxylessNAS' and DARTS-PTB's share the supernet's
+// classes but are built with only the chosen operators (names, shapes, strides and pooling as the
+// stand-alone network has them), so a space whose two networks drift apart fails here. A new space
+// is tested by registering it.
 //
 // Where a space's stand-alone network differs by design, the test states it and compares where
 // the two coincide:

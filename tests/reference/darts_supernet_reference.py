@@ -325,7 +325,10 @@ def rel_diff(a, b):
     a, b = a.double().reshape(-1), b.double().reshape(-1)
     assert a.numel() == b.numel()
     scale = max(float(a.abs().max()), float(b.abs().max())) if a.numel() else 0.0
-    return 0.0 if scale == 0.0 else float((a - b).abs().max()) / scale
+    if scale != scale:  # NaN: never hidden by a comparison
+        return float("inf")
+    rel = 0.0 if scale == 0 else float((a - b).abs().max()) / scale
+    return rel if rel == rel else float("inf")
 
 
 def run_case(f, case, attrs):

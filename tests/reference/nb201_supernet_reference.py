@@ -239,7 +239,10 @@ def rel_diff(a, b):
     a, b = a.reshape(-1).double(), b.reshape(-1).double()
     assert a.shape == b.shape, (a.shape, b.shape)
     scale = max(a.abs().max().item(), b.abs().max().item()) if a.numel() else 0.0
-    return 0.0 if scale == 0 else (a - b).abs().max().item() / scale
+    if scale != scale:  # NaN: never hidden by a comparison
+        return float("inf")
+    rel = 0.0 if scale == 0 else (a - b).abs().max().item() / scale
+    return rel if rel == rel else float("inf")
 
 
 def main():

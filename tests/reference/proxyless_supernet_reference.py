@@ -261,7 +261,10 @@ def rel_diff(a, b):
     a, b = a.double().reshape(-1), b.double().reshape(-1)
     assert a.shape == b.shape, (a.shape, b.shape)
     scale = max(a.abs().max().item(), b.abs().max().item()) if a.numel() else 0.0
-    return 0.0 if scale == 0 else (a - b).abs().max().item() / scale
+    if scale != scale:  # NaN: never hidden by a comparison
+        return float("inf")
+    rel = 0.0 if scale == 0 else (a - b).abs().max().item() / scale
+    return rel if rel == rel else float("inf")
 
 
 def main(path):

@@ -121,7 +121,13 @@ void Reducer::reduce_bucket(std::vector<at::Tensor>& members) {
   if (on_device) torch::cuda::synchronize(flat.device().index());
   comm_.allreduce_sum(buffer.data_ptr(), static_cast<std::size_t>(buffer.numel()),
                       dtype_of(buffer));
-  buffer.div_(comm_.size());
+  // True division, on the host as the collectives always did (a CUDA kernel dividing by a scalar
+  // multiplies by its reciprocal: 1 ulp apart at some rank counts).
+  if (buffer.is_cuda()) {
+    buffer.div_(at::scalar_tensor(static_cast<double>(comm_.size()), buffer.options()));
+  } else {
+    buffer.div_(comm_.size());
+  }
   if (!buffer.is_same(flat)) flat.copy_(buffer);
   std::int64_t offset = 0;
   for (auto& t : members) {

@@ -2,6 +2,9 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
+#include <vector>
+
 #include "wsnas/core/error.h"
 
 namespace wsnas::mpi {
@@ -73,6 +76,27 @@ void allreduce_mean_flat(const Communicator& comm, const std::vector<at::Tensor>
     t.copy_(src);  // in place: at::Tensor handles share storage
     offset += n;
   }
+}
+
+at::Tensor gather_rows(const Communicator& comm, const at::Tensor& rows, int root) {
+  WSNAS_CHECK(rows.dim() == 2, "gather_rows: expected a 2-d tensor, got ", rows.dim(), " dims");
+  const at::Tensor host = rows.to(at::kCPU, at::kFloat).contiguous();
+  const auto* p = reinterpret_cast<const std::uint8_t*>(host.data_ptr<float>());
+  const auto parts = comm.gather_bytes(
+      std::vector<std::uint8_t>(p, p + host.numel() * static_cast<std::int64_t>(sizeof(float))),
+      root);
+  if (comm.rank() != root) return {};
+  const std::int64_t width = host.size(1);
+  std::vector<at::Tensor> all;
+  for (const auto& b : parts) {
+    const auto n = static_cast<std::int64_t>(b.size() / sizeof(float));
+    WSNAS_CHECK(width > 0 ? n % width == 0 : n == 0, "gather_rows: a rank sent ", n,
+                " values, not rows of ", width);
+    all.push_back(at::from_blob(const_cast<std::uint8_t*>(b.data()),
+                                {width > 0 ? n / width : 0, width}, at::kFloat)
+                      .clone());
+  }
+  return at::cat(all);
 }
 
 void broadcast(const Communicator& comm, at::Tensor& tensor, int root) {

@@ -1,7 +1,6 @@
 #include "wsnas/nn/batch_norm.h"
 
-#include <ATen/Context.h>
-#include <torch/nn/init.h>
+#include <torch/nn/functional/batchnorm.h>
 #include <torch/types.h>
 #include <torch/utils.h>
 
@@ -44,13 +43,20 @@ at::Tensor BatchNorm2dImpl::forward(const at::Tensor& input) {
                  ? *options.momentum()
                  : 1.0 / static_cast<double>(num_batches_tracked.item<std::int64_t>());
   }
-  // While collecting, momentum 1 leaves exactly this batch's mean and unbiased variance in the
-  // running buffers: the statistics come without a second pass over the input.
-  if (collect) factor = 1.0;
-  at::Tensor out = torch::batch_norm(input, weight, bias, running_mean, running_var,
-                                     is_training() || !options.track_running_stats(), factor,
-                                     options.eps(), at::globalContext().userEnabledCuDNN());
-  if (!collect) return out;
+  // While collecting, momentum 1 over zeroed buffers leaves exactly this batch's mean and unbiased
+  // variance in them: the statistics come without a second pass over the input, and whatever the
+  // buffers held before (even non-finite values) does not leak in.
+  if (collect) {
+    factor = 1.0;
+    torch::NoGradGuard no_grad;
+    running_mean.zero_();
+    running_var.zero_();
+  }
+  // LibTorch's own path (its checks included: more than one value per channel in training).
+  at::Tensor out = torch::nn::functional::detail::batch_norm(
+      input, running_mean, running_var, weight, bias,
+      is_training() || !options.track_running_stats(), factor, options.eps());
+  if (!collect || input.numel() == 0) return out;
   torch::NoGradGuard no_grad;
   // The unbiased variance times (m - 1) / m, m = N x H x W, is the biased one the released code
   // averages; each batch weighs its size (AverageMeter.update(value, x.size(0))).
@@ -66,6 +72,12 @@ at::Tensor BatchNorm2dImpl::forward(const at::Tensor& input) {
   }
   count_ += input.size(0);
   return out;
+}
+
+void BatchNorm2dImpl::cancel_calibration() {
+  collecting_ = false;
+  count_ = 0;
+  mean_sum_ = var_sum_ = at::Tensor();
 }
 
 void BatchNorm2dImpl::begin_calibration() {

@@ -27,6 +27,15 @@ void calibrate_bn(torch::nn::Module& module, int steps,
           "calibrate_bn: a torch::nn::BatchNorm2d; networks use nn::BatchNorm2d");
     if (auto* bn = m->as<BatchNorm2dImpl>()) layers.push_back(bn);
   }
+  // The layers stop collecting however the passes end (an exception leaves no layer collecting).
+  struct Collecting {
+    std::vector<BatchNorm2dImpl*>& layers;
+    bool done = false;
+    ~Collecting() {
+      if (done) return;
+      for (auto* bn : layers) bn->cancel_calibration();
+    }
+  } collecting{layers};
   for (auto* bn : layers) bn->begin_calibration();
   module.train();
   {
@@ -34,6 +43,7 @@ void calibrate_bn(torch::nn::Module& module, int steps,
     for (int s = 0; s < steps; ++s) forward_batch(s);
   }
   for (auto* bn : layers) bn->end_calibration();
+  collecting.done = true;
   module.eval();
 }
 

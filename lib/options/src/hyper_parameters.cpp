@@ -1,8 +1,74 @@
 #include "wsnas/options/hyper_parameters.h"
 
+#include <boost/program_options/value_semantic.hpp>
+#include <ostream>
+
+#include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
 #include "wsnas/options/parser.h"
 
 namespace wsnas::options {
+
+namespace {
+
+template <class E>
+struct Spelling {
+  E value;
+  const char* text;
+};
+const Spelling<LrSchedule> kSchedules[] = {{LrSchedule::kCosine, "cosine"},
+                                           {LrSchedule::kCosineEpoch, "cosine-epoch"},
+                                           {LrSchedule::kFixed, "fixed"}};
+const Spelling<OptimizerKind> kOptimizers[] = {{OptimizerKind::kSgd, "sgd"},
+                                               {OptimizerKind::kRmsProp, "rmsprop"}};
+const Spelling<AsgdRule> kAsgdRules[] = {{AsgdRule::kOff, "off"},
+                                         {AsgdRule::kPlateau, "plateau"},
+                                         {AsgdRule::kNonmono, "nonmono"},
+                                         {AsgdRule::kAlways, "always"}};
+
+template <class E, std::size_t N>
+std::string spell(const Spelling<E> (&table)[N], E v) {
+  for (const auto& s : table) {
+    if (s.value == v) return s.text;
+  }
+  return "?";
+}
+
+template <class E, std::size_t N>
+void parse_into(boost::any& out, const std::vector<std::string>& values,
+                const Spelling<E> (&table)[N], const char* option) {
+  po::validators::check_first_occurrence(out);
+  const std::string& text = po::validators::get_single_string(values);
+  std::vector<std::string> known;
+  for (const auto& s : table) {
+    if (text == s.text) {
+      out = boost::any(s.value);
+      return;
+    }
+    known.push_back(s.text);
+  }
+  throw UsageError(std::string("--") + option + " '" + text + "': expected one of " +
+                   join(known, ", "));
+}
+
+}  // namespace
+
+std::string to_string(LrSchedule v) { return spell(kSchedules, v); }
+std::string to_string(OptimizerKind v) { return spell(kOptimizers, v); }
+std::string to_string(AsgdRule v) { return spell(kAsgdRules, v); }
+std::ostream& operator<<(std::ostream& os, LrSchedule v) { return os << to_string(v); }
+std::ostream& operator<<(std::ostream& os, OptimizerKind v) { return os << to_string(v); }
+std::ostream& operator<<(std::ostream& os, AsgdRule v) { return os << to_string(v); }
+
+void validate(boost::any& out, const std::vector<std::string>& values, LrSchedule*, int) {
+  parse_into(out, values, kSchedules, "lr-schedule");
+}
+void validate(boost::any& out, const std::vector<std::string>& values, OptimizerKind*, int) {
+  parse_into(out, values, kOptimizers, "optimizer");
+}
+void validate(boost::any& out, const std::vector<std::string>& values, AsgdRule*, int) {
+  parse_into(out, values, kAsgdRules, "asgd");
+}
 
 po::options_description hyper_parameter_options(HyperParameters& hp) {
   po::options_description g("Supernet training (paper Table 2; presets in configs/)");
@@ -12,10 +78,7 @@ po::options_description hyper_parameter_options(HyperParameters& hp) {
       "global mini-batch size, split across ranks")(
       "lr", po::value(&hp.lr)->default_value(hp.lr)->notifier(in_range("lr", 1e-12, 1e6)),
       "initial learning rate")(
-      "lr-schedule",
-      po::value(&hp.lr_schedule)
-          ->default_value(hp.lr_schedule)
-          ->notifier(one_of("lr-schedule", {"cosine", "cosine-epoch", "fixed"})),
+      "lr-schedule", po::value(&hp.lr_schedule)->default_value(hp.lr_schedule),
       "learning-rate decay: cosine (to 0, per step) | cosine-epoch (per epoch) | fixed")(
       "momentum",
       po::value(&hp.momentum)->default_value(hp.momentum)->notifier(in_range("momentum", 0, 1)),
@@ -54,14 +117,9 @@ po::options_description hyper_parameter_options(HyperParameters& hp) {
                                                         ->default_value(hp.warmup_lr)
                                                         ->notifier(in_range("warmup-lr", 0, 1e6)),
                                                     "learning rate at the start of the warm-up")(
-      "optimizer",
-      po::value(&hp.optimizer)
-          ->default_value(hp.optimizer)
-          ->notifier(one_of("optimizer", {"sgd", "rmsprop"})),
+      "optimizer", po::value(&hp.optimizer)->default_value(hp.optimizer),
       "sgd | rmsprop (TensorFlow 1's RMSProp with momentum: NAS-Bench-101's stand-alone recipe)")(
-      "asgd",
-      po::value(&hp.asgd)->default_value(hp.asgd)->notifier(
-          one_of("asgd", {"off", "plateau", "nonmono", "always"})),
+      "asgd", po::value(&hp.asgd)->default_value(hp.asgd),
       "switch SGD to averaged SGD (evaluated with its averaged weights): off | plateau (the "
       "paper's PTB code: after --asgd-patience validations without a new best) | nonmono (DARTS' "
       "NT-ASGD) | always")("asgd-patience",

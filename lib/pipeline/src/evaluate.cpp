@@ -24,6 +24,7 @@
 #include "wsnas/core/strings.h"
 #include "wsnas/io/atomic_file.h"
 #include "wsnas/io/results.h"
+#include "wsnas/mpi/serialize.h"
 #include "wsnas/nn/bn_calibration.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
@@ -53,51 +54,18 @@ struct Record {
   std::vector<double> metrics;  ///< the task's, in its order
   double seconds = 0;
 };
+/// Record's fields, for the messages that bring results to rank 0 (mpi/serialize.h).
+template <class A>
+void fields(A& a, Record& r) {
+  a(r.checkpoint, r.checkpoint_id, r.arch, r.epoch, r.schedule_epochs, r.arch_index, r.metrics,
+    r.seconds);
+}
 
 std::string absolute(const std::string& path) {
   char buf[PATH_MAX];
   WSNAS_CHECK_INPUT(realpath(path.c_str(), buf) != nullptr, "--checkpoint '", path,
                     "': no such file");
   return buf;
-}
-
-std::vector<std::uint8_t> pack(const Record& r) {
-  std::string s = r.checkpoint + '\n' + r.checkpoint_id + '\n' + r.arch + '\n' +
-                  std::to_string(r.epoch) + '\n' + std::to_string(r.schedule_epochs) + '\n' +
-                  std::to_string(r.arch_index) + '\n' + std::to_string(r.metrics.size()) + '\n';
-  std::vector<std::uint8_t> out(s.begin(), s.end());
-  std::vector<double> v = r.metrics;
-  v.push_back(r.seconds);
-  const auto* p = reinterpret_cast<const std::uint8_t*>(v.data());
-  out.insert(out.end(), p, p + v.size() * sizeof(double));
-  return out;
-}
-
-Record unpack(const std::vector<std::uint8_t>& b) {
-  Record r;
-  std::size_t pos = 0;
-  auto line = [&] {
-    std::size_t end = pos;
-    while (b.at(end) != '\n') ++end;
-    std::string s(b.begin() + static_cast<std::ptrdiff_t>(pos),
-                  b.begin() + static_cast<std::ptrdiff_t>(end));
-    pos = end + 1;
-    return s;
-  };
-  r.checkpoint = line();
-  r.checkpoint_id = line();
-  r.arch = line();
-  r.epoch = std::stoll(line());
-  r.schedule_epochs = std::stoll(line());
-  r.arch_index = std::stoll(line());
-  const std::size_t n = std::stoul(line());
-  std::vector<double> v(n + 1);
-  WSNAS_ASSERT(b.size() == pos + v.size() * sizeof(double), "packed record size");
-  std::memcpy(v.data(), b.data() + pos, v.size() * sizeof(double));
-  r.seconds = v.back();
-  v.pop_back();
-  r.metrics = v;
-  return r;
 }
 
 void write_results(const std::string& path, const Provenance& prov, const train::RunConfig& cfg,
@@ -196,9 +164,29 @@ void add_options(options::Parser& parser, EvaluateJob& job) {
       "the stem's outputs for the calibration and evaluation batches)");
   train::add_run_options(g, job.run);
   parser.add(g);
-  parser.add(options::hyper_parameter_options(job.hp));
-  static SupernetJob accepted;  // training options: accepted so one config file serves every stage
-  parser.add(protocol_option_group(accepted));
+  // Training options: accepted so one config file serves every stage, and left out of the
+  // results' configuration (all but BN calibration's), by their groups' own declarations.
+  const auto training = options::hyper_parameter_options(job.hp);
+  SupernetJob protocol_values;
+  const auto protocol = protocol_option_group(protocol_values);
+  job.training_only.clear();
+  for (const auto* group : {&training, &protocol}) {
+    for (const auto& o : group->options()) {
+      if (o->long_name() != "bn-calib-batch" && o->long_name() != "bn-calib-steps")
+        job.training_only.push_back(o->long_name());
+    }
+  }
+  parser.add(training);
+  // The protocol group binds its values to a job; evaluation keeps them in its own fields.
+  po::options_description accepted("Supernet protocol (accepted, not used by evaluation)");
+  accepted.add_options()("sampler", po::value(&job.accepted_sampler), "see wsnas-supernet")(
+      "paths", po::value(&job.accepted_paths), "see wsnas-supernet")(
+      "unused-params", po::value(&job.accepted_unused), "see wsnas-supernet");
+  for (const auto& o : protocol.options()) {
+    WSNAS_ASSERT(accepted.find_nothrow(o->long_name(), false) != nullptr, "evaluation: option --",
+                 o->long_name(), " of the supernet protocol is not accepted");
+  }
+  parser.add(accepted);
 }
 
 int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
@@ -301,18 +289,7 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   }
   WSNAS_CHECK_INPUT(!archs.empty(), "--archs '", job.archs_path, "': no architectures");
 
-  for (const char* unused : {"batch-size",    "lr",
-                             "lr-schedule",   "momentum",
-                             "nesterov",      "weight-decay",
-                             "grad-clip",     "gpus",
-                             "epochs",        "warmup-epochs",
-                             "warmup-lr",     "label-smoothing",
-                             "sampler",       "paths",
-                             "unused-params", "optimizer",
-                             "rmsprop-decay", "rmsprop-epsilon",
-                             "aux-weight",    "drop-path",
-                             "cutout",        "tar"})
-    cfg.erase(unused);  // training options: accepted so one config file serves every stage
+  for (const auto& unused : job.training_only) cfg.erase(unused);
   for (const auto& k : kModelKeys) cfg["supernet." + k] = model_cfg[k];
   train::record_config(ctx.provenance, cfg);
 
@@ -465,7 +442,7 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   const std::size_t rounds = (pending.size() + world - 1) / world;
   for (std::size_t q = 0; q < rounds; ++q) {
     const std::size_t i = q * world + static_cast<std::size_t>(rank);
-    std::vector<std::uint8_t> mine;
+    std::vector<Record> mine;  // none or one
     if (i < pending.size()) {
       Record r = pending[i];
       const auto t0 = std::chrono::steady_clock::now();
@@ -492,15 +469,13 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
       net->reset_state(eval_batch);
       r.metrics = train::evaluate(*task, run, eb).values;
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      mine = pack(r);
+      mine.push_back(r);
     }
-    auto all = ctx.world.gather_bytes(mine, 0);
+    const auto all = mpi::gather(ctx.world, mine, 0);
     double stop = stop_signal() != 0 ? 1 : 0;
     ctx.world.allreduce_sum(&stop, 1, mpi::DType::kFloat64);
     if (rank == 0) {
-      for (const auto& b : all) {
-        if (!b.empty()) fresh.push_back(unpack(b));
-      }
+      for (const auto& records : all) fresh.insert(fresh.end(), records.begin(), records.end());
       const auto now = std::chrono::steady_clock::now();
       const bool last = q + 1 == rounds;
       if (last || stop > 0 ||

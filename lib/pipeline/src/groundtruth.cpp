@@ -168,7 +168,7 @@ GroundTruthJob::GroundTruthJob() {
   // NAS-Bench-201's stand-alone recipe (Dong & Yang 2020, Table 5): lr 0.1 annealed per epoch by
   // cosine, Nesterov, weight decay 5e-4, batch 256, 200 epochs, the last partial batch kept.
   hp.lr = 0.1;
-  hp.lr_schedule = "cosine-epoch";
+  hp.lr_schedule = options::LrSchedule::kCosineEpoch;
   hp.epochs = 200;
   hp.grad_clip = 0;
 }

@@ -350,8 +350,9 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   // (values of a lower-is-better score at or above 1e6 left out, as the code) drives --asgd and
   // --keep-best.
   const bool validating = hp.eval_every > 0;
-  WSNAS_CHECK_USAGE(validating || (hp.asgd != "plateau" && hp.asgd != "nonmono"), "--asgd ",
-                    hp.asgd, " switches on validations: it needs --eval-every > 0");
+  WSNAS_CHECK_USAGE(validating || (hp.asgd != options::AsgdRule::kPlateau &&
+                                   hp.asgd != options::AsgdRule::kNonmono),
+                    "--asgd ", hp.asgd, " switches on validations: it needs --eval-every > 0");
   WSNAS_CHECK_USAGE(validating || !hp.keep_best,
                     "--keep-best keeps the best validated weights: it needs --eval-every > 0");
   WSNAS_CHECK_USAGE(!validating || nn::count_bn_layers(*net) == 0,
@@ -434,20 +435,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   auto gather_state = [&] {
     st.carried.clear();
     for (const at::Tensor& s : net->state()) {
-      const at::Tensor host = s.to(at::kCPU, at::kFloat).contiguous();
-      const auto* p = reinterpret_cast<const std::uint8_t*>(host.data_ptr<float>());
-      const auto parts =
-          ctx.world.gather_bytes(std::vector<std::uint8_t>(p, p + host.numel() * sizeof(float)), 0);
-      if (rank != 0) continue;
-      std::vector<at::Tensor> rows;
-      for (const auto& b : parts)
-        rows.push_back(
-            at::from_blob(
-                const_cast<std::uint8_t*>(b.data()),
-                {static_cast<std::int64_t>(b.size() / sizeof(float)) / host.size(1), host.size(1)},
-                at::kFloat)
-                .clone());
-      st.carried.push_back(at::cat(rows));
+      at::Tensor all = mpi::gather_rows(ctx.world, s, 0);
+      if (rank == 0) st.carried.push_back(all);
     }
   };
   auto save_state = [&](const std::string& path) {
@@ -635,7 +624,9 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
         std::cout << ctx.name << ": validation after epoch " << done << ": mean " << score << " "
                   << v << " over " << val_archs.size() << " architectures (best "
                   << st.val_score[best] << " after epoch " << st.val_epoch[best] << ")"
-                  << (switched ? "; switching to averaged SGD (--asgd " + hp.asgd + ")" : "")
+                  << (switched ? "; switching to averaged SGD (--asgd " +
+                                     options::to_string(hp.asgd) + ")"
+                               : "")
                   << "\n";
     }
     if (st.complete && hp.keep_best) {

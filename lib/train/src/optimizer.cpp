@@ -245,9 +245,9 @@ void Asgd::restore(const OptimizerState& s) {
 
 std::unique_ptr<Optimizer> make_optimizer(std::vector<at::Tensor> params,
                                           const options::HyperParameters& hp, UnusedParams unused) {
-  if (hp.optimizer == "rmsprop") {
+  if (hp.optimizer == options::OptimizerKind::kRmsProp) {
     WSNAS_CHECK_USAGE(!hp.nesterov, "--optimizer rmsprop does not take --nesterov true");
-    WSNAS_CHECK_USAGE(hp.asgd == "off",
+    WSNAS_CHECK_USAGE(hp.asgd == options::AsgdRule::kOff,
                       "--asgd needs --momentum 0 and --optimizer sgd (torch.optim.ASGD has no "
                       "momentum)");
     return std::make_unique<RmsProp>(std::move(params), hp.momentum, hp.weight_decay,
@@ -255,12 +255,12 @@ std::unique_ptr<Optimizer> make_optimizer(std::vector<at::Tensor> params,
   }
   auto sgd =
       std::make_unique<Sgd>(std::move(params), hp.momentum, hp.nesterov, hp.weight_decay, unused);
-  if (hp.asgd == "off") return sgd;
+  if (hp.asgd == options::AsgdRule::kOff) return sgd;
   WSNAS_CHECK_USAGE(hp.momentum == 0,
                     "--asgd needs --momentum 0 and --optimizer sgd (torch.optim.ASGD has no "
                     "momentum)");
   auto asgd = std::make_unique<Asgd>(std::move(sgd));
-  if (hp.asgd == "always") asgd->start_averaging();
+  if (hp.asgd == options::AsgdRule::kAlways) asgd->start_averaging();
   return asgd;
 }
 

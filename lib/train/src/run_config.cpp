@@ -5,6 +5,7 @@
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/nn/device.h"
+#include "wsnas/options/hyper_parameters.h"
 
 namespace wsnas::train {
 
@@ -29,6 +30,9 @@ std::string text_of(const boost::any& v) {
   if (const auto* d = boost::any_cast<double>(&v)) return shortest(*d);
   if (const auto* b = boost::any_cast<bool>(&v)) return *b ? "true" : "false";
   if (const auto* l = boost::any_cast<std::vector<std::string>>(&v)) return join(*l, ",");
+  if (const auto* e = boost::any_cast<options::LrSchedule>(&v)) return options::to_string(*e);
+  if (const auto* e = boost::any_cast<options::OptimizerKind>(&v)) return options::to_string(*e);
+  if (const auto* e = boost::any_cast<options::AsgdRule>(&v)) return options::to_string(*e);
   return "?";
 }
 

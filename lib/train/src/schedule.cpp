@@ -9,25 +9,24 @@
 
 namespace wsnas::train {
 
-bool asgd_switch(const std::string& rule, int patience, const std::vector<double>& h,
+bool asgd_switch(options::AsgdRule rule, int patience, const std::vector<double>& h,
                  bool higher_is_better) {
-  if (rule == "off" || h.empty()) return false;
-  if (rule == "always") return true;
+  using options::AsgdRule;
+  if (rule == AsgdRule::kOff || h.empty()) return false;
+  if (rule == AsgdRule::kAlways) return true;
   const std::size_t n = h.size(), p = static_cast<std::size_t>(std::max(patience, 0));
-  if (rule == "plateau") {
+  if (rule == AsgdRule::kPlateau) {
     // The code's patience counter: validations since the best (all of them when none was
     // finite, its best starting at 1e9), checked only after one that did not improve.
     const bool any = std::any_of(h.begin(), h.end(), [](double v) { return std::isfinite(v); });
     const std::size_t since = any ? n - 1 - best_index(h, higher_is_better) : n;
     return since > 0 && since >= p;
   }
-  if (rule == "nonmono") {
-    if (n - 1 <= p) return false;
-    const std::vector<double> old(h.begin(), h.end() - 1 - static_cast<std::ptrdiff_t>(p));
-    const double best = old[best_index(old, higher_is_better)];
-    return higher_is_better ? h.back() < best : h.back() > best;
-  }
-  throw UsageError("--asgd '" + rule + "': expected off, plateau, nonmono or always");
+  // nonmono
+  if (n - 1 <= p) return false;
+  const std::vector<double> old(h.begin(), h.end() - 1 - static_cast<std::ptrdiff_t>(p));
+  const double best = old[best_index(old, higher_is_better)];
+  return higher_is_better ? h.back() < best : h.back() > best;
 }
 
 std::size_t best_index(const std::vector<double>& h, bool higher_is_better) {
@@ -67,11 +66,11 @@ double learning_rate(const options::HyperParameters& hp, std::int64_t step,
   const double epoch = static_cast<double>(step) / spe;
   if (hp.warmup_epochs > 0 && epoch < hp.warmup_epochs)
     return hp.warmup_lr + epoch * (hp.lr - hp.warmup_lr) / hp.warmup_epochs;
-  if (hp.lr_schedule == "fixed" || total_steps <= 0) return hp.lr;
+  if (hp.lr_schedule == options::LrSchedule::kFixed || total_steps <= 0) return hp.lr;
   const double warm_steps = hp.warmup_epochs * spe;
   double t = static_cast<double>(step) - warm_steps,
          total = static_cast<double>(total_steps) - warm_steps;
-  if (hp.lr_schedule == "cosine-epoch") {
+  if (hp.lr_schedule == options::LrSchedule::kCosineEpoch) {
     t = std::floor(t / spe);
     total = std::ceil(total / spe);
   }

@@ -10,8 +10,8 @@
 ///  - Gradients (and the caller's extra tensors, e.g. BN statistics) go in buckets of at most
 ///    `bucket_bytes`, flattened on the tensors' device; a bucket is reduced there when the MPI
 ///    library is CUDA-aware (Communicator::cuda_aware), through host memory otherwise.
-/// The sum is MPI's elementwise sum, divided by the rank count: the same numbers whatever the
-/// bucket size.
+/// The average is MPI's elementwise sum divided by the rank count. On 2 ranks it does not depend on
+/// the bucket size; with more, MPI may pick another summation order for another message size.
 
 #include <ATen/core/Tensor.h>
 

@@ -33,6 +33,8 @@ class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
   /// Stops collecting; if the layer ran, sets running_mean and running_var to the averages
   /// collected and returns true; otherwise leaves them and returns false.
   bool end_calibration();
+  /// Stops collecting and drops the sums (the running statistics then hold the last batch's).
+  void cancel_calibration();
 
   torch::nn::BatchNormOptions options;
   at::Tensor weight, bias;  ///< undefined unless affine

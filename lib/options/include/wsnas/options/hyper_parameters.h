@@ -2,17 +2,41 @@
 /// Supernet training hyper-parameters: the option group and its defaults (paper, Table 2, NB-201
 /// column). The presets under configs/ hold Table 2's column for each of the five spaces.
 
+#include <boost/any.hpp>
 #include <boost/program_options/options_description.hpp>
+#include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace wsnas::options {
 
+/// Learning-rate decay: cosine annealing to 0 per step (the paper's supernets), per epoch
+/// (NAS-Bench-201's stand-alone training), or none.
+enum class LrSchedule { kCosine, kCosineEpoch, kFixed };
+/// The update rule: SGD (the paper's supernets) or TensorFlow 1's RMSProp with momentum
+/// (NAS-Bench-101's stand-alone recipe).
+enum class OptimizerKind { kSgd, kRmsProp };
+/// When SGD switches to averaged SGD (the PTB codes; train::asgd_switch).
+enum class AsgdRule { kOff, kPlateau, kNonmono, kAlways };
+
+/// The options' spelling of each value ("cosine-epoch", "rmsprop", "nonmono", ...).
+std::string to_string(LrSchedule v);
+std::string to_string(OptimizerKind v);
+std::string to_string(AsgdRule v);
+std::ostream& operator<<(std::ostream& os, LrSchedule v);
+std::ostream& operator<<(std::ostream& os, OptimizerKind v);
+std::ostream& operator<<(std::ostream& os, AsgdRule v);
+/// Boost.ProgramOptions parsers: one UsageError line naming the option and the values it takes.
+void validate(boost::any& out, const std::vector<std::string>& values, LrSchedule*, int);
+void validate(boost::any& out, const std::vector<std::string>& values, OptimizerKind*, int);
+void validate(boost::any& out, const std::vector<std::string>& values, AsgdRule*, int);
+
 struct HyperParameters {
-  int batch_size = 256;                ///< global mini-batch (split across replicas)
-  double lr = 0.05;                    ///< initial learning rate
-  std::string lr_schedule = "cosine";  ///< cosine (per step) | cosine-epoch | fixed
-  double momentum = 0.9;               ///< SGD momentum (not in Table 2; SPOS/NB201 use 0.9)
-  bool nesterov = true;                ///< Nesterov momentum (NAS-Bench-201's training recipe)
+  int batch_size = 256;                          ///< global mini-batch (split across replicas)
+  double lr = 0.05;                              ///< initial learning rate
+  LrSchedule lr_schedule = LrSchedule::kCosine;  ///< cosine (per step) | cosine-epoch | fixed
+  double momentum = 0.9;  ///< SGD momentum (not in Table 2; SPOS/NB201 use 0.9)
+  bool nesterov = true;   ///< Nesterov momentum (NAS-Bench-201's training recipe)
   double weight_decay = 5e-4;
   double grad_clip = 5.0;    ///< max gradient norm; 0 disables clipping
   int bn_calib_batch = 400;  ///< BN calibration batch size before each evaluation
@@ -23,7 +47,7 @@ struct HyperParameters {
   double warmup_lr = 0;  ///< learning rate at the start of the warm-up (ProxylessNAS code: 0.025)
   /// "sgd" (the paper's supernets) | "rmsprop" (NAS-Bench-101's stand-alone recipe: TensorFlow 1's
   /// RMSPropOptimizer with momentum, Ying et al. 2019, nasbench/lib/model_builder.py)
-  std::string optimizer = "sgd";
+  OptimizerKind optimizer = OptimizerKind::kSgd;
   double rmsprop_decay = 0.9;    ///< TF's default decay of the mean square
   double rmsprop_epsilon = 1.0;  ///< NAS-Bench-101's epsilon (inside the square root, as TF)
   double label_smoothing =
@@ -39,7 +63,7 @@ struct HyperParameters {
   /// code, github.com/matluster/anonymous-2102 @3825f00 trainers/ptb.py:221-225,265-280):
   /// off | plateau (the paper's code: after asgd_patience validations without a new best) |
   /// nonmono (DARTS' stand-alone NT-ASGD) | always. Averaged weights are what is evaluated.
-  std::string asgd = "off";
+  AsgdRule asgd = AsgdRule::kOff;
   int asgd_patience = 5;
   /// Supernet: validate eval_archs architectures (drawn once from the seed) every eval_every
   /// epochs and at the last (0: never); their mean score drives --asgd, --keep-best and

@@ -27,6 +27,13 @@ struct EvaluateJob {
   double flush_s = 30;
   bool cache_stem =
       true;  ///< compute the architecture-independent stem once per batch (up to 4 GiB of outputs)
+  /// Training options evaluation accepts (so one config file serves every stage) and leaves out
+  /// of its results' configuration: every option of the training and protocol groups but BN
+  /// calibration's, read from those groups' declarations by add_options.
+  std::vector<std::string> training_only;
+  /// Where the protocol group's values go (accepted, unused).
+  std::string accepted_sampler, accepted_unused;
+  int accepted_paths = 0;
 };
 
 void add_options(options::Parser& parser, EvaluateJob& job);

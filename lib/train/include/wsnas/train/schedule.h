@@ -20,7 +20,7 @@ namespace wsnas::train {
 /// the best (none finite: all of them); "nonmono"
 /// (DARTS' and AWD-LSTM's NT-ASGD) when more than `patience` scores came before the last and the
 /// last is worse than the best of all but the `patience` latest before it.
-bool asgd_switch(const std::string& rule, int patience, const std::vector<double>& history,
+bool asgd_switch(options::AsgdRule rule, int patience, const std::vector<double>& history,
                  bool higher_is_better);
 /// Index of the best finite score (the first one on ties; 0 when none is finite); history must not
 /// be empty.
