@@ -19,7 +19,6 @@ Usage: darts_supernet_reference.py FILE.h5   (FILE written by tests/test_superne
 Prints one line per /archN group: "archN max_rel_diff <rel> tensors <n>"; the 10 worst tensors go
 to stderr.
 """
-import functools
 import re
 import sys
 
@@ -27,6 +26,8 @@ import h5py
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from released_bn import rel_diff, set_running_statistics
 
 REPO = "github.com/matluster/anonymous-2102 @3825f00"
 PRIMITIVES = ["max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
@@ -280,57 +281,6 @@ def load(net, model_group):
     net.load_state_dict(state, strict=True)
 
 
-# ---- BN calibration: trainers/utils.py:324-373 (AverageMeter: utils.py:118-145) -----------------
-class AverageMeter:
-    def __init__(self):
-        self.sum, self.count, self.avg = 0, 0, 0
-
-    def update(self, val, n=1):
-        self.sum += val * n
-        self.count += n
-        self.avg = self.sum / self.count
-
-
-def set_running_statistics(model, batches, genotype):
-    bn_mean, bn_var = {}, {}
-
-    def bn_forward_hook(bn, inputs, outputs, mean_est, var_est):
-        inputs = inputs[0]
-        batch_mean = inputs.mean((0, 2, 3), keepdim=True)
-        batch_var = ((inputs - batch_mean) ** 2).mean((0, 2, 3), keepdim=True)  # biased
-        mean_est.update(torch.squeeze(batch_mean).data, inputs.size(0))
-        var_est.update(torch.squeeze(batch_var).data, inputs.size(0))
-
-    handles = []
-    for name, m in model.named_modules():
-        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            bn_mean[name], bn_var[name] = AverageMeter(), AverageMeter()
-            handles.append(m.register_forward_hook(functools.partial(
-                bn_forward_hook, mean_est=bn_mean[name], var_est=bn_var[name])))
-    model.train()
-    with torch.no_grad():
-        for images in batches:
-            model(images, genotype)
-        for name, m in model.named_modules():
-            if name in bn_mean and bn_mean[name].count > 0:
-                dim = bn_mean[name].avg.size(0)
-                m.running_mean.data[:dim].copy_(bn_mean[name].avg)
-                m.running_var.data[:dim].copy_(bn_var[name].avg)
-    for handle in handles:
-        handle.remove()
-
-
-# ---- comparison ------------------------------------------------------------------------------
-def rel_diff(a, b):
-    a, b = a.double().reshape(-1), b.double().reshape(-1)
-    assert a.numel() == b.numel()
-    scale = max(float(a.abs().max()), float(b.abs().max())) if a.numel() else 0.0
-    if scale != scale:  # NaN: never hidden by a comparison
-        return float("inf")
-    rel = 0.0 if scale == 0 else float((a - b).abs().max()) / scale
-    return rel if rel == rel else float("inf")
-
-
 def run_case(f, case, attrs):
     g = f[case]
     genotype = parse_genotype(g.attrs["arch"])
@@ -369,7 +319,8 @@ def run_case(f, case, attrs):
             cmp("after_train/" + ours, g["after_train"][ours][()], buffers[ref])
 
     set_running_statistics(net, [torch.from_numpy(f["calib0"][()]),
-                                 torch.from_numpy(f["calib1"][()])], genotype)
+                                 torch.from_numpy(f["calib1"][()])],
+                           lambda x: net(x, genotype))
     for ours, ref in ref_of.items():
         # The released calibration also runs the auxiliary head (train mode, network.py:169-171),
         # ours computes it only when gradients are enabled; the head is not used in evaluation,

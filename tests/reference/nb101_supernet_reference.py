@@ -31,7 +31,6 @@ FILE.h5 is the dump written by tests/test_supernet_reference.cpp for space nb101
 per architecture group to stdout: "<group> max_rel_diff <d> tensors <n>"; the 10 worst tensors
 go to stderr.
 """
-import functools
 import re
 import sys
 
@@ -40,6 +39,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from released_bn import rel_diff, set_running_statistics
 
 REL = "github.com/matluster/anonymous-2102 @3825f00"
 OPS = ["conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"]  # released network.py:66-70 order
@@ -163,55 +164,6 @@ def name_map(cells):
             released_only.append(f"{cell}.nodes.5.input_op.")
     m["classifier.weight"], m["classifier.bias"] = "classifier.weight", "classifier.bias"
     return m, released_only
-
-
-class AverageMeter:  # released trainers/utils.py:118-145
-    def __init__(self):
-        self.sum, self.count, self.avg = 0, 0, 0
-
-    def update(self, val, n=1):
-        self.sum += val * n
-        self.count += n
-        self.avg = self.sum / self.count
-
-
-def set_running_statistics(model, batches, forward):  # released trainers/utils.py:324-373
-    bn_mean, bn_var = {}, {}
-
-    def bn_forward_hook(bn, inputs, outputs, mean_est, var_est):
-        inputs = inputs[0]
-        batch_mean = inputs.mean((0, 2, 3), keepdim=True)
-        batch_var = ((inputs - batch_mean) ** 2).mean((0, 2, 3), keepdim=True)
-        mean_est.update(torch.squeeze(batch_mean).data, inputs.size(0))
-        var_est.update(torch.squeeze(batch_var).data, inputs.size(0))
-
-    handles = []
-    for name, m in model.named_modules():
-        if isinstance(m, nn.BatchNorm2d):
-            bn_mean[name], bn_var[name] = AverageMeter(), AverageMeter()
-            handles.append(m.register_forward_hook(functools.partial(
-                bn_forward_hook, mean_est=bn_mean[name], var_est=bn_var[name])))
-    model.train()
-    with torch.no_grad():
-        for images in batches:
-            forward(images)
-        for name, m in model.named_modules():
-            if name in bn_mean and bn_mean[name].count > 0:
-                dim = bn_mean[name].avg.size(0)
-                m.running_mean.data[:dim].copy_(bn_mean[name].avg)
-                m.running_var.data[:dim].copy_(bn_var[name].avg)
-    for h in handles:
-        h.remove()
-
-
-def rel_diff(a, b):
-    a, b = a.reshape(-1).double(), b.reshape(-1).double()
-    assert a.shape == b.shape
-    scale = max(a.abs().max().item(), b.abs().max().item()) if a.numel() else 0.0
-    if scale != scale:  # NaN: never hidden by a comparison
-        return float("inf")
-    rel = 0.0 if scale == 0 else (a - b).abs().max().item() / scale
-    return rel if rel == rel else float("inf")
 
 
 def main(path):

@@ -31,6 +31,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from released_bn import rel_diff, set_running_statistics
+
 REPO = "github.com/matluster/anonymous-2102 @3825f00"
 
 # REPO space/nb201/ops.py:14
@@ -202,49 +204,6 @@ def map_name(ours, N):
     raise KeyError(ours)
 
 
-def set_running_statistics(model, batches, arch):
-    """REPO trainers/utils.py:324-373 with AverageMeter (trainers/utils.py:118-145)."""
-    meters = {}
-
-    def hook(bn, inputs, outputs, meter):
-        x = inputs[0]
-        mean = x.mean((0, 2, 3), keepdim=True)
-        var = ((x - mean) ** 2).mean((0, 2, 3), keepdim=True)
-        for key, val in (("mean", mean), ("var", var)):
-            m = meter[key]  # AverageMeter.update(val, n)
-            m["sum"] = m["sum"] + torch.squeeze(val).data * x.size(0)
-            m["count"] += x.size(0)
-
-    handles = []
-    for name, m in model.named_modules():
-        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            meters[name] = {k: {"sum": 0, "count": 0} for k in ("mean", "var")}
-            handles.append(m.register_forward_hook(
-                lambda bn, i, o, meter=meters[name]: hook(bn, i, o, meter)))
-    model.train()
-    with torch.no_grad():
-        for images in batches:
-            model(images, arch)
-        for name, m in model.named_modules():
-            if name in meters and meters[name]["mean"]["count"] > 0:
-                avg = {k: v["sum"] / v["count"] for k, v in meters[name].items()}
-                dim = avg["mean"].size(0)
-                m.running_mean.data[:dim].copy_(avg["mean"])
-                m.running_var.data[:dim].copy_(avg["var"])
-    for h in handles:
-        h.remove()
-
-
-def rel_diff(a, b):
-    a, b = a.reshape(-1).double(), b.reshape(-1).double()
-    assert a.shape == b.shape, (a.shape, b.shape)
-    scale = max(a.abs().max().item(), b.abs().max().item()) if a.numel() else 0.0
-    if scale != scale:  # NaN: never hidden by a comparison
-        return float("inf")
-    rel = 0.0 if scale == 0 else (a - b).abs().max().item() / scale
-    return rel if rel == rel else float("inf")
-
-
 def main():
     torch.set_default_dtype(torch.float64)
     f = h5py.File(sys.argv[1], "r")
@@ -292,7 +251,7 @@ def main():
         for r, b in buffers.items():
             cmp("after_train/" + to_ours[r], g["after_train"][to_ours[r]][()], b)
 
-        set_running_statistics(model, calib, arch)
+        set_running_statistics(model, calib, lambda x: model(x, arch))
         for r, b in buffers.items():
             cmp("calibrated/" + to_ours[r], g["calibrated"][to_ours[r]][()], b)
         model.eval()

@@ -20,7 +20,6 @@ group: `archN max_rel_diff <rel> tensors <count>` (stdout); the 10 worst tensors
 
 Usage: /usr/bin/python3 tests/reference/proxyless_supernet_reference.py FILE.h5
 """
-import functools
 import sys
 from collections import OrderedDict
 
@@ -28,6 +27,8 @@ import h5py
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from released_bn import rel_diff, set_running_statistics
 
 # space/proxyless/network.py:14-21; "Zero" is appended where allowed (network.py:133-135).
 PRIMITIVES = ["3x3_MBConv3", "3x3_MBConv6", "5x5_MBConv3", "5x5_MBConv6",
@@ -230,43 +231,6 @@ def ref_name(ours):
         int(idx) + 1, PRIMITIVES.index(op), sub[part], rest)
 
 
-def set_running_statistics(model, batches):
-    """trainers/utils.py:324-373 (AverageMeter: trainers/utils.py:118-145), seq2seq=False."""
-    meters = {}
-
-    def hook(bn, inputs, outputs, name):
-        inp = inputs[0]
-        mean = inp.mean((0, 2, 3), keepdim=True)
-        var = ((inp - mean) ** 2).mean((0, 2, 3), keepdim=True)
-        s = meters.setdefault(name, [0, 0, 0])
-        s[0] += torch.squeeze(mean).data * inp.size(0)
-        s[1] += torch.squeeze(var).data * inp.size(0)
-        s[2] += inp.size(0)
-
-    handles = [m.register_forward_hook(functools.partial(hook, name=n))
-               for n, m in model.named_modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
-    model.train()
-    with torch.no_grad():
-        for images in batches:
-            model(images)
-        for name, m in model.named_modules():
-            if name in meters and meters[name][2] > 0:
-                m.running_mean.data.copy_(meters[name][0] / meters[name][2])
-                m.running_var.data.copy_(meters[name][1] / meters[name][2])
-    for h in handles:
-        h.remove()
-
-
-def rel_diff(a, b):
-    a, b = a.double().reshape(-1), b.double().reshape(-1)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    scale = max(a.abs().max().item(), b.abs().max().item()) if a.numel() else 0.0
-    if scale != scale:  # NaN: never hidden by a comparison
-        return float("inf")
-    rel = 0.0 if scale == 0 else (a - b).abs().max().item() / scale
-    return rel if rel == rel else float("inf")
-
-
 def main(path):
     torch.set_default_dtype(torch.float64)
     f = h5py.File(path, "r")
@@ -318,7 +282,7 @@ def main(path):
         for ref, b in buffers.items():
             cmp("after_train/" + inv[ref], grp["after_train"][inv[ref]], b.detach())
 
-        set_running_statistics(model, calib)
+        set_running_statistics(model, calib, model)
         for ref, b in buffers.items():
             cmp("calibrated/" + inv[ref], grp["calibrated"][inv[ref]], b.detach())
         model.eval()

@@ -7,22 +7,12 @@
 #include <cstdint>
 #include <utility>
 
+#include "dtype.h"
 #include "wsnas/core/error.h"
 
 namespace wsnas::mpi {
 
 namespace {
-
-DType dtype_of(const at::Tensor& t) {
-  switch (t.scalar_type()) {
-    case at::kFloat:
-      return DType::kFloat32;
-    case at::kDouble:
-      return DType::kFloat64;
-    default:
-      throw Error(detail::concat("Reducer: unsupported gradient type ", t.scalar_type()));
-  }
-}
 
 /// Per rank a value; true when every rank passed the same one (one allreduce of max and -min).
 bool same_everywhere(const Communicator& comm, std::vector<std::int64_t> values) {
@@ -50,8 +40,9 @@ Reducer::Reducer(const Communicator& comm, std::vector<at::Tensor> params,
   if (!same_everywhere(comm_, count)) {
     std::vector<std::int64_t> range = {count[0], -count[0]};
     comm_.allreduce_max(range.data(), 2, DType::kInt64);
-    throw Error(detail::concat("gradient averaging: the ranks hold different networks (", -range[1],
-                               " to ", range[0], " parameters; this rank ", count[0], ")"));
+    throw Error(wsnas::detail::concat("gradient averaging: the ranks hold different networks (",
+                                      -range[1], " to ", range[0], " parameters; this rank ",
+                                      count[0], ")"));
   }
   std::vector<std::int64_t> shape;
   shape.reserve(params_.size());
@@ -64,9 +55,9 @@ Reducer::Reducer(const Communicator& comm, std::vector<at::Tensor> params,
   comm_.allreduce_max(both.data(), both.size(), DType::kInt64);
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (both[i] != -both[shape.size() + i])
-      throw Error(detail::concat("gradient averaging: parameter '", names_[i],
-                                 "' differs across ranks (this rank: ", params_[i].numel(),
-                                 " values of ", params_[i].scalar_type(), ")"));
+      throw Error(wsnas::detail::concat("gradient averaging: parameter '", names_[i],
+                                        "' differs across ranks (this rank: ", params_[i].numel(),
+                                        " values of ", params_[i].scalar_type(), ")"));
   }
 }
 
@@ -120,7 +111,7 @@ void Reducer::reduce_bucket(std::vector<at::Tensor>& members) {
   // A CUDA-aware allreduce reads device memory: the kernels that filled it must have finished.
   if (on_device) torch::cuda::synchronize(flat.device().index());
   comm_.allreduce_sum(buffer.data_ptr(), static_cast<std::size_t>(buffer.numel()),
-                      dtype_of(buffer));
+                      detail::dtype_of(buffer));
   // True division, on the host as the collectives always did (a CUDA kernel dividing by a scalar
   // multiplies by its reciprocal: 1 ulp apart at some rank counts).
   if (buffer.is_cuda()) {

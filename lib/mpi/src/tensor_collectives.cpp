@@ -5,28 +5,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "dtype.h"
 #include "wsnas/core/error.h"
 
 namespace wsnas::mpi {
 
 namespace {
-
-DType dtype_of(const at::Tensor& t) {
-  switch (t.scalar_type()) {
-    case at::kFloat:
-      return DType::kFloat32;
-    case at::kDouble:
-      return DType::kFloat64;
-    case at::kLong:
-      return DType::kInt64;
-    case at::kInt:
-      return DType::kInt32;
-    case at::kByte:
-      return DType::kUInt8;
-    default:
-      throw Error(detail::concat("MPI collectives: unsupported tensor dtype ", t.scalar_type()));
-  }
-}
 
 // Runs `op` on a contiguous host copy of `tensor` and writes the result back in place.
 template <class Op>
@@ -42,7 +26,7 @@ void on_host(at::Tensor& tensor, Op op) {
 void allreduce_sum(const Communicator& comm, at::Tensor& tensor) {
   if (comm.size() == 1) return;
   on_host(tensor, [&](at::Tensor& h) {
-    comm.allreduce_sum(h.data_ptr(), static_cast<std::size_t>(h.numel()), dtype_of(h));
+    comm.allreduce_sum(h.data_ptr(), static_cast<std::size_t>(h.numel()), detail::dtype_of(h));
   });
 }
 
@@ -67,7 +51,8 @@ void allreduce_mean_flat(const Communicator& comm, const std::vector<at::Tensor>
     flat_parts.push_back(t.reshape({-1}).to(at::kCPU));
   }
   at::Tensor flat = at::cat(flat_parts).contiguous();
-  comm.allreduce_sum(flat.data_ptr(), static_cast<std::size_t>(flat.numel()), dtype_of(flat));
+  comm.allreduce_sum(flat.data_ptr(), static_cast<std::size_t>(flat.numel()),
+                     detail::dtype_of(flat));
   flat.div_(comm.size());
   std::int64_t offset = 0;
   for (const auto& t : defined) {
