@@ -164,17 +164,6 @@ TEST(Reducer, RefusesDifferentNetworksNamingTheParameter) {
   }
 }
 
-TEST(Mpi, FlatMeanOfGradientLists) {
-  auto world = mpi::Communicator::world();
-  const float r = static_cast<float>(world.rank());
-  std::vector<at::Tensor> grads{at::full({2, 2}, r, at::kFloat), at::Tensor(),
-                                at::full({3}, 2 * r, at::kFloat)};
-  mpi::allreduce_mean_flat(world, grads);
-  EXPECT_TRUE(grads[0].equal(at::full({2, 2}, 0.5f, at::kFloat)));
-  EXPECT_FALSE(grads[1].defined());
-  EXPECT_TRUE(grads[2].equal(at::full({3}, 1.0f, at::kFloat)));
-}
-
 TEST(Mpi, BroadcastAndStrings) {
   auto world = mpi::Communicator::world();
   at::Tensor t = world.rank() == 0 ? at::arange(6, at::kFloat) : at::zeros({6}, at::kFloat);

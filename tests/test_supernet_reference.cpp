@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "network_support.h"
 #include "test_support.h"
 #include "wsnas/core/random.h"
 #include "wsnas/io/h5file.h"
@@ -116,21 +117,6 @@ std::vector<SpaceCase> cases() {
   return out;
 }
 
-/// Makes BN layers non-trivial: running statistics and affine parameters away from 0 and 1.
-void perturb_bn(nn::Network& net) {
-  at::NoGradGuard g;
-  for (auto& b : net.named_buffers()) {
-    if (b.key().find("running_mean") != std::string::npos) b.value().normal_(0, 0.2);
-    if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 1.5);
-  }
-  for (auto& m : net.named_modules()) {
-    auto* bn = m.value()->as<nn::BatchNorm2dImpl>();
-    if (bn == nullptr || !bn->options.affine()) continue;
-    bn->weight.uniform_(0.5, 1.5);
-    bn->bias.normal_(0, 0.2);
-  }
-}
-
 void write_buffers(io::File& f, const std::string& group, const nn::Network& net) {
   f.create_group(group);
   for (const auto& b : net.named_buffers()) io::write_tensor(f, group + "/" + b.key(), b.value());
@@ -147,7 +133,7 @@ TEST_P(SupernetReference, MatchesThePapersReleasedSupernet) {
   torch::manual_seed(11);
   auto net = nn::make_supernet(sc.space, sc.options);
   net->to(torch::kFloat64);
-  perturb_bn(*net);
+  test::perturb_bn(*net);
   const int size = sc.options.input_size;
   const int batch = 4;
   const auto x = torch::randn({batch, sc.options.in_channels, size, size}, torch::kFloat64);

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "network_support.h"
 #include "wsnas/core/random.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/space/search_space.h"
@@ -69,14 +70,7 @@ TEST_P(WeightSharing, TheStandAloneNetworkWithTheSupernetsWeightsComputesThePath
   torch::manual_seed(3);
   auto supernet = nn::make_supernet(name, o);
   supernet->to(torch::kFloat64);
-  {
-    // BN statistics and affine parameters away from 0 and 1, so evaluation mode tests them.
-    at::NoGradGuard g;
-    for (auto& b : supernet->named_buffers()) {
-      if (b.key().find("running_mean") != std::string::npos) b.value().normal_(0, 0.2);
-      if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 1.5);
-    }
-  }
+  test::perturb_bn(*supernet);  // so evaluation mode tests the BN statistics and affine terms
   const auto [x, target] = example_batch(entry.task, o);
   Rng rng(17);
   for (int k = 0; k < 3; ++k) {

@@ -20,8 +20,8 @@ inline DType dtype_of(const at::Tensor& t) {
     case at::kByte:
       return DType::kUInt8;
     default:
-      throw Error(wsnas::detail::concat("MPI collectives: unsupported tensor dtype ",
-                                        t.scalar_type()));
+      throw Error(
+          wsnas::detail::concat("MPI collectives: unsupported tensor dtype ", t.scalar_type()));
   }
 }
 

@@ -37,32 +37,6 @@ void allreduce_mean(const Communicator& comm, at::Tensor& tensor) {
   tensor.div_(comm.size());
 }
 
-void allreduce_mean_flat(const Communicator& comm, const std::vector<at::Tensor>& tensors) {
-  if (comm.size() == 1) return;
-  std::vector<at::Tensor> defined;
-  for (const auto& t : tensors)
-    if (t.defined()) defined.push_back(t);
-  if (defined.empty()) return;
-  auto dtype = defined.front().scalar_type();
-  std::vector<at::Tensor> flat_parts;
-  flat_parts.reserve(defined.size());
-  for (const auto& t : defined) {
-    WSNAS_CHECK(t.scalar_type() == dtype, "allreduce_mean_flat: tensors of mixed dtypes");
-    flat_parts.push_back(t.reshape({-1}).to(at::kCPU));
-  }
-  at::Tensor flat = at::cat(flat_parts).contiguous();
-  comm.allreduce_sum(flat.data_ptr(), static_cast<std::size_t>(flat.numel()),
-                     detail::dtype_of(flat));
-  flat.div_(comm.size());
-  std::int64_t offset = 0;
-  for (const auto& t : defined) {
-    auto n = t.numel();
-    at::Tensor src = flat.narrow(0, offset, n).view(t.sizes());
-    t.copy_(src);  // in place: at::Tensor handles share storage
-    offset += n;
-  }
-}
-
 at::Tensor gather_rows(const Communicator& comm, const at::Tensor& rows, int root) {
   WSNAS_CHECK(rows.dim() == 2, "gather_rows: expected a 2-d tensor, got ", rows.dim(), " dims");
   const at::Tensor host = rows.to(at::kCPU, at::kFloat).contiguous();

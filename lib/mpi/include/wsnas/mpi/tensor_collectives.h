@@ -14,9 +14,6 @@ namespace wsnas::mpi {
 void allreduce_sum(const Communicator& comm, at::Tensor& tensor);
 /// In-place mean over ranks (floating-point tensors).
 void allreduce_mean(const Communicator& comm, at::Tensor& tensor);
-/// Averages a list of tensors (e.g. gradients) with a single allreduce of one flat buffer.
-/// Undefined tensors (parameters without a gradient) are skipped on every rank alike.
-void allreduce_mean_flat(const Communicator& comm, const std::vector<at::Tensor>& tensors);
 /// Every rank's 2-d float32 `rows` ([n_rank, width], any device), concatenated in rank order on
 /// `root` as one CPU tensor (other ranks get an undefined tensor). Collective.
 at::Tensor gather_rows(const Communicator& comm, const at::Tensor& rows, int root = 0);
