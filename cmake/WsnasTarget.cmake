@@ -27,6 +27,11 @@ function(wsnas_add_app)
   add_executable(${A_NAME} ${A_SOURCES})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS})
   set_target_properties(${A_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+  # Plugins (WSNAS_PLUGINS, space::load_plugins) resolve the registries and the interfaces' symbols
+  # against the app: the wsnas namespace's functions, vtables, typeinfo and their names are exported
+  # (not everything, as -rdynamic would: LibTorch must keep binding to its own inline copies).
+  target_link_options(${A_NAME} PRIVATE "LINKER:--export-dynamic-symbol=_ZN5wsnas*"
+                      "LINKER:--export-dynamic-symbol=_ZNK5wsnas*" "LINKER:--export-dynamic-symbol=_ZT?N5wsnas*")
   wsnas_warnings(${A_NAME})
   install(TARGETS ${A_NAME} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endfunction()

@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "wsnas/core/error.h"
+#include "wsnas/io/claims.h"
 #include "wsnas/io/h5file.h"
 #include "wsnas/io/h5tensor.h"
 #include "wsnas/mpi/communicator.h"
@@ -257,4 +261,50 @@ TEST(Mpi, ABarrierWithATimeLimitSaysWhetherEveryRankCame) {
     world.barrier();
     EXPECT_TRUE(comm.barrier_within(30));
   }
+}
+
+// Point-to-point messages (evaluation's results reaching rank 0 while it works) and claims of
+// shared work through the file system (io::Claims): each item is taken by exactly one rank.
+TEST(Mpi, MessagesToRankZeroAndClaimsTakenOnce) {
+  auto world = mpi::Communicator::world();
+  const int rank = world.rank(), n = world.size();
+  std::string dir = "/tmp/wsnas-test-claims-" + std::to_string(::getppid());
+  if (rank == 0) {
+    EXPECT_EQ(std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()), 0);
+  }
+  world.barrier();
+  const io::Claims claims(dir);
+  std::vector<int> mine;
+  for (int item = 0; item < 20; ++item) {
+    if (!claims.claim("item" + std::to_string(item), rank)) continue;
+    mine.push_back(item);
+    EXPECT_FALSE(claims.claim("item" + std::to_string(item), rank)) << "claimed twice";
+  }
+  if (rank != 0) {
+    for (const int item : mine) world.post_bytes({static_cast<std::uint8_t>(item)}, 0, 7);
+    world.post_bytes({}, 0, 7);  // the last message
+    world.wait_sends();
+  } else {
+    std::vector<int> all = mine;
+    std::vector<std::uint8_t> msg;
+    for (int finished = 0; finished < n - 1;) {
+      const int source = world.receive_bytes(7, msg);
+      EXPECT_GT(source, 0);
+      if (msg.empty()) {
+        ++finished;
+      } else {
+        all.push_back(msg.front());
+      }
+    }
+    std::sort(all.begin(), all.end());
+    EXPECT_EQ(all.size(), 20u) << "an item was taken twice or not at all";
+    for (std::size_t i = 0; i < all.size() && i < 20; ++i) EXPECT_EQ(all[i], static_cast<int>(i));
+    EXPECT_FALSE(world.try_receive_bytes(7, msg).has_value());
+    claims.release("item1");
+    EXPECT_TRUE(claims.claim("item1", 0)) << "a released claim is free again";
+    claims.clear();
+    EXPECT_TRUE(claims.claim("item0", 0)) << "cleared claims are free again";
+    EXPECT_EQ(std::system(("rm -rf " + dir).c_str()), 0);
+  }
+  world.barrier();
 }

@@ -753,7 +753,9 @@ TEST_F(Operations, EvaluateSplitsBatchesSignalsAndBrokenCheckpoints) {
   expect_one_line(run(kEnv + app("wsnas-evaluate") + " --checkpoint " + d + "/garbled.h5 --archs " +
                       cells() + " --out " + d + "/g.h5"),
                   2, "wsnas-evaluate",
-                  "checkpoint '" + d + "/garbled.h5': config 'channels' is not an integer");
+                  "checkpoint '" + d +
+                      "/garbled.h5': its /config does not read back: the argument ('four') for "
+                      "option '--channels' is invalid");
   EXPECT_FALSE(exists(d + "/m.h5"));
   EXPECT_FALSE(exists(d + "/g.h5"));
 }

@@ -200,6 +200,8 @@ int body(app::Context& ctx) {
                       " is too large to enumerate");
     std::uint64_t valid = 0;
     std::set<std::string> classes;  // isomorphism classes by the space's canonical string
+    WSNAS_CHECK_USAGE(sp->at(0).has_value(), "count: space ", sp->name(),
+                      " does not list its architectures by index (SearchSpace::at)");
     for (std::uint64_t i = 0; i < *total; ++i) {
       const auto arch = *sp->at(static_cast<std::int64_t>(i));
       valid += sp->is_valid(arch) ? 1 : 0;

@@ -106,6 +106,8 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
     Context ctx{name, argc, argv, *world, Provenance::collect(argc, argv)};
     for (const auto& [key, value] : build_identity().entries) ctx.provenance.set(key, value);
     ctx.provenance.set("mpi_ranks", std::to_string(size));
+    if (const char* plugins = std::getenv("WSNAS_PLUGINS"); plugins != nullptr && *plugins != 0)
+      ctx.provenance.set("plugins", plugins);  // spaces from plugins (space::load_plugins)
     code = body(ctx);
   } catch (const UsageError& e) {
     message = e.what();

@@ -9,7 +9,10 @@
 #include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "wsnas/core/error.h"
 
@@ -52,6 +55,8 @@ int to_count(std::size_t n, const char* what) {
 
 struct Communicator::Handle {
   MPI_Comm comm = MPI_COMM_NULL;
+  /// Sends posted and not yet known complete, with the buffers MPI reads from.
+  std::vector<std::pair<MPI_Request, std::unique_ptr<std::vector<std::uint8_t>>>> sends;
 };
 
 // ---- Environment -------------------------------------------------------------------------------
@@ -112,10 +117,26 @@ Communicator::Communicator(Communicator&& other) noexcept
   other.size_ = 0;
 }
 
+namespace {
+
+/// Frees a communicator's handle while MPI runs. Sends still in flight (an error unwound past
+/// wait_sends): MPI may still read their buffers, so they are released to MPI and left allocated.
+template <class Handle>
+void free_handle(Handle& h) {
+  if (h.comm == MPI_COMM_NULL || !Environment::initialized() || Environment::finalized()) return;
+  for (auto& [request, buffer] : h.sends) {
+    MPI_Request_free(&request);
+    static_cast<void>(buffer.release());
+  }
+  h.sends.clear();
+  MPI_Comm_free(&h.comm);
+}
+
+}  // namespace
+
 Communicator& Communicator::operator=(Communicator&& other) noexcept {
   if (this != &other) {
-    if (handle_ && Environment::initialized() && !Environment::finalized())
-      MPI_Comm_free(&handle_->comm);
+    if (handle_) free_handle(*handle_);
     handle_ = std::move(other.handle_);
     rank_ = other.rank_;
     size_ = other.size_;
@@ -126,10 +147,7 @@ Communicator& Communicator::operator=(Communicator&& other) noexcept {
 }
 
 Communicator::~Communicator() {
-  if (handle_ && handle_->comm != MPI_COMM_NULL && Environment::initialized() &&
-      !Environment::finalized()) {
-    MPI_Comm_free(&handle_->comm);
-  }
+  if (handle_) free_handle(*handle_);
 }
 
 Communicator Communicator::dup() const {
@@ -247,6 +265,60 @@ std::vector<std::vector<std::uint8_t>> Communicator::allgather_bytes(
     out.emplace_back(b, b + counts[i]);
   }
   return out;
+}
+
+void Communicator::post_bytes(std::vector<std::uint8_t> bytes, int dest, int tag) const {
+  auto buffer = std::make_unique<std::vector<std::uint8_t>>(std::move(bytes));
+  MPI_Request request = MPI_REQUEST_NULL;
+  check(MPI_Isend(buffer->data(), to_count(buffer->size(), "post_bytes"), MPI_BYTE, dest, tag,
+                  handle_->comm, &request),
+        "MPI_Isend");
+  handle_->sends.emplace_back(request, std::move(buffer));
+  // Sends already complete give their buffers back.
+  auto& sends = handle_->sends;
+  for (std::size_t i = 0; i < sends.size();) {
+    int done = 0;
+    check(MPI_Test(&sends[i].first, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done) {
+      sends.erase(sends.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+}
+
+void Communicator::wait_sends() const {
+  for (auto& [request, buffer] : handle_->sends)
+    check(MPI_Wait(&request, MPI_STATUS_IGNORE), "MPI_Wait");
+  handle_->sends.clear();
+}
+
+namespace {
+
+int receive_probed(MPI_Comm comm, const MPI_Status& status, int tag,
+                   std::vector<std::uint8_t>& out) {
+  int n = 0;
+  check(MPI_Get_count(&status, MPI_BYTE, &n), "MPI_Get_count");
+  out.resize(static_cast<std::size_t>(n));
+  check(MPI_Recv(out.data(), n, MPI_BYTE, status.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE),
+        "MPI_Recv");
+  return status.MPI_SOURCE;
+}
+
+}  // namespace
+
+std::optional<int> Communicator::try_receive_bytes(int tag, std::vector<std::uint8_t>& out) const {
+  int flag = 0;
+  MPI_Status status;
+  check(MPI_Iprobe(MPI_ANY_SOURCE, tag, handle_->comm, &flag, &status), "MPI_Iprobe");
+  if (!flag) return std::nullopt;
+  return receive_probed(handle_->comm, status, tag, out);
+}
+
+int Communicator::receive_bytes(int tag, std::vector<std::uint8_t>& out) const {
+  MPI_Status status;
+  check(MPI_Probe(MPI_ANY_SOURCE, tag, handle_->comm, &status), "MPI_Probe");
+  return receive_probed(handle_->comm, status, tag, out);
 }
 
 void Communicator::abort(int code) const {

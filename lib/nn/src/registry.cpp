@@ -1,6 +1,8 @@
 // The model registry: one line per space. Adding a space = its files + one line here (and one in
 // lib/space/src/registry.cpp for the space itself); no app or pipeline stage changes.
 #include <algorithm>
+#include <deque>
+#include <utility>
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
@@ -15,8 +17,9 @@ namespace wsnas::nn {
 
 namespace {
 
-const std::vector<ModelEntry>& entries() {
-  static const std::vector<ModelEntry> all = {
+std::deque<ModelEntry>& entries() {  // a deque: entries stay where they are when one is added
+  space::load_plugins();             // a plugin registers its networks with its space
+  static std::deque<ModelEntry> all = {
       {"nb201", "classification", &nb201_supernet, &nb201_network},
       {"nb101", "classification", &nb101_supernet, &nb101_network},
       {"darts", "classification", &darts_supernet, &darts_network},
@@ -27,6 +30,14 @@ const std::vector<ModelEntry>& entries() {
 }
 
 }  // namespace
+
+void register_model(ModelEntry entry) {
+  for (const auto& e : entries()) {
+    WSNAS_CHECK(e.space != entry.space, "register_model: the space '", entry.space,
+                "' has networks already");
+  }
+  entries().push_back(std::move(entry));
+}
 
 std::vector<std::string> model_names() {
   std::vector<std::string> out;

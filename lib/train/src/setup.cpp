@@ -15,25 +15,31 @@ namespace po = boost::program_options;
 po::options_description data_option_group(DataOptions& d) {
   po::options_description g("Data");
   g.add_options()("dataset",
-                  po::value(&d.dataset)
+                  options::value(&d.dataset, options::kShapes)
                       ->default_value(d.dataset)
                       ->notifier(options::one_of("dataset", data::dataset_names())),
                   "dataset: cifar10 | cifar100 | fashion-mnist | mnist")(
       "data-dir", po::value(&d.dir)->default_value(d.dir),
       "dataset directory (default: the dataset's usual location)")(
-      "protocol", po::value(&d.protocol)->default_value(d.protocol),
+      "protocol", options::value(&d.protocol, options::kShapes)->default_value(d.protocol),
       "split protocol: default | nb101 | nb201 | nb201-cifar10-valid | nb201-halves | train-all | "
       "holdout:K "
-      "(docs/protocol.md)")("limit-train", po::value(&d.limit_train)->default_value(d.limit_train),
-                            "use the first N training images (0 = all)")(
-      "limit-eval", po::value(&d.limit_eval)->default_value(d.limit_eval),
+      "(docs/protocol.md)")(
+      "limit-train", options::value(&d.limit_train, options::kShapes)->default_value(d.limit_train),
+      "use the first N training images (0 = all)")(
+      "limit-eval",
+      options::value(&d.limit_eval, options::Effect{options::kGroundTruth, true})
+          ->default_value(d.limit_eval),
       "use the first N validation and test images (0 = all)")(
       "augment",
-      po::value(&d.augment)
+      options::value(&d.augment, options::kShapes)
           ->default_value(d.augment)
           ->notifier(options::one_of("augment", {"standard", "none"})),
       "training augmentation: standard (pad-4 random crop + flip) | none")(
-      "bptt", po::value(&d.bptt)->default_value(d.bptt)->notifier(options::at_least("bptt", 1)),
+      "bptt",
+      options::value(&d.bptt, options::kShapes)
+          ->default_value(d.bptt)
+          ->notifier(options::at_least("bptt", 1)),
       "text datasets: mean BPTT window in tokens (training draws lengths around it as DARTS; "
       "evaluation uses it)");
   return g;
@@ -69,7 +75,9 @@ void add_run_options(po::options_description& g, RunOptions& r) {
                   po::value(&r.device)->default_value(r.device)->notifier(
                       options::one_of("device", {"auto", "cpu", "cuda"})),
                   "cpu | cuda | auto (one GPU per node-local rank)")(
-      "precision", po::value(&r.precision)->default_value(r.precision),
+      "precision",
+      options::value(&r.precision, options::Effect{options::kEveryStage})
+          ->default_value(r.precision),
       "fp32 | bf16 (mixed precision: bfloat16 autocast)")(
       "memory-format",
       po::value(&r.memory_format)
@@ -127,24 +135,32 @@ std::int64_t default_eval_batch(const data::Dataset& set, bool test_split) {
 po::options_description model_option_group(ModelOptions& m) {
   po::options_description g("Network");
   g.add_options()("space",
-                  po::value(&m.space)->default_value(m.space)->notifier(
-                      options::one_of("space", nn::model_names())),
+                  options::value(&m.space, options::kShapes)
+                      ->default_value(m.space)
+                      ->notifier(options::one_of("space", nn::model_names())),
                   "search space with a network implementation")(
       "channels",
-      po::value(&m.channels)->default_value(m.channels)->notifier(options::at_least("channels", 0)),
+      options::value(&m.channels, options::kShapes)
+          ->default_value(m.channels)
+          ->notifier(options::at_least("channels", 0)),
       "C, channels of the first stage (0: the space's own; NB201 16)")(
-      "cells", po::value(&m.cells)->default_value(m.cells)->notifier(options::at_least("cells", 0)),
+      "cells",
+      options::value(&m.cells, options::kShapes)
+          ->default_value(m.cells)
+          ->notifier(options::at_least("cells", 0)),
       "N, cells per stage (0: the space's own; NB201 5)")(
-      "supernet-bn-affine", po::value(&m.supernet_bn_affine)->default_value(m.supernet_bn_affine),
+      "supernet-bn-affine",
+      options::value(&m.supernet_bn_affine, options::Effect{options::kSupernet, true})
+          ->default_value(m.supernet_bn_affine),
       "learnable BN affine parameters in supernet operators (true: the paper's code; false: "
       "NAS-Bench-201's "
       "search models)")("width-mult",
-                        po::value(&m.width_mult)
+                        options::value(&m.width_mult, options::kShapes)
                             ->default_value(m.width_mult)
                             ->notifier(options::in_range("width-mult", 0, 100)),
                         "width multiplier of spaces that have one (0: the space's own; proxyless "
                         "1.35)")(
-      "rnn-dropout", po::value(&m.rnn_dropout)->default_value(m.rnn_dropout),
+      "rnn-dropout", options::value(&m.rnn_dropout, options::kShapes)->default_value(m.rnn_dropout),
       "dropout rates of recurrent networks: output,hidden,input,embedding,words (\"\": the "
       "space's own; darts-ptb 0.75,0.25,0.75,0.2,0.1)");
   return g;
@@ -157,48 +173,6 @@ void add_training_groups(options::Parser& parser, po::options_description& run, 
   parser.add(options::hyper_parameter_options(hp));
   parser.add(data_option_group(d));
   parser.add(model_option_group(m));
-}
-
-std::vector<std::string> training_result_keys() {
-  return {"space",
-          "channels",
-          "cells",
-          "width-mult",
-          "rnn-dropout",
-          "dataset",
-          "protocol",
-          "limit-train",
-          "augment",
-          "bptt",
-          "seed",
-          "precision",
-          "batch-size",
-          "lr",
-          "lr-schedule",
-          "momentum",
-          "nesterov",
-          "weight-decay",
-          "grad-clip",
-          "epochs",
-          "warmup-epochs",
-          "warmup-lr",
-          "label-smoothing",
-          "optimizer",
-          "rmsprop-decay",
-          "rmsprop-epsilon",
-          "aux-weight",
-          "drop-path",
-          "cutout",
-          "tar",
-          "asgd",
-          "asgd-patience",
-          "keep-best"};
-}
-
-std::vector<std::string> keys_with(std::initializer_list<const char*> more) {
-  auto keys = training_result_keys();
-  keys.insert(keys.end(), more.begin(), more.end());
-  return keys;
 }
 
 nn::NetworkOptions network_options(const ModelOptions& m, const data::Dataset& set,

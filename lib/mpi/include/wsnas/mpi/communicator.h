@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,17 @@ class Communicator {
   /// Every rank gets every rank's record.
   std::vector<std::vector<std::uint8_t>> allgather_bytes(
       const std::vector<std::uint8_t>& mine) const;
+
+  /// Point-to-point byte messages, for work that does not keep the ranks in step (evaluation's
+  /// results reaching rank 0 while it works). A non-blocking send: the communicator keeps the
+  /// buffer until the send completes (wait_sends). `tag` >= 0.
+  void post_bytes(std::vector<std::uint8_t> bytes, int dest, int tag) const;
+  /// Completes every posted send.
+  void wait_sends() const;
+  /// A message with `tag` from any rank, if one has arrived (non-blocking): its source.
+  std::optional<int> try_receive_bytes(int tag, std::vector<std::uint8_t>& out) const;
+  /// Waits for a message with `tag` from any rank: its source.
+  int receive_bytes(int tag, std::vector<std::uint8_t>& out) const;
 
   /// Aborts the whole job. Only an app's main calls this, after reporting the error.
   [[noreturn]] void abort(int code) const;

@@ -87,7 +87,7 @@ class Network : public torch::nn::Module {
   virtual void set_drop_path(double prob, std::uint64_t seed) {}
 };
 
-/// How one space's networks are made: one entry per space in registry.cpp.
+/// How one space's networks are made: one entry per space in registry.cpp, or registered.
 struct ModelEntry {
   std::string space;  ///< the space's name (space::make_space)
   std::string task;   ///< the task its networks solve (train::make_task): "classification", ...
@@ -95,7 +95,12 @@ struct ModelEntry {
   std::shared_ptr<Network> (*network)(const space::Arch&, const NetworkOptions&);
 };
 
-/// The spaces with networks in this build.
+/// Adds a space's networks to the registry (a plugin's entry point calls it, beside
+/// space::register_space); the space must have none yet. Weak, so that a plugin's reference to it
+/// resolves to null in the apps without networks (wsnas-space, wsnas-analyze): a plugin checks
+/// `&nn::register_model != nullptr` before it calls it.
+[[gnu::weak]] void register_model(ModelEntry entry);
+/// The spaces with networks in this build, then the registered ones.
 std::vector<std::string> model_names();
 /// The entry of a space; InputError naming --space and listing the known ones otherwise.
 const ModelEntry& model_entry(const std::string& space);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "wsnas/options/effect.h"
+
 namespace wsnas::options {
 
 namespace po = boost::program_options;
@@ -26,6 +28,8 @@ class Parser {
   bool parse(int argc, const char* const* argv, po::variables_map& vm);
   /// The full help text.
   std::string help() const;
+  /// Every option added, with what each declares (options::effect_of).
+  const po::options_description& options() const { return all_; }
 
  private:
   std::string program_;

@@ -148,7 +148,18 @@ Arch parse_arch_or_index(const SearchSpace& space, const std::string& text);
 /// Errors name the file and line.
 std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& path);
 
-/// The spaces this build knows ("nb201", ...).
+/// Loads the plugins WSNAS_PLUGINS names (paths separated by ':'), once per process: each is a
+/// shared library with an entry point `extern "C" void wsnas_register()` that registers its spaces
+/// (register_space) and their networks (nn::register_model). The registries call it first, so
+/// every app that knows spaces knows a plugin's. InputError naming the library when it cannot be
+/// loaded. The apps export their symbols for it (CMake ENABLE_EXPORTS).
+void load_plugins();
+/// Makes a space (a registry entry).
+using SpaceFactory = std::unique_ptr<SearchSpace> (*)();
+/// Adds a space to the registry (a plugin's entry point calls it: app::load_plugins); its name
+/// must be new. Not thread-safe: register before the stages run.
+void register_space(const std::string& name, SpaceFactory factory);
+/// The spaces this build knows ("nb201", ...), then the registered ones.
 std::vector<std::string> space_names();
 /// The default --space of the tools: the first space of the registry.
 std::string default_space_name();

@@ -81,12 +81,6 @@ boost::program_options::options_description model_option_group(ModelOptions& m);
 void add_training_groups(options::Parser& parser, boost::program_options::options_description& run,
                          RunOptions& r, options::HyperParameters& hp, DataOptions& d,
                          ModelOptions& m);
-/// Option keys every training stage's results depend on (data, network, seed, precision and the
-/// hyper-parameters both stages use): a resumed run or a rerun into the same output must agree on
-/// them. Each stage adds its own (`keys_with`).
-std::vector<std::string> training_result_keys();
-/// training_result_keys() followed by `more`.
-std::vector<std::string> keys_with(std::initializer_list<const char*> more);
 
 /// Network options for a dataset (its channels, size and classes) and the model options; an
 /// auxiliary head when `aux_weight` > 0.

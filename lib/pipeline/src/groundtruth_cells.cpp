@@ -1,0 +1,134 @@
+#include "groundtruth_cells.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "wsnas/core/error.h"
+#include "wsnas/core/random.h"
+#include "wsnas/core/strings.h"
+#include "wsnas/io/results.h"
+#include "wsnas/nn/network.h"
+#include "wsnas/train/optimizer.h"
+#include "wsnas/train/schedule.h"
+#include "wsnas/train/setup.h"
+#include "wsnas/train/state_io.h"
+
+namespace wsnas::pipeline {
+
+std::string cell_key(const std::string& arch, std::int64_t index) {
+  char buf[40];
+  if (index >= 0) {
+    std::snprintf(buf, sizeof buf, "cell_%06lld", static_cast<long long>(index));
+  } else {
+    std::snprintf(buf, sizeof buf, "cell_%016llx", static_cast<unsigned long long>(fnv1a(arch)));
+  }
+  return buf;
+}
+
+void write_run(const std::string& path, const std::string& kind, const Provenance& prov,
+               const train::RunConfig& cfg, const std::string& score, const Run& c,
+               nn::Network* net, train::Optimizer* opt) {
+  io::write_results_file(path, kind, prov, [&](io::File& f) {
+    train::write_config(f, "/config", cfg);
+    f.create_group("/cell");
+    f.set_attr("/cell", "arch", c.arch);
+    f.set_attr("/cell", "arch_index", c.arch_index);
+    f.set_attr("/cell", "params", c.params);
+    f.set_attr("/cell", "flops", c.flops);
+    f.set_attr("/cell", "epoch", c.epoch);
+    f.set_attr("/cell", "seconds", c.seconds);
+    f.write_f64("/curves/train_loss", c.train_loss);
+    f.write_f64("/curves/train_" + score, c.train_score);
+    f.write_f64("/curves/valid_loss", c.valid_loss);
+    f.write_f64("/curves/valid_" + score, c.valid_score);
+    f.write_f64("/curves/test_" + score, c.test_score);
+    if (net) train::write_module(f, "/model", *net);
+    if (opt) train::write_optimizer(f, "/optimizer", *opt);
+  });
+}
+
+Run read_run(const io::File& f, const std::string& score) {
+  Run c;
+  c.arch = f.attr_string("/cell", "arch");
+  c.arch_index = f.attr_int("/cell", "arch_index");
+  c.params = f.attr_int("/cell", "params");
+  c.flops = f.attr_double("/cell", "flops");
+  c.epoch = f.attr_int("/cell", "epoch");
+  c.seconds = f.attr_double("/cell", "seconds");
+  c.train_loss = f.read_f64("/curves/train_loss");
+  c.train_score = f.read_f64("/curves/train_" + score);
+  c.valid_loss = f.read_f64("/curves/valid_loss");
+  c.valid_score = f.read_f64("/curves/valid_" + score);
+  c.test_score = f.read_f64("/curves/test_" + score);
+  return c;
+}
+
+void merge(const std::string& path, const Provenance& prov, const train::RunConfig& cfg,
+           const train::Metric& score, const std::vector<Run>& runs, std::int64_t epochs,
+           bool keep_best) {
+  const std::size_t n = runs.size(), E = static_cast<std::size_t>(epochs);
+  const std::string s = score.name;
+  std::vector<std::string> arch;
+  std::vector<std::int64_t> index, params, best_epoch;
+  std::vector<double> flops, fva, bva, fta, tab, secs, flat[5];
+  for (const auto& r : runs) {
+    arch.push_back(r.arch);
+    index.push_back(r.arch_index);
+    params.push_back(r.params);
+    flops.push_back(r.flops);
+    const std::size_t best = train::best_index(r.valid_score, score.higher_is_better);
+    best_epoch.push_back(static_cast<std::int64_t>(best) + 1);
+    fva.push_back(keep_best ? r.valid_score[best] : r.valid_score.back());
+    bva.push_back(r.valid_score[best]);
+    fta.push_back(keep_best ? r.test_score[best] : r.test_score.back());
+    tab.push_back(r.test_score[best]);
+    secs.push_back(r.seconds);
+    const std::vector<double>* curves[5] = {&r.train_loss, &r.train_score, &r.valid_loss,
+                                            &r.valid_score, &r.test_score};
+    for (int k = 0; k < 5; ++k) flat[k].insert(flat[k].end(), curves[k]->begin(), curves[k]->end());
+  }
+  io::write_results_file(path, "groundtruth", prov, [&](io::File& f) {
+    train::write_config(f, "/config", cfg);
+    f.create_group("/results");
+    f.set_attr("/results", "rows", static_cast<std::int64_t>(n));
+    f.set_attr("/results", "score", s);
+    f.set_attr("/results", "higher_is_better", static_cast<std::int64_t>(score.higher_is_better));
+    f.write_strings("/results/arch", arch);
+    f.write_i64("/results/arch_index", index);
+    f.write_i64("/results/params", params);
+    f.write_f64("/results/flops", flops);
+    f.write_f64("/results/final_valid_" + s, fva);
+    f.write_f64("/results/best_valid_" + s, bva);
+    f.write_i64("/results/best_epoch", best_epoch);
+    f.write_f64("/results/final_test_" + s, fta);
+    f.write_f64("/results/test_at_best_valid", tab);
+    f.write_f64("/results/seconds", secs);
+    const std::string names[5] = {"train_loss", "train_" + s, "valid_loss", "valid_" + s,
+                                  "test_" + s};
+    const std::vector<std::int64_t> shape = {static_cast<std::int64_t>(n),
+                                             static_cast<std::int64_t>(E)};
+    for (int k = 0; k < 5; ++k) f.write_f64("/curves/" + names[k], flat[k], shape);
+  });
+}
+
+CellCheckpoint::CellCheckpoint(Run& run, std::string path, Provenance& prov,
+                               const train::RunConfig& cfg)
+    : run_(run), path_(std::move(path)), prov_(prov), cfg_(cfg) {}
+
+void CellCheckpoint::on_epoch_end(train::Trainer& trainer) {
+  const auto& p = trainer.progress();
+  run_.epoch = p.epoch;
+  run_.train_loss = p.log_loss;
+  run_.train_score = p.log_score;
+  run_.seconds = trainer.seconds();
+  if (p.complete) return;
+  train::record_skipped_images(prov_);
+  write_run(path_, "groundtruth-state", prov_, cfg_, trainer.task().score().name, run_,
+            &trainer.net(), &trainer.opt());
+}
+
+}  // namespace wsnas::pipeline

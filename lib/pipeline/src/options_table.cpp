@@ -1,0 +1,106 @@
+#include "wsnas/pipeline/options_table.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "stage_options.h"
+#include "wsnas/pipeline/evaluate.h"
+#include "wsnas/pipeline/groundtruth.h"
+#include "wsnas/pipeline/supernet.h"
+
+namespace wsnas::pipeline {
+
+namespace {
+
+/// "0.05" from Boost's "arg (=0.050000000000000003)", "true" for a bool's 1; "" without default.
+std::string default_of(const options::po::option_description& o) {
+  const std::string p = o.format_parameter();
+  const auto at = p.find("(=");
+  if (at == std::string::npos) return "";
+  std::string d = p.substr(at + 2, p.size() - at - 3);
+  if (dynamic_cast<const options::po::typed_value<bool>*>(o.semantic().get()) != nullptr)
+    return d == "1" ? "true" : "false";
+  char* end = nullptr;
+  const double v = std::strtod(d.c_str(), &end);
+  if (d.find('.') != std::string::npos && end != nullptr && *end == 0) {
+    char buf[64];
+    for (int prec = 1; prec <= 17; ++prec) {
+      std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+      if (std::strtod(buf, nullptr) == v) break;
+    }
+    d = buf;
+  }
+  return d;
+}
+
+std::string stages_text(unsigned bits) {
+  std::string out;
+  for (const auto& [bit, name] : std::vector<std::pair<unsigned, const char*>>{
+           {options::kSupernet, "supernet"},
+           {options::kEvaluate, "evaluate"},
+           {options::kGroundTruth, "ground truth"}}) {
+    if ((bits & bit) == 0) continue;
+    out += (out.empty() ? "" : ", ") + std::string(name);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> declared_result_keys(options::Stage stage) {
+  if (stage == options::kSupernet) return options::result_keys(stage_options<SupernetJob>(), stage);
+  if (stage == options::kEvaluate) return options::result_keys(stage_options<EvaluateJob>(), stage);
+  return options::result_keys(stage_options<GroundTruthJob>(), stage);
+}
+
+std::vector<std::string> declared_inherited_keys() {
+  return options::inherited_keys(stage_options<SupernetJob>());
+}
+
+std::string options_table() {
+  // Evaluation accepts the training options (one config file for a study) without using them.
+  EvaluateJob evaluate_job;
+  options::Parser evaluate_parser("", "");
+  add_options(evaluate_parser, evaluate_job);
+  const std::set<std::string> accepted(evaluate_job.training_only.begin(),
+                                       evaluate_job.training_only.end());
+  const options::po::options_description stages[] = {
+      stage_options<SupernetJob>(), evaluate_parser.options(), stage_options<GroundTruthJob>()};
+  const unsigned bits[] = {options::kSupernet, options::kEvaluate, options::kGroundTruth};
+  std::vector<std::string> order;
+  std::map<std::string, unsigned> taken, results;
+  std::map<std::string, bool> inherited;
+  std::map<std::string, boost::shared_ptr<options::po::option_description>> first;
+  for (int s = 0; s < 3; ++s) {
+    for (const auto& o : stages[s].options()) {
+      const std::string name = o->long_name();
+      if (name == "help" || name == "config" || name == "version") continue;
+      if (bits[s] == options::kEvaluate && accepted.count(name)) continue;
+      if (!first.count(name)) {
+        order.push_back(name);
+        first[name] = o;
+      }
+      taken[name] |= bits[s];
+      // Each stage's own declaration (evaluation declares its own --seed).
+      results[name] |= options::effect_of(*o).results;
+      inherited[name] = inherited[name] || options::effect_of(*o).inherited;
+    }
+  }
+  std::ostringstream t;
+  t << "| option | taken by | default | changes the results of | evaluation inherits |\n"
+    << "| --- | --- | --- | --- | --- |\n";
+  for (const auto& name : order) {
+    const auto& o = *first[name];
+    const std::string d = default_of(o);
+    t << "| `--" << name << "` | " << stages_text(taken[name]) << " | "
+      << (d.empty() ? "" : "`" + d + "`") << " | " << stages_text(results[name]) << " | "
+      << (inherited[name] ? "yes" : "") << " |\n";
+  }
+  return t.str();
+}
+
+}  // namespace wsnas::pipeline
