@@ -12,6 +12,7 @@
 #include "wsnas/io/h5tensor.h"
 #include "wsnas/io/results.h"
 #include "wsnas/io/run_lock.h"
+#include "wsnas/io/table.h"
 
 using namespace wsnas;
 
@@ -244,4 +245,55 @@ TEST(ResultsSchema, WriteResultsFileIsAllOrNothing) {
   auto f = io::File::open(p);
   io::check_results(f, "test");
   EXPECT_EQ(f.read_f64("/x"), (std::vector<double>{1, 2, 3}));
+}
+
+// A results table declared once (io::Table): what it writes it reads back; a missing column, a
+// column of another length and an absent optional column are handled as declared.
+TEST(Table, RoundTripsAndRefusesColumnsOfDifferentLengths) {
+  struct Row {
+    std::string name;
+    std::int64_t n = 0;
+    double x = 0;
+    std::vector<double> m;
+    std::string note = "default";
+  };
+  io::Table<Row> t;
+  t.text("name", &Row::name, "a name")
+      .integer("n", &Row::n, "a count")
+      .real("x", &Row::x, "a value")
+      .real_at("m1", &Row::m, 1, "second metric")
+      .text("note", &Row::note, "a note")
+      .optional();
+  const std::vector<Row> rows = {{"a", 1, 0.5, {0, 10}, "p"}, {"b", -2, 1.5, {0, 20}, "q"}};
+  const std::string path = test::scratch_dir("table") + "/t.h5";
+  {
+    auto f = io::File::create(path);
+    t.write(f, "/results", rows);
+    f.write_f64("/short/x", {1});
+    f.write_strings("/short/name", {"a", "b"});
+    f.write_i64("/short/n", {1, 2});
+  }
+  auto f = io::File::open(path);
+  EXPECT_EQ(f.attr_int("/results", "rows"), 2);
+  const auto back = t.read(f, "/results");
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].name, "b");
+  EXPECT_EQ(back[1].n, -2);
+  EXPECT_EQ(back[1].x, 1.5);
+  EXPECT_EQ(back[1].m.at(1), 20);
+  EXPECT_EQ(back[0].note, "p");
+  io::Table<Row> without_note;
+  without_note.text("name", &Row::name, "").integer("n", &Row::n, "").real("x", &Row::x, "");
+  try {
+    without_note.read(f, "/short");
+    FAIL() << "columns of different lengths were read";
+  } catch (const InputError& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("columns of different lengths ('x' has 1 rows, expected 2)"),
+        std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(t.read(f, "/short"), InputError);  // no column 'm1' (and 'x' is short)
+  EXPECT_NE(t.markdown().find("| `note` | string | a note (absent in older files) |"),
+            std::string::npos);
 }

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "wsnas/core/random.h"
 #include "wsnas/core/signals.h"
 #include "wsnas/data/dataset.h"
 #include "wsnas/data/loader.h"
 #include "wsnas/mpi/communicator.h"
-#include "wsnas/core/random.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/options/hyper_parameters.h"
@@ -33,7 +33,7 @@ namespace {
 class Recorder : public train::Callback {
  public:
   std::vector<std::string> calls;
-  std::vector<double> summed;          ///< votes as on_step received them
+  std::vector<double> summed;           ///< votes as on_step received them
   std::vector<double> rejected_totals;  ///< the step totals of the rejected step
   std::vector<double> first_totals;     ///< the first step's totals
   int stopper = -1;
@@ -120,15 +120,15 @@ TEST(Trainer, HooksInOrderAndAStopVotedByOneRankEndsEveryRank) {
   for (const auto& p : trainer.params()) before += p.sum().item<double>();
   auto& rec = trainer.add<Recorder>();
   rec.stopper = 1;
-  rec.stop_at = 2;  // cast in step 3, whose update progress().step does not count yet
+  rec.stop_at = 2;          // cast in step 3, whose update progress().step does not count yet
   trainer.add<Recorder>();  // a second callback: hooks reach every registered one
   ASSERT_EQ(trainer.run(), kExitInterrupted);
   EXPECT_EQ(trainer.progress().step, 3);
   EXPECT_EQ(trainer.progress().epoch, 0);
   // 64 images / 16 a step: 4 steps an epoch, so the stop came mid-epoch on both ranks.
-  const std::vector<std::string> want = {
-      "begin", "epoch_begin", "batch", "reduced", "step", "batch", "reduced", "step",
-      "batch", "reduced",     "step",  "stop"};
+  const std::vector<std::string> want = {"begin", "epoch_begin", "batch",   "reduced",
+                                         "step",  "batch",       "reduced", "step",
+                                         "batch", "reduced",     "step",    "stop"};
   EXPECT_EQ(rec.calls, want);
   // Rank 1 alone voted; every rank saw the sum.
   EXPECT_EQ(rec.summed, (std::vector<double>{0, 0, 1}));

@@ -62,8 +62,8 @@ class ToyNet : public wsnas::nn::Network {
   ToyNet(const wsnas::nn::NetworkOptions& o, const Arch* own) {
     if (own != nullptr) own_ = *own;
     const int width = o.channels > 0 ? o.channels : 64;
-    stem_ = register_module(
-        "stem", torch::nn::Linear(o.in_channels * o.input_size * o.input_size, width));
+    stem_ = register_module("stem",
+                            torch::nn::Linear(o.in_channels * o.input_size * o.input_size, width));
     for (int layer = 0; layer < 2; ++layer) {
       for (int op = 0; op < 2; ++op) {  // skip has no weights
         if (own != nullptr && own->choices.at(static_cast<std::size_t>(layer)) != op) continue;

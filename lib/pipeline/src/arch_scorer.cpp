@@ -90,11 +90,11 @@ ArchScorer::ArchScorer(app::Context& ctx, const EvaluateJob& job, const Checkpoi
                       calib_steps, " x --bn-calib-batch ", calib_batch, " needs more than the ",
                       bundle.train.size(), " training images");
   }
-  eval_batch =
-      job.eval_batch > 0 ? job.eval_batch
-                         : train::default_eval_batch(bundle.train_set, job.split == "test");
-  evalset = train::make_batches(split, eval_batch, train::eval_augment(bundle.train_set),
-                                           false, false, 0, 0, device, format, dopts.bptt);
+  eval_batch = job.eval_batch > 0
+                   ? job.eval_batch
+                   : train::default_eval_batch(bundle.train_set, job.split == "test");
+  evalset = train::make_batches(split, eval_batch, train::eval_augment(bundle.train_set), false,
+                                false, 0, 0, device, format, dopts.bptt);
 
   // With --cache-stem, the stem's outputs are computed once per checkpoint: in training mode on
   // the calibration batches (its BN calibrated on them, as for every architecture), then in
@@ -142,7 +142,6 @@ void ArchScorer::Impl::load(const std::string& path) {
   for (std::size_t i = 0; i < evalset.images.size(); ++i)
     eval_h.images[i] = net->stem(evalset.images[i]);
 }
-
 
 void ArchScorer::score(Record& r) {
   auto& m = *impl_;

@@ -4,11 +4,11 @@
 #include <climits>
 #include <cstdlib>
 
+#include "stage_options.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/io/results.h"
-#include "stage_options.h"
 #include "wsnas/pipeline/supernet.h"
 
 namespace wsnas::pipeline {
@@ -45,7 +45,8 @@ void add_options(options::Parser& parser, EvaluateJob& job) {
       "split to score on")("eval-batch", po::value(&job.eval_batch)->default_value(job.eval_batch),
                            "evaluation batch size (0: 500 images; text: DARTS' 10 columns for "
                            "valid, 1 for test; images: does not change results)")(
-      "seed", options::value(&job.seed, options::Effect{options::kEvaluate})->default_value(job.seed),
+      "seed",
+      options::value(&job.seed, options::Effect{options::kEvaluate})->default_value(job.seed),
       "seed of the calibration batches (the same for every architecture)")(
       "data-dir", po::value(&job.data_dir)->default_value(job.data_dir),
       "dataset directory (default: the one the supernet used)")(
@@ -120,8 +121,10 @@ Checkpoints read_checkpoints(const EvaluateJob& job) {
   // supernet was trained: the checkpoint's values read by the options' own declarations (types
   // and range checks); an option absent from an older file takes its default.
   for (const char* key : {"space", "dataset"})
-    WSNAS_CHECK_INPUT(!train::config_value(model_cfg, key, what).empty(), what, ": /config has an "
-                      "empty '", key, "'");
+    WSNAS_CHECK_INPUT(!train::config_value(model_cfg, key, what).empty(), what,
+                      ": /config has an "
+                      "empty '",
+                      key, "'");
   options::HyperParameters hp;
   options::Parser parser("wsnas-evaluate", "");
   parser.add(train::model_option_group(out.model));
@@ -129,8 +132,9 @@ Checkpoints read_checkpoints(const EvaluateJob& job) {
   parser.add(options::hyper_parameter_options(hp));
   std::vector<std::string> args = {"wsnas-evaluate"};
   for (const auto& key : inherited_keys()) {
-    WSNAS_ASSERT(parser.options().find_nothrow(key, false) != nullptr, "evaluation: inherited option --",
-                 key, " is not in the groups read back from a checkpoint");
+    WSNAS_ASSERT(parser.options().find_nothrow(key, false) != nullptr,
+                 "evaluation: inherited option --", key,
+                 " is not in the groups read back from a checkpoint");
     const auto it = model_cfg.find(key);
     if (it != model_cfg.end() && !it->second.empty()) args.push_back("--" + key + "=" + it->second);
   }

@@ -8,38 +8,37 @@
 
 namespace wsnas::pipeline {
 
+io::Table<Record> evaluation_table(const train::Task& task) {
+  io::Table<Record> t;
+  t.text("checkpoint", &Record::checkpoint, "absolute path of the supernet checkpoint")
+      .text("checkpoint_id", &Record::checkpoint_id,
+            "what the checkpoint was when scored: `<run_id>@<step>`; a rerun rescores rows whose "
+            "checkpoint has changed since")
+      .optional()
+      .integer("epoch", &Record::epoch, "the checkpoint's training epoch")
+      .integer("schedule_epochs", &Record::schedule_epochs,
+               "the epochs of the schedule it belongs to (equal to `epoch` unless a snapshot)")
+      .text("arch", &Record::arch, "architecture string")
+      .integer("arch_index", &Record::arch_index,
+               "index in the space's benchmark order (-1 if none)");
+  for (std::size_t m = 0; m < task.metrics().size(); ++m) {
+    const auto& metric = task.metrics()[m];
+    t.real_at(metric.name, &Record::metrics, m,
+              "the task's metric `" + metric.name + "` on the split after BN calibration" +
+                  (m == 0 ? " (the score)" : ""));
+  }
+  t.real("seconds", &Record::seconds, "time to calibrate and score the architecture");
+  return t;
+}
+
 void write_results(const std::string& path, const Provenance& prov, const train::RunConfig& cfg,
                    const train::Task& task, const std::vector<Record>& recs) {
   io::write_results_file(path, "evaluation", prov, [&](io::File& f) {
     train::write_config(f, "/config", cfg);
-    std::vector<std::string> ckpt, ckpt_id, arch;
-    std::vector<std::int64_t> epoch, sched, index;
-    std::vector<std::vector<double>> metrics(task.metrics().size());
-    std::vector<double> secs;
-    for (const auto& r : recs) {
-      ckpt.push_back(r.checkpoint);
-      ckpt_id.push_back(r.checkpoint_id);
-      arch.push_back(r.arch);
-      epoch.push_back(r.epoch);
-      sched.push_back(r.schedule_epochs);
-      index.push_back(r.arch_index);
-      for (std::size_t m = 0; m < metrics.size(); ++m) metrics[m].push_back(r.metrics.at(m));
-      secs.push_back(r.seconds);
-    }
-    f.create_group("/results");
-    f.set_attr("/results", "rows", static_cast<std::int64_t>(recs.size()));
+    evaluation_table(task).write(f, "/results", recs);
     f.set_attr("/results", "score", task.score().name);
     f.set_attr("/results", "higher_is_better",
                static_cast<std::int64_t>(task.score().higher_is_better));
-    f.write_strings("/results/checkpoint", ckpt);
-    f.write_strings("/results/checkpoint_id", ckpt_id);
-    f.write_i64("/results/epoch", epoch);
-    f.write_i64("/results/schedule_epochs", sched);
-    f.write_strings("/results/arch", arch);
-    f.write_i64("/results/arch_index", index);
-    for (std::size_t m = 0; m < metrics.size(); ++m)
-      f.write_f64("/results/" + task.metrics()[m].name, metrics[m]);
-    f.write_f64("/results/seconds", secs);
   });
 }
 
@@ -48,28 +47,7 @@ std::vector<Record> read_results(const std::string& path, const train::RunConfig
   auto f = io::File::open(path);
   io::check_results(f, "evaluation");
   train::check_same_config(train::read_config(f, "/config"), cfg, keys, "'" + path + "'");
-  auto ckpt = f.read_strings("/results/checkpoint");
-  // Files written before checkpoint identities: every row counts as of an unknown checkpoint.
-  auto ckpt_id = f.exists("/results/checkpoint_id") ? f.read_strings("/results/checkpoint_id")
-                                                    : std::vector<std::string>(ckpt.size());
-  auto arch = f.read_strings("/results/arch");
-  auto epoch = f.read_i64("/results/epoch");
-  auto sched = f.read_i64("/results/schedule_epochs");
-  auto index = f.read_i64("/results/arch_index");
-  auto secs = f.read_f64("/results/seconds");
-  std::vector<std::vector<double>> metrics;
-  for (const auto& m : task.metrics()) metrics.push_back(f.read_f64("/results/" + m.name));
-  const std::size_t n = ckpt.size();
-  bool same = ckpt_id.size() == n && arch.size() == n && epoch.size() == n && sched.size() == n &&
-              index.size() == n && secs.size() == n;
-  for (const auto& m : metrics) same = same && m.size() == n;
-  WSNAS_CHECK_INPUT(same, f.where("/results"), ": columns of different lengths");
-  std::vector<Record> out(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out[i] = {ckpt[i], ckpt_id[i], arch[i], epoch[i], sched[i], index[i], {}, secs[i]};
-    for (const auto& m : metrics) out[i].metrics.push_back(m[i]);
-  }
-  return out;
+  return evaluation_table(task).read(f, "/results");
 }
 
 std::vector<Record> merge_records(const std::vector<Record>& pairs, const std::vector<Record>& done,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "wsnas/core/provenance.h"
+#include "wsnas/io/table.h"
 #include "wsnas/train/run_config.h"
 #include "wsnas/train/task.h"
 
@@ -25,6 +26,8 @@ void fields(A& a, Record& r) {
     r.seconds);
 }
 
+/// The columns of /results for `task` (its metrics after the pair's identity).
+io::Table<Record> evaluation_table(const train::Task& task);
 void write_results(const std::string& path, const Provenance& prov, const train::RunConfig& cfg,
                    const train::Task& task, const std::vector<Record>& recs);
 /// Reads a results file written with the same evaluation options (`keys` of `cfg`).

@@ -67,46 +67,58 @@ Run read_run(const io::File& f, const std::string& score) {
   return c;
 }
 
+io::Table<MergedRow> groundtruth_table(const std::string& score) {
+  io::Table<MergedRow> t;
+  t.text("arch", &MergedRow::arch, "the architecture string")
+      .integer("arch_index", &MergedRow::arch_index,
+               "index in the space's benchmark order (-1 if none)")
+      .integer("params", &MergedRow::params, "parameters of the trained network (at inference)")
+      .real("flops", &MergedRow::flops, "the space's analytic FLOPs (multiply-adds; 0 if none)")
+      .real("final_valid_" + score, &MergedRow::final_valid,
+            "the score on the validation split after the last epoch (with `--keep-best`: at the "
+            "best validation epoch)")
+      .real("best_valid_" + score, &MergedRow::best_valid, "the best validation score")
+      .integer("best_epoch", &MergedRow::best_epoch,
+               "the epoch of the best validation score (1-based)")
+      .real("final_test_" + score, &MergedRow::final_test,
+            "the score on the test split after the last epoch (with `--keep-best`: at the best "
+            "validation epoch)")
+      .real("test_at_best_valid", &MergedRow::test_at_best,
+            "the test score at the best validation epoch")
+      .real("seconds", &MergedRow::seconds, "training and per-epoch evaluation time");
+  return t;
+}
+
 void merge(const std::string& path, const Provenance& prov, const train::RunConfig& cfg,
            const train::Metric& score, const std::vector<Run>& runs, std::int64_t epochs,
            bool keep_best) {
   const std::size_t n = runs.size(), E = static_cast<std::size_t>(epochs);
   const std::string s = score.name;
-  std::vector<std::string> arch;
-  std::vector<std::int64_t> index, params, best_epoch;
-  std::vector<double> flops, fva, bva, fta, tab, secs, flat[5];
+  std::vector<MergedRow> rows;
+  std::vector<double> flat[5];
   for (const auto& r : runs) {
-    arch.push_back(r.arch);
-    index.push_back(r.arch_index);
-    params.push_back(r.params);
-    flops.push_back(r.flops);
     const std::size_t best = train::best_index(r.valid_score, score.higher_is_better);
-    best_epoch.push_back(static_cast<std::int64_t>(best) + 1);
-    fva.push_back(keep_best ? r.valid_score[best] : r.valid_score.back());
-    bva.push_back(r.valid_score[best]);
-    fta.push_back(keep_best ? r.test_score[best] : r.test_score.back());
-    tab.push_back(r.test_score[best]);
-    secs.push_back(r.seconds);
+    MergedRow m;
+    m.arch = r.arch;
+    m.arch_index = r.arch_index;
+    m.params = r.params;
+    m.flops = r.flops;
+    m.best_epoch = static_cast<std::int64_t>(best) + 1;
+    m.final_valid = keep_best ? r.valid_score[best] : r.valid_score.back();
+    m.best_valid = r.valid_score[best];
+    m.final_test = keep_best ? r.test_score[best] : r.test_score.back();
+    m.test_at_best = r.test_score[best];
+    m.seconds = r.seconds;
+    rows.push_back(m);
     const std::vector<double>* curves[5] = {&r.train_loss, &r.train_score, &r.valid_loss,
                                             &r.valid_score, &r.test_score};
     for (int k = 0; k < 5; ++k) flat[k].insert(flat[k].end(), curves[k]->begin(), curves[k]->end());
   }
   io::write_results_file(path, "groundtruth", prov, [&](io::File& f) {
     train::write_config(f, "/config", cfg);
-    f.create_group("/results");
-    f.set_attr("/results", "rows", static_cast<std::int64_t>(n));
+    groundtruth_table(s).write(f, "/results", rows);
     f.set_attr("/results", "score", s);
     f.set_attr("/results", "higher_is_better", static_cast<std::int64_t>(score.higher_is_better));
-    f.write_strings("/results/arch", arch);
-    f.write_i64("/results/arch_index", index);
-    f.write_i64("/results/params", params);
-    f.write_f64("/results/flops", flops);
-    f.write_f64("/results/final_valid_" + s, fva);
-    f.write_f64("/results/best_valid_" + s, bva);
-    f.write_i64("/results/best_epoch", best_epoch);
-    f.write_f64("/results/final_test_" + s, fta);
-    f.write_f64("/results/test_at_best_valid", tab);
-    f.write_f64("/results/seconds", secs);
     const std::string names[5] = {"train_loss", "train_" + s, "valid_loss", "valid_" + s,
                                   "test_" + s};
     const std::vector<std::int64_t> shape = {static_cast<std::int64_t>(n),

@@ -2,15 +2,15 @@
 // The ground truth's files: one result (BASE.h5) and one state (BASE.state.h5, the last whole
 // epoch) per architecture, a claim file while a rank trains it, and the merged table
 // (groundtruth.h5). The state is written by a training callback (CellCheckpoint).
+#include <c10/core/Device.h>
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include <c10/core/Device.h>
-
-#include <memory>
-
 #include "wsnas/core/provenance.h"
+#include "wsnas/io/table.h"
 #include "wsnas/pipeline/groundtruth.h"
 #include "wsnas/train/run_config.h"
 #include "wsnas/train/task.h"
@@ -29,6 +29,15 @@ struct Run {
   double flops = 0, seconds = 0;
   std::vector<double> train_loss, train_score, valid_loss, valid_score, test_score;
 };
+
+/// One row of the merged table (groundtruth.h5 /results).
+struct MergedRow {
+  std::string arch;
+  std::int64_t arch_index = -1, params = 0, best_epoch = 0;
+  double flops = 0, final_valid = 0, best_valid = 0, final_test = 0, test_at_best = 0, seconds = 0;
+};
+/// The merged table's columns, for the task's score `score`.
+io::Table<MergedRow> groundtruth_table(const std::string& score);
 
 /// "cell_NNNNNN" by index in the space, or "cell_<hash>" for spaces without one.
 std::string cell_key(const std::string& arch, std::int64_t index);
@@ -58,7 +67,6 @@ class CellCheckpoint : public train::Callback {
   Provenance& prov_;
   const train::RunConfig& cfg_;
 };
-
 
 /// Trains the architectures of a ground-truth run, one at a time on this rank (its own loop
 /// collectives), with what they share: the data and evaluation batches, the device, the shapes.

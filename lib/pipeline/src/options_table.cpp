@@ -39,10 +39,10 @@ std::string default_of(const options::po::option_description& o) {
 
 std::string stages_text(unsigned bits) {
   std::string out;
-  for (const auto& [bit, name] : std::vector<std::pair<unsigned, const char*>>{
-           {options::kSupernet, "supernet"},
-           {options::kEvaluate, "evaluate"},
-           {options::kGroundTruth, "ground truth"}}) {
+  for (const auto& [bit, name] :
+       std::vector<std::pair<unsigned, const char*>>{{options::kSupernet, "supernet"},
+                                                     {options::kEvaluate, "evaluate"},
+                                                     {options::kGroundTruth, "ground truth"}}) {
     if ((bits & bit) == 0) continue;
     out += (out.empty() ? "" : ", ") + std::string(name);
   }

@@ -16,7 +16,9 @@ po::options_description protocol_option_group(SupernetJob& job) {
                   "multipath (--paths k) | "
                   "per-replica (each replica its own path)")(
       "paths",
-      options::value(&job.paths, options::Effect{options::kSupernet})->default_value(job.paths)->notifier(options::at_least("paths", 1)),
+      options::value(&job.paths, options::Effect{options::kSupernet})
+          ->default_value(job.paths)
+          ->notifier(options::at_least("paths", 1)),
       "k paths per step for --sampler multipath (gradients summed, one step)")(
       "unused-params",
       options::value(&job.unused_params, options::Effect{options::kSupernet})
@@ -39,7 +41,9 @@ void add_options(options::Parser& parser, SupernetJob& job) {
       "sample architectures only from this file (strings or indices; valid ones only)")(
       "seed", options::value(&job.seed, options::kTrains)->default_value(job.seed),
       "seed of weights, data order, augmentation and sampling")(
-      "replicas", options::value(&job.replicas, options::Effect{options::kSupernet})->default_value(job.replicas),
+      "replicas",
+      options::value(&job.replicas, options::Effect{options::kSupernet})
+          ->default_value(job.replicas),
       "data-parallel replicas splitting the global batch (0: --gpus, Table 2's GPU count); ranks "
       "<= replicas")(
       "save-epochs", po::value(&job.save_epochs)->default_value(job.save_epochs),

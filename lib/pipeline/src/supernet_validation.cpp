@@ -24,11 +24,11 @@ double MeanValidation::operator()(train::Trainer& tr) const {
          k += static_cast<std::size_t>(world)) {
       tr.net().reset_state(batch);
       const auto& arch = archs[k];
-      scores[k] = train::evaluate(
-                      tr.task(),
-                      [&](const at::Tensor& x) { return tr.net().forward(x, arch).output; },
-                      batches)
-                      .values.front();
+      scores[k] =
+          train::evaluate(
+              tr.task(), [&](const at::Tensor& x) { return tr.net().forward(x, arch).output; },
+              batches)
+              .values.front();
     }
     tr.net().train();
   }

@@ -49,8 +49,8 @@ Trainer::Trainer(TrainerSetup setup, data::BatchLoader& loader)
   WSNAS_CHECK(setup_.net && setup_.opt && setup_.task && setup_.hp && setup_.comm && setup_.paths,
               "Trainer: incomplete setup");
   const int world = setup_.comm->size();
-  WSNAS_CHECK(setup_.replicas >= world && setup_.replicas % world == 0, "Trainer: ",
-              setup_.replicas, " replicas on ", world, " ranks");
+  WSNAS_CHECK(setup_.replicas >= world && setup_.replicas % world == 0,
+              "Trainer: ", setup_.replicas, " replicas on ", world, " ranks");
   params_ = setup_.net->parameters();
   // Replicas on different ranks may train different paths: a parameter keeps a gradient if some
   // replica used it (mpi::Reducer's used-mask). One rank alone has nothing to average.
@@ -119,7 +119,8 @@ void Trainer::step(const data::Batch& batch, double drop_prob) {
     const int replica = rank * local_r + r;
     const auto paths = setup_.paths(static_cast<std::uint64_t>(t), replica, R);
     WSNAS_CHECK_USAGE(paths.size() == 1 || net.state().empty(), setup_.paths_what, ": ",
-                      paths.size(), " paths per step, but a recurrent network carries one hidden state (one "
+                      paths.size(),
+                      " paths per step, but a recurrent network carries one hidden state (one "
                       "path per step: --sampler uniform or per-replica)");
     for (std::size_t j = 0; j < paths.size(); ++j) {
       net.set_drop_path(drop_prob,

@@ -33,8 +33,8 @@ void Validation::on_epoch_end(Trainer& trainer) {
     if (best_ != nullptr && std::isfinite(v) && best() + 1 == scores_.size()) best_->snapshot();
     // The switch follows the scores so far (a resumed run rederives it).
     Optimizer& opt = trainer.opt();
-    const bool switched = !opt.averaging() &&
-                          asgd_switch(rule_.asgd, rule_.asgd_patience, scores_, rule_.higher_is_better);
+    const bool switched = !opt.averaging() && asgd_switch(rule_.asgd, rule_.asgd_patience, scores_,
+                                                          rule_.higher_is_better);
     if (switched) opt.start_averaging();
     if (report_) report_(*this, switched);
   }
@@ -42,7 +42,8 @@ void Validation::on_epoch_end(Trainer& trainer) {
     best_->restore(false);
     p.weights = "best";
     if (trainer.comm().rank() == 0)
-      std::cout << trainer.setup().name << ": ending with the best validated weights (--keep-best)\n";
+      std::cout << trainer.setup().name
+                << ": ending with the best validated weights (--keep-best)\n";
   }
 }
 
