@@ -90,56 +90,41 @@ CellTrainer::~CellTrainer() = default;
 bool CellTrainer::train(const space::Arch& arch, Run& c, const std::string& base) const {
   const auto& hp = job_.hp;
   const auto& sh = *shared_;
-  const auto device = device_;
-  const auto format = sh.format;
-  const bool bf16 = sh.bf16;
   const int rank = ctx_.world.rank();
   const train::Metric score = task_.score();
-  const auto* task = &task_;
-  const auto& valid = sh.valid;
-  const auto& test = sh.test;
-  const bool same_splits = sh.same_splits;
-  const std::int64_t valid_batch = sh.valid_batch, test_batch = sh.test_batch;
-  const auto& job = job_;
-  auto& ctx = ctx_;
-  const auto& cfg = cfg_;
-  const auto& net_opts = sh.net_opts;
-  const auto& cost_opts = sh.cost_opts;
-  const auto& bundle = *sh.bundle;
-  auto lo = sh.loader;
-  const auto& sp = sh.space;
-  const std::uint64_t cell_seed = Rng::derive(job.seed, fnv1a(c.arch));
+  const std::uint64_t cell_seed = Rng::derive(job_.seed, fnv1a(c.arch));
   nn::seed_torch(cell_seed);
-  auto net = nn::make_network(job.model.space, arch, net_opts);
-  net->to(device);
-  train::set_memory_format(*net, format);
+  auto net = nn::make_network(job_.model.space, arch, sh.net_opts);
+  net->to(device_);
+  train::set_memory_format(*net, sh.format);
   const auto opt = train::make_optimizer(net->parameters(), hp);
   c.params = nn::count_inference_parameters(*net);  // an auxiliary head is training-only
-  if (auto cost = sp->cost(arch, cost_opts)) c.flops = static_cast<double>(cost->flops);
+  if (auto cost = sh.space->cost(arch, sh.cost_opts)) c.flops = static_cast<double>(cost->flops);
   if (io::path_exists(base + ".state.h5")) {
     auto f = io::File::open(base + ".state.h5");  // checked against the options above
     c = read_run(f, score.name);
     train::read_module(f, "/model", *net);
     train::read_optimizer(f, "/optimizer", *opt);
   }
+  data::LoaderOptions lo = sh.loader;
   lo.seed = Rng::derive(cell_seed, 1);
-  data::BatchLoader loader(bundle.train, lo);
+  data::BatchLoader loader(sh.bundle->train, lo);
   const std::int64_t nb = loader.batches_per_epoch();
-  WSNAS_CHECK_USAGE(nb >= 1, "training split has ", split_size(bundle.train),
+  WSNAS_CHECK_USAGE(nb >= 1, "training split has ", split_size(sh.bundle->train),
                     ", fewer than one --batch-size ", hp.batch_size);
 
   train::TrainerSetup ts;
   ts.net = net.get();
   ts.opt = opt.get();
-  ts.task = task;
+  ts.task = &task_;
   ts.hp = &hp;
   ts.comm = &sh.alone;
   ts.paths = [&](std::uint64_t, int, int) { return std::vector<space::Arch>{arch}; };
   ts.drop_seed = Rng::derive(cell_seed, 2);
-  ts.device = device;
-  ts.format = format;
-  ts.bf16 = bf16;
-  ts.name = ctx.name;
+  ts.device = device_;
+  ts.format = sh.format;
+  ts.bf16 = sh.bf16;
+  ts.name = ctx_.name;
   train::Trainer trainer(ts, loader);
   auto& p = trainer.progress();
   p.epoch = c.epoch;
@@ -150,18 +135,18 @@ bool CellTrainer::train(const space::Arch& arch, Run& c, const std::string& base
   namespace cb = train::callbacks;
   const std::int64_t total = loader.batches_until(hp.epochs);
   trainer.add<cb::LearningRate>(hp, nb, total);
-  // Validation after every epoch on the valid and the test split (--protocol train-all scores
-  // the test set as both: evaluated once), with ASGD's averaged weights; --asgd follows it.
+  // Validation after every epoch on the sh.valid and the sh.test split (--protocol train-all scores
+  // the sh.test set as both: evaluated once), with ASGD's averaged weights; --asgd follows it.
   auto score_epoch = [&](train::Trainer& tr) {
     auto fwd = [&](const at::Tensor& xx) { return tr.net().forward(xx, arch).output; };
     train::Scores v, te;
     train::AveragedWeights averaged(tr.opt());
     tr.net().eval();
-    train::Autocast autocast(device, bf16);
-    tr.net().reset_state(valid_batch);
-    v = train::evaluate(*task, fwd, valid);
-    tr.net().reset_state(test_batch);
-    te = same_splits ? v : train::evaluate(*task, fwd, test);
+    train::Autocast autocast(device_, sh.bf16);
+    tr.net().reset_state(sh.valid_batch);
+    v = train::evaluate(task_, fwd, sh.valid);
+    tr.net().reset_state(sh.test_batch);
+    te = sh.same_splits ? v : train::evaluate(task_, fwd, sh.test);
     c.valid_loss.push_back(v.values.back());
     c.valid_score.push_back(v.values.front());
     c.test_score.push_back(te.values.front());
@@ -171,7 +156,7 @@ bool CellTrainer::train(const space::Arch& arch, Run& c, const std::string& base
       1, score.higher_is_better, hp.asgd, hp.asgd_patience, false, score.name, false};
   auto report = [&](const cb::Validation& v, bool switched) {
     if (switched)
-      std::cout << ctx.name << ": rank " << rank << " " << c.arch << ": averaged SGD from epoch "
+      std::cout << ctx_.name << ": rank " << rank << " " << c.arch << ": averaged SGD from epoch "
                 << v.epochs().back() + 1 << " (--asgd " << hp.asgd << ")\n";
   };
   auto& validation = trainer.add<cb::Validation>(score_epoch, rule, nullptr, report);
@@ -180,9 +165,9 @@ bool CellTrainer::train(const space::Arch& arch, Run& c, const std::string& base
   validation.set_history(done, c.valid_score);
   trainer.add<cb::ProgressReport>("arch " + std::to_string(c.arch_index >= 0 ? c.arch_index : 0) +
                                       " (rank " + std::to_string(rank) + ")",
-                                  total, rank == 0, job.run.progress_s);
+                                  total, rank == 0, job_.run.progress_s);
   trainer.add<cb::StopSignal>();
-  trainer.add<CellCheckpoint>(c, base + ".state.h5", ctx.provenance, cfg);
+  trainer.add<CellCheckpoint>(c, base + ".state.h5", ctx_.provenance, cfg_);
   return trainer.run() == 0;
 }
 

@@ -52,6 +52,9 @@ Trainer::Trainer(TrainerSetup setup, data::BatchLoader& loader)
   WSNAS_CHECK(setup_.replicas >= world && setup_.replicas % world == 0,
               "Trainer: ", setup_.replicas, " replicas on ", world, " ranks");
   params_ = setup_.net->parameters();
+  // Loading a state copies into these tensors (read_module), so the lists stay valid.
+  buffers_ = setup_.net->buffers();
+  float_buffers_ = float_buffers(*setup_.net);
   // Replicas on different ranks may train different paths: a parameter keeps a gradient if some
   // replica used it (mpi::Reducer's used-mask). One rank alone has nothing to average.
   if (world > 1) {
@@ -92,7 +95,8 @@ void Trainer::step(const data::Batch& batch, double drop_prob) {
   auto xs = to_device(batch.images, setup_.device, setup_.format).chunk(local_r);
   auto ys = batch.labels.to(setup_.device).chunk(local_r);
   // Replicas of one rank: each starts from the step's BN statistics; theirs are averaged after.
-  std::vector<at::Tensor> buffers = net.buffers(), float_bufs = float_buffers(net);
+  const std::vector<at::Tensor>& buffers = buffers_;
+  const std::vector<at::Tensor>& float_bufs = float_buffers_;
   std::vector<at::Tensor> saved, sum;
   if (local_r > 1) {
     for (const auto& b : buffers) saved.push_back(b.clone());

@@ -126,10 +126,11 @@ class Table {
   std::string markdown() const {
     std::string t = "| dataset | type | content |\n| --- | --- | --- |\n";
     for (const auto& c : columns_) {
-      const char* type = c.type == Type::kText ? "string" : c.type == Type::kInteger ? "int64"
-                                                                                     : "float64";
-      t += "| `" + c.name + "` | " + type + " | " + c.doc + (c.optional ? " (absent in older files)" : "") +
-           " |\n";
+      const char* type = c.type == Type::kText      ? "string"
+                         : c.type == Type::kInteger ? "int64"
+                                                    : "float64";
+      t += "| `" + c.name + "` | " + type + " | " + c.doc +
+           (c.optional ? " (absent in older files)" : "") + " |\n";
     }
     return t;
   }

@@ -166,7 +166,7 @@ class Trainer {
   data::BatchLoader& loader_;
   std::vector<std::unique_ptr<Callback>> callbacks_;
   TrainProgress progress_;
-  std::vector<at::Tensor> params_;
+  std::vector<at::Tensor> params_, buffers_, float_buffers_;
   std::unique_ptr<mpi::Reducer> reducer_;
   double lr_ = 0;
   std::vector<double> step_totals_, votes_;
