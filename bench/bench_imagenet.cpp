@@ -51,7 +51,8 @@ void write_images(const std::string& dir, int n, int w, int h) {
   }
 }
 
-double rate(const data::Dataset& d, const data::Augment& aug, int threads, int batch, int rounds) {
+double rate(const data::ImageDataset& d, const data::Augment& aug, int threads, int batch,
+            int rounds) {
   std::vector<std::int64_t> ids(static_cast<std::size_t>(batch));
   std::vector<std::uint64_t> seeds(ids.size());
   const auto t0 = Clock::now();

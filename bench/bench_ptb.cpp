@@ -14,7 +14,7 @@
 #include "bench_support.h"
 #include "wsnas/app/app.h"
 #include "wsnas/core/random.h"
-#include "wsnas/data/loader.h"
+#include "wsnas/data/text.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/space/search_space.h"

@@ -25,10 +25,38 @@ void truncate_copy(const std::string& from, const std::string& to, std::size_t k
 }
 }  // namespace
 
+TEST(Registry, DatasetsByNameAndOneRegistrationForANewOne) {
+  // The built-in names, each read by its own reader; an unknown name is one line naming --dataset.
+  const auto names = data::dataset_names();
+  for (const char* n :
+       {"cifar10", "cifar100", "fashion-mnist", "mnist", "imagenet", "ptb", "wikitext-2"})
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+  EXPECT_EQ(data::default_dataset_dir("mnist"), "/usr/share/datasets/mnist");
+  EXPECT_EQ(data::default_dataset_dir("cifar10"), "data/cifar10");
+  EXPECT_EQ(test::input_error_of([] { data::load_bundle("svhn", "x"); }),
+            "--dataset 'svhn': unknown dataset (expected one of: " + join(names, ", ") + ")");
+  // A new dataset is one registration: here CIFAR-10's files under another name and protocol.
+  const std::string dir = test::scratch_dir("registry");
+  data::write_synthetic_cifar(dir, false, 50, 20, 3);
+  data::register_dataset({"cifar10-copy", "", "CIFAR-10 binary, for this test",
+                          [](const std::string& d, const data::BundleOptions& o) {
+                            return data::make_bundle(data::read_cifar10(d, true),
+                                                     data::read_cifar10(d, false), "holdout:10",
+                                                     o.limit_train, o.limit_eval);
+                          }});
+  const auto b = data::load_bundle("cifar10-copy", dir, {"default", 0, 5});
+  EXPECT_EQ(b.train.size(), 40);
+  EXPECT_EQ(b.valid.size(), 5);
+  EXPECT_EQ(data::describe_size(b.test), "5 images");
+  EXPECT_EQ(b.train_set->describe(), "image: 3x32x32\nclasses: 10");
+  EXPECT_THROW(
+      data::register_dataset({"cifar10-copy", "", "", data::dataset_entry("cifar10").load}), Error);
+}
+
 TEST(FashionMnist, ReadsTheRealDebianDataset) {
   const std::string dir = "/usr/share/datasets/fashion-mnist";
-  auto train = data::load_dataset("fashion-mnist", dir, true);
-  auto test_set = data::load_dataset("fashion-mnist", dir, false);
+  auto train = data::read_mnist_dir(dir, true, "fashion-mnist");
+  auto test_set = data::read_mnist_dir(dir, false, "fashion-mnist");
   // Fashion-MNIST (Xiao et al., 2017): 60,000 + 10,000 grey 28x28 images, 10 balanced classes.
   EXPECT_EQ(train.size(), 60000);
   EXPECT_EQ(test_set.size(), 10000);
@@ -215,6 +243,7 @@ TEST(Idx, GzipAndPlainRoundTripAndBadFilesAreRefused) {
 TEST(Splits, FollowThePaper) {
   auto big = data::make_synthetic(50000, 10, 5, 3, 2, 2);
   big.name = "cifar10";
+  big.default_protocol = "nb101";  // as read_cifar10 sets it
   auto small = data::make_synthetic(10000, 10, 6, 3, 2, 2);
   small.name = "cifar10";
   // NAS-Bench-101: 40k train / 10k valid from the CIFAR-10 training set, test set for testing.
@@ -223,14 +252,14 @@ TEST(Splits, FollowThePaper) {
   EXPECT_EQ(b.train.size(), 40000);
   EXPECT_EQ(b.valid.size(), 10000);
   EXPECT_EQ(b.valid.indices.front(), 40000);
-  EXPECT_EQ(b.valid.data, &b.train_set);
-  EXPECT_EQ(b.test.data, &b.test_set);
+  EXPECT_EQ(b.valid.data, b.train_set.get());
+  EXPECT_EQ(b.test.data, b.test_set.get());
   // Halves of the test set (any size): all 50k to train, the 10k test set halved.
   auto c = data::make_bundle(big, small, "nb201-halves");
   EXPECT_EQ(c.train.size(), 50000);
   EXPECT_EQ(c.valid.size(), 5000);
   EXPECT_EQ(c.test.size(), 5000);
-  EXPECT_EQ(c.valid.data, &c.test_set);
+  EXPECT_EQ(c.valid.data, c.test_set.get());
   EXPECT_EQ(c.test.indices.front(), 5000);
   EXPECT_NE(test::input_error_of([&] {
               data::make_bundle(small, small, "nb101");
@@ -245,7 +274,7 @@ TEST(Splits, FollowThePaper) {
   // the valid and the test split.
   auto d = data::make_bundle(big, small, "train-all");
   EXPECT_EQ(d.train.size(), big.size());
-  EXPECT_EQ(d.valid.data, &d.test_set);
+  EXPECT_EQ(d.valid.data, d.test_set.get());
   EXPECT_EQ(d.valid.indices, d.test.indices);
   EXPECT_EQ(d.valid.size(), small.size());
   auto l = data::make_bundle(big, small, "holdout:100", 1000, 50);
@@ -305,18 +334,19 @@ TEST(Splits, NasBench201OfficialIndexLists) {
   auto train100 = data::make_synthetic(50000, 100, 1, 1, 1, 1),
        test100 = data::make_synthetic(10000, 100, 2, 1, 1, 1);
   train100.name = test100.name = "cifar100";
+  train100.default_protocol = "nb201";  // as read_cifar100 sets it
   auto b = data::make_bundle(train100, test100, "default");
   EXPECT_EQ(b.protocol, "nb201");
   EXPECT_EQ(b.valid.indices, got["cifar100-xvalid"]);
   EXPECT_EQ(b.test.indices, got["cifar100-xtest"]);
-  EXPECT_EQ(b.valid.data, &b.test_set);
+  EXPECT_EQ(b.valid.data, b.test_set.get());
   EXPECT_EQ(b.train.size(), 50000);
   auto train10 = train100, test10 = test100;
   train10.name = test10.name = "cifar10";
   auto c = data::make_bundle(train10, test10, "nb201-cifar10-valid");
   EXPECT_EQ(c.train.indices, got["cifar10-train"]);
   EXPECT_EQ(c.valid.indices, got["cifar10-valid"]);
-  EXPECT_EQ(c.valid.data, &c.train_set);
+  EXPECT_EQ(c.valid.data, c.train_set.get());
   auto small = data::make_synthetic(100, 100, 3, 1, 1, 1);
   small.name = "cifar100";
   EXPECT_EQ(data::make_bundle(train100, small, "default").protocol, "nb201-halves");
@@ -336,7 +366,7 @@ TEST(Splits, NasBench201OfficialIndexLists) {
 }
 
 TEST(Augment, CropFlipNormaliseAndCutout) {
-  data::Dataset d = data::make_synthetic(1, 10, 7, 1, 8, 8);
+  data::ImageArray d = data::make_synthetic(1, 10, 7, 1, 8, 8);
   for (int i = 0; i < 64; ++i) d.images[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(i);
   data::Augment plain;
   auto t = data::make_image_tensor(d, {0}, plain, {1});
@@ -378,7 +408,7 @@ TEST(Augment, CropFlipNormaliseAndCutout) {
   // (DeVries & Taylor; the DARTS code's Cutout, anonymous-2102 datasets/cifar10.py:78-94). On a
   // constant non-zero image the zeros form that rectangle; away from the borders it holds exactly
   // 16 pixels for L = 4.
-  data::Dataset flat;
+  data::ImageArray flat;
   flat.name = "flat";
   flat.channels = 1;
   flat.height = flat.width = 8;
@@ -430,7 +460,7 @@ TEST(Loader, AnErrorInTheProducerThreadIsRethrownByNext) {
 }
 
 TEST(Loader, DeterministicAndRankSlicesComposeTheGlobalBatch) {
-  data::Dataset d = data::make_synthetic(100, 10, 8, 3, 8, 8);
+  data::ImageArray d = data::make_synthetic(100, 10, 8, 3, 8, 8);
   data::Split s{&d, {}, "train"};
   for (std::int64_t i = 0; i < 100; ++i) s.indices.push_back(i);
   data::LoaderOptions o;

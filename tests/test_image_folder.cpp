@@ -86,13 +86,14 @@ TEST(Jpeg, RoundTripScalingAndBadFiles) {
 TEST(ImageFolder, ReadsTheLayoutWithLabelsBySortedClass) {
   const std::string dir = test::scratch_dir("imagefolder");
   data::write_synthetic_image_folder(dir, 12, 6, 3, 1);
-  auto train = data::load_dataset("imagenet", dir, true);
-  auto val = data::load_dataset("imagenet", dir, false);
+  auto train = data::read_imagenet(dir, true);
+  auto val = data::read_imagenet(dir, false);
   EXPECT_EQ(train.size(), 12);
   EXPECT_EQ(val.size(), 6);
   EXPECT_EQ(train.classes, 3);
   EXPECT_EQ(train.height, 224);
-  EXPECT_TRUE(train.file_backed());
+  EXPECT_EQ(std::string(train.unit()), "images");
+  EXPECT_EQ(train.files.size(), 12u);
   for (std::int64_t i = 0; i < train.size(); ++i) {
     const auto& f = train.files[static_cast<std::size_t>(i)];
     const auto label = train.labels[static_cast<std::size_t>(i)];
@@ -110,16 +111,16 @@ TEST(ImageFolder, ReadsTheLayoutWithLabelsBySortedClass) {
   std::filesystem::create_directories(dir + "/val/n99999999");
   std::ofstream(dir + "/val/n99999999/x.JPEG") << "x";
   EXPECT_NE(test::input_error_of([&] {
-              data::load_dataset("imagenet", dir, false);
+              data::read_imagenet(dir, false);
             }).find("class 'n99999999' is not one of the training folder's 3 classes"),
             std::string::npos);
   EXPECT_NE(test::input_error_of([&] {
-              data::load_dataset("imagenet", dir + "/none", true);
+              data::read_imagenet(dir + "/none", true);
             }).find("no folder '" + dir + "/none/train' (expected the ImageNet layout"),
             std::string::npos);
   std::filesystem::create_directories(dir + "/empty/train/a");
   EXPECT_NE(test::input_error_of([&] {
-              data::load_dataset("imagenet", dir + "/empty", true);
+              data::read_imagenet(dir + "/empty", true);
             }).find("no .JPEG/.jpg images"),
             std::string::npos);
 }
@@ -164,7 +165,7 @@ TEST(ImageFolder, EvaluationAndTrainingTransforms) {
 TEST(ImageFolder, TheLoaderSkipsAnUnreadableFileWithTheReplacementsLabel) {
   const std::string dir = test::scratch_dir("corrupt");
   data::write_synthetic_image_folder(dir, 6, 3, 3, 2);
-  auto train = data::load_dataset("imagenet", dir, true);
+  auto train = data::read_imagenet(dir, true);
   const std::string broken = train.files[1];  // the last of class 0; the next file is class 1
   ASSERT_NE(train.labels[1], train.labels[2]);
   const std::string text = test::read_file(broken);

@@ -297,3 +297,46 @@ TEST(Table, RoundTripsAndRefusesColumnsOfDifferentLengths) {
   EXPECT_NE(t.markdown().find("| `note` | string | a note (absent in older files) |"),
             std::string::npos);
 }
+
+// One row as attributes of a group (a checkpoint's /state, a cell's /cell): the same declaration
+// writes and reads it; a missing attribute is an error naming it, a missing optional one keeps
+// the default the caller gives.
+TEST(Table, OneRowAsAttributes) {
+  struct State {
+    std::int64_t epoch = 0;
+    double seconds = 0;
+    std::string run_id = "none";
+  };
+  io::Table<State> t;
+  t.integer("epoch", &State::epoch, "epochs")
+      .real("seconds", &State::seconds, "time")
+      .text("run_id", &State::run_id, "identity")
+      .optional();
+  const std::string path = test::scratch_dir("table_attrs") + "/t.h5";
+  {
+    auto f = io::File::create(path);
+    t.write_attributes(f, "/state", {3, 1.25, "abc"});
+    f.create_group("/old");
+    f.set_attr("/old", "epoch", std::int64_t{2});
+    f.set_attr("/old", "seconds", 0.5);
+    f.create_group("/broken");
+    f.set_attr("/broken", "epoch", std::int64_t{2});
+  }
+  auto f = io::File::open(path);
+  const auto s = t.read_attributes(f, "/state");
+  EXPECT_EQ(s.epoch, 3);
+  EXPECT_EQ(s.seconds, 1.25);
+  EXPECT_EQ(s.run_id, "abc");
+  EXPECT_EQ(f.attr_int("/state", "epoch"), 3);  // plain HDF5 attributes, as h5py reads them
+  State fallback;
+  fallback.run_id = "?";
+  EXPECT_EQ(t.read_attributes(f, "/old", fallback).run_id, "?");
+  try {
+    t.read_attributes(f, "/broken");
+    FAIL() << "a missing attribute was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(": no attribute 'seconds'"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_NE(t.markdown("attribute").find("| attribute | type | content |"), std::string::npos);
+}

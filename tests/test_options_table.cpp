@@ -93,12 +93,16 @@ std::string generated_part(const std::string& doc_path, const std::string& what)
 }
 
 TEST(ResultsDeclaredOnce, DocsSchemasAreTheGeneratedOnes) {
-  for (const char* kind : {"evaluation", "groundtruth"}) {
+  for (const auto& kind : pipeline::results_schema_kinds()) {
     const std::string table = pipeline::results_schema(kind);
     EXPECT_EQ(generated_part("docs/results-format.md", std::string(kind) + " schema"), table)
         << "docs/results-format.md is stale; the " << kind << " schema is:\n"
         << table;
   }
+  EXPECT_NE(pipeline::results_schema("supernet state").find("| `run_id` | string |"),
+            std::string::npos);
+  EXPECT_NE(pipeline::results_schema("groundtruth curves").find("| `test_accuracy` | float64 |"),
+            std::string::npos);
   EXPECT_NE(pipeline::results_schema("evaluation").find("| `accuracy` | float64 |"),
             std::string::npos);
   EXPECT_NE(pipeline::results_schema("groundtruth").find("| `final_valid_accuracy` | float64 |"),

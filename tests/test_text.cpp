@@ -21,6 +21,11 @@ using namespace wsnas;
 
 namespace {
 
+/// A text bundle's dataset as the token stream it is.
+const data::TokenStream& tokens_of(const data::Dataset& d) {
+  return dynamic_cast<const data::TokenStream&>(d);
+}
+
 std::string write(const std::string& dir, const std::string& name, const std::string& text) {
   const std::string path = dir + "/" + name;
   std::ofstream(path) << text;
@@ -44,27 +49,29 @@ TEST(Text, ReadsThePtbFormatWithIdsInDartsOrder) {
   write(d, "ptb.train.txt", " the cat sat \n the dog \n");
   write(d, "ptb.valid.txt", " dog sat \n");
   write(d, "ptb.test.txt", " the \n\n");
-  const auto b = data::load_text_bundle("ptb", d, "default");
+  const auto b = data::load_bundle("ptb", d, {"default"});
   const std::vector<std::int64_t> train = {0, 1, 2, 3, 0, 4, 3};  // the cat sat <eos> the dog <eos>
-  EXPECT_EQ(b.train_set.tokens, train);
-  EXPECT_EQ(b.valid_set.tokens, (std::vector<std::int64_t>{4, 2, 3}));
-  EXPECT_EQ(b.test_set.tokens, (std::vector<std::int64_t>{0, 3, 3}));  // an empty line: <eos>
-  EXPECT_EQ(b.train_set.classes, 5);
-  EXPECT_EQ(b.train_set.words[3], "<eos>");
+  EXPECT_EQ(tokens_of(*b.train_set).tokens, train);
+  EXPECT_EQ(tokens_of(*b.valid_set).tokens, (std::vector<std::int64_t>{4, 2, 3}));
+  EXPECT_EQ(tokens_of(*b.test_set).tokens,
+            (std::vector<std::int64_t>{0, 3, 3}));  // an empty line: <eos>
+  EXPECT_EQ(b.train_set->classes, 5);
+  EXPECT_EQ(tokens_of(*b.train_set).words[3], "<eos>");
   EXPECT_EQ(b.train.size(), 7);
   EXPECT_EQ(b.valid.size(), 3);
-  EXPECT_TRUE(b.train_set.is_text());
+  EXPECT_EQ(std::string(b.train_set->unit()), "tokens");
+  EXPECT_EQ(data::describe_size(b.valid), "3 tokens");
   // Limits keep the first tokens.
-  const auto l = data::load_text_bundle("ptb", d, "default", 4, 2);
+  const auto l = data::load_bundle("ptb", d, {"default", 4, 2});
   EXPECT_EQ(l.train.size(), 4);
   EXPECT_EQ(l.test.size(), 2);
-  EXPECT_EQ(l.train_set.classes, 5);  // the vocabulary is the whole training file's
+  EXPECT_EQ(l.train_set->classes, 5);  // the vocabulary is the whole training file's
   // WikiText-2's names.
   const std::string w = test::scratch_dir("text_wiki");
   write(w, "wiki.train.tokens", " = Valkyria = \n");
   write(w, "wiki.valid.tokens", " Valkyria \n");
   write(w, "wiki.test.tokens", " = \n");
-  EXPECT_EQ(data::load_text_bundle("wikitext-2", w, "default").train_set.classes, 3);
+  EXPECT_EQ(data::load_bundle("wikitext-2", w, {"default"}).train_set->classes, 3);
 }
 
 TEST(Text, BadCorporaNameTheFileAndLine) {
@@ -72,22 +79,22 @@ TEST(Text, BadCorporaNameTheFileAndLine) {
   write(d, "ptb.train.txt", " the cat \n");
   write(d, "ptb.valid.txt", " the cat \n cat dog \n");
   write(d, "ptb.test.txt", " the \n");
-  EXPECT_EQ(test::input_error_of([&] { data::load_text_bundle("ptb", d, "default"); }),
+  EXPECT_EQ(test::input_error_of([&] { data::load_bundle("ptb", d, {"default"}); }),
             "'" + d +
                 "/ptb.valid.txt' line 2: word 'dog' is not in the training file's "
                 "vocabulary (a closed-vocabulary corpus writes unseen words as <unk>)");
   const std::string m = test::scratch_dir("text_missing");
   EXPECT_NE(test::input_error_of([&] {
-              data::load_text_bundle("ptb", m, "default");
+              data::load_bundle("ptb", m, {"default"});
             }).find("--data-dir: no file '" + m + "/ptb.train.txt' (expected the ptb corpus"),
             std::string::npos);
   EXPECT_NE(test::input_error_of([&] {
-              data::load_text_bundle("ptb", d, "nb101");
+              data::load_bundle("ptb", d, {"nb101"});
             }).find("--protocol 'nb101': the text dataset ptb has its own"),
             std::string::npos);
   write(d, "ptb.valid.txt", " the cat \n");
   write(d, "ptb.test.txt", "");
-  EXPECT_EQ(test::input_error_of([&] { data::load_text_bundle("ptb", d, "default"); }),
+  EXPECT_EQ(test::input_error_of([&] { data::load_bundle("ptb", d, {"default"}); }),
             "'" + d + "/ptb.test.txt': empty (expected a corpus file: one sentence per line)");
 }
 
@@ -112,13 +119,13 @@ TEST(Text, ConverterWritesACorpusFromDebiansLicenses) {
   data::TextConvertOptions o;
   o.vocab = 500;
   const auto st = data::write_text_corpus(licenses(), d, o);
-  const auto b = data::load_text_bundle("ptb", d, "default");
-  EXPECT_EQ(b.train_set.classes, st.vocab);
-  EXPECT_LE(b.train_set.classes, 500);
-  EXPECT_GE(b.train_set.classes, 400);  // the licenses have more than 500 distinct words
-  EXPECT_GE(b.valid_set.words.size(), 400u);
-  EXPECT_EQ(static_cast<std::int64_t>(b.train_set.tokens.size()), st.tokens[0]);
-  EXPECT_EQ(static_cast<std::int64_t>(b.valid_set.tokens.size()), st.tokens[1]);
+  const auto b = data::load_bundle("ptb", d, {"default"});
+  EXPECT_EQ(b.train_set->classes, st.vocab);
+  EXPECT_LE(b.train_set->classes, 500);
+  EXPECT_GE(b.train_set->classes, 400);  // the licenses have more than 500 distinct words
+  EXPECT_GE(tokens_of(*b.valid_set).words.size(), 400u);
+  EXPECT_EQ(static_cast<std::int64_t>(tokens_of(*b.train_set).tokens.size()), st.tokens[0]);
+  EXPECT_EQ(static_cast<std::int64_t>(tokens_of(*b.valid_set).tokens.size()), st.tokens[1]);
   EXPECT_GT(st.tokens[0], 20000);
   // Sentences 8 : 1 : 1.
   const double all = static_cast<double>(st.sentences[0] + st.sentences[1] + st.sentences[2]);
@@ -190,7 +197,7 @@ TEST(Text, BpttWindowsAsDartsTrainingLoop) {
 TEST(Text, LoaderGivesEachRankItsColumns) {
   // DARTS' batchify: B columns of rows = N / B consecutive tokens; each window's targets are its
   // inputs shifted by one; two ranks take the left and right halves of the columns.
-  data::Dataset d;
+  data::TokenStream d;
   d.name = "ptb";
   d.classes = 1000;
   d.words.resize(1000);

@@ -66,7 +66,7 @@ class Recorder : public train::Callback {
 /// A small NB-201 supernet on synthetic 8x8 images, 2 replicas over the ranks.
 struct Fixture {
   mpi::Communicator world = mpi::Communicator::world();
-  data::Dataset set = data::make_synthetic(64, 10, 7, 3, 8, 8);
+  data::ImageArray set = data::make_synthetic(64, 10, 7, 3, 8, 8);
   data::Split split{&set, {}, "train"};
   options::HyperParameters hp;
   std::unique_ptr<space::SearchSpace> sp = space::make_space("nb201");

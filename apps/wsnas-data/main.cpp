@@ -5,6 +5,7 @@
 
 #include "wsnas/app/app.h"
 #include "wsnas/core/error.h"
+#include "wsnas/core/strings.h"
 #include "wsnas/data/dataset.h"
 #include "wsnas/data/text.h"
 
@@ -34,7 +35,7 @@ int body(app::Context& ctx) {
   po::options_description g("Dataset");
   g.add_options()("command", po::value(&command), "info | synth | text (or first positional)")(
       "dataset", po::value(&dataset)->default_value("fashion-mnist"),
-      "cifar10 | cifar100 | fashion-mnist | mnist | imagenet | ptb | wikitext-2")(
+      join(data::dataset_names(), " | ").c_str())(
       "data-dir", po::value(&dir), "dataset directory (default: the dataset's standard location)")(
       "protocol", po::value(&split)->default_value("default"),
       "split protocol (as in the pipeline apps): nb101 | nb201 | nb201-cifar10-valid | "
@@ -62,12 +63,14 @@ int body(app::Context& ctx) {
   if (!app::parse_options(ctx, parser, vm)) return 0;
   WSNAS_CHECK_USAGE(!command.empty(), "missing COMMAND (info, synth or text; see --help)");
   if (ctx.world.rank() != 0) return 0;
-  if (command == "info" && data::is_text_dataset(dataset)) {
+  if (command == "info") {
     if (dir.empty()) dir = data::default_dataset_dir(dataset);
-    const auto b = data::load_text_bundle(dataset, dir, split);
-    std::cout << "dataset: " << dataset << "\ndirectory: " << dir
-              << "\nvocabulary: " << b.train_set.classes << "\ntokens: train " << b.train.size()
-              << ", valid " << b.valid.size() << ", test " << b.test.size() << "\n";
+    const auto bundle = data::load_bundle(dataset, dir, {split});
+    std::cout << "dataset: " << dataset << "\ndirectory: " << dir << "\n"
+              << bundle.train_set->describe() << "\ntraining set: " << bundle.train_set->size()
+              << "\ntest set: " << bundle.test_set->size() << "\nsplit: " << bundle.protocol
+              << " (train " << bundle.train.size() << ", valid " << bundle.valid.size() << ", test "
+              << bundle.test.size() << ")\n";
   } else if (command == "text") {
     WSNAS_CHECK_USAGE(!out.empty(), "text: --out DIR is required");
     const auto st = data::write_text_corpus(inputs, out, text);
@@ -75,18 +78,6 @@ int body(app::Context& ctx) {
               << " / " << st.sentences[1] << " / " << st.sentences[2] << ", tokens " << st.tokens[0]
               << " / " << st.tokens[1] << " / " << st.tokens[2] << ", vocabulary " << st.vocab
               << "\n";
-  } else if (command == "info") {
-    if (dir.empty()) dir = data::default_dataset_dir(dataset);
-    auto train_set = data::load_dataset(dataset, dir, true);
-    auto test_set = data::load_dataset(dataset, dir, false);
-    auto bundle = data::make_bundle(std::move(train_set), std::move(test_set), split);
-    const auto& d = bundle.train_set;
-    std::cout << "dataset: " << dataset << "\ndirectory: " << dir << "\nimage: " << d.channels
-              << "x" << d.height << "x" << d.width << "\nclasses: " << d.classes
-              << "\ntraining set: " << bundle.train_set.size()
-              << "\ntest set: " << bundle.test_set.size() << "\nsplit: " << bundle.protocol
-              << " (train " << bundle.train.size() << ", valid " << bundle.valid.size() << ", test "
-              << bundle.test.size() << ")\n";
   } else if (command == "synth") {
     WSNAS_CHECK_USAGE(!out.empty(), "synth: --out DIR is required");
     WSNAS_CHECK_USAGE(n_train >= 5 && n_test >= 1, "synth: --train must be >= 5 and --test >= 1");

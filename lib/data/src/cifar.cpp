@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "entries.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
 #include "wsnas/data/dataset.h"
@@ -24,7 +25,7 @@ std::vector<std::uint8_t> read_all(const std::string& path, const char* what) {
 }
 }  // namespace
 
-Dataset read_cifar_file(const std::string& path, bool cifar100, bool fine) {
+ImageArray read_cifar_file(const std::string& path, bool cifar100, bool fine) {
   const char* what = cifar100 ? "CIFAR-100 binary records of 2 label bytes + 3072 pixels"
                               : "CIFAR-10 binary records of 1 label byte + 3072 pixels";
   auto buf = read_all(path, what);
@@ -35,9 +36,16 @@ Dataset read_cifar_file(const std::string& path, bool cifar100, bool fine) {
   WSNAS_CHECK_INPUT(size % record == 0, "file '", path, "': size ", size,
                     " bytes is not a multiple of the record size ", record, " (truncated, or not ",
                     cifar100 ? "CIFAR-100" : "CIFAR-10", " binary?)");
-  Dataset d;
+  ImageArray d;
   d.name = cifar100 ? "cifar100" : "cifar10";
   d.source = path;
+  // NAS-Bench-201's split protocols for these (make_bundle), and its normalisation
+  // (lib/datasets/get_dataset_with_transform.py).
+  d.default_protocol = cifar100 ? "nb201" : "nb101";
+  d.stats = cifar100 ? ChannelStats{{129.3f / 255, 124.1f / 255, 112.4f / 255},
+                                    {68.2f / 255, 65.4f / 255, 70.4f / 255}}
+                     : ChannelStats{{125.3f / 255, 123.0f / 255, 113.9f / 255},
+                                    {63.0f / 255, 62.1f / 255, 66.7f / 255}};
   d.channels = 3;
   d.height = d.width = 32;
   d.classes = cifar100 ? (fine ? 100 : 20) : 10;
@@ -61,8 +69,8 @@ Dataset read_cifar_file(const std::string& path, bool cifar100, bool fine) {
   return d;
 }
 
-Dataset read_cifar10(const std::string& dir, bool train) {
-  Dataset d;
+ImageArray read_cifar10(const std::string& dir, bool train) {
+  ImageArray d;
   if (train) {
     for (int b = 1; b <= 5; ++b)
       d.append(read_cifar_file(dir + "/data_batch_" + std::to_string(b) + ".bin", false));
@@ -72,11 +80,31 @@ Dataset read_cifar10(const std::string& dir, bool train) {
   return d;
 }
 
-Dataset read_cifar100(const std::string& dir, bool train, bool fine) {
+ImageArray read_cifar100(const std::string& dir, bool train, bool fine) {
   return read_cifar_file(dir + (train ? "/train.bin" : "/test.bin"), true, fine);
 }
 
-void write_cifar_file(const std::string& path, const Dataset& d, bool cifar100,
+DatasetEntry cifar10_entry() {
+  return {"cifar10", "", "CIFAR-10 binary version: data_batch_1..5.bin, test_batch.bin",
+          [](const std::string& dir, const BundleOptions& o) {
+            // The training set first: its errors come first.
+            auto train = read_cifar10(dir, true);
+            return make_bundle(std::move(train), read_cifar10(dir, false), o.protocol,
+                               o.limit_train, o.limit_eval);
+          }};
+}
+
+DatasetEntry cifar100_entry() {
+  return {"cifar100", "", "CIFAR-100 binary version: train.bin, test.bin (fine labels)",
+          [](const std::string& dir, const BundleOptions& o) {
+            // The training set first: its errors come first.
+            auto train = read_cifar100(dir, true);
+            return make_bundle(std::move(train), read_cifar100(dir, false), o.protocol,
+                               o.limit_train, o.limit_eval);
+          }};
+}
+
+void write_cifar_file(const std::string& path, const ImageArray& d, bool cifar100,
                       const std::vector<std::int64_t>& coarse) {
   WSNAS_CHECK(d.channels == 3 && d.height == 32 && d.width == 32,
               "CIFAR binary needs 3x32x32 images, got ", d.channels, "x", d.height, "x", d.width);

@@ -1,53 +1,90 @@
 #include "wsnas/data/dataset.h"
 
-#include <cmath>
+#include <utility>
 
+#include "entries.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
-#include "wsnas/data/image_folder.h"
-#include "wsnas/data/text.h"
 
 namespace wsnas::data {
 
-void Dataset::append(const Dataset& o) {
-  if (labels.empty() && images.empty()) {
-    channels = o.channels;
-    height = o.height;
-    width = o.width;
-    classes = o.classes;
-    name = o.name;
-  }
-  WSNAS_CHECK_INPUT(o.channels == channels && o.height == height && o.width == width, "dataset '",
-                    o.source, "': image shape differs from the files before it");
-  images.insert(images.end(), o.images.begin(), o.images.end());
-  files.insert(files.end(), o.files.begin(), o.files.end());
-  labels.insert(labels.end(), o.labels.begin(), o.labels.end());
-  source = source.empty() ? o.source : source + "," + o.source;
+Augment Augment::cifar_train(const ChannelStats& stats) {
+  Augment a;
+  a.crop_padding = 4;
+  a.hflip = true;
+  a.stats = stats;
+  return a;
+}
+
+Augment Augment::imagenet_train(const ChannelStats& stats) {
+  Augment a;
+  a.random_resized_crop = true;
+  a.hflip = true;
+  a.jitter = 0.4;
+  a.hue_lo = 0.9;
+  a.hue_hi = 1.1;
+  a.stats = stats;
+  return a;
+}
+
+Augment Augment::eval(const ChannelStats& stats) {
+  Augment a;
+  a.stats = stats;
+  return a;
+}
+
+std::int64_t Dataset::split_size(const Split& split) const {
+  return static_cast<std::int64_t>(split.indices.size());
+}
+Augment Dataset::train_augment(bool, int) const { return {}; }
+Augment Dataset::eval_augment() const { return {}; }
+
+std::string describe_size(const Split& split) {
+  return std::to_string(split.size()) + " " + (split.data ? split.data->unit() : "examples");
+}
+
+// ---- datasets by name -------------------------------------------------------------------------
+
+namespace {
+/// The datasets by name: the built-in ones (each defined beside its reader), then those
+/// registered.
+std::vector<DatasetEntry>& registry() {
+  static std::vector<DatasetEntry> all = {cifar10_entry(),  cifar100_entry(), fashion_mnist_entry(),
+                                          mnist_entry(),    imagenet_entry(), ptb_entry(),
+                                          wikitext2_entry()};
+  return all;
+}
+}  // namespace
+
+void register_dataset(DatasetEntry entry) {
+  WSNAS_CHECK(!entry.name.empty() && entry.load, "register_dataset: a name and a loader");
+  for (const auto& e : registry())
+    WSNAS_CHECK(e.name != entry.name, "register_dataset: a dataset named '", entry.name,
+                "' exists already");
+  registry().push_back(std::move(entry));
 }
 
 std::vector<std::string> dataset_names() {
-  return {"cifar10", "cifar100", "fashion-mnist", "mnist", "imagenet", "ptb", "wikitext-2"};
+  std::vector<std::string> out;
+  for (const auto& e : registry()) out.push_back(e.name);
+  return out;
+}
+
+const DatasetEntry& dataset_entry(const std::string& name) {
+  for (const auto& e : registry())
+    if (e.name == name) return e;
+  throw InputError("--dataset '" + name +
+                   "': unknown dataset (expected one of: " + join(dataset_names(), ", ") + ")");
 }
 
 std::string default_dataset_dir(const std::string& name) {
-  if (name == "fashion-mnist") return "/usr/share/datasets/fashion-mnist";
-  if (name == "mnist") return "/usr/share/datasets/mnist";
-  return "data/" + name;
+  const auto& e = dataset_entry(name);
+  return e.default_dir.empty() ? "data/" + name : e.default_dir;
 }
 
-Dataset load_dataset(const std::string& name, const std::string& dir, bool train) {
-  if (name == "cifar10") return read_cifar10(dir, train);
-  if (name == "cifar100") return read_cifar100(dir, train, true);
-  if (name == "fashion-mnist" || name == "mnist") return read_mnist_dir(dir, train, name);
-  if (name == "imagenet") {
-    // Labels by the training folder's sorted class names, for both folders.
-    const auto classes = image_folder_classes(dir + "/train");
-    return read_image_folder(dir + (train ? "/train" : "/val"), name, 224, &classes);
-  }
-  WSNAS_CHECK(!is_text_dataset(name), "load_dataset: the text dataset ", name,
-              " loads as a whole (load_text_bundle)");
-  throw InputError("--dataset '" + name +
-                   "': unknown dataset (expected one of: " + join(dataset_names(), ", ") + ")");
+DataBundle load_bundle(const std::string& name, const std::string& dir,
+                       const BundleOptions& options) {
+  return dataset_entry(name).load(dir, options);
 }
 
 namespace {
@@ -73,27 +110,24 @@ std::vector<std::int64_t> official(const std::string& name, const std::string& p
 }
 }  // namespace
 
-DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& protocol_in,
+DataBundle make_bundle(std::shared_ptr<const Dataset> train_set,
+                       std::shared_ptr<const Dataset> test_set, const std::string& protocol_in,
                        std::int64_t limit_train, std::int64_t limit_eval) {
+  WSNAS_CHECK(train_set && test_set, "make_bundle: two datasets");
   DataBundle b;
   b.train_set = std::move(train_set);
   b.test_set = std::move(test_set);
+  const Dataset& train = *b.train_set;
+  const Dataset& test = *b.test_set;
+  const std::int64_t ntrain = train.size(), ntest = test.size();
   std::string protocol = protocol_in;
   if (protocol == "default") {
-    if (b.train_set.name == "cifar10")
-      protocol = "nb101";
-    else if (b.train_set.name == "cifar100")
-      protocol = b.test_set.size() == 10000 ? "nb201" : "nb201-halves";
-    else if (b.train_set.name == "imagenet")
-      protocol = "train-all";  // the released code (github.com/matluster/anonymous-2102
-                               // @3825f00 trainers/proxyless.py:140-146): train on train/,
-                               // score on val/
-    else
-      protocol = "holdout:10000";
+    protocol = train.default_protocol.empty() ? "holdout:10000" : train.default_protocol;
+    // NAS-Bench-201's index lists need the official test set; a smaller one is halved.
+    if (protocol == "nb201" && ntest != 10000) protocol = "nb201-halves";
   }
   b.protocol = protocol;
-  const std::int64_t ntrain = b.train_set.size(), ntest = b.test_set.size();
-  b.train.data = &b.train_set;
+  b.train.data = &train;
   b.train.name = "train";
   b.valid.name = "valid";
   b.test.name = "test";
@@ -101,32 +135,30 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
     WSNAS_CHECK_INPUT(ntrain == 50000,
                       "--protocol nb101 needs the 50,000 CIFAR-10 training images, found ", ntrain);
     b.train.indices = range(0, 40000);
-    b.valid = {&b.train_set, range(40000, 50000), "valid"};
-    b.test = {&b.test_set, range(0, ntest), "test"};
+    b.valid = {&train, range(40000, 50000), "valid"};
+    b.test = {&test, range(0, ntest), "test"};
   } else if (protocol == "nb201") {
-    WSNAS_CHECK_INPUT(b.train_set.name == "cifar100",
+    WSNAS_CHECK_INPUT(train.name == "cifar100",
                       "--protocol nb201 indexes CIFAR-100's test set (x-valid, x-test); "
                       "the dataset is ",
-                      b.train_set.name, " (CIFAR-10: nb201-cifar10-valid or nb101)");
+                      train.name, " (CIFAR-10: nb201-cifar10-valid or nb101)");
     b.train.indices = range(0, ntrain);
-    b.valid = {&b.test_set, official("cifar100-xvalid", protocol, ntest, 10000, "test set"),
-               "valid"};
-    b.test = {&b.test_set, official("cifar100-xtest", protocol, ntest, 10000, "test set"), "test"};
+    b.valid = {&test, official("cifar100-xvalid", protocol, ntest, 10000, "test set"), "valid"};
+    b.test = {&test, official("cifar100-xtest", protocol, ntest, 10000, "test set"), "test"};
   } else if (protocol == "nb201-cifar10-valid") {
-    WSNAS_CHECK_INPUT(b.train_set.name == "cifar10",
+    WSNAS_CHECK_INPUT(train.name == "cifar10",
                       "--protocol nb201-cifar10-valid indexes CIFAR-10's training set; "
                       "the dataset is ",
-                      b.train_set.name);
+                      train.name);
     b.train.indices = official("cifar10-train", protocol, ntrain, 50000, "training set");
-    b.valid = {&b.train_set, official("cifar10-valid", protocol, ntrain, 50000, "training set"),
-               "valid"};
-    b.test = {&b.test_set, range(0, ntest), "test"};
+    b.valid = {&train, official("cifar10-valid", protocol, ntrain, 50000, "training set"), "valid"};
+    b.test = {&test, range(0, ntest), "test"};
   } else if (protocol == "nb201-halves") {
     WSNAS_CHECK_INPUT(ntest >= 2, "--protocol nb201-halves needs a test set to halve, found ",
                       ntest, " images");
     b.train.indices = range(0, ntrain);
-    b.valid = {&b.test_set, range(0, ntest / 2), "valid"};
-    b.test = {&b.test_set, range(ntest / 2, ntest), "test"};
+    b.valid = {&test, range(0, ntest / 2), "valid"};
+    b.test = {&test, range(ntest / 2, ntest), "test"};
   } else if (protocol == "train-all") {
     // DARTS-CIFAR10 in the paper's code (--cifar_split 50k: anonymous-2102 README.md:69,
     // trainers/darts_cifar.py:135-141): train on every training image; the supernet and the
@@ -134,16 +166,16 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
     // held-out split).
     WSNAS_CHECK_INPUT(ntest >= 1, "--protocol train-all scores on the test set, found none");
     b.train.indices = range(0, ntrain);
-    b.valid = {&b.test_set, range(0, ntest), "valid"};
-    b.test = {&b.test_set, range(0, ntest), "test"};
+    b.valid = {&test, range(0, ntest), "valid"};
+    b.test = {&test, range(0, ntest), "test"};
   } else if (starts_with(protocol, "holdout:")) {
     std::int64_t k = 0;
     WSNAS_CHECK_INPUT(parse_int(protocol.substr(8), k) && k > 0 && k < ntrain, "--protocol '",
                       protocol, "': expected holdout:K with 0 < K < ", ntrain,
                       " (training images)");
     b.train.indices = range(0, ntrain - k);
-    b.valid = {&b.train_set, range(ntrain - k, ntrain), "valid"};
-    b.test = {&b.test_set, range(0, ntest), "test"};
+    b.valid = {&train, range(ntrain - k, ntrain), "valid"};
+    b.test = {&test, range(0, ntest), "test"};
   } else {
     throw InputError("--protocol '" + protocol +
                      "': expected nb101, nb201, nb201-cifar10-valid, nb201-halves, train-all, "
@@ -153,37 +185,6 @@ DataBundle make_bundle(Dataset train_set, Dataset test_set, const std::string& p
   limit(b.valid, limit_eval);
   limit(b.test, limit_eval);
   return b;
-}
-
-ChannelStats channel_stats(const Dataset& d) {
-  // NAS-Bench-201's normalisation (lib/datasets/get_dataset_with_transform.py).
-  if (d.name == "cifar10" && d.channels == 3)
-    return {{125.3f / 255, 123.0f / 255, 113.9f / 255}, {63.0f / 255, 62.1f / 255, 66.7f / 255}};
-  if (d.name == "cifar100" && d.channels == 3)
-    return {{129.3f / 255, 124.1f / 255, 112.4f / 255}, {68.2f / 255, 65.4f / 255, 70.4f / 255}};
-  // ImageNet's (the released code's DALI CropMirrorNormalize, anonymous-2102
-  // datasets/imagenet.py:11-12,37-41), for any image folder.
-  if (d.file_backed()) return {{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
-  ChannelStats s;
-  const std::int64_t plane = static_cast<std::int64_t>(d.height) * d.width;
-  for (int c = 0; c < d.channels; ++c) {
-    double sum = 0, sq = 0;
-    std::int64_t count = 0;
-    for (std::int64_t i = 0; i < d.size(); ++i) {
-      const std::uint8_t* p = d.image(i) + c * plane;
-      for (std::int64_t k = 0; k < plane; ++k) {
-        double v = p[k] / 255.0;
-        sum += v;
-        sq += v * v;
-      }
-      count += plane;
-    }
-    double mean = count ? sum / static_cast<double>(count) : 0.0;
-    double var = count ? sq / static_cast<double>(count) - mean * mean : 1.0;
-    s.mean.push_back(static_cast<float>(mean));
-    s.std.push_back(static_cast<float>(std::sqrt(var > 1e-12 ? var : 1.0)));
-  }
-  return s;
 }
 
 }  // namespace wsnas::data

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "entries.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
@@ -86,9 +87,9 @@ std::int64_t read_promised(GzReader& r, std::vector<std::uint8_t>& out, std::int
 
 }  // namespace
 
-Dataset read_idx(const std::string& images_path, const std::string& labels_path,
-                 const std::string& name, int classes) {
-  Dataset d;
+ImageArray read_idx(const std::string& images_path, const std::string& labels_path,
+                    const std::string& name, int classes) {
+  ImageArray d;
   d.name = name;
   d.source = images_path + "," + labels_path;
   d.classes = classes;
@@ -130,7 +131,7 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
   return d;
 }
 
-Dataset read_mnist_dir(const std::string& dir, bool train, const std::string& name) {
+ImageArray read_mnist_dir(const std::string& dir, bool train, const std::string& name) {
   const std::string prefix = dir + "/" + (train ? "train" : "t10k");
   auto pick = [](const std::string& base) {
     // Prefer the gzip file Debian ships; accept an uncompressed one.
@@ -138,6 +139,27 @@ Dataset read_mnist_dir(const std::string& dir, bool train, const std::string& na
   };
   return read_idx(pick(prefix + "-images-idx3-ubyte"), pick(prefix + "-labels-idx1-ubyte"), name,
                   10);
+}
+
+namespace {
+DatasetEntry mnist_style(const std::string& name, const char* summary) {
+  return {name, "/usr/share/datasets/" + name, summary,
+          [name](const std::string& dir, const BundleOptions& o) {
+            // The training set first: its errors come first.
+            auto train = read_mnist_dir(dir, true, name);
+            return make_bundle(std::move(train), read_mnist_dir(dir, false, name), o.protocol,
+                               o.limit_train, o.limit_eval);
+          }};
+}
+}  // namespace
+
+DatasetEntry fashion_mnist_entry() {
+  return mnist_style("fashion-mnist",
+                     "Fashion-MNIST IDX files: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]");
+}
+
+DatasetEntry mnist_entry() {
+  return mnist_style("mnist", "MNIST IDX files: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]");
 }
 
 namespace {
@@ -157,7 +179,8 @@ void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes
 }
 }  // namespace
 
-void write_idx(const std::string& images_path, const std::string& labels_path, const Dataset& d) {
+void write_idx(const std::string& images_path, const std::string& labels_path,
+               const ImageArray& d) {
   WSNAS_CHECK(d.channels == 1, "IDX images have one channel, got ", d.channels);
   std::vector<std::uint8_t> img;
   put_u32(img, 0x00000803);

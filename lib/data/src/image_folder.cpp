@@ -1,9 +1,18 @@
 #include "wsnas/data/image_folder.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <mutex>
+#include <set>
+#include <thread>
 
+#include "entries.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/random.h"
 
@@ -37,11 +46,11 @@ std::vector<std::string> image_folder_classes(const std::string& dir) {
   return classes;
 }
 
-Dataset read_image_folder(const std::string& dir, const std::string& name, int size,
-                          const std::vector<std::string>* classes) {
+ImageFiles read_image_folder(const std::string& dir, const std::string& name, int size,
+                             const std::vector<std::string>* classes) {
   const auto own = image_folder_classes(dir);
   const std::vector<std::string>& names = classes ? *classes : own;
-  Dataset d;
+  ImageFiles d;
   d.name = name;
   d.source = dir;
   d.channels = 3;
@@ -66,6 +75,141 @@ Dataset read_image_folder(const std::string& dir, const std::string& name, int s
   WSNAS_CHECK_INPUT(!d.files.empty(), "folder '", dir, "': no .JPEG/.jpg images in its ",
                     own.size(), " class folders");
   return d;
+}
+
+ImageFiles read_imagenet(const std::string& dir, bool train) {
+  // Labels by the training folder's sorted class names, for both folders.
+  const auto classes = image_folder_classes(dir + "/train");
+  auto d = read_image_folder(dir + (train ? "/train" : "/val"), "imagenet", 224, &classes);
+  // The released code (github.com/matluster/anonymous-2102 @3825f00 trainers/proxyless.py:
+  // 140-146) trains on train/ and scores on val/.
+  d.default_protocol = "train-all";
+  return d;
+}
+
+DatasetEntry imagenet_entry() {
+  return {"imagenet", "",
+          "ImageNet folders: train/<wnid>/*.JPEG, val/<wnid>/*.JPEG; 224x224 inputs",
+          [](const std::string& dir, const BundleOptions& o) {
+            // The training set first: its errors come first.
+            auto train = read_imagenet(dir, true);
+            return make_bundle(std::move(train), read_imagenet(dir, false), o.protocol,
+                               o.limit_train, o.limit_eval);
+          }};
+}
+
+// ---- ImageFiles: decoded when a batch needs them --------------------------------------------
+
+namespace {
+
+std::mutex skipped_mu;
+std::set<std::string>& skipped_files() {
+  static std::set<std::string> files;
+  return files;
+}
+
+bool read_bytes(const std::string& path, std::vector<std::uint8_t>& out, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open";
+    return false;
+  }
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
+// Cutout on a normalised channel-major image: rows and columns [c - L/2, c + L/2) set to 0.
+void cutout(float* img, int C, int H, int W, int side, Rng& rng) {
+  const int cx = static_cast<int>(rng.below(static_cast<std::uint64_t>(W)));
+  const int cy = static_cast<int>(rng.below(static_cast<std::uint64_t>(H)));
+  const int half = side / 2;
+  for (int c = 0; c < C; ++c)
+    for (int y = std::max(0, cy - half); y < std::min(H, cy + half); ++y)
+      for (int x = std::max(0, cx - half); x < std::min(W, cx + half); ++x)
+        img[(c * H + y) * W + x] = 0.0f;
+}
+
+}  // namespace
+
+std::int64_t skipped_image_files() {
+  std::lock_guard<std::mutex> lock(skipped_mu);
+  return static_cast<std::int64_t>(skipped_files().size());
+}
+
+Augment ImageFiles::train_augment(bool augment, int cutout) const {
+  auto a = augment ? Augment::imagenet_train(channel_stats()) : Augment::eval(channel_stats());
+  a.cutout = cutout;
+  return a;
+}
+
+ChannelStats ImageFiles::channel_stats() const {
+  // ImageNet's (the released code's DALI CropMirrorNormalize, anonymous-2102
+  // datasets/imagenet.py:11-12,37-41), for any image folder.
+  if (stats.mean.empty()) return {{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
+  return stats;
+}
+
+// Decoded and transformed by `threads` threads, one image at a time each.
+void ImageFiles::fill_images(const std::vector<std::int64_t>& ids, const Augment& aug,
+                             const std::vector<std::uint64_t>& seeds, int threads, float* dst,
+                             std::vector<std::int64_t>* used) const {
+  const int S = height;
+  WSNAS_CHECK(width == S && channels == 3, "file-backed images are square RGB");
+  threads = std::max(1, threads);
+  const auto n = static_cast<std::int64_t>(ids.size());
+  ImageTransform t;
+  t.size = S;
+  t.random_crop = aug.random_resized_crop;
+  t.hflip = aug.hflip;
+  t.jitter = aug.jitter;
+  t.hue_lo = aug.hue_lo;
+  t.hue_hi = aug.hue_hi;
+  const ChannelStats norm = aug.stats.mean.empty() ? ChannelStats{{0, 0, 0}, {1, 1, 1}} : aug.stats;
+  std::vector<std::int64_t> chosen(ids.begin(), ids.end());
+  std::atomic<std::int64_t> next{0};
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
+  auto work = [&](int worker) {
+    try {
+      std::vector<std::uint8_t> bytes;
+      for (std::int64_t i = next++; i < n; i = next++) {
+        const std::uint64_t seed = seeds.empty() ? 0 : seeds[static_cast<std::size_t>(i)];
+        float* img = dst + i * 3 * S * S;
+        std::int64_t id = ids[static_cast<std::size_t>(i)];
+        // A file that cannot be read or decoded: the next image of the dataset instead.
+        for (int attempt = 0;; ++attempt) {
+          const std::string& path = files[static_cast<std::size_t>(id)];
+          std::string error;
+          if (read_bytes(path, bytes, error) &&
+              process_image(bytes, t, norm.mean, norm.std, seed, img, error))
+            break;
+          {
+            std::lock_guard<std::mutex> lock(skipped_mu);
+            if (skipped_files().insert(path).second)
+              std::cerr << "wsnas: warning: skipping image '" << path << "': " << error
+                        << " (the next image of the dataset takes its place)\n";
+          }
+          WSNAS_CHECK_INPUT(attempt < 64, "image folder '", source,
+                            "': 64 unreadable images in a row from '", path, "'");
+          id = (id + 1) % size();
+        }
+        chosen[static_cast<std::size_t>(i)] = id;
+        if (aug.cutout > 0) {
+          Rng rng(Rng::derive(seed, 7));
+          cutout(img, 3, S, S, aug.cutout, rng);
+        }
+      }
+    } catch (...) {
+      errors[static_cast<std::size_t>(worker)] = std::current_exception();
+      next = n;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < threads; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (auto& th : pool) th.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  if (used) *used = std::move(chosen);
 }
 
 bool process_image(const std::vector<std::uint8_t>& bytes, const ImageTransform& t,

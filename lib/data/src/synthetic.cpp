@@ -8,10 +8,10 @@
 
 namespace wsnas::data {
 
-Dataset make_synthetic(std::int64_t n, int classes, std::uint64_t seed, int channels, int height,
-                       int width) {
+ImageArray make_synthetic(std::int64_t n, int classes, std::uint64_t seed, int channels, int height,
+                          int width) {
   WSNAS_CHECK(n >= 0 && classes >= 1, "make_synthetic: bad size");
-  Dataset d;
+  ImageArray d;
   d.name = "synthetic";
   d.source = "synthetic(seed=" + std::to_string(seed) + ")";
   d.channels = channels;
@@ -54,8 +54,8 @@ Dataset make_synthetic(std::int64_t n, int classes, std::uint64_t seed, int chan
 }
 
 namespace {
-Dataset slice(const Dataset& d, std::int64_t lo, std::int64_t hi) {
-  Dataset out = d;
+ImageArray slice(const ImageArray& d, std::int64_t lo, std::int64_t hi) {
+  ImageArray out = d;
   out.images.assign(d.images.begin() + lo * d.image_bytes(),
                     d.images.begin() + hi * d.image_bytes());
   out.labels.assign(d.labels.begin() + lo, d.labels.begin() + hi);
@@ -69,9 +69,9 @@ void write_synthetic_cifar(const std::string& dir, bool cifar100, std::int64_t n
               "write_synthetic_cifar: need >= 5 training and >= 1 test images");
   io::make_dirs(dir);
   // One draw split in two: training and test sets of the same task.
-  const Dataset all = make_synthetic(n_train + n_test, cifar100 ? 100 : 10, seed);
-  const Dataset train = slice(all, 0, n_train);
-  const Dataset test = slice(all, n_train, n_train + n_test);
+  const ImageArray all = make_synthetic(n_train + n_test, cifar100 ? 100 : 10, seed);
+  const ImageArray train = slice(all, 0, n_train);
+  const ImageArray test = slice(all, n_train, n_train + n_test);
   if (cifar100) {
     write_cifar_file(dir + "/train.bin", train, true);
     write_cifar_file(dir + "/test.bin", test, true);

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "entries.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
+#include "wsnas/core/random.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/io/atomic_file.h"
 
@@ -28,17 +31,16 @@ std::int64_t Vocabulary::find(const std::string& word) const {
   return it == ids.end() ? -1 : it->second;
 }
 
-std::vector<std::string> text_dataset_names() { return {"ptb", "wikitext-2"}; }
-
-bool is_text_dataset(const std::string& name) {
-  const auto names = text_dataset_names();
-  return std::find(names.begin(), names.end(), name) != names.end();
+namespace {
+/// A corpus file of a split: `pattern` with "{split}" replaced ("ptb.{split}.txt").
+std::string corpus_file(const std::string& pattern, const std::string& dir,
+                        const std::string& split) {
+  std::string name = pattern;
+  const auto at = name.find("{split}");
+  WSNAS_ASSERT(at != std::string::npos, "corpus file pattern '", pattern, "' without {split}");
+  return dir + "/" + name.replace(at, 7, split);
 }
-
-std::string text_file(const std::string& name, const std::string& dir, const std::string& split) {
-  if (name == "wikitext-2") return dir + "/wiki." + split + ".tokens";
-  return dir + "/ptb." + split + ".txt";
-}
+}  // namespace
 
 void read_tokens(const std::string& path, Vocabulary& vocab, bool grow,
                  std::vector<std::int64_t>& out) {
@@ -82,40 +84,152 @@ void read_tokens(const std::string& path, Vocabulary& vocab, bool grow,
                     "': empty (expected a corpus file: one sentence per line)");
 }
 
-DataBundle load_text_bundle(const std::string& name, const std::string& dir,
-                            const std::string& protocol, std::int64_t limit_train,
-                            std::int64_t limit_eval) {
-  WSNAS_CHECK_INPUT(protocol == "default", "--protocol '", protocol, "': the text dataset ", name,
+DataBundle load_text_corpus(const std::string& name, const std::string& dir,
+                            const std::string& pattern, const BundleOptions& options) {
+  WSNAS_CHECK_INPUT(options.protocol == "default", "--protocol '", options.protocol,
+                    "': the text dataset ", name,
                     " has its own train/valid/test files (expected default)");
-  DataBundle b;
-  b.protocol = "default";
-  Vocabulary vocab;
-  Dataset* sets[3] = {&b.train_set, &b.valid_set, &b.test_set};
   const char* splits[3] = {"train", "valid", "test"};
+  std::shared_ptr<TokenStream> sets[3];
+  Vocabulary vocab;
   for (int s = 0; s < 3; ++s) {
-    const std::string path = text_file(name, dir, splits[s]);
-    WSNAS_CHECK_INPUT(
-        io::path_exists(path), "--data-dir: no file '", path, "' (expected the ", name,
-        name == "ptb" ? " corpus: ptb.train.txt, ptb.valid.txt, ptb.test.txt"
-                      : " corpus: wiki.train.tokens, wiki.valid.tokens, wiki.test.tokens",
-        "; wsnas-data text writes one from plain text)");
-    Dataset& d = *sets[s];
+    const std::string path = corpus_file(pattern, dir, splits[s]);
+    WSNAS_CHECK_INPUT(io::path_exists(path), "--data-dir: no file '", path, "' (expected the ",
+                      name, " corpus: ", corpus_file(pattern, dir, "train"), ", ",
+                      corpus_file(pattern, dir, "valid"), ", ", corpus_file(pattern, dir, "test"),
+                      "; wsnas-data text writes one from plain text)");
+    sets[s] = std::make_shared<TokenStream>();
+    TokenStream& d = *sets[s];
     d.name = name;
     d.source = path;
+    d.default_protocol = "default";
     read_tokens(path, vocab, s == 0, d.tokens);
-    const std::int64_t limit = s == 0 ? limit_train : limit_eval;
+    const std::int64_t limit = s == 0 ? options.limit_train : options.limit_eval;
     if (limit > 0 && static_cast<std::int64_t>(d.tokens.size()) > limit)
       d.tokens.resize(static_cast<std::size_t>(limit));
   }
-  for (Dataset* d : sets) {
+  for (auto& d : sets) {
     d->classes = static_cast<int>(vocab.size());
     d->words = vocab.words;
   }
-  b.train = {&b.train_set, {}, "train"};
-  b.valid = {&b.valid_set, {}, "valid"};
-  b.test = {&b.test_set, {}, "test"};
+  DataBundle b;
+  b.protocol = "default";
+  b.train_set = sets[0];
+  b.valid_set = sets[1];
+  b.test_set = sets[2];
+  b.train = {sets[0].get(), {}, "train"};
+  b.valid = {sets[1].get(), {}, "valid"};
+  b.test = {sets[2].get(), {}, "test"};
   return b;
 }
+
+DatasetEntry ptb_entry() {
+  return {"ptb", "", "Penn Treebank text: ptb.{train,valid,test}.txt",
+          [](const std::string& dir, const BundleOptions& o) {
+            return load_text_corpus("ptb", dir, "ptb.{split}.txt", o);
+          }};
+}
+
+DatasetEntry wikitext2_entry() {
+  return {"wikitext-2", "", "WikiText-2 text: wiki.{train,valid,test}.tokens",
+          [](const std::string& dir, const BundleOptions& o) {
+            return load_text_corpus("wikitext-2", dir, "wiki.{split}.tokens", o);
+          }};
+}
+
+// ---- TokenStream: BPTT windows over batch_size columns ------------------------------------
+
+std::vector<std::int64_t> bptt_windows(std::int64_t rows, std::int64_t bptt, bool variable,
+                                       std::uint64_t seed, std::vector<double>* scales) {
+  WSNAS_CHECK_INPUT(bptt >= 1, "--bptt ", bptt, ": expected at least 1");
+  std::vector<std::int64_t> out;
+  if (scales) scales->clear();
+  Rng rng(seed);
+  // DARTS' train loop runs while i < rows - 2 (rnn/train.py); evaluation over range(0, rows - 1).
+  for (std::int64_t i = 0; variable ? i < rows - 2 : i < rows - 1;) {
+    std::int64_t len = bptt;
+    if (variable) {
+      const double mean = rng.uniform() < 0.95 ? static_cast<double>(bptt) : bptt / 2.0;
+      // N(mean, 5) by Box-Muller; int() truncates toward zero as Python's.
+      const double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
+      const double normal = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+      len = std::min<std::int64_t>(
+          std::max<std::int64_t>(5, static_cast<std::int64_t>(mean + 5.0 * normal)), bptt + 20);
+    }
+    out.push_back(std::min(len, rows - 1 - i));
+    if (scales) scales->push_back(static_cast<double>(out.back()) / static_cast<double>(bptt));
+    i += len;
+  }
+  return out;
+}
+
+namespace {
+
+/// One epoch of a token stream: DARTS' batchify cuts the stream to a multiple of B tokens,
+/// column c = tokens [c rows, (c + 1) rows); this rank reads columns [rank B/world, (rank + 1)
+/// B/world), window after window.
+class TextEpoch : public Epoch {
+ public:
+  TextEpoch(const TokenStream& data, const LoaderOptions& o, std::int64_t epoch)
+      : tokens_(data.tokens),
+        rows_(data.size() / o.batch_size),
+        per_(o.batch_size / o.world),
+        c0_(o.rank * per_),
+        variable_(o.variable_bptt) {
+    windows_ = bptt_windows(rows_, o.bptt, o.variable_bptt,
+                            Rng::derive(o.seed, static_cast<std::uint64_t>(epoch)), &scales_);
+    std::int64_t pos = 0;
+    for (const auto len : windows_) {
+      starts_.push_back(pos);
+      pos += len;
+    }
+  }
+  std::int64_t batches() const override { return static_cast<std::int64_t>(windows_.size()); }
+  BatchLayout layout(std::int64_t b) const override {
+    BatchLayout l;
+    const auto len = windows_[static_cast<std::size_t>(b)];
+    l.inputs = l.labels = {len, per_};
+    l.integer_inputs = true;
+    l.lr_scale = variable_ ? scales_[static_cast<std::size_t>(b)] : 1.0;
+    return l;
+  }
+  void fill(std::int64_t b, void* inputs, std::int64_t* y) const override {
+    auto* x = static_cast<std::int64_t*>(inputs);
+    const auto len = windows_[static_cast<std::size_t>(b)];
+    const auto pos = starts_[static_cast<std::size_t>(b)];
+    for (std::int64_t t = 0; t < len; ++t) {
+      for (std::int64_t c = 0; c < per_; ++c) {
+        const auto at = static_cast<std::size_t>((c0_ + c) * rows_ + pos + t);
+        x[t * per_ + c] = tokens_[at];
+        y[t * per_ + c] = tokens_[at + 1];
+      }
+    }
+  }
+
+ private:
+  const std::vector<std::int64_t>& tokens_;
+  std::int64_t rows_, per_, c0_;
+  bool variable_;
+  std::vector<std::int64_t> windows_, starts_;
+  std::vector<double> scales_;
+};
+
+}  // namespace
+
+std::int64_t TokenStream::batches(const Split& split, const LoaderOptions& o,
+                                  std::int64_t epoch) const {
+  return static_cast<std::int64_t>(
+      bptt_windows(split.size() / o.batch_size, o.bptt, o.variable_bptt,
+                   Rng::derive(o.seed, static_cast<std::uint64_t>(epoch)))
+          .size());
+}
+
+std::unique_ptr<Epoch> TokenStream::epoch(const Split&, const LoaderOptions& options,
+                                          std::int64_t epoch) const {
+  return std::make_unique<TextEpoch>(*this, options, epoch);
+}
+
+std::string TokenStream::describe() const { return "vocabulary: " + std::to_string(classes); }
 
 // ---- the converter ------------------------------------------------------------------------
 
@@ -270,7 +384,7 @@ TextCorpusStats write_text_corpus(const std::vector<std::string>& inputs,
   io::make_dirs(out_dir);
   const char* names[3] = {"train", "valid", "test"};
   for (int p = 0; p < 3; ++p)
-    io::write_text_atomic(text_file("ptb", out_dir, names[p]), files[p].str());
+    io::write_text_atomic(corpus_file("ptb.{split}.txt", out_dir, names[p]), files[p].str());
   return st;
 }
 

@@ -27,8 +27,7 @@ struct ArchScorer::Impl {
   c10::Device device;
   bool bf16;
   int calib_steps;
-  /// On the heap, constructed in place: its splits point into it.
-  std::unique_ptr<data::DataBundle> bundle_owner;
+  data::DataBundle bundle;
   std::shared_ptr<nn::Network> net;
   c10::MemoryFormat format = c10::MemoryFormat::Contiguous;
   train::TensorBatches calib, evalset, calib_h, eval_h;
@@ -44,8 +43,7 @@ struct ArchScorer::Impl {
         device(train::setup_device(ctx.world, j.run.device)),
         bf16(train::use_bf16(j.run.precision)),
         calib_steps(j.hp.bn_calib_steps),
-        // Constructed in place (C++17 elision): the splits point into the bundle.
-        bundle_owner(new data::DataBundle(train::load_data(c.data, &ctx.provenance))) {}
+        bundle(train::load_data(c.data, &ctx.provenance)) {}
   void load(const std::string& path);
 };
 
@@ -55,7 +53,7 @@ ArchScorer::ArchScorer(app::Context& ctx, const EvaluateJob& job, const Checkpoi
   auto& m = *impl_;
   const auto& mo = ck.model;
   const auto& dopts = ck.data;
-  const auto& bundle = *m.bundle_owner;
+  const auto& bundle = m.bundle;
   const auto device = m.device;
   const int rank = ctx.world.rank();
   const int calib_batch = job.hp.bn_calib_batch;
@@ -70,7 +68,7 @@ ArchScorer::ArchScorer(app::Context& ctx, const EvaluateJob& job, const Checkpoi
   auto& cache_stem = m.cache_stem;
   const data::Split& split = job.split == "valid" ? bundle.valid : bundle.test;
   WSNAS_CHECK_INPUT(split.size() > 0, "the ", job.split, " split of ", dopts.dataset, " is empty");
-  net = nn::make_supernet(mo.space, train::network_options(mo, bundle.train_set, aux_weight));
+  net = nn::make_supernet(mo.space, train::network_options(mo, *bundle.train_set, aux_weight));
   net->to(device);
   format = train::memory_format(job.run.memory_format, device);
   train::set_memory_format(*net, format);
@@ -82,19 +80,18 @@ ArchScorer::ArchScorer(app::Context& ctx, const EvaluateJob& job, const Checkpoi
                 << " network has no batch norm; no calibration\n";
   }
   if (calib_steps > 0) {
-    calib =
-        train::make_batches(bundle.train, calib_batch,
-                            train::train_augment(dopts, bundle.train_set, static_cast<int>(cutout)),
-                            true, true, Rng::derive(job.seed, 3), calib_steps, device, format);
+    calib = train::make_batches(
+        bundle.train, calib_batch,
+        train::train_augment(dopts, *bundle.train_set, static_cast<int>(cutout)), true, true,
+        Rng::derive(job.seed, 3), calib_steps, device, format);
     WSNAS_CHECK_USAGE(static_cast<int>(calib.images.size()) == calib_steps, "--bn-calib-steps ",
                       calib_steps, " x --bn-calib-batch ", calib_batch, " needs more than the ",
                       bundle.train.size(), " training images");
   }
-  eval_batch = job.eval_batch > 0
-                   ? job.eval_batch
-                   : train::default_eval_batch(bundle.train_set, job.split == "test");
-  evalset = train::make_batches(split, eval_batch, train::eval_augment(bundle.train_set), false,
-                                false, 0, 0, device, format, dopts.bptt);
+  eval_batch = job.eval_batch > 0 ? job.eval_batch
+                                  : bundle.train_set->default_eval_batch(job.split == "test");
+  evalset = train::make_batches(split, eval_batch, bundle.train_set->eval_augment(), false, false,
+                                0, 0, device, format, dopts.bptt);
 
   // With --cache-stem, the stem's outputs are computed once per checkpoint: in training mode on
   // the calibration batches (its BN calibrated on them, as for every architecture), then in

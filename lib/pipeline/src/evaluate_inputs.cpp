@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "stage_options.h"
+#include "supernet_checkpoint.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
@@ -108,13 +109,17 @@ Checkpoints read_checkpoints(const EvaluateJob& job) {
     if (model_cfg.empty()) model_cfg = ccfg;
     train::check_same_config(model_cfg, ccfg, inherited_keys(),
                              "checkpoint '" + job.checkpoints.front() + "'");
-    out.epochs.push_back(f.attr_int("/state", "epoch"));
+    SupernetState absent;
+    absent.run_id = "?";
+    absent.schedule_epochs = -1;
+    const auto state = supernet_state_table().read_attributes(f, "/state", absent);
+    WSNAS_CHECK_INPUT(state.schedule_epochs >= 1, f.where("/state"),
+                      ": no attribute 'schedule_epochs' (expected a checkpoint of wsnas-supernet)");
+    out.epochs.push_back(state.epoch);
     // What the checkpoint is, not where: a file trained further (or again) under the same path is
     // another checkpoint, and its earlier scores are stale.
-    out.ids.push_back(
-        (f.has_attr("/state", "run_id") ? f.attr_string("/state", "run_id") : std::string("?")) +
-        "@" + std::to_string(f.attr_int("/state", "step")));
-    out.schedule_epochs.push_back(f.attr_int("/state", "schedule_epochs"));
+    out.ids.push_back(state.run_id + "@" + std::to_string(state.step));
+    out.schedule_epochs.push_back(state.schedule_epochs);
   }
   const std::string what = "checkpoint '" + job.checkpoints.front() + "'";
   // The network's shape, the data and the regularisers that shape the calibration passes, as the

@@ -29,41 +29,57 @@ std::string cell_key(const std::string& arch, std::int64_t index) {
   return buf;
 }
 
+io::Table<Run> cell_table() {
+  io::Table<Run> t;
+  t.text("arch", &Run::arch, "the architecture string")
+      .integer("arch_index", &Run::arch_index, "index in the space's benchmark order (-1 if none)")
+      .integer("params", &Run::params, "parameters of the trained network (at inference)")
+      .real("flops", &Run::flops, "the space's analytic FLOPs (multiply-adds; 0 if none)")
+      .integer("epoch", &Run::epoch, "epochs trained")
+      .real("seconds", &Run::seconds, "training and per-epoch evaluation time");
+  return t;
+}
+
+io::Table<CurveRow> curves_table(const std::string& score) {
+  io::Table<CurveRow> t;
+  t.real("train_loss", &CurveRow::train_loss, "mean training loss of the epoch")
+      .real("train_" + score, &CurveRow::train_score, "mean training score of the epoch")
+      .real("valid_loss", &CurveRow::valid_loss, "loss on the validation split after the epoch")
+      .real("valid_" + score, &CurveRow::valid_score,
+            "score on the validation split after the epoch")
+      .real("test_" + score, &CurveRow::test_score, "score on the test split after the epoch");
+  return t;
+}
+
 void write_run(const std::string& path, const std::string& kind, const Provenance& prov,
                const train::RunConfig& cfg, const std::string& score, const Run& c,
                nn::Network* net, train::Optimizer* opt) {
+  const std::size_t epochs = c.train_loss.size();
+  WSNAS_ASSERT(c.train_score.size() == epochs && c.valid_loss.size() == epochs &&
+                   c.valid_score.size() == epochs && c.test_score.size() == epochs,
+               "write_run: learning curves of different lengths");
+  std::vector<CurveRow> curves;
+  for (std::size_t e = 0; e < epochs; ++e)
+    curves.push_back(
+        {c.train_loss[e], c.train_score[e], c.valid_loss[e], c.valid_score[e], c.test_score[e]});
   io::write_results_file(path, kind, prov, [&](io::File& f) {
     train::write_config(f, "/config", cfg);
-    f.create_group("/cell");
-    f.set_attr("/cell", "arch", c.arch);
-    f.set_attr("/cell", "arch_index", c.arch_index);
-    f.set_attr("/cell", "params", c.params);
-    f.set_attr("/cell", "flops", c.flops);
-    f.set_attr("/cell", "epoch", c.epoch);
-    f.set_attr("/cell", "seconds", c.seconds);
-    f.write_f64("/curves/train_loss", c.train_loss);
-    f.write_f64("/curves/train_" + score, c.train_score);
-    f.write_f64("/curves/valid_loss", c.valid_loss);
-    f.write_f64("/curves/valid_" + score, c.valid_score);
-    f.write_f64("/curves/test_" + score, c.test_score);
+    cell_table().write_attributes(f, "/cell", c);
+    curves_table(score).write(f, "/curves", curves);
     if (net) train::write_module(f, "/model", *net);
     if (opt) train::write_optimizer(f, "/optimizer", *opt);
   });
 }
 
 Run read_run(const io::File& f, const std::string& score) {
-  Run c;
-  c.arch = f.attr_string("/cell", "arch");
-  c.arch_index = f.attr_int("/cell", "arch_index");
-  c.params = f.attr_int("/cell", "params");
-  c.flops = f.attr_double("/cell", "flops");
-  c.epoch = f.attr_int("/cell", "epoch");
-  c.seconds = f.attr_double("/cell", "seconds");
-  c.train_loss = f.read_f64("/curves/train_loss");
-  c.train_score = f.read_f64("/curves/train_" + score);
-  c.valid_loss = f.read_f64("/curves/valid_loss");
-  c.valid_score = f.read_f64("/curves/valid_" + score);
-  c.test_score = f.read_f64("/curves/test_" + score);
+  Run c = cell_table().read_attributes(f, "/cell");
+  for (const auto& r : curves_table(score).read(f, "/curves")) {
+    c.train_loss.push_back(r.train_loss);
+    c.train_score.push_back(r.train_score);
+    c.valid_loss.push_back(r.valid_loss);
+    c.valid_score.push_back(r.valid_score);
+    c.test_score.push_back(r.test_score);
+  }
   return c;
 }
 

@@ -30,6 +30,15 @@ struct Run {
   std::vector<double> train_loss, train_score, valid_loss, valid_score, test_score;
 };
 
+/// One epoch of a run's learning curves (a cell file's /curves).
+struct CurveRow {
+  double train_loss = 0, train_score = 0, valid_loss = 0, valid_score = 0, test_score = 0;
+};
+/// The declared schemas of a cell file: its /cell attributes and its /curves, for the task's
+/// score `score` (docs/results-format.md).
+io::Table<Run> cell_table();
+io::Table<CurveRow> curves_table(const std::string& score);
+
 /// One row of the merged table (groundtruth.h5 /results).
 struct MergedRow {
   std::string arch;

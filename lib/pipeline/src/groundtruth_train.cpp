@@ -29,7 +29,7 @@ namespace wsnas::pipeline {
 
 struct CellTrainer::Shared {
   std::unique_ptr<space::SearchSpace> space;
-  std::unique_ptr<data::DataBundle> bundle;  ///< on the heap: its splits point into it
+  data::DataBundle bundle;
   c10::MemoryFormat format;
   bool bf16;
   std::int64_t valid_batch, test_batch;
@@ -50,15 +50,12 @@ CellTrainer::CellTrainer(app::Context& ctx, const GroundTruthJob& job, const tra
       device_(train::setup_device(ctx.world, job.run.device)) {
   const auto& hp = job.hp;
   const auto device = device_;
-  // Constructed in place (C++17 elision): the splits point into the bundle.
-  std::unique_ptr<data::DataBundle> owned(
-      new data::DataBundle(train::load_data(job.data, &ctx.provenance)));
-  const auto& bundle = *owned;
-  const auto eval_aug = train::eval_augment(bundle.train_set);
+  auto bundle = train::load_data(job.data, &ctx.provenance);
+  const auto eval_aug = bundle.train_set->eval_augment();
   const auto format = train::memory_format(job.run.memory_format, device);
   // Evaluation batches: 500 images; text, DARTS' 10 columns for valid and 1 for test, BPTT fixed.
-  const std::int64_t valid_batch = train::default_eval_batch(bundle.train_set, false);
-  const std::int64_t test_batch = train::default_eval_batch(bundle.train_set, true);
+  const std::int64_t valid_batch = bundle.train_set->default_eval_batch(false);
+  const std::int64_t test_batch = bundle.train_set->default_eval_batch(true);
   const auto valid = train::make_batches(bundle.valid, valid_batch, eval_aug, false, false, 0, 0,
                                          device, format, job.data.bptt);
   const bool same_splits =
@@ -66,20 +63,20 @@ CellTrainer::CellTrainer(app::Context& ctx, const GroundTruthJob& job, const tra
   const auto test = same_splits ? train::TensorBatches{}
                                 : train::make_batches(bundle.test, test_batch, eval_aug, false,
                                                       false, 0, 0, device, format, job.data.bptt);
-  const auto net_opts = train::network_options(job.model, bundle.train_set, hp.aux_weight);
+  const auto net_opts = train::network_options(job.model, *bundle.train_set, hp.aux_weight);
   space::CostOptions cost_opts;
-  cost_opts.classes = bundle.train_set.classes;
-  cost_opts.in_channels = bundle.train_set.channels;
-  cost_opts.input_size = bundle.train_set.height;
+  cost_opts.classes = bundle.train_set->classes;
+  cost_opts.in_channels = bundle.train_set->channels;
+  cost_opts.input_size = bundle.train_set->height;
   cost_opts.channels = job.model.channels;
   cost_opts.cells = job.model.cells;
   cost_opts.width_mult = job.model.width_mult;
 
   data::LoaderOptions lo =
-      train::train_loader_options(job.data, bundle.train_set, hp.batch_size, hp.cutout);
+      train::train_loader_options(job.data, *bundle.train_set, hp.batch_size, hp.cutout);
   lo.drop_last = job.drop_last;
   // Each rank trains its architectures alone: the training loop's collectives are its own.
-  shared_.reset(new Shared{space::make_space(job.model.space), std::move(owned), format,
+  shared_.reset(new Shared{space::make_space(job.model.space), std::move(bundle), format,
                            train::use_bf16(job.run.precision), valid_batch, test_batch,
                            std::move(valid), std::move(test), same_splits, net_opts, cost_opts, lo,
                            ctx.world.split(ctx.world.rank(), 0)});
@@ -108,9 +105,9 @@ bool CellTrainer::train(const space::Arch& arch, Run& c, const std::string& base
   }
   data::LoaderOptions lo = sh.loader;
   lo.seed = Rng::derive(cell_seed, 1);
-  data::BatchLoader loader(sh.bundle->train, lo);
+  data::BatchLoader loader(sh.bundle.train, lo);
   const std::int64_t nb = loader.batches_per_epoch();
-  WSNAS_CHECK_USAGE(nb >= 1, "training split has ", split_size(sh.bundle->train),
+  WSNAS_CHECK_USAGE(nb >= 1, "training split has ", data::describe_size(sh.bundle.train),
                     ", fewer than one --batch-size ", hp.batch_size);
 
   train::TrainerSetup ts;

@@ -2,14 +2,25 @@
 
 #include "evaluate_results.h"
 #include "groundtruth_cells.h"
+#include "supernet_checkpoint.h"
 #include "wsnas/core/error.h"
 
 namespace wsnas::pipeline {
 
 std::string results_schema(const std::string& kind) {
+  // Shown for a classification task, whose score is `accuracy`.
   if (kind == "evaluation") return evaluation_table(*train::make_task("classification")).markdown();
+  if (kind == "supernet state") return supernet_state_table().markdown("attribute");
+  if (kind == "supernet log") return supernet_log_table("accuracy").markdown();
+  if (kind == "groundtruth cell") return cell_table().markdown("attribute");
+  if (kind == "groundtruth curves") return curves_table("accuracy").markdown();
   WSNAS_CHECK(kind == "groundtruth", "results_schema: unknown kind '", kind, "'");
   return groundtruth_table("accuracy").markdown();
+}
+
+std::vector<std::string> results_schema_kinds() {
+  return {"supernet state", "supernet log",     "evaluation",
+          "groundtruth",    "groundtruth cell", "groundtruth curves"};
 }
 
 }  // namespace wsnas::pipeline

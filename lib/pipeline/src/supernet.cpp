@@ -83,7 +83,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   auto bundle = train::load_data(job.data, &ctx.provenance);
   nn::seed_torch(job.seed);
   auto net = nn::make_supernet(job.model.space,
-                               train::network_options(job.model, bundle.train_set, hp.aux_weight));
+                               train::network_options(job.model, *bundle.train_set, hp.aux_weight));
   net->to(device);
   const auto format = train::memory_format(job.run.memory_format, device);
   train::set_memory_format(*net, format);
@@ -99,13 +99,13 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   io::make_dirs(out_dir);
 
   data::LoaderOptions lo =
-      train::train_loader_options(job.data, bundle.train_set, hp.batch_size, hp.cutout);
+      train::train_loader_options(job.data, *bundle.train_set, hp.batch_size, hp.cutout);
   lo.seed = Rng::derive(job.seed, 1);
   lo.rank = rank;
   lo.world = world;
   data::BatchLoader loader(bundle.train, lo);
   const std::int64_t nb = loader.batches_per_epoch();
-  WSNAS_CHECK_USAGE(nb >= 1, "training split has ", split_size(bundle.train),
+  WSNAS_CHECK_USAGE(nb >= 1, "training split has ", data::describe_size(bundle.train),
                     ", fewer than one --batch-size ", hp.batch_size);
   const std::int64_t total = loader.batches_until(hp.epochs);
 
@@ -137,8 +137,8 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
     Rng vr(Rng::derive(job.seed, 6));
     for (int k = 0; k < hp.eval_archs; ++k)
       mv.archs.push_back(pool.empty() ? sp->sample(vr, true) : pool[vr.below(pool.size())]);
-    mv.batch = train::default_eval_batch(bundle.train_set, false);
-    mv.batches = train::make_batches(bundle.valid, mv.batch, train::eval_augment(bundle.train_set),
+    mv.batch = bundle.train_set->default_eval_batch(false);
+    mv.batches = train::make_batches(bundle.valid, mv.batch, bundle.train_set->eval_augment(),
                                      false, false, 0, 0, device, format, job.data.bptt);
     mv.bf16 = ts.bf16;
     const std::string score = task->score().name;
@@ -190,10 +190,10 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   }
   if (rank == 0) {
     std::cout << ctx.name << ": " << sp->name() << " supernet, " << nn::count_parameters(*net)
-              << " parameters; " << bundle.train_set.name << " " << split_size(bundle.train)
-              << " for training, batch " << hp.batch_size << " over " << R << " replicas on "
-              << world << " ranks (" << device.str() << "), " << hp.epochs << " epochs x " << nb
-              << " steps, sampler " << sampler->name()
+              << " parameters; " << bundle.train_set->name << " "
+              << data::describe_size(bundle.train) << " for training, batch " << hp.batch_size
+              << " over " << R << " replicas on " << world << " ranks (" << device.str() << "), "
+              << hp.epochs << " epochs x " << nb << " steps, sampler " << sampler->name()
               << (pool.empty() ? "" : ", pool of " + std::to_string(pool.size()) + " architectures")
               << "\n";
   }

@@ -46,6 +46,44 @@ std::string epoch_file(const std::string& dir, std::int64_t epoch) {
 
 }  // namespace
 
+io::Table<SupernetState> supernet_state_table() {
+  using S = SupernetState;
+  io::Table<S> t;
+  t.integer("epoch", &S::epoch, "epochs completed")
+      .integer("epoch_step", &S::epoch_step, "batches done in the current epoch")
+      .integer("step", &S::step, "optimiser steps (the schedule's position)")
+      .text("run_id", &S::run_id,
+            "16 hex digits made when the run starts, kept by its resumes (evaluation keys on it)")
+      .optional()
+      .real("seconds", &S::seconds, "training time over all runs")
+      .integer("complete", &S::complete, "1 when all epochs are done")
+      .integer("rollbacks", &S::rollbacks, "steps undone by `--nan-rollback`")
+      .optional()
+      .text("weights", &S::weights,
+            "`last`, or `best` once the run ended with its best validated weights (`--keep-best`)")
+      .optional()
+      .integer("schedule_epochs", &S::schedule_epochs, "the run's `--epochs`")
+      .optional()
+      .integer("snapshot", &S::snapshot,
+               "1 when `epoch < schedule_epochs`: a snapshot of a schedule that had not annealed "
+               "yet, not a supernet trained for `epoch` epochs (docs/protocol.md)")
+      .optional();
+  return t;
+}
+
+io::Table<SupernetLogRow> supernet_log_table(const std::string& score) {
+  using L = SupernetLogRow;
+  io::Table<L> t;
+  t.integer("epoch", &L::epoch, "the epoch (1-based)")
+      .real("loss", &L::loss, "mean training loss of the sampled paths on their batches")
+      .real(score, &L::score,
+            "mean training score of the sampled paths (the task's score; classification: "
+            "`accuracy`, %)")
+      .real("lr", &L::lr, "the epoch's last learning rate")
+      .real("seconds", &L::seconds, "cumulative training seconds");
+  return t;
+}
+
 std::set<std::int64_t> parse_save_epochs(const std::string& text, std::int64_t epochs) {
   std::set<std::int64_t> out;
   if (text == "none") return out;
@@ -87,19 +125,14 @@ void SupernetCheckpoint::write(const std::string& path) {
   const std::string score = trainer_.task().score().name;
   io::write_results_file(path, "supernet", *setup_.provenance, [&](io::File& f) {
     train::write_config(f, "/config", *setup_.config);
-    f.create_group("/state");
-    f.set_attr("/state", "epoch", p.epoch);
-    f.set_attr("/state", "epoch_step", p.epoch_step);
-    f.set_attr("/state", "step", p.step);
-    f.set_attr("/state", "run_id", run_id_);
-    f.set_attr("/state", "seconds", p.seconds);
-    f.set_attr("/state", "complete", static_cast<std::int64_t>(p.complete));
-    f.set_attr("/state", "rollbacks", p.rollbacks);
-    f.set_attr("/state", "weights", p.weights);
     // Budgets are separate runs: a checkpoint before the last epoch is a snapshot of a schedule
     // that had not annealed to 0 yet, not a supernet trained for `epoch` epochs (docs/protocol.md).
-    f.set_attr("/state", "schedule_epochs", hp.epochs);
-    f.set_attr("/state", "snapshot", static_cast<std::int64_t>(p.epoch < hp.epochs));
+    const SupernetState state{p.epoch,     p.epoch_step,
+                              p.step,      run_id_,
+                              p.seconds,   static_cast<std::int64_t>(p.complete),
+                              p.rollbacks, p.weights,
+                              hp.epochs,   static_cast<std::int64_t>(p.epoch < hp.epochs)};
+    supernet_state_table().write_attributes(f, "/state", state);
     f.write_f64("/state/totals", p.totals);
     for (std::size_t i = 0; i < carried_.size(); ++i)
       io::write_tensor(f, "/state/carried/" + std::to_string(i), carried_[i]);
@@ -111,11 +144,10 @@ void SupernetCheckpoint::write(const std::string& path) {
       train::write_module(f, "/averaged", trainer_.net());
     }
     trainer_.save_callbacks(f);
-    f.write_i64("/log/epoch", p.log_epoch);
-    f.write_f64("/log/loss", p.log_loss);
-    f.write_f64("/log/" + score, p.log_score);
-    f.write_f64("/log/lr", p.log_lr);
-    f.write_f64("/log/seconds", p.log_seconds);
+    std::vector<SupernetLogRow> log;
+    for (std::size_t e = 0; e < p.log_epoch.size(); ++e)
+      log.push_back({p.log_epoch[e], p.log_loss[e], p.log_score[e], p.log_lr[e], p.log_seconds[e]});
+    supernet_log_table(score).write(f, "/log", log);
     if (!setup_.pool.empty()) f.write_strings("/pool/arch", setup_.pool);
   });
 }
@@ -128,25 +160,35 @@ bool SupernetCheckpoint::resume() {
                            "'" + path_ + "'");
   auto& p = trainer_.progress();
   const std::string score = trainer_.task().score().name;
-  p.epoch = f.attr_int("/state", "epoch");
-  p.epoch_step = f.attr_int("/state", "epoch_step");
-  p.step = f.attr_int("/state", "step");
-  if (f.has_attr("/state", "run_id")) run_id_ = f.attr_string("/state", "run_id");
-  p.seconds = f.attr_double("/state", "seconds");
-  p.complete = f.attr_int("/state", "complete") != 0;
+  SupernetState absent;
+  absent.rollbacks = p.rollbacks;  // files before --nan-rollback: unchanged
+  const auto state = supernet_state_table().read_attributes(f, "/state", absent);
+  p.epoch = state.epoch;
+  p.epoch_step = state.epoch_step;
+  p.step = state.step;
+  if (!state.run_id.empty()) run_id_ = state.run_id;
+  p.seconds = state.seconds;
+  p.complete = state.complete != 0;
+  p.rollbacks = state.rollbacks;
   p.totals = f.read_f64("/state/totals");
   carried_.clear();
   for (int i = 0; f.exists("/state/carried/" + std::to_string(i)); ++i)
     carried_.push_back(io::read_tensor(f, "/state/carried/" + std::to_string(i)));
   train::read_module(f, "/model", trainer_.net());
   train::read_optimizer(f, "/optimizer", trainer_.opt());
-  if (f.has_attr("/state", "rollbacks")) p.rollbacks = f.attr_int("/state", "rollbacks");
   trainer_.load_callbacks(f);
-  p.log_epoch = f.read_i64("/log/epoch");
-  p.log_loss = f.read_f64("/log/loss");
-  p.log_score = f.read_f64("/log/" + score);
-  p.log_lr = f.read_f64("/log/lr");
-  p.log_seconds = f.read_f64("/log/seconds");
+  p.log_epoch.clear();
+  p.log_loss.clear();
+  p.log_score.clear();
+  p.log_lr.clear();
+  p.log_seconds.clear();
+  for (const auto& r : supernet_log_table(score).read(f, "/log")) {
+    p.log_epoch.push_back(r.epoch);
+    p.log_loss.push_back(r.loss);
+    p.log_score.push_back(r.score);
+    p.log_lr.push_back(r.lr);
+    p.log_seconds.push_back(r.seconds);
+  }
   return true;
 }
 

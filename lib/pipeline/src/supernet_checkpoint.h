@@ -9,10 +9,30 @@
 #include <vector>
 
 #include "wsnas/core/provenance.h"
+#include "wsnas/io/table.h"
 #include "wsnas/train/run_config.h"
 #include "wsnas/train/trainer.h"
 
 namespace wsnas::pipeline {
+
+/// The /state attributes of a supernet checkpoint (supernet_state_table).
+struct SupernetState {
+  std::int64_t epoch = 0, epoch_step = 0, step = 0;
+  std::string run_id;
+  double seconds = 0;
+  std::int64_t complete = 0, rollbacks = 0;
+  std::string weights = "last";
+  std::int64_t schedule_epochs = 0, snapshot = 0;
+};
+/// One epoch of the /log of a supernet checkpoint (supernet_log_table).
+struct SupernetLogRow {
+  std::int64_t epoch = 0;
+  double loss = 0, score = 0, lr = 0, seconds = 0;
+};
+/// The declared schemas (io::Table) of a checkpoint's /state attributes and its /log, the task's
+/// score named `score`; they write, read and document (docs/results-format.md) the file.
+io::Table<SupernetState> supernet_state_table();
+io::Table<SupernetLogRow> supernet_log_table(const std::string& score);
 
 /// "pow2" | "none" | "1,2,5" -> epochs in 1..epochs; UsageError naming --save-epochs otherwise.
 std::set<std::int64_t> parse_save_epochs(const std::string& text, std::int64_t epochs);

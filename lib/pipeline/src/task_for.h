@@ -3,7 +3,6 @@
 #include <memory>
 #include <string>
 
-#include "wsnas/data/dataset.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/options/hyper_parameters.h"
 #include "wsnas/train/task.h"
@@ -15,12 +14,6 @@ inline std::unique_ptr<train::Task> task_for(const std::string& space,
   train::TaskOptions o;
   o.label_smoothing = hp.label_smoothing;
   return train::make_task(nn::model_entry(space).task, o);
-}
-
-/// "N images" or, for a text split, "N tokens".
-inline std::string split_size(const data::Split& s) {
-  return std::to_string(s.size()) +
-         (s.data != nullptr && s.data->is_text() ? " tokens" : " images");
 }
 
 }  // namespace wsnas::pipeline

@@ -4,7 +4,7 @@
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
-#include "wsnas/data/text.h"
+#include "wsnas/data/loader.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/options/parser.h"
 
@@ -18,7 +18,7 @@ po::options_description data_option_group(DataOptions& d) {
                   options::value(&d.dataset, options::kShapes)
                       ->default_value(d.dataset)
                       ->notifier(options::one_of("dataset", data::dataset_names())),
-                  "dataset: cifar10 | cifar100 | fashion-mnist | mnist")(
+                  ("dataset: " + join(data::dataset_names(), " | ")).c_str())(
       "data-dir", po::value(&d.dir)->default_value(d.dir),
       "dataset directory (default: the dataset's usual location)")(
       "protocol", options::value(&d.protocol, options::kShapes)->default_value(d.protocol),
@@ -52,22 +52,13 @@ std::string data_dir(const DataOptions& d) {
 data::DataBundle load_data(const DataOptions& d, Provenance* provenance) {
   WSNAS_CHECK_USAGE(d.limit_train >= 0 && d.limit_eval >= 0,
                     "--limit-train/--limit-eval must be >= 0");
-  const std::string dir = data_dir(d);
-  if (data::is_text_dataset(d.dataset)) {
-    if (provenance) {
-      provenance->set("data.train_source", data::text_file(d.dataset, dir, "train"));
-      provenance->set("data.test_source", data::text_file(d.dataset, dir, "test"));
-    }
-    return data::load_text_bundle(d.dataset, dir, d.protocol, d.limit_train, d.limit_eval);
-  }
-  auto train_set = data::load_dataset(d.dataset, dir, true);
-  auto test_set = data::load_dataset(d.dataset, dir, false);
+  auto bundle =
+      data::load_bundle(d.dataset, data_dir(d), {d.protocol, d.limit_train, d.limit_eval});
   if (provenance) {
-    provenance->set("data.train_source", train_set.source);
-    provenance->set("data.test_source", test_set.source);
+    provenance->set("data.train_source", bundle.train_set->source);
+    provenance->set("data.test_source", bundle.test_set->source);
   }
-  return data::make_bundle(std::move(train_set), std::move(test_set), d.protocol, d.limit_train,
-                           d.limit_eval);
+  return bundle;
 }
 
 void add_run_options(po::options_description& g, RunOptions& r) {
@@ -98,23 +89,12 @@ c10::Device setup_device(const mpi::Communicator& world, const std::string& spec
 }
 
 data::Augment train_augment(const DataOptions& d, const data::Dataset& set, int cutout) {
-  if (set.is_text()) return {};
-  const auto stats = data::channel_stats(set);
-  auto aug = d.augment == "none" ? data::Augment::eval(stats)
-             : set.file_backed() ? data::Augment::imagenet_train(stats)
-                                 : data::Augment::cifar_train(stats);
-  aug.cutout = cutout;
-  return aug;
+  return set.train_augment(d.augment != "none", cutout);
 }
 
 void record_skipped_images(Provenance& provenance) {
   if (const auto n = data::skipped_image_files(); n > 0)
     provenance.set("data.skipped_images", std::to_string(n));
-}
-
-data::Augment eval_augment(const data::Dataset& set) {
-  if (set.is_text()) return {};
-  return data::Augment::eval(data::channel_stats(set));
 }
 
 data::LoaderOptions train_loader_options(const DataOptions& d, const data::Dataset& set,
@@ -123,13 +103,8 @@ data::LoaderOptions train_loader_options(const DataOptions& d, const data::Datas
   lo.batch_size = batch_size;
   lo.augment = train_augment(d, set, cutout);
   lo.bptt = d.bptt;
-  lo.variable_bptt = set.is_text();
+  lo.variable_bptt = true;  // training windows (text datasets)
   return lo;
-}
-
-std::int64_t default_eval_batch(const data::Dataset& set, bool test_split) {
-  if (set.is_text()) return test_split ? 1 : 10;
-  return 500;
 }
 
 po::options_description model_option_group(ModelOptions& m) {

@@ -3,7 +3,7 @@
 /// sorted class folder), decoded on demand with libjpeg-turbo, and its augmentations (the paper's
 /// released code, github.com/matluster/anonymous-2102 @3825f00 datasets/imagenet.py:24-77):
 /// RandomResizedCrop (area 0.08-1, aspect 3/4-4/3), flip, colour jitter for training; resize to
-/// 256 and centre crop 224 for evaluation. No LibTorch here: the loader (loader.h) calls
+/// 256 and centre crop 224 for evaluation. No LibTorch here: ImageFiles::fill_images calls
 /// process_image per image from its decode threads.
 
 #include <cstdint>
@@ -32,9 +32,12 @@ void write_jpeg(const std::string& path, const RgbImage& image, int quality = 90
 /// Reads an image folder: one subfolder per class, image files (.jpeg, .jpg; any case) inside;
 /// classes sorted by name, or those of `classes` when given (a validation folder takes the
 /// training folder's classes; a class it lacks is allowed, an unknown one is an InputError). The
-/// Dataset holds file paths (Dataset::files), 3 channels and `size` x `size` output images.
-Dataset read_image_folder(const std::string& dir, const std::string& name, int size,
-                          const std::vector<std::string>* classes = nullptr);
+/// dataset holds file paths, 3 channels and `size` x `size` output images.
+ImageFiles read_image_folder(const std::string& dir, const std::string& name, int size,
+                             const std::vector<std::string>* classes = nullptr);
+/// ImageNet's training (`train/`) or validation (`val/`) folder in `dir`, labelled by the
+/// training folder's classes; 224 x 224 inputs.
+ImageFiles read_imagenet(const std::string& dir, bool train);
 /// The class subfolders of `dir`, sorted; InputError naming the folder when there are none.
 std::vector<std::string> image_folder_classes(const std::string& dir);
 

@@ -26,11 +26,31 @@ struct Vocabulary {
   std::int64_t size() const { return static_cast<std::int64_t>(words.size()); }
 };
 
-/// Text datasets by name: "ptb" (ptb.*.txt), "wikitext-2" (wiki.*.tokens).
-bool is_text_dataset(const std::string& name);
-std::vector<std::string> text_dataset_names();
-/// The file of one split ("train", "valid", "test") of a named text dataset in `dir`.
-std::string text_file(const std::string& name, const std::string& dir, const std::string& split);
+/// A text corpus: one file's token ids, `<eos>` after each line; `classes` is the vocabulary
+/// size and `words` the vocabulary (id -> word). A split is the whole stream, read in BPTT
+/// windows over batch_size columns (LoaderOptions::bptt).
+class TokenStream : public Dataset {
+ public:
+  std::vector<std::int64_t> tokens;
+  std::vector<std::string> words;
+  std::int64_t size() const override { return static_cast<std::int64_t>(tokens.size()); }
+  std::int64_t split_size(const Split&) const override { return size(); }
+  const char* unit() const override { return "tokens"; }
+  /// DARTS' rnn/train.py: eval_batch_size 10, test_batch_size 1.
+  std::int64_t default_eval_batch(bool test_split) const override { return test_split ? 1 : 10; }
+  std::int64_t batches(const Split& split, const LoaderOptions& options,
+                       std::int64_t epoch) const override;
+  std::unique_ptr<Epoch> epoch(const Split& split, const LoaderOptions& options,
+                               std::int64_t epoch) const override;
+  std::string describe() const override;
+};
+
+/// The BPTT window lengths of one epoch over `rows` rows of a text split (the last one cut to
+/// what remains); variable ones drawn from `seed`. `scales` (when given) receives each window's
+/// learning-rate factor, length / bptt (the paper's trainers/ptb.py; DARTS' rnn/train.py scales the
+/// last window by its length before the cut).
+std::vector<std::int64_t> bptt_windows(std::int64_t rows, std::int64_t bptt, bool variable,
+                                       std::uint64_t seed, std::vector<double>* scales = nullptr);
 
 /// Appends the ids of every word of `path` to `out`, `<eos>` after each line. With `grow` new
 /// words are added to `vocab`; without, a word outside it is an InputError naming the file, the
@@ -38,12 +58,13 @@ std::string text_file(const std::string& name, const std::string& dir, const std
 void read_tokens(const std::string& path, Vocabulary& vocab, bool grow,
                  std::vector<std::int64_t>& out);
 
-/// A text dataset's three splits: the vocabulary from the training file, the valid and test files
-/// read against it (closed). Each Dataset holds one file's tokens (`classes` = vocabulary size);
-/// `limit_train`/`limit_eval` (0 = all) keep the first tokens of each. Only protocol "default".
-DataBundle load_text_bundle(const std::string& name, const std::string& dir,
-                            const std::string& protocol, std::int64_t limit_train = 0,
-                            std::int64_t limit_eval = 0);
+/// A text dataset's three splits, from the files `pattern` names in `dir` ("{split}" replaced by
+/// train, valid, test): the vocabulary from the training file, the valid and test files read
+/// against it (closed). Each TokenStream holds one file's tokens; `limit_train`/`limit_eval` (0 =
+/// all) keep the first tokens of each. Only protocol "default". (The registered ptb and
+/// wikitext-2 datasets call it; load_bundle reads them by name.)
+DataBundle load_text_corpus(const std::string& name, const std::string& dir,
+                            const std::string& pattern, const BundleOptions& options);
 
 // ---- the converter ------------------------------------------------------------------------
 

@@ -1,11 +1,13 @@
 #pragma once
 /// A results table declared once (issue 22): its columns (name, type, the row field it holds, what
 /// it means) drive the writer, the reader with its checks, and the schema table of
-/// docs/results-format.md. One dataset per column under a group, all of the same length.
+/// docs/results-format.md. Rows are stored as one dataset per column under a group, all of the
+/// same length; or a single row (a run's state, a cell's summary) as attributes of a group.
 ///
 ///   io::Table<Record> t;
 ///   t.text("arch", &Record::arch, "architecture string").integer("epoch", &Record::epoch, "...");
 ///   t.write(f, "/results", rows);  rows = t.read(f, "/results");
+///   t.write_attributes(f, "/cell", row);  row = t.read_attributes(f, "/cell");
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -122,9 +124,38 @@ class Table {
     return rows;
   }
 
-  /// The schema as a Markdown table: dataset, type, content.
-  std::string markdown() const {
-    std::string t = "| dataset | type | content |\n| --- | --- | --- |\n";
+  /// One row as attributes of `group` (created when absent).
+  void write_attributes(File& f, const std::string& group, const Row& row) const {
+    if (!f.exists(group)) f.create_group(group);
+    for (const auto& c : columns_) {
+      if (c.type == Type::kText)
+        f.set_attr(group, c.name, c.get_text(row));
+      else if (c.type == Type::kInteger)
+        f.set_attr(group, c.name, c.get_integer(row));
+      else
+        f.set_attr(group, c.name, c.get_real(row));
+    }
+  }
+
+  /// The row stored as attributes of `group`; InputError naming the group when an attribute is
+  /// missing (optional ones keep the field's default).
+  Row read_attributes(const File& f, const std::string& group, Row row = {}) const {
+    for (const auto& c : columns_) {
+      if (c.optional && !f.has_attr(group, c.name)) continue;
+      WSNAS_CHECK_INPUT(f.has_attr(group, c.name), f.where(group), ": no attribute '", c.name, "'");
+      if (c.type == Type::kText)
+        c.set_text(row, f.attr_string(group, c.name));
+      else if (c.type == Type::kInteger)
+        c.set_integer(row, f.attr_int(group, c.name));
+      else
+        c.set_real(row, f.attr_double(group, c.name));
+    }
+    return row;
+  }
+
+  /// The schema as a Markdown table: `what` (dataset, attribute), type, content.
+  std::string markdown(const std::string& what = "dataset") const {
+    std::string t = "| " + what + " | type | content |\n| --- | --- | --- |\n";
     for (const auto& c : columns_) {
       const char* type = c.type == Type::kText      ? "string"
                          : c.type == Type::kInteger ? "int64"

@@ -22,7 +22,7 @@ struct EvaluateJob {
   options::HyperParameters hp;  ///< only bn-calib-*; whole so one config file serves every stage
   train::RunOptions run;
   std::int64_t eval_batch =
-      0;                   ///< 0: train::default_eval_batch (500 images; text 10 valid, 1 test)
+      0;  ///< 0: the dataset's default_eval_batch (500 images; text 10 valid, 1 test)
   std::uint64_t seed = 0;  ///< calibration batches (the same for every architecture)
   double flush_s = 30;
   bool cache_stem =

@@ -42,16 +42,11 @@ data::Augment train_augment(const DataOptions& d, const data::Dataset& set, int 
 /// Records in `provenance` how many image files this process skipped as unreadable
 /// (`data.skipped_images`; file-backed datasets only).
 void record_skipped_images(Provenance& provenance);
-/// Evaluation transform (normalisation only; file-backed images: resize and centre crop).
-data::Augment eval_augment(const data::Dataset& set);
-/// Training loader options: the global batch, the augmentation, and for text the variable BPTT
-/// windows of DARTS' training loop (learning rate scaled by each window's length).
+/// Training loader options: the global batch, the augmentation, and training's windows (text: the
+/// variable BPTT windows of DARTS' training loop, learning rate scaled by each window's length).
+/// Evaluation asks the dataset itself (Dataset::eval_augment, Dataset::default_eval_batch).
 data::LoaderOptions train_loader_options(const DataOptions& d, const data::Dataset& set,
                                          std::int64_t batch_size, int cutout = 0);
-/// Batch size of an evaluation pass when none is given: 500 images; text, DARTS' evaluation
-/// batches: 10 columns for validation, 1 for the test split (rnn/train.py eval_batch_size,
-/// test_batch_size).
-std::int64_t default_eval_batch(const data::Dataset& set, bool test_split);
 
 /// How an app runs, whatever it computes: device, precision, progress interval.
 struct RunOptions {
