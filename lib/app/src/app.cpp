@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "wsnas/core/allocator.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/share.h"
 #include "wsnas/core/signals.h"
@@ -84,6 +85,7 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
     std::cout << version_text(name);
     return 0;
   }
+  const std::string allocator = tune_allocator();  // before the first tensor
   std::unique_ptr<mpi::Environment> env;
   std::unique_ptr<mpi::Communicator> world, errors;
   try {
@@ -106,6 +108,7 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
     Context ctx{name, argc, argv, *world, Provenance::collect(argc, argv)};
     for (const auto& [key, value] : build_identity().entries) ctx.provenance.set(key, value);
     ctx.provenance.set("mpi_ranks", std::to_string(size));
+    ctx.provenance.set("malloc", allocator);
     if (const char* plugins = std::getenv("WSNAS_PLUGINS"); plugins != nullptr && *plugins != 0)
       ctx.provenance.set("plugins", plugins);  // spaces from plugins (space::load_plugins)
     code = body(ctx);
