@@ -85,23 +85,15 @@ ImageArray read_cifar100(const std::string& dir, bool train, bool fine) {
 }
 
 DatasetEntry cifar10_entry() {
-  return {"cifar10", "", "CIFAR-10 binary version: data_batch_1..5.bin, test_batch.bin",
-          [](const std::string& dir, const BundleOptions& o) {
-            // The training set first: its errors come first.
-            auto train = read_cifar10(dir, true);
-            return make_bundle(std::move(train), read_cifar10(dir, false), o.protocol,
-                               o.limit_train, o.limit_eval);
-          }};
+  return train_test_entry(
+      "cifar10", "", "CIFAR-10 binary version: data_batch_1..5.bin, test_batch.bin",
+      [](const std::string& dir, bool train) { return read_cifar10(dir, train); });
 }
 
 DatasetEntry cifar100_entry() {
-  return {"cifar100", "", "CIFAR-100 binary version: train.bin, test.bin (fine labels)",
-          [](const std::string& dir, const BundleOptions& o) {
-            // The training set first: its errors come first.
-            auto train = read_cifar100(dir, true);
-            return make_bundle(std::move(train), read_cifar100(dir, false), o.protocol,
-                               o.limit_train, o.limit_eval);
-          }};
+  return train_test_entry(
+      "cifar100", "", "CIFAR-100 binary version: train.bin, test.bin (fine labels)",
+      [](const std::string& dir, bool train) { return read_cifar100(dir, train); });
 }
 
 void write_cifar_file(const std::string& path, const ImageArray& d, bool cifar100,

@@ -1,9 +1,25 @@
 #pragma once
 // The built-in datasets' registrations, each defined beside its reader; the registry
 // (dataset.cpp) lists them once.
+#include <string>
+#include <utility>
+
 #include "wsnas/data/dataset.h"
 
 namespace wsnas::data {
+
+/// The entry of a dataset with a training and a test set, `read(dir, train)` reading either:
+/// the training set first (its errors come first), then the protocol's splits.
+template <class Read>
+DatasetEntry train_test_entry(std::string name, std::string default_dir, std::string summary,
+                              Read read) {
+  return {std::move(name), std::move(default_dir), std::move(summary),
+          [read](const std::string& dir, const BundleOptions& o) {
+            auto train = read(dir, true);
+            return make_bundle(std::move(train), read(dir, false), o.protocol, o.limit_train,
+                               o.limit_eval);
+          }};
+}
 
 DatasetEntry cifar10_entry();        // cifar.cpp
 DatasetEntry cifar100_entry();       // cifar.cpp

@@ -143,13 +143,9 @@ ImageArray read_mnist_dir(const std::string& dir, bool train, const std::string&
 
 namespace {
 DatasetEntry mnist_style(const std::string& name, const char* summary) {
-  return {name, "/usr/share/datasets/" + name, summary,
-          [name](const std::string& dir, const BundleOptions& o) {
-            // The training set first: its errors come first.
-            auto train = read_mnist_dir(dir, true, name);
-            return make_bundle(std::move(train), read_mnist_dir(dir, false, name), o.protocol,
-                               o.limit_train, o.limit_eval);
-          }};
+  return train_test_entry(
+      name, "/usr/share/datasets/" + name, summary,
+      [name](const std::string& dir, bool train) { return read_mnist_dir(dir, train, name); });
 }
 }  // namespace
 

@@ -88,14 +88,9 @@ ImageFiles read_imagenet(const std::string& dir, bool train) {
 }
 
 DatasetEntry imagenet_entry() {
-  return {"imagenet", "",
-          "ImageNet folders: train/<wnid>/*.JPEG, val/<wnid>/*.JPEG; 224x224 inputs",
-          [](const std::string& dir, const BundleOptions& o) {
-            // The training set first: its errors come first.
-            auto train = read_imagenet(dir, true);
-            return make_bundle(std::move(train), read_imagenet(dir, false), o.protocol,
-                               o.limit_train, o.limit_eval);
-          }};
+  return train_test_entry(
+      "imagenet", "", "ImageNet folders: train/<wnid>/*.JPEG, val/<wnid>/*.JPEG; 224x224 inputs",
+      [](const std::string& dir, bool train) { return read_imagenet(dir, train); });
 }
 
 // ---- ImageFiles: decoded when a batch needs them --------------------------------------------
