@@ -75,6 +75,11 @@ TEST(DartsPtbSpace, BadArchitecturesSayWhatWasExpected) {
   EXPECT_NE(msg.find("unknown activation 'gelu'"), std::string::npos) << msg;
   msg = test::input_error_of([&] { sp.parse("{\"act/0\": 1}"); });
   EXPECT_NE(msg.find("1 keys, expected 16"), std::string::npos) << msg;
+  {
+    Rng rng(3);
+    test::expect_strict_json_architecture(sp.to_json(sp.sample(rng, true)),
+                                          [&](const std::string& t) { sp.parse(t); });
+  }
   msg = test::input_error_of([&] { sp.parse("Genotype(normal=[])"); });
   EXPECT_NE(msg.find("expected 'Genotype(recurrent=['"), std::string::npos) << msg;
 }

@@ -132,6 +132,8 @@ TEST(DartsSpace, BadGenotypesSayWhatWasExpected) {
     EXPECT_NE(err.find(want), std::string::npos) << text << "\n" << err;
     EXPECT_NE(err.find("darts architecture '"), std::string::npos) << err;
   }
+  test::expect_strict_json_architecture(sp.to_json(sp.parse(v2)),
+                                        [&](const std::string& t) { sp.parse(t); });
   // The same input in both slots parses (the space holds it) but is not valid.
   std::string same = v2;
   same.replace(same.find("('sep_conv_3x3', 1)"), 19, "('sep_conv_3x3', 0)");

@@ -193,6 +193,33 @@ TEST(Nb101Import, BadFilesAreOneLineAndLeaveTheTableAlone) {
     bad("e36.tfrecord", test::read_file(dir + "/e36.tfrecord"),
         "no record of 108 epochs among 1 records");
   }
+  // Issue 23: values the format cannot hold are refused, not imported as 9000 % or -500 %.
+  auto bad_values = [&](const std::string& name, double valid, const std::string& want) {
+    write_file(dir + "/" + name, {record(cell, 108, valid, 0.9)});
+    bad(name, test::read_file(dir + "/" + name), want);
+  };
+  bad_values("percent.tfrecord", 90.0,
+             "evaluation 3 has validation_accuracy 90, expected a fraction in [0, 1]");
+  bad_values("negative.tfrecord", -5, "has validation_accuracy -5, expected a fraction");
+  bad_values("nan.tfrecord", std::nan(""), "has validation_accuracy nan, expected a fraction");
+  {
+    std::string json = benchmark::nb101_record_json(record(cell, 108, 0.9, 0.9));
+    json.replace(json.find(",108,"), 5, ",108.9,");
+    benchmark::TfRecordWriter w(dir + "/epochs.tfrecord");
+    w.write(json);
+    w.close();
+    bad("epochs.tfrecord", test::read_file(dir + "/epochs.tfrecord"),
+        "the epochs field is 108.9, expected an integer in [1, ");
+  }
+  {  // a length field of 2^64-1 with a valid CRC: refused as truncated, not allocated
+    std::string huge = bytes;
+    const std::string len(8, '\xff');
+    huge.replace(0, 8, len);
+    const std::uint32_t crc = benchmark::masked_crc32c(len);
+    for (int i = 0; i < 4; ++i)
+      huge[static_cast<std::size_t>(8 + i)] = static_cast<char>(crc >> (8 * i));
+    bad("huge.tfrecord", huge, "truncated (a record of 18446744073709551615 bytes");
+  }
   r = test::run(app("wsnas-import") + " nb101 " + dir + "/missing.tfrecord --out " + out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("missing.tfrecord"), std::string::npos) << r.err;

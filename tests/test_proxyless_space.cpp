@@ -129,6 +129,8 @@ TEST(ProxylessSpace, BadArchitecturesSayWhatWasExpected) {
   EXPECT_NE(msg.find("unknown block choice '9x9_MBConv3'"), std::string::npos) << msg;
   msg = test::input_error_of([&] { sp.parse("3x3_MBConv3|zero"); });
   EXPECT_NE(msg.find("2 blocks, expected 21"), std::string::npos) << msg;
+  test::expect_strict_json_architecture(sp.to_json(sp.parse(ok)),
+                                        [&](const std::string& t) { sp.parse(t); });
   msg = test::input_error_of([&] { sp.parse("{\"stage0_cell0\": 1}"); });
   EXPECT_NE(msg.find("1 keys, expected 21"), std::string::npos) << msg;
 }

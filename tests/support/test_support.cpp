@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -161,6 +162,29 @@ std::string input_error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "";
+}
+
+void expect_strict_json_architecture(const std::string& json,
+                                     const std::function<void(const std::string&)>& parse) {
+  ASSERT_NO_THROW(parse(json)) << json;
+  // The first integer value: after a ':' and before the next ',' or '}'.
+  std::size_t at = 0;
+  while ((at = json.find(':', at)) != std::string::npos &&
+         !std::isdigit(static_cast<unsigned char>(json[at + 1])))
+    ++at;
+  ASSERT_NE(at, std::string::npos) << "no integer value in " << json;
+  const std::size_t end = json.find_first_of(",}", at);
+  std::string wide = json;
+  wide.replace(at + 1, end - at - 1, "4294967298");  // 2^32 + 2, which an int cast reads as 2
+  std::string msg = input_error_of([&] { parse(wide); });
+  EXPECT_NE(msg.find("is 4294967298, expected a 32-bit integer"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  // The first key and value repeated at the front of the object.
+  const std::size_t comma = json.find(',');
+  ASSERT_NE(comma, std::string::npos) << json;
+  const std::string twice = "{" + json.substr(1, comma) + json.substr(1);
+  msg = input_error_of([&] { parse(twice); });
+  EXPECT_NE(msg.find("appears twice in one object"), std::string::npos) << twice << "\n" << msg;
 }
 
 }  // namespace wsnas::test

@@ -72,6 +72,11 @@ void start_background(const std::string& command, const std::string& dir);
 bool wait_until(const std::function<bool()>& done, double timeout_s);
 /// The message of the wsnas::InputError `f` throws; "" when it throws none.
 std::string input_error_of(const std::function<void()>& f);
+/// Issue 23's strict JSON: `json`, a space's compact JSON architecture (as its to_json writes it),
+/// once with its first integer value widened past 32 bits and once with its first key repeated;
+/// `parse` must refuse both with one line (not narrow 4294967298 to 2, not keep the last key).
+void expect_strict_json_architecture(const std::string& json,
+                                     const std::function<void(const std::string&)>& parse);
 /// Waits (up to 10 minutes) for a background job and returns its exit status (-1 on timeout).
 int wait_background(const std::string& dir);
 /// Sends `sig` to every process whose command line starts with `binary` and contains `needle`

@@ -11,10 +11,11 @@
 #include <cstring>
 #include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
+#include <utility>
 
 #include "wsnas/benchmark/tfrecord.h"
 #include "wsnas/core/error.h"
+#include "wsnas/core/json.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/io/results.h"
 
@@ -91,6 +92,27 @@ void decode_nb101_metrics(const std::string& bytes, Nb101Record& r) {
   WSNAS_CHECK_INPUT(in.CurrentPosition() == static_cast<int>(bytes.size()), where,
                     ": malformed metrics protobuf (stopped at byte ", in.CurrentPosition(), " of ",
                     bytes.size(), ")");
+  // The benchmark stores accuracies as fractions (nasbench/lib/evaluate.py) and times in seconds:
+  // a percentage (90.0), a negative value or NaN would become a silently wrong ground truth.
+  for (std::size_t i = 0; i < r.evaluations.size(); ++i) {
+    const auto& e = r.evaluations[i];
+    const std::pair<const char*, double> fractions[] = {
+        {"train_accuracy", e.train_accuracy},
+        {"validation_accuracy", e.validation_accuracy},
+        {"test_accuracy", e.test_accuracy}};
+    for (const auto& [name, v] : fractions)
+      WSNAS_CHECK_INPUT(std::isfinite(v) && v >= 0 && v <= 1, where, ": evaluation ", i + 1,
+                        " has ", name, " ", v,
+                        ", expected a fraction in [0, 1] (NAS-Bench-101 stores accuracies as "
+                        "fractions)");
+    WSNAS_CHECK_INPUT(std::isfinite(e.training_time) && e.training_time >= 0, where,
+                      ": evaluation ", i + 1, " has training_time ", e.training_time,
+                      ", expected seconds >= 0");
+    WSNAS_CHECK_INPUT(std::isfinite(e.epoch) && e.epoch >= 0, where, ": evaluation ", i + 1,
+                      " has epoch ", e.epoch, ", expected a number >= 0");
+  }
+  WSNAS_CHECK_INPUT(r.trainable_parameters >= 0, where, ": trainable_parameters is ",
+                    r.trainable_parameters, ", expected a count >= 0");
 }
 
 std::string encode_nb101_metrics(const Nb101Record& r) {
@@ -145,21 +167,24 @@ std::string base64_encode(const std::string& bytes) {
   return out;
 }
 
+namespace {
+constexpr const char* kRecordForm =
+    " (expected the JSON array [hash, epochs, adjacency, operations, metrics])";
+}  // namespace
+
 Nb101Record parse_nb101_record(const std::string& text, const std::string& where) {
   Nb101Record r;
   std::string adjacency, ops, metrics;
   try {
-    const auto j = nlohmann::json::parse(text);
-    WSNAS_CHECK_INPUT(j.is_array() && j.size() == 5, where,
-                      ": expected the JSON array [hash, epochs, adjacency, operations, metrics]");
+    const auto j = parse_json_strict(text, where, kRecordForm);
+    WSNAS_CHECK_INPUT(j.is_array() && j.size() == 5, where, ": not an array of 5", kRecordForm);
     r.hash = j[0].get<std::string>();
-    r.epochs = j[1].get<int>();
+    r.epochs = json_int(j[1], where, "the epochs field", 1, INT_MAX, kRecordForm);
     adjacency = j[2].get<std::string>();
     ops = j[3].get<std::string>();
     metrics = j[4].get<std::string>();
   } catch (const nlohmann::json::exception& e) {
-    throw InputError(where + ": " + printable(e.what()) +
-                     " (expected the JSON array [hash, epochs, adjacency, operations, metrics])");
+    throw InputError(where + ": " + printable(e.what()) + kRecordForm);
   }
   const auto n = static_cast<std::size_t>(std::lround(std::sqrt(adjacency.size())));
   WSNAS_CHECK_INPUT(n * n == adjacency.size() && n >= 2, where, ": adjacency of ", adjacency.size(),
@@ -176,7 +201,11 @@ Nb101Record parse_nb101_record(const std::string& text, const std::string& where
   } catch (const InputError& e) {
     throw InputError(where + ": " + e.what());
   }
-  decode_nb101_metrics(base64_decode(metrics, where), r);
+  try {
+    decode_nb101_metrics(base64_decode(metrics, where), r);
+  } catch (const InputError& e) {
+    throw InputError(where + ": " + e.what());
+  }
   return r;
 }
 

@@ -1,6 +1,8 @@
 #include "wsnas/benchmark/tfrecord.h"
 
+#include <algorithm>
 #include <boost/crc.hpp>
+#include <cstdint>
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
@@ -57,9 +59,10 @@ bool TfRecordReader::next(std::string& out) {
   WSNAS_CHECK_INPUT(
       static_cast<std::uint32_t>(read_le(head + 8, 4)) == masked_crc32c(std::string(head, 8)),
       where, ": the length's CRC does not match (not a TFRecord file, or corrupt)");
-  WSNAS_CHECK_INPUT(static_cast<std::int64_t>(length) <= size_ - offset_ - 16, where,
-                    ": truncated (a record of ", length, " bytes, ", size_ - offset_ - 16,
-                    " left in the file)");
+  // Compared unsigned: a length field of 2^64-1 must not pass as -1.
+  const auto left = static_cast<std::uint64_t>(std::max<std::int64_t>(0, size_ - offset_ - 16));
+  WSNAS_CHECK_INPUT(length <= left, where, ": truncated (a record of ", length, " bytes, ",
+                    size_ - offset_ - 16, " left in the file)");
   out.resize(length);
   in_.read(out.data(), static_cast<std::streamsize>(length));
   char tail[4];

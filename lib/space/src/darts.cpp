@@ -76,7 +76,9 @@ Arch DartsSpace::parse(const std::string& text) const {
                                 j.contains(key + "op") && j[key + "op"].is_string(),
                             ctx, ": needs an integer '", key, "input' and a string '", key, "op'",
                             kForm);
-          set(c, node, slot, j[key + "input"].get<int>(), op_id(j[key + "op"].get<std::string>()));
+          set(c, node, slot,
+              json_int(j[key + "input"], ctx, "'" + key + "input'", INT_MIN, INT_MAX, kForm),
+              op_id(j[key + "op"].get<std::string>()));
         }
       }
     }

@@ -57,7 +57,8 @@ Arch DartsPtbSpace::parse(const std::string& text) const {
       WSNAS_CHECK_INPUT(j.contains(act) && j[act].is_number_integer() && j.contains(sw) &&
                             j[sw].is_number_integer(),
                         ctx, ": needs integers '", act, "' and '", sw, "'", kForm);
-      set(i, j[act].get<int>(), j[sw].get<int>());
+      set(i, json_int(j[act], ctx, "'" + act + "'", INT_MIN, INT_MAX, kForm),
+          json_int(j[sw], ctx, "'" + sw + "'", INT_MIN, INT_MAX, kForm));
     }
     return a;
   }

@@ -6,18 +6,16 @@
 #include <string>
 
 #include "wsnas/core/error.h"
+#include "wsnas/core/json.h"
 #include "wsnas/core/strings.h"
 
 namespace wsnas::space {
 
 /// `text` parsed as JSON; InputError "<ctx>: <the parser's message><form>" when it is not JSON.
+/// A repeated key in one object is refused (core/json.h).
 inline nlohmann::json parse_arch_json(const std::string& text, const std::string& ctx,
                                       const char* form) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(ctx + ": " + e.what() + form);
-  }
+  return parse_json_strict(text, ctx, form);
 }
 
 /// A cursor over a Genotype string with its white space removed; errors name `ctx` and end with

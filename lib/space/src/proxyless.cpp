@@ -108,7 +108,8 @@ Arch ProxylessSpace::parse(const std::string& text) const {
       auto number = [&](const nlohmann::json& o, const char* field, std::size_t i) {
         WSNAS_CHECK_INPUT(o.contains(field) && o[field].is_number_integer(), ctx, ": block ", i,
                           " needs an integer '", field, "'", kForm);
-        return o[field].get<int>();
+        return json_int(o[field], ctx, "block " + std::to_string(i) + " '" + field + "'", INT_MIN,
+                        INT_MAX, kForm);
       };
       WSNAS_CHECK_INPUT(number(conv_of(0), "out_channels", 0) == widths.first_block &&
                             number(conv_of(0), "kernel_size", 0) == 3 &&
@@ -144,7 +145,7 @@ Arch ProxylessSpace::parse(const std::string& text) const {
       const std::string key = key_of(proxyless_blocks()[b]);
       WSNAS_CHECK_INPUT(j.contains(key) && j[key].is_number_integer(), ctx, ": needs an integer '",
                         key, "'", kForm);
-      set(b, j[key].get<int>(), key);
+      set(b, json_int(j[key], ctx, "'" + key + "'", INT_MIN, INT_MAX, kForm), key);
     }
     return a;
   }
