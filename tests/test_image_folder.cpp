@@ -121,8 +121,45 @@ TEST(ImageFolder, ReadsTheLayoutWithLabelsBySortedClass) {
   std::filesystem::create_directories(dir + "/empty/train/a");
   EXPECT_NE(test::input_error_of([&] {
               data::read_imagenet(dir + "/empty", true);
-            }).find("no .JPEG/.jpg images"),
+            }).find("empty/train/a': no .JPEG/.jpg image in this class folder or below"),
             std::string::npos);
+}
+
+TEST(ImageFolder, ClassFoldersAreWalkedRecursivelyAndAnEmptyOneIsRefused) {
+  // torchvision's ImageFolder (torchvision/datasets/folder.py make_dataset) walks each class
+  // folder with sorted(os.walk(..., followlinks=True)) and sorted file names, and refuses a class
+  // with no valid file. Issue 23: images in sub-folders were dropped silently (36 of 48).
+  const std::string dir = test::scratch_dir("imagefolder_nested");
+  data::write_synthetic_image_folder(dir, 12, 6, 3, 1);
+  const auto flat = data::read_imagenet(dir, true);
+  const std::string cls = dir + "/train/n00000001";
+  std::filesystem::create_directories(cls + "/sub/deeper");
+  std::filesystem::create_directories(cls + "/a-sub");
+  const std::string first = flat.files[4];  // a class-1 image
+  ASSERT_EQ(flat.labels[4], 1);
+  std::filesystem::copy_file(first, cls + "/sub/deeper/z.JPEG");
+  std::filesystem::copy_file(first, cls + "/sub/a.jpg");
+  std::filesystem::copy_file(first, cls + "/a-sub/b.JPEG");
+  std::ofstream(cls + "/sub/notes.txt") << "not an image";
+  const auto nested = data::read_imagenet(dir, true);
+  ASSERT_EQ(nested.size(), 15);
+  EXPECT_EQ(nested.classes, 3);
+  // Python's order: by folder path ("n00000001" < "n00000001/a-sub" < "n00000001/sub" <
+  // "n00000001/sub/deeper"), then by file name; the labels follow the class folder.
+  std::vector<std::string> class1;
+  for (std::size_t i = 0; i < nested.files.size(); ++i)
+    if (nested.labels[i] == 1) class1.push_back(nested.files[i].substr(cls.size()));
+  ASSERT_EQ(class1.size(), 7u);
+  EXPECT_EQ(class1[4], "/a-sub/b.JPEG");
+  EXPECT_EQ(class1[5], "/sub/a.jpg");
+  EXPECT_EQ(class1[6], "/sub/deeper/z.JPEG");
+  // An empty class folder (or one with no JPEG at any depth) is refused, naming it.
+  std::filesystem::create_directories(dir + "/train/n00000009/only/text");
+  std::ofstream(dir + "/train/n00000009/only/text/readme.txt") << "x";
+  const auto err = test::input_error_of([&] { data::read_imagenet(dir, true); });
+  EXPECT_NE(err.find("folder '" + dir + "/train/n00000009': no .JPEG/.jpg image in this class"),
+            std::string::npos)
+      << err;
 }
 
 TEST(ImageFolder, EvaluationAndTrainingTransforms) {

@@ -66,6 +66,20 @@ TEST(Text, ReadsThePtbFormatWithIdsInDartsOrder) {
   EXPECT_EQ(l.train.size(), 4);
   EXPECT_EQ(l.test.size(), 2);
   EXPECT_EQ(l.train_set->classes, 5);  // the vocabulary is the whole training file's
+  // Line ends as Python 3's universal newlines (DARTS rnn/data.py opens the files in text mode:
+  // "\n", "\r\n" and a lone "\r" end a line; "\r\n" is one end, not two). Issue 23: a file
+  // with CR-only ends read as one line (38,463 tokens where Python gives 40,268).
+  const std::string cr = test::scratch_dir("text_cr");
+  write(cr, "ptb.train.txt", " the cat \r the dog \r\n dog \r\r\n cat");
+  write(cr, "ptb.valid.txt", " cat \r");
+  write(cr, "ptb.test.txt", " dog \r\n");
+  const auto c = data::load_bundle("ptb", cr, {"default"});
+  // Python: [' the cat ', ' the dog ', ' dog ', '', ' cat'] -> the cat <eos> the dog <eos> dog
+  // <eos> <eos> cat <eos>
+  EXPECT_EQ(tokens_of(*c.train_set).tokens,
+            (std::vector<std::int64_t>{0, 1, 2, 0, 3, 2, 3, 2, 2, 1, 2}));
+  EXPECT_EQ(tokens_of(*c.valid_set).tokens, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(tokens_of(*c.test_set).tokens, (std::vector<std::int64_t>{3, 2}));
   // WikiText-2's names.
   const std::string w = test::scratch_dir("text_wiki");
   write(w, "wiki.train.tokens", " = Valkyria = \n");
@@ -92,6 +106,17 @@ TEST(Text, BadCorporaNameTheFileAndLine) {
               data::load_bundle("ptb", d, {"nb101"});
             }).find("--protocol 'nb101': the text dataset ptb has its own"),
             std::string::npos);
+  // Issue 23: what is not text is refused, NUL or not; lines end as Python reads them.
+  write(d, "ptb.valid.txt", " the cat \n the \x01\x02\x03 cat \n");
+  EXPECT_EQ(test::input_error_of([&] { data::load_bundle("ptb", d, {"default"}); }),
+            "'" + d +
+                "/ptb.valid.txt' line 2: control byte \\x01 at byte 6 (expected text: one "
+                "sentence per line)");
+  write(d, "ptb.valid.txt", " the \xff\xfe cat \n");
+  EXPECT_EQ(test::input_error_of([&] { data::load_bundle("ptb", d, {"default"}); }),
+            "'" + d +
+                "/ptb.valid.txt' line 1: byte 6 is not UTF-8 (expected text: one sentence "
+                "per line)");
   write(d, "ptb.valid.txt", " the cat \n");
   write(d, "ptb.test.txt", "");
   EXPECT_EQ(test::input_error_of([&] { data::load_bundle("ptb", d, {"default"}); }),
@@ -156,6 +181,26 @@ TEST(Text, ConverterWritesACorpusFromDebiansLicenses) {
               data::write_text_corpus({test::bin_dir() + "/wsnas-data"}, d + "/x", o);
             }).find("': a NUL byte (expected plain text)"),
             std::string::npos);
+  const std::string bin = write(d, "binary.txt", "Some text\n\x01\x02\x7f\x10 and more.\n");
+  EXPECT_NE(test::input_error_of([&] {
+              data::write_text_corpus({bin}, d + "/x", o);
+            }).find("binary.txt' line 2: control byte \\x01 at byte 1"),
+            std::string::npos);
+  // Issue 23: --min-count 1 with room for every training word left training without <unk> while
+  // valid and test had some, and the loader refused the converter's own output.
+  data::TextConvertOptions every_word = o;
+  every_word.min_count = 1;
+  every_word.vocab = 1000000;
+  const auto err =
+      test::input_error_of([&] { data::write_text_corpus(licenses(), d + "/z", every_word); });
+  EXPECT_NE(err.find("--min-count 1 --vocab 1000000: every training word is kept, so the training "
+                     "split has no <unk>"),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(test::exists(d + "/z/ptb.train.txt"));
+  every_word.vocab = 500;  // then training has <unk>, and the loader reads what the converter wrote
+  data::write_text_corpus(licenses(), d + "/v", every_word);
+  EXPECT_NO_THROW(data::load_bundle("ptb", d + "/v", {"default"}));
   const std::string tiny = write(d, "tiny.txt", "One sentence. Two.\n");
   EXPECT_NE(test::input_error_of([&] {
               data::write_text_corpus({tiny}, d + "/y", o);

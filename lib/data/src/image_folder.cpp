@@ -11,10 +11,12 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "entries.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/random.h"
+#include "wsnas/core/strings.h"
 
 namespace wsnas::data {
 
@@ -61,19 +63,28 @@ ImageFiles read_image_folder(const std::string& dir, const std::string& name, in
     WSNAS_CHECK_INPUT(it != names.end() && *it == c, "folder '", dir, "': class '", c,
                       "' is not one of the training folder's ", names.size(), " classes");
     const auto label = static_cast<std::int64_t>(it - names.begin());
-    std::vector<std::string> files;
+    // Every image under the class folder, at any depth, in torchvision's ImageFolder order
+    // (torchvision/datasets/folder.py make_dataset: sorted(os.walk(class_dir, followlinks=True)),
+    // then sorted file names): by folder path, then by name.
+    std::vector<std::pair<std::string, std::string>> files;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(fs::path(dir) / c, ec))
-      if (e.is_regular_file() && is_image_file(e.path())) files.push_back(e.path().string());
-    WSNAS_CHECK_INPUT(!ec, "folder '", dir, "/", c, "': ", ec.message());
+    const fs::path root = fs::path(dir) / c;
+    for (fs::recursive_directory_iterator
+             it(root, fs::directory_options::follow_directory_symlink, ec),
+         end;
+         !ec && it != end; it.increment(ec))
+      if (it->is_regular_file() && is_image_file(it->path()))
+        files.emplace_back(it->path().parent_path().string(), it->path().filename().string());
+    WSNAS_CHECK_INPUT(!ec, "folder '", printable(root.string()), "': ", ec.message());
+    WSNAS_CHECK_INPUT(!files.empty(), "folder '", printable(root.string()),
+                      "': no .JPEG/.jpg image in this class folder or below (a class needs at "
+                      "least one image, as in torchvision's ImageFolder)");
     std::sort(files.begin(), files.end());
-    for (auto& f : files) {
-      d.files.push_back(std::move(f));
+    for (const auto& [folder, file] : files) {
+      d.files.push_back(folder + "/" + file);
       d.labels.push_back(label);
     }
   }
-  WSNAS_CHECK_INPUT(!d.files.empty(), "folder '", dir, "': no .JPEG/.jpg images in its ",
-                    own.size(), " class folders");
   return d;
 }
 

@@ -32,6 +32,35 @@ std::int64_t Vocabulary::find(const std::string& word) const {
 }
 
 namespace {
+/// Refuses what is not text: control bytes other than tab, vertical tab and form feed (a NUL, or
+/// binary data with no NUL), and bytes that are not UTF-8 (Python's open() would raise
+/// UnicodeDecodeError on them).
+/// `file` names the file in messages ("'ptb.train.txt'", "input 'a.txt'").
+void check_text(const std::string& line, const std::string& file, std::int64_t line_no) {
+  for (std::size_t i = 0; i < line.size();) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if (c < 0x80) {
+      WSNAS_CHECK_INPUT((c >= 0x20 && c != 0x7f) || c == '\t' || c == '\v' || c == '\f', file,
+                        " line ", line_no, ": control byte ",
+                        printable(std::string(1, static_cast<char>(c))), " at byte ", i + 1,
+                        " (expected text: one sentence per line)");
+      ++i;
+      continue;
+    }
+    // The length of a UTF-8 sequence from its lead byte; its continuation bytes are 10xxxxxx.
+    const std::size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+                          : c >= 0xe0 && c <= 0xef ? 3
+                          : c >= 0xf0 && c <= 0xf4 ? 4
+                                                   : 0;
+    bool ok = n > 0 && i + n <= line.size();
+    for (std::size_t k = 1; ok && k < n; ++k)
+      ok = (static_cast<unsigned char>(line[i + k]) & 0xc0) == 0x80;
+    WSNAS_CHECK_INPUT(ok, file, " line ", line_no, ": byte ", i + 1,
+                      " is not UTF-8 (expected text: one sentence per line)");
+    i += n;
+  }
+}
+
 /// A corpus file of a split: `pattern` with "{split}" replaced ("ptb.{split}.txt").
 std::string corpus_file(const std::string& pattern, const std::string& dir,
                         const std::string& split) {
@@ -51,9 +80,10 @@ void read_tokens(const std::string& path, Vocabulary& vocab, bool grow,
                            "' (expected a corpus file: one sentence per line, words separated by "
                            "spaces)",
                        errno);
-  std::string line;
   std::int64_t line_no = 0;
-  while (std::getline(in, line)) {
+  // One line as DARTS' Corpus.tokenize reads it (rnn/data.py: `for line in f: words =
+  // line.split() + ['<eos>']`): words between white space, then <eos>.
+  auto add_line = [&](const std::string& line) {
     ++line_no;
     std::size_t i = 0;
     while (i < line.size()) {
@@ -62,12 +92,9 @@ void read_tokens(const std::string& path, Vocabulary& vocab, bool grow,
       while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
       if (j == i) break;
       const std::string word = line.substr(i, j - i);
-      for (const char c : word) {
-        WSNAS_CHECK_INPUT(c != '\0', "'", path, "' line ", line_no,
-                          ": a NUL byte (expected text: one sentence per line)");
-      }
       std::int64_t id = grow ? vocab.add(word) : vocab.find(word);
-      WSNAS_CHECK_INPUT(id >= 0, "'", path, "' line ", line_no, ": word '", word,
+      WSNAS_CHECK_INPUT(id >= 0, "'", printable(path), "' line ", line_no, ": word '",
+                        printable(word, 40),
                         "' is not in the training file's vocabulary (a closed-vocabulary corpus "
                         "writes unseen words as <unk>)");
       out.push_back(id);
@@ -75,9 +102,24 @@ void read_tokens(const std::string& path, Vocabulary& vocab, bool grow,
     }
     // Words then <eos>, each added on first sight: DARTS' Corpus.tokenize order of ids.
     const std::int64_t eos = grow ? vocab.add("<eos>") : vocab.find("<eos>");
-    WSNAS_CHECK_INPUT(eos >= 0, "'", path, "' line ", line_no,
+    WSNAS_CHECK_INPUT(eos >= 0, "'", printable(path), "' line ", line_no,
                       ": <eos> is not in the training file's vocabulary");
     out.push_back(eos);
+  };
+  // Python 3 reads text with universal newlines: "\n", "\r\n" and a lone "\r" each end a line.
+  // getline splits at "\n"; a chunk is then split at each "\r", except one that ends it.
+  const std::string shown = "'" + printable(path) + "'";
+  std::string chunk, line;
+  while (std::getline(in, chunk)) {
+    std::size_t from = 0;
+    for (std::size_t k = 0; k <= chunk.size(); ++k) {
+      if (k < chunk.size() && chunk[k] != '\r') continue;
+      if (k == chunk.size() && k > 0 && chunk[k - 1] == '\r') break;
+      line.assign(chunk, from, k - from);
+      from = k + 1;
+      check_text(line, shown, line_no + 1);
+      add_line(line);
+    }
   }
   WSNAS_CHECK_INPUT(!in.bad(), "'", path, "': read error");
   WSNAS_CHECK_INPUT(line_no > 0, "'", path,
@@ -336,9 +378,24 @@ TextCorpusStats write_text_corpus(const std::vector<std::string>& inputs,
     if (!in) throw_system_error("input '" + path + "': cannot read", errno);
     std::ostringstream ss;
     ss << in.rdbuf();
-    const std::string text = ss.str();
-    WSNAS_CHECK_INPUT(text.find('\0') == std::string::npos, "input '", path,
+    std::string text = ss.str();
+    WSNAS_CHECK_INPUT(text.find('\0') == std::string::npos, "input '", printable(path),
                       "': a NUL byte (expected plain text)");
+    // Line ends as Python reads them ("\r\n" and a lone "\r" are "\n"); then text only.
+    std::string lf;
+    lf.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i)
+      if (text[i] != '\r')
+        lf += text[i];
+      else if (i + 1 == text.size() || text[i + 1] != '\n')
+        lf += '\n';
+    text.swap(lf);
+    std::int64_t line_no = 0;
+    for (std::size_t from = 0; from <= text.size();) {
+      const std::size_t to = std::min(text.find('\n', from), text.size());
+      check_text(text.substr(from, to - from), "input '" + printable(path) + "'", ++line_no);
+      from = to + 1;
+    }
     auto s = text_sentences(text);
     all.insert(all.end(), std::make_move_iterator(s.begin()), std::make_move_iterator(s.end()));
   }
@@ -363,12 +420,18 @@ TextCorpusStats write_text_corpus(const std::vector<std::string>& inputs,
   TextCorpusStats st;
   std::ostringstream files[3];
   std::map<std::string, bool> used;
+  std::int64_t unseen = 0;  // valid and test tokens written as <unk>
+  const std::string unk = "<unk>";
   for (std::size_t i = 0; i < all.size(); ++i) {
     std::ostringstream& f = files[part[i]];
     for (const auto& w : all[i]) {
-      const std::string& t = keep.count(w) ? w : std::string("<unk>");
+      const bool known = keep.count(w) > 0;
+      const std::string& t = known ? w : unk;
       f << ' ' << t;
-      if (part[i] == 0) used[t] = true;
+      if (part[i] == 0)
+        used[t] = true;
+      else if (!known)
+        ++unseen;
       ++st.tokens[part[i]];
     }
     f << " \n";  // Mikolov's files: a space before each word and before the line end
@@ -380,6 +443,14 @@ TextCorpusStats write_text_corpus(const std::vector<std::string>& inputs,
                       " sentences, too few for train, valid and test (expected at least ", o.every,
                       ")");
   }
+  // The loader reads valid and test against the training vocabulary (DARTS' Corpus): an <unk> there
+  // needs an <unk> in training, which a --min-count that keeps every training word leaves out.
+  WSNAS_CHECK_USAGE(
+      used.count("<unk>") || unseen == 0, "--min-count ", o.min_count, " --vocab ", o.vocab,
+      ": every training word is kept, so the training split has no <unk>, ", "but ", unseen,
+      " words of the valid and test splits are not in it (the loader reads them "
+      "against the training vocabulary); expected a --min-count or --vocab that "
+      "turns some training words into <unk> (the default --min-count 2 usually does)");
   st.vocab = static_cast<std::int64_t>(used.size()) + 1;  // with <eos>
   io::make_dirs(out_dir);
   const char* names[3] = {"train", "valid", "test"};
