@@ -1,14 +1,20 @@
 // Core: errors, strings, portable random numbers (and CPython's Mersenne Twister), progress.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "test_support.h"
@@ -286,4 +292,91 @@ TEST(Allocator, FreedStepMemoryIsReusedWithoutNewPageFaults) {
   const long before = minor_faults();
   for (int i = 0; i < 4; ++i) round();
   EXPECT_LT(minor_faults() - before, 2000) << "4 rounds of 20,480 pages each";
+}
+
+TEST(Allocator, AllocationFailuresBecomeOneLine) {
+  // Issue 23: LibTorch's failure arrived as 7.3 KB of c10 text with 43 stack frames. The texts
+  // below are LibTorch's own (c10/core/impl/alloc_cpu.cpp, "DefaultCPUAllocator: can't allocate
+  // memory: you tried to allocate %d bytes"; c10/cuda/CUDACachingAllocator.cpp, "CUDA out of
+  // memory. Tried to allocate %s").
+  set_activity("supernet", 8);
+  set_activity_step(2);
+  EXPECT_EQ(activity(), "supernet, step 3 of 8");
+  std::string m = out_of_memory_message(
+      "[enforce fail at alloc_cpu.cpp:75] err == 0. DefaultCPUAllocator: can't allocate memory: "
+      "you tried to allocate 3211264 bytes. Error code 12 (Cannot allocate memory)");
+  EXPECT_EQ(m.rfind("out of memory while supernet, step 3 of 8: 3 MiB requested; ", 0), 0u) << m;
+  EXPECT_NE(m.find(memory_limits_text()), std::string::npos) << m;
+  m = out_of_memory_message("std::bad_alloc");
+  EXPECT_EQ(m.rfind("out of memory while supernet, step 3 of 8: an allocation failed; ", 0), 0u)
+      << m;
+  m = out_of_memory_message(
+      "CUDA out of memory. Tried to allocate 20.00 MiB. GPU 0 has a total capacity of 139.8 GiB");
+  EXPECT_EQ(m,
+            "out of GPU memory while supernet, step 3 of 8: 20.00 MiB requested; lower "
+            "--batch-size, or use a GPU with more memory");
+  EXPECT_EQ(out_of_memory_message("file 'x': cannot open"), "");
+  set_activity("starting", 0);
+}
+
+namespace {
+/// Runs `child` in a forked process with its stderr captured; returns (wait status, stderr).
+std::pair<int, std::string> in_child(const std::function<void()>& child) {
+  int fds[2];
+  EXPECT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    child();
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[512];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return {status, out};
+}
+
+long long mapped_now() {
+  std::ifstream statm("/proc/self/statm");
+  long long pages = 0;
+  statm >> pages;
+  return pages * sysconf(_SC_PAGESIZE);
+}
+}  // namespace
+
+TEST(Allocator, ACrashNearTheAddressSpaceLimitIsOneLineAndExitOne) {
+  // oneDNN dereferences a failed allocation under ulimit -v (issue 23: rc 139 and a 35-line
+  // backtrace). Near the limit a SIGSEGV is that; far from it, it stays a crash.
+  auto [status, err] = in_child([] {
+    const auto limit = static_cast<rlim_t>(mapped_now() / 8 * 9);
+    rlimit as{limit, limit};
+    setrlimit(RLIMIT_AS, &as);
+    install_out_of_memory_handler("wsnas-test");
+    set_activity("evaluation", 20);
+    set_activity_step(4);
+    raise(SIGSEGV);
+  });
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+  EXPECT_EQ(err.rfind("wsnas-test: error: out of memory while evaluation, step 5 of 20: a library "
+                      "crashed on a failed allocation near the address-space limit of ",
+                      0),
+            0u)
+      << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  std::tie(status, err) = in_child([] {
+    const auto limit = static_cast<rlim_t>(mapped_now() * 8);
+    rlimit as{limit, limit};
+    setrlimit(RLIMIT_AS, &as);
+    install_out_of_memory_handler("wsnas-test");
+    raise(SIGSEGV);  // handled: the default action is back
+    raise(SIGSEGV);
+  });
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) << status;
+  EXPECT_EQ(err, "");
 }

@@ -256,6 +256,21 @@ TEST_F(Operations, AFileSizeLimitFailsCleanlyAndKeepsEarlierResults) {
   EXPECT_EQ(io::File::open(out + "/groundtruth.h5").attr_int("/results", "rows"), 2);
 }
 
+TEST_F(Operations, RunningOutOfMemoryIsOneLineAndExitOne) {
+  // Issue 23: under ulimit -v 1000000 LibTorch's failure was 7.3 KB of c10 text with 43 stack
+  // frames (and oneDNN crashed with a backtrace). The paper's NB-201 supernet (16 channels, 5
+  // cells) at batch 256 needs more than the 977 MiB the limit allows (the libraries alone map
+  // about 900 MiB).
+  const std::string out = *dir_ + "/oom";
+  auto r = run("ulimit -v 1000000; " + kEnv + app("wsnas-supernet") +
+               " --limit-train 512 --limit-eval 200 --batch-size 256 --epochs 1 --out " + out);
+  expect_one_line(r, 1, "wsnas-supernet", "out of memory while supernet");
+  EXPECT_NE(r.err.find(" requested; address-space limit 977 MiB (ulimit -v), "), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("frame #"), std::string::npos) << r.err;
+  EXPECT_FALSE(exists(out + "/supernet.h5"));
+}
+
 TEST_F(Operations, ARankKilledMidJobTakesTheJobDownAndTheStateSurvives) {
   const std::string out = *dir_ + "/killed", bg = test::scratch_dir("operations_killed");
   const std::string cmd = kMpi2 + app("wsnas-supernet") + " --gpus 2" +

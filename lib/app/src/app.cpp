@@ -40,6 +40,17 @@ std::vector<std::uint8_t> encode(int code, const std::string& message) {
   return b;
 }
 
+/// LibTorch's c10::Error text without the stack it carries ("...\nframe #0: ..." in 1.13,
+/// "...\nException raised from ... (most recent call first):\nframe #0: ..." in 2.x): 43 frames of
+/// C++ symbols are for a debugger, not for the one line a user reads.
+std::string without_backtrace(std::string m) {
+  for (const char* marker : {"\nException raised from ", "\nframe #0: "}) {
+    const auto at = m.find(marker);
+    if (at != std::string::npos) m.erase(at);
+  }
+  return m;
+}
+
 /// "0", "1,3": the ranks of one message.
 std::string rank_list(const std::vector<int>& ranks) {
   std::string s;
@@ -102,6 +113,8 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
   // Past a file-size limit, writes fail with EFBIG (reported, the old result kept) instead of the
   // process being killed by SIGXFSZ half-way through a file.
   std::signal(SIGXFSZ, SIG_IGN);
+  // After MPI_Init, whose own SIGSEGV handler would print a backtrace instead.
+  install_out_of_memory_handler(name);
   int code = 0;
   std::string message;
   try {
@@ -119,7 +132,8 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
     message = e.what();
     code = kExitUsage;
   } catch (const std::exception& e) {
-    message = e.what();
+    message = without_backtrace(e.what());
+    if (const auto oom = out_of_memory_message(message); !oom.empty()) message = oom;
     code = kExitFailure;
   }
   if (code == 0 || code == kExitInterrupted)

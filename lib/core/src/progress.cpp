@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "wsnas/core/allocator.h"
+
 namespace wsnas {
 
 Progress::Progress(std::string label, std::int64_t total, bool enabled, double interval_s,
@@ -15,7 +17,9 @@ Progress::Progress(std::string label, std::int64_t total, bool enabled, double i
       unit_(std::move(unit)),
       out_(&std::cerr),
       start_(std::chrono::steady_clock::now()),
-      last_print_(start_) {}
+      last_print_(start_) {
+  set_activity(label_, total_);  // for an out-of-memory line (core/allocator.h)
+}
 
 double Progress::elapsed_s() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -30,6 +34,7 @@ std::string Progress::format_duration(double seconds) {
 }
 
 void Progress::update(std::int64_t done, const std::string& extra) {
+  set_activity_step(done);
   if (!enabled_) return;
   // A resumed job starts at done > 0: rates count only the work done in this process.
   if (start_done_ < 0) start_done_ = done == 0 ? 0 : done - 1;
