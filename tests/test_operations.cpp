@@ -256,6 +256,27 @@ TEST_F(Operations, AFileSizeLimitFailsCleanlyAndKeepsEarlierResults) {
   EXPECT_EQ(io::File::open(out + "/groundtruth.h5").attr_int("/results", "rows"), 2);
 }
 
+TEST_F(Operations, ErrorsOnlyRankZeroMeetsAreOneLineOnEveryRank) {
+  // Issue 23: a failure only rank 0 met took the rank-alone path: a 10 s wait, a "[rank 0]" line,
+  // then Open MPI's abort banner. Now every rank fails with the same line and status 2.
+  const std::string file = *dir_ + "/a_file";
+  std::ofstream(file) << "not a folder\n";
+  std::ofstream(*dir_ + "/one_arch.csv") << "9930\n";
+  auto r = run(kMpi2 + "-q " + app("wsnas-groundtruth") + kSmall + " --archs " + *dir_ +
+               "/one_arch.csv --out " + file + "/gt");
+  expect_one_line(r, 2, "wsnas-groundtruth", "a_file");
+  EXPECT_EQ(r.err.find("[rank"), std::string::npos) << r.err;
+  EXPECT_EQ(test::read_file(file), "not a folder\n");
+  // Serial tools refuse several ranks before doing anything.
+  r = run(kMpi2 + "-q " + app("wsnas-import") + " nb101 " + *dir_ + "/missing.tfrecord --out " +
+          *dir_ + "/imported.h5");
+  expect_one_line(r, 2, "wsnas-import",
+                  "wsnas-import is a serial tool: run it as one process, not as 2 ranks of mpirun "
+                  "or srun");
+  r = run(kMpi2 + "-q " + app("wsnas-data") + " info");
+  expect_one_line(r, 2, "wsnas-data", "wsnas-data is a serial tool");
+}
+
 TEST_F(Operations, RunningOutOfMemoryIsOneLineAndExitOne) {
   // Issue 23: under ulimit -v 1000000 LibTorch's failure was 7.3 KB of c10 text with 43 stack
   // frames (and oneDNN crashed with a backtrace). The paper's NB-201 supernet (16 channels, 5

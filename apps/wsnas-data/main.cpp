@@ -62,7 +62,7 @@ int body(app::Context& ctx) {
   po::variables_map vm;
   if (!app::parse_options(ctx, parser, vm)) return 0;
   WSNAS_CHECK_USAGE(!command.empty(), "missing COMMAND (info, synth or text; see --help)");
-  if (ctx.world.rank() != 0) return 0;
+  app::require_serial(ctx);
   if (command == "info") {
     if (dir.empty()) dir = data::default_dataset_dir(dataset);
     const auto bundle = data::load_bundle(dataset, dir, {split});

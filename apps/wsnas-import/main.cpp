@@ -40,7 +40,7 @@ int body(app::Context& ctx) {
   WSNAS_CHECK_USAGE(benchmark == "nb101", "unknown benchmark '", benchmark, "' (expected nb101)");
   WSNAS_CHECK_USAGE(!input.empty(), "missing FILE (the benchmark's data file)");
   WSNAS_CHECK_USAGE(!out.empty(), "--out TABLE.h5 is required");
-  if (ctx.world.rank() != 0) return 0;  // a serial tool
+  app::require_serial(ctx);
   ctx.provenance.set("import.benchmark", benchmark);
   ctx.provenance.set("import.source", input);
   const auto sum = benchmark::import_nb101(

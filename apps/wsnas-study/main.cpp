@@ -114,6 +114,16 @@ int body(int argc, char** argv) {
     return 0;
   }
   if (args.empty()) throw UsageError("expected a command: plan or run (see --help)");
+  // wsnas-study launches its own runs: several copies under mpirun or srun would write one plan
+  // and run every stage several times. (It does not start MPI: the launcher's variables tell.)
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"}) {
+    std::int64_t n = 0;
+    const char* v = std::getenv(var);
+    if (v != nullptr && wsnas::parse_int(v, n) && n > 1)
+      throw UsageError("wsnas-study is a serial tool: run it as one process, not as " +
+                       std::to_string(n) + " ranks of mpirun or srun (" + var +
+                       "); it launches the ranks of each run itself (--launcher)");
+  }
   const std::string command = args[0];
   if (command == "plan") {
     if (args.size() != 3) throw UsageError("plan takes STUDY.ini DIR (see --help)");

@@ -190,7 +190,7 @@ std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_pat
                                        const std::string& what) {
   std::optional<io::RunLock> lock;
   std::string holder;
-  if (ctx.world.rank() == 0) {
+  on_rank0(ctx, [&] {
     const auto slash = lock_path.rfind('/');
     // The directories make_dirs is about to create, outermost first.
     std::vector<std::string> created;
@@ -211,11 +211,34 @@ std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_pat
     lock = io::RunLock::try_acquire(lock_path, owner);
     if (lock) lock->set_created_dirs(created);
     if (!lock) holder = io::RunLock::holder(lock_path);
-  }
+  });
   holder = mpi::broadcast_string(ctx.world, holder);
   WSNAS_CHECK_USAGE(holder.empty(), "another run is using ", what, " (lock '", lock_path,
                     "' held by ", holder, "); wait for it to end, or use another output");
   return lock;
+}
+
+void on_rank0(Context& ctx, const std::function<void()>& work) {
+  std::string failure;  // "<kind><message>": 'I' for an input error, 'E' for another
+  if (ctx.world.rank() == 0) {
+    try {
+      work();
+    } catch (const InputError& e) {
+      failure = std::string("I") + e.what();
+    } catch (const std::exception& e) {
+      failure = std::string("E") + e.what();
+    }
+  }
+  if (ctx.world.size() > 1) failure = mpi::broadcast_string(ctx.world, failure);
+  if (failure.empty()) return;
+  if (failure[0] == 'I') throw InputError(failure.substr(1));
+  throw Error(failure.substr(1));
+}
+
+void require_serial(Context& ctx) {
+  const int n = ctx.world.size();
+  WSNAS_CHECK_USAGE(n == 1, ctx.name, " is a serial tool: run it as one process, not as ", n,
+                    " ranks of mpirun or srun");
 }
 
 bool parse_options(Context& ctx, options::Parser& parser, options::po::variables_map& vm) {

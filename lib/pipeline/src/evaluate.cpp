@@ -76,14 +76,14 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   const std::string out_path = io::resolve_output(job.out_path);
   const auto lock = app::lock_output(ctx, out_path + ".lock", "'" + job.out_path + "'");
   const io::Claims claims(out_path + ".claims");
-  if (rank == 0) {  // temporary files and claims a killed run left beside the results
+  app::on_rank0(ctx, [&] {  // temporary files and claims a killed run left beside the results
     const auto slash = out_path.rfind('/');
     io::remove_stale_temps(slash == std::string::npos ? "." : out_path.substr(0, slash),
                            slash == std::string::npos ? out_path : out_path.substr(slash + 1));
     io::make_dirs(claims.dir());
     claims.clear();
     std::remove((claims.dir() + "/STOP").c_str());
-  }
+  });
   std::vector<Record> done;
   if (io::path_exists(out_path)) done = read_results(out_path, cfg, eval_keys, *task);
   std::map<std::pair<std::string, std::string>, std::size_t> have;

@@ -104,13 +104,12 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
   };
   // A rank claims an architecture by creating cells/KEY.claim exclusively (io::Claims).
   const io::Claims claims(cell_dir);
-  if (rank == 0) {
+  app::on_rank0(ctx, [&] {  // a failure here (an unwritable folder) ends every rank alike
     io::make_dirs(cell_dir);
     claims.clear();  // this run holds the directory's lock: claims of a killed run are stale
     io::remove_stale_temps(cell_dir);
     io::remove_stale_temps(out_dir);
-  }
-  ctx.world.barrier();
+  });
   // Every rank checks every file a previous run left against this run's options before any rank
   // trains, so a mismatch is one error on all ranks (not found later by whichever rank claims the
   // cell, while the others wait in a collective).

@@ -48,6 +48,17 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
 std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_path,
                                        const std::string& what);
 
+/// Runs `work` on rank 0 only. What it throws is thrown on every rank, with the same message and
+/// kind (an InputError stays one, exit 2; anything else becomes Error, exit 1), so that a failure
+/// only rank 0 meets (an unwritable output, a file only it reads) ends the job with one line
+/// instead of rank 0 failing alone and aborting the others.
+void on_rank0(Context& ctx, const std::function<void()>& work);
+
+/// A serial tool (one process does the work): under a launcher with several ranks, every rank
+/// throws the same UsageError ("<app> is a serial tool: run it as one process, not as 2 ranks of
+/// mpirun or srun"), instead of rank 0 working while the others wait.
+void require_serial(Context& ctx);
+
 /// Parses options with `parser`; on --help prints the help on rank 0 and returns false.
 bool parse_options(Context& ctx, options::Parser& parser, options::po::variables_map& vm);
 
