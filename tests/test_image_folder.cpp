@@ -225,3 +225,30 @@ TEST(ImageFolder, TheLoaderSkipsAnUnreadableFileWithTheReplacementsLabel) {
   }
   EXPECT_EQ(data::skipped_image_files() - before, 1);
 }
+
+TEST(ImageFolder, AWarningEscapesControlBytesInAFileName) {
+  // Issue 23: errors escaped control bytes, warnings printed them raw (a terminal escape sequence
+  // in a file name recoloured the log).
+  const std::string dir = test::scratch_dir("warning_escape");
+  data::write_synthetic_image_folder(dir, 3, 3, 3, 4);
+  const std::string odd = dir + "/train/n00000000/z\x1b[31mred.JPEG";
+  std::ofstream(odd, std::ios::binary) << "not a JPEG";
+  auto train = data::read_imagenet(dir, true);
+  ASSERT_EQ(train.size(), 4);
+  data::Split split{&train, {0, 1, 2, 3}, "train"};
+  data::LoaderOptions lo;
+  lo.batch_size = 4;
+  lo.shuffle = false;
+  lo.augment = data::Augment::imagenet_train(data::channel_stats(train));
+  data::BatchLoader loader(split, lo);
+  testing::internal::CaptureStderr();
+  loader.start_epoch(0);
+  data::Batch batch;
+  ASSERT_TRUE(loader.next(batch));
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(
+      err.find("wsnas: warning: skipping image '" + dir + "/train/n00000000/z\\x1b[31mred.JPEG'"),
+      std::string::npos)
+      << err;
+  EXPECT_EQ(err.find('\x1b'), std::string::npos) << err;
+}

@@ -15,6 +15,7 @@
 
 #include "wsnas/app/app.h"
 #include "wsnas/core/error.h"
+#include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/io/atomic_file.h"
 #include "wsnas/options/parser.h"
@@ -49,23 +50,29 @@ std::string read_all(const std::string& path) {
   return ss.str();
 }
 
-void write_plan(const std::string& study_file, const std::string& dir) {
+void write_plan(const std::string& study_file, const std::string& dir, const std::string& bin) {
   const auto study = wsnas::study::read_study(study_file);
   if (fs::exists(dir) && !fs::is_directory(dir))
     throw UsageError("DIR '" + dir + "' exists but is not a directory");
   const auto runs = wsnas::study::make_plan(study, dir);
-  fs::create_directories(dir);
-  const std::string tsv = wsnas::study::plan_tsv(runs);
+  wsnas::study::check_run_options(study, runs, bin);
   const std::string plan = dir + "/plan.tsv";
-  const bool changed = fs::exists(plan) && read_all(plan) != tsv;
-  const std::string copy = dir + "/study.ini";
-  for (const auto& [path, text] :
-       {std::pair<std::string, std::string>{plan, tsv}, {copy, read_all(study.path)}}) {
-    if (path == copy && fs::exists(copy) && fs::equivalent(copy, study.path)) continue;
-    wsnas::io::write_text_atomic(
-        path, path == copy ? "# a copy of " + study.path +
-                                 " (relative paths are relative to its folder)\n" + text
-                           : text);
+  const std::string tsv = wsnas::study::plan_tsv(runs);
+  bool changed = false;
+  try {
+    fs::create_directories(dir);
+    changed = fs::exists(plan) && read_all(plan) != tsv;
+    const std::string copy = dir + "/study.ini";
+    for (const auto& [path, text] :
+         {std::pair<std::string, std::string>{plan, tsv}, {copy, read_all(study.path)}}) {
+      if (path == copy && fs::exists(copy) && fs::equivalent(copy, study.path)) continue;
+      wsnas::io::write_text_atomic(
+          path, path == copy ? "# a copy of " + study.path +
+                                   " (relative paths are relative to its folder)\n" + text
+                             : text);
+    }
+  } catch (const fs::filesystem_error& e) {  // a read-only or missing parent: the user's to fix
+    wsnas::throw_system_error("DIR '" + dir + "': cannot write the plan", e.code().value());
   }
   std::size_t per_stage[5] = {};
   for (const auto& r : runs)
@@ -127,7 +134,7 @@ int body(int argc, char** argv) {
   const std::string command = args[0];
   if (command == "plan") {
     if (args.size() != 3) throw UsageError("plan takes STUDY.ini DIR (see --help)");
-    write_plan(args[1], absolute_dir(args[2]));
+    write_plan(args[1], absolute_dir(args[2]), run.bin_dir);
     return 0;
   }
   if (command == "ranks") {  // for submit-study.sh: the ranks every run of a stage can take
@@ -147,7 +154,7 @@ int body(int argc, char** argv) {
     throw UsageError("run takes [STUDY.ini] DIR (see --help)");
   const std::string dir = absolute_dir(args.back());
   if (args.size() == 3) {
-    write_plan(args[1], dir);
+    write_plan(args[1], dir, run.bin_dir);
   } else if (!fs::exists(dir + "/plan.tsv")) {
     throw UsageError("DIR '" + dir +
                      "' has no plan.tsv: give the study file (wsnas-study run "

@@ -15,12 +15,15 @@ extern char** environ;
 namespace wsnas {
 
 int run_process(const std::vector<std::string>& argv, const std::string& stdout_path,
-                const std::function<void(int)>& started) {
+                const std::function<void(int)>& started, const std::string& stderr_path) {
   WSNAS_CHECK(!argv.empty(), "run_process: no program");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (!stdout_path.empty())
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!stderr_path.empty())
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

@@ -191,7 +191,8 @@ void ImageFiles::fill_images(const std::vector<std::int64_t>& ids, const Augment
           {
             std::lock_guard<std::mutex> lock(skipped_mu);
             if (skipped_files().insert(path).second)
-              std::cerr << "wsnas: warning: skipping image '" << path << "': " << error
+              std::cerr << "wsnas: warning: skipping image '" << printable(path)
+                        << "': " << printable(error)
                         << " (the next image of the dataset takes its place)\n";
           }
           WSNAS_CHECK_INPUT(attempt < 64, "image folder '", source,

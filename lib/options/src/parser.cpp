@@ -42,7 +42,8 @@ std::vector<ConfigEntry> read_config_file(const std::string& path, bool unique_p
     throw UsageError(e.what());
   }
   std::vector<ConfigEntry> out;
-  std::map<std::string, int> first_line;  // key -> line where it was first given
+  std::map<std::string, int> first_line;    // key -> line where it was first given
+  std::map<std::string, int> section_line;  // section -> line of its header
   std::string line, section;
   int lineno = 0;
   while (std::getline(in, line)) {
@@ -59,6 +60,10 @@ std::vector<ConfigEntry> read_config_file(const std::string& path, bool unique_p
       WSNAS_CHECK_USAGE(t.back() == ']', "config file '", path, "' line ", lineno,
                         ": malformed section header '", t, "'");
       section = trim(t.substr(1, t.size() - 2));
+      // A section given twice would merge silently (a study's [variant NAME] twice).
+      const auto [at, first] = section_line.emplace(section, lineno);
+      WSNAS_CHECK_USAGE(first, "config file '", path, "' line ", lineno, ": section '[", section,
+                        "]' given again (first at line ", at->second, "); give each section once");
       continue;
     }
     auto eq = t.find('=');

@@ -59,8 +59,8 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   }
   if (rank == 0 && (ck.repeated > 0 || repeated_archs > 0)) {
     std::cout << ctx.name << ": note: " << ck.repeated << " repeated --checkpoint and "
-              << repeated_archs << " repeated architectures in --archs '" << job.archs_path
-              << "' left out (each pair is scored once)\n";
+              << repeated_archs << " repeated architectures in --archs '"
+              << printable(job.archs_path) << "' left out (each pair is scored once)\n";
   }
   WSNAS_CHECK_INPUT(!archs.empty(), "--archs '", job.archs_path, "': no architectures");
 

@@ -1,15 +1,22 @@
 // Study files and plans (wsnas-study plan).
 #include "wsnas/study/plan.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "wsnas/analysis/table.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
+#include "wsnas/core/process.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/options/parser.h"
 #include "wsnas/space/search_space.h"
@@ -61,6 +68,13 @@ const std::vector<std::string>& stages() {
 
 Study read_study(const std::string& path) {
   Study s;
+  try {  // not "--config '...'", as read_config_file would say
+    check_input_file(path, "study file");
+  } catch (const InputError& e) {
+    throw UsageError(e.what());
+  }
+  WSNAS_CHECK_USAGE(::access(path.c_str(), F_OK) == 0, "study file '", path,
+                    "': no such file (expected a study file: see docs/studies.md)");
   char buf[4096];
   s.path = realpath(path.c_str(), buf) ? std::string(buf) : path;
   const auto entries = options::read_config_file(path, /*unique_per_section=*/true);
@@ -119,6 +133,11 @@ Study read_study(const std::string& path) {
       if (!parse_int(v, s.arch_seed) || s.arch_seed < 0) bad("an integer >= 0");
     } else if (k == "arch-pool") {
       s.arch_pool = absolute(v, base);
+      try {  // a directory opens as an empty stream: a regular, readable file
+        check_input_file(s.arch_pool, "arch-pool");
+      } catch (const InputError& e) {
+        throw UsageError(where + ": " + e.what());
+      }
       if (!std::ifstream(s.arch_pool).good()) bad("a readable file of architectures");
     } else if (k == "max-flops" || k == "max-params") {
       double x = 0;
@@ -202,6 +221,20 @@ Study read_study(const std::string& path) {
     WSNAS_CHECK_USAGE(std::ifstream(s.truth).good(), "study file '", path, "': truth '", s.truth,
                       "': cannot open; expected a ground-truth table (CSV or wsnas HDF5) or "
                       "'farm'");
+    // The columns the analyses read, checked now rather than after the supernets have trained.
+    std::string key = "truth";
+    try {
+      const auto table = analysis::read_table(s.truth);
+      for (const auto& [name, column] :
+           {std::pair<const char*, const std::string*>{"truth-select", &s.truth_select},
+            {"truth-report", &s.truth_report},
+            {"truth-arch-column", &s.truth_arch_column}}) {
+        key = name;
+        if (!column->empty()) table.column(*column);
+      }
+    } catch (const InputError& e) {
+      throw UsageError("study file '" + path + "': " + key + ": " + e.what());
+    }
   } else {
     WSNAS_CHECK_USAGE(!s.groundtruth_configs.empty(), "study file '", path,
                       "': truth = farm needs groundtruth-config (the wsnas-groundtruth configs)");
@@ -227,6 +260,46 @@ Study read_study(const std::string& path) {
         std::find(variant_names.begin(), variant_names.end(), name) != variant_names.end(),
         "study file '", path, "': section [variant ", name, "] is not in 'variants = ...'");
   return s;
+}
+
+void check_run_options(const Study& study, const std::vector<Run>& runs,
+                       const std::string& bin_dir) {
+  // What differs between runs of one variant: their outputs, inputs made by earlier runs, budget
+  // and seed (all written by the planner, not by the user).
+  static const std::set<std::string> per_run = {"--out",   "--pool",       "--epochs",    "--seed",
+                                                "--archs", "--checkpoint", "--truth-from"};
+  std::set<std::vector<std::string>> checked;
+  char err_path[] = "/tmp/wsnas-study-check.XXXXXX";
+  const int fd = ::mkstemp(err_path);
+  WSNAS_CHECK(fd >= 0, "cannot create a temporary file in /tmp: ", std::strerror(errno));
+  ::close(fd);
+  struct Remove {
+    const char* path;
+    ~Remove() { std::remove(path); }
+  } remove{err_path};
+  for (const auto& r : runs) {
+    if (r.stage != "supernet" && r.stage != "groundtruth" && r.stage != "evaluate") continue;
+    std::vector<std::string> key;
+    for (std::size_t i = 0; i < r.argv.size(); ++i) {
+      if (per_run.count(r.argv[i]) && i + 1 < r.argv.size()) {
+        ++i;
+        continue;
+      }
+      key.push_back(r.argv[i]);
+    }
+    if (!checked.insert(key).second) continue;
+    std::vector<std::string> argv = r.argv;
+    if (!bin_dir.empty()) argv[0] = bin_dir + "/" + argv[0];
+    argv.push_back("--check-options");
+    if (run_process(argv, "/dev/null", {}, err_path) == 0) continue;
+    std::ifstream in(err_path);
+    std::string line;
+    std::getline(in, line);
+    const std::string prefix = r.argv[0] + ": error: ";
+    if (line.rfind(prefix, 0) == 0) line = line.substr(prefix.size());
+    throw UsageError("study file '" + study.path + "': run " + r.id + ": " +
+                     (line.empty() ? "refused its options" : line));
+  }
 }
 
 std::string shell_quote(const std::string& s) {

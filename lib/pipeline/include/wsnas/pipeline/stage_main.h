@@ -16,8 +16,15 @@ int stage_main(int argc, char** argv, const std::string& name, const std::string
     Job job;
     options::Parser parser(ctx.name, ctx.name + " " + usage);
     add_options(parser, job);
+    bool check_only = false;
+    options::po::options_description check("Checking");
+    check.add_options()("check-options", options::po::bool_switch(&check_only),
+                        "parse the options and config files, say the first problem, and exit "
+                        "without running (wsnas-study plan checks its runs this way)");
+    parser.add(check);
     options::po::variables_map vm;
     if (!app::parse_options(ctx, parser, vm)) return 0;
+    if (check_only) return 0;
     return stage(ctx, job, train::config_of(vm));
   });
 }

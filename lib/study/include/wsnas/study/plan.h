@@ -62,6 +62,13 @@ const std::vector<std::string>& stages();
 /// (and, for density and pruning, the space's size).
 std::vector<Run> make_plan(const Study& study, const std::string& dir);
 
+/// Refuses, before anything runs, options the apps would refuse hours later: each distinct
+/// command of the supernet, ground-truth and evaluation runs (one per variant, whatever its budget
+/// and seed) runs once with --check-options (apps from `bin_dir`; "" : PATH). The first refusal is
+/// a UsageError "study file 'F': run ID: <the app's own line>".
+void check_run_options(const Study& study, const std::vector<Run>& runs,
+                       const std::string& bin_dir);
+
 /// plan.tsv: a header, then one line per run: id, stage, launch (mpi | local), stdout, command
 /// (shell-quoted; what a user would type).
 std::string plan_tsv(const std::vector<Run>& runs);
