@@ -13,6 +13,8 @@ if [ -z "${WSNAS_BIN:-}" ]; then  # a source tree's build/bin, or an installatio
   [ -x "$WSNAS_BIN/wsnas-study" ] || [ ! -x "$installed/wsnas-study" ] || WSNAS_BIN=$(cd "$installed" && pwd)
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# PMIx's job data in memory, not in shared-memory files a file-size limit breaks (docs/operations.md).
+export PMIX_MCA_gds=${PMIX_MCA_gds:-hash}
 if [ -z "${WSNAS_LAUNCHER:-}" ]; then
   if [ -n "${SLURM_JOB_ID:-}" ]; then
     WSNAS_LAUNCHER="srun --mpi=pmix --kill-on-bad-exit=1"

@@ -97,6 +97,15 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
     return 0;
   }
   const std::string allocator = tune_allocator();  // before the first tensor
+  // PMIx keeps its job data in memory rather than in shared-memory files, which a file-size limit
+  // (ulimit -f) broke with 16 lines of PMIx errors inside MPI_Init; a value the user set stays.
+  // The singleton server a lone process starts inherits it; mpirun and srun have their own
+  // (scripts/wsnas-mpirun and slurm/common.sh set it for them).
+  setenv("PMIX_MCA_gds", "hash", 0);
+  // Past a file-size limit, writes fail with EFBIG (reported, the old result kept) instead of the
+  // process being killed by SIGXFSZ half-way through a file (or in MPI_Init, whose shared-memory
+  // segments are files).
+  std::signal(SIGXFSZ, SIG_IGN);
   std::unique_ptr<mpi::Environment> env;
   std::unique_ptr<mpi::Communicator> world, errors;
   try {
@@ -110,9 +119,6 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
   }
   const int rank = world->rank();
   const int size = world->size();
-  // Past a file-size limit, writes fail with EFBIG (reported, the old result kept) instead of the
-  // process being killed by SIGXFSZ half-way through a file.
-  std::signal(SIGXFSZ, SIG_IGN);
   // After MPI_Init, whose own SIGSEGV handler would print a backtrace instead.
   install_out_of_memory_handler(name);
   int code = 0;
