@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers of outside input with libFuzzer (clang, AddressSanitizer, UBSan).
-#   scripts/fuzz.sh [SECONDS [TARGET...]]    default: 600 s for each of the 7 targets, one after another
+#   scripts/fuzz.sh [SECONDS [TARGET...]]    default: 600 s for each of the 12 targets, one after another
 # Builds build-fuzz/ (clang, WSNAS_FUZZ=ON, WSNAS_SANITIZE=address;undefined; only the fuzz
 # targets and the libraries they need, no LibTorch code), then runs each target on a working copy
 # of its seed corpus (build-fuzz/corpus-work/TARGET; fuzz/corpus/ is never written). A finding is
@@ -12,7 +12,7 @@ cd "$root"
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(arch arch_list table config cifar idx h5_results)
+[ ${#targets[@]} -gt 0 ] || targets=(arch arch_list table config cifar idx h5_results tfrecord jpeg text arch_json study)
 ./scripts/install-deps.sh --fuzz
 build=${WSNAS_FUZZ_BUILD_DIR:-build-fuzz}
 if [ ! -f "$build/CMakeCache.txt" ]; then

@@ -8,6 +8,8 @@
 #include "test_support.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/data/dataset.h"
+#include "wsnas/nn/network.h"
+#include "wsnas/space/search_space.h"
 
 using namespace wsnas;
 using test::run;
@@ -60,19 +62,24 @@ TEST(WsnasSpace, DartsGenotypesSurviveCsvAndPlainLists) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::ofstream(dir + "/s.txt") << r.out;
   EXPECT_EQ(lines(test::read_file(dir + "/s.txt")), 5);
-  auto a = run(space_cmd("convert --space darts --from " + dir + "/s.csv"));
+  auto a = run(space_cmd("convert --space darts --archs " + dir + "/s.csv"));
   auto b = run(space_cmd("convert --space darts --from " + dir + "/s.txt"));
   EXPECT_EQ(a.exit_code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
+  // Issue 23: one name per concept; the old spelling works with a note.
+  EXPECT_EQ(a.err, "");
+  EXPECT_EQ(b.err,
+            "wsnas-space: note: --from is deprecated; use --archs (convert, info) or --pool "
+            "(sample)\n");
   EXPECT_EQ(a.out, test::read_file(dir + "/s.txt"));
   // info: validity, canonical form, parameters (DARTS' evaluation network, C=36, 20 cells).
-  r = run(space_cmd("info --space darts --from " + dir + "/s.txt --format csv"));
+  r = run(space_cmd("info --space darts --archs " + dir + "/s.txt --format csv"));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(lines(r.out), 6);
   EXPECT_NE(r.out.find("arch,valid,canonical,params_m,flops_m"), std::string::npos) << r.out;
   // The paper's published table is an architecture list too (its `genotype` column), so
   // --archs can name it: its 377 architectures, in its order.
-  r = run(space_cmd("convert --space darts --from " +
+  r = run(space_cmd("convert --space darts --archs " +
                     test::data_file("supernet-help/darts_cifar10.csv")));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(lines(r.out), 377);
@@ -139,11 +146,11 @@ TEST(WsnasSpace, SamplesFromASubsetFile) {
     std::ofstream f(dir + "/pool.txt");
     f << "7\n8\n9\n";
   }
-  auto r = run(space_cmd("sample -n 3 --seed 1 --format csv --from " + dir + "/pool.txt"));
+  auto r = run(space_cmd("sample -n 3 --seed 1 --format csv --pool " + dir + "/pool.txt"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* idx : {"\n7,", "\n8,", "\n9,"})
     EXPECT_NE(r.out.find(idx), std::string::npos) << r.out;
-  r = run(space_cmd("sample -n 4 --from " + dir + "/pool.txt"));
+  r = run(space_cmd("sample -n 4 --pool " + dir + "/pool.txt"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "wsnas-space: error: cannot sample 4 distinct architectures from a pool of 3 "
@@ -338,4 +345,48 @@ TEST(WsnasAnalyze, BadColumnsAndFilesGetOneLine) {
   r = run(test::bin_dir() + "/wsnas-analyze --scores a.csv");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("is required"), std::string::npos) << r.err;
+}
+
+TEST(Cli, EveryHelpListsWhatTheRegistriesKnowAndPrintsDefaultsAsWritten) {
+  // Issue 23: --dataset help omitted imagenet, ptb and wikitext-2; defaults printed with float
+  // noise (--lr (=0.050000000000000003)) and booleans as 1. The help text is made from the
+  // registries and the declarations, so it cannot go stale.
+  const auto datasets = data::dataset_names();
+  for (const char* app : {"wsnas-supernet", "wsnas-groundtruth", "wsnas-evaluate", "wsnas-space",
+                          "wsnas-data", "wsnas-analyze", "wsnas-import", "wsnas-study"}) {
+    const auto r = test::run(test::bin_dir() + "/" + app + " --help");
+    ASSERT_EQ(r.exit_code, 0) << app << ": " << r.err;
+    // Boost wraps long descriptions: compare with the line breaks and indentation removed.
+    std::string text;
+    {
+      std::istringstream in(r.out);
+      for (std::string line; std::getline(in, line);) text += " " + trim(line);
+    }
+    if (text.find(" --dataset ") != std::string::npos)
+      for (const auto& d : datasets)
+        EXPECT_NE(text.find(" " + d + " "), std::string::npos) << app << " --help omits " << d;
+    if (text.find(" --space ") != std::string::npos) {
+      // The training apps take the spaces with a network; the others every registered space.
+      const bool trains =
+          std::string(app) == "wsnas-supernet" || std::string(app) == "wsnas-groundtruth";
+      for (const auto& s : trains ? nn::model_names() : space::space_names())
+        EXPECT_NE(text.find(" " + s + " "), std::string::npos) << app << " --help omits " << s;
+    }
+    EXPECT_EQ(r.out.find("000000000"), std::string::npos) << app << ": float noise in\n" << r.out;
+  }
+  const auto sn = test::run(test::bin_dir() + "/wsnas-supernet --help").out;
+  EXPECT_NE(sn.find("--lr arg (=0.05) "), std::string::npos) << sn;
+  EXPECT_NE(sn.find("--nesterov arg (=true) "), std::string::npos) << sn;
+  // The ground truth shows the stand-alone recipe's group; evaluation only what it uses.
+  const auto gt = test::run(test::bin_dir() + "/wsnas-groundtruth --help").out;
+  EXPECT_NE(gt.find("Stand-alone training (the ground truth's recipe"), std::string::npos);
+  EXPECT_EQ(gt.find("Supernet training (paper Table 2"), std::string::npos);
+  const auto ev = test::run(test::bin_dir() + "/wsnas-evaluate --help").out;
+  EXPECT_NE(ev.find("--bn-calib-batch"), std::string::npos);
+  EXPECT_EQ(ev.find("--nesterov"), std::string::npos) << "a training-only option shown";
+  EXPECT_EQ(ev.find("Supernet training (paper Table 2"), std::string::npos);
+  // The analyses, all of them, in the usage line.
+  const auto an = test::run(test::bin_dir() + "/wsnas-analyze --help").out;
+  EXPECT_NE(an.find("[ranking|bias|mutual|tricks|budgets|density|pruning]"), std::string::npos)
+      << an.substr(0, 300);
 }

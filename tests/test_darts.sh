@@ -74,7 +74,7 @@ check "wsnas-analyze joins them with the published accuracies" \
 check "configs/studies/darts-cifar10.ini plans" [ $? -eq 0 ]
 check "one supernet: --space darts, the released code's config, 1000 epochs; 377 architectures" \
   [ "$(grep -c "wsnas-supernet --space darts .*darts-code.ini --epochs 1000" "$tmp/plan/plan.tsv")" -eq 1 -a \
-    "$(grep -c "sample --space darts -n 377 .*--from $table" "$tmp/plan/plan.tsv")" -eq 1 ]
+    "$(grep -c "sample --space darts -n 377 .*--pool $table" "$tmp/plan/plan.tsv")" -eq 1 ]
 
 # ---- stop and resume: bit-equal weights (drop-path, auxiliary head, per-replica paths) ----------
 args=(--space darts $data --config "$root/configs/darts-code.ini" --epochs 2 --batch-size 32

@@ -7,16 +7,16 @@
 
 #include "wsnas/analysis/study.h"
 #include "wsnas/app/app.h"
+#include "wsnas/core/strings.h"
 
 namespace {
 
 int body(wsnas::app::Context& ctx) {
   wsnas::analysis::StudyJob job;
   wsnas::options::Parser parser(
-      ctx.name,
-      ctx.name +
-          " [ranking|bias|mutual|tricks] --scores FILE... --score-column NAME... --truth FILE "
-          "(--truth-column NAME | --truth-select NAME [--truth-report NAME]) [options]");
+      ctx.name, ctx.name + " [" + wsnas::join(wsnas::analysis::analysis_names(), "|") +
+                    "] --scores FILE... --score-column NAME... --truth FILE (--truth-column NAME | "
+                    "--truth-select NAME [--truth-report NAME]) [options]");
   parser.add(wsnas::analysis::study_options(job));
   parser.positional("analysis", 1);
   wsnas::options::po::variables_map vm;

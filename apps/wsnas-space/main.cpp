@@ -19,8 +19,8 @@ using namespace wsnas;
 namespace po = options::po;
 
 struct Args {
-  std::string command, space, format, from, best_by, arch_column;
-  bool lowest = false;
+  std::string command, space, format, from, archs, pool, best_by, arch_column;
+  bool lowest = false, lowest_deprecated = false;
   double max_flops = 0, max_params = 0;
   std::vector<std::string> arch, index;
   std::int64_t n = 0;
@@ -70,7 +70,7 @@ void print_rows(const space::SearchSpace& sp, const std::vector<space::Arch>& ar
     if (csv) {
       std::cout << join(row, ",") << '\n';
     } else if (!with_canonical) {
-      std::cout << sp.to_string(arch) << '\n';  // plain list, readable back by --from / --archs
+      std::cout << sp.to_string(arch) << '\n';  // plain list, readable back by --archs
     } else {
       std::size_t k = 0;
       if (indexed) std::cout << "index:     " << row[k++] << '\n';
@@ -102,7 +102,7 @@ std::vector<space::Arch> given_archs(const space::SearchSpace& sp, const Args& a
     out.insert(out.end(), more.begin(), more.end());
   }
   WSNAS_CHECK_USAGE(!out.empty(), a.command,
-                    ": give architectures with --arch STR, --index I or --from FILE");
+                    ": give architectures with --arch STR, --index I or --archs FILE");
   return out;
 }
 
@@ -114,24 +114,28 @@ int body(app::Context& ctx) {
                     "Commands:\n"
                     "  count    number of architectures and of valid ones\n"
                     "  sample   draw -n K architectures (distinct unless --with-replacement)\n"
-                    "  convert  index <-> string for --arch/--index/--from\n"
-                    "  info     everything about --arch/--index/--from architectures\n");
+                    "  convert  index <-> string for --arch/--index/--archs\n"
+                    "  info     everything about --arch/--index/--archs architectures\n");
   po::options_description g("Search space");
   g.add_options()("command", po::value(&a.command),
                   "count | sample | convert | info (or first positional)")(
-      "space", po::value(&a.space)->default_value(space::default_space_name()), "search space")(
+      "space", po::value(&a.space)->default_value(space::default_space_name()),
+      ("search space: " + join(space::space_names(), " | ")).c_str())(
       "arch", po::value(&a.arch)->composing(), "an architecture string (repeatable)")(
       "index", po::value(&a.index)->composing(), "an official index (repeatable)")(
-      "from", po::value(&a.from),
-      "file of architectures (strings or indices, one per line, or a CSV with an arch/index "
-      "column); for sample: the pool to draw from")(",n", po::value(&a.n)->default_value(10),
-                                                    "sample: how many")(
+      "archs", po::value(&a.archs),
+      "convert, info: a file of architectures (strings or indices, one per line, or a CSV with "
+      "an arch/index column)")("pool", po::value(&a.pool),
+                               "sample: the file of architectures to draw from (as --archs)")(
+      "from", po::value(&a.from), "deprecated: --archs, or --pool for sample")(
+      ",n", po::value(&a.n)->default_value(10), "sample: how many")(
       "seed", po::value(&a.seed)->default_value(0), "sample: random seed")(
       "best-by", po::value(&a.best_by),
-      "sample: instead of a random draw, the -n architectures of --from (a CSV or wsnas HDF5 "
+      "sample: instead of a random draw, the -n architectures of --pool (a CSV or wsnas HDF5 "
       "table) with the highest value in this column, ties in table order (the paper's pruned "
-      "spaces, Fig. 5)")("lowest", po::bool_switch(&a.lowest),
+      "spaces, Fig. 5)")("lower-is-better", po::bool_switch(&a.lowest),
                          "sample --best-by: the lowest values are the best (perplexity)")(
+      "lowest", po::bool_switch(&a.lowest_deprecated), "deprecated: --lower-is-better")(
       "max-flops",
       po::value(&a.max_flops)->default_value(0)->notifier(options::in_range("max-flops", 0, 1e12)),
       "sample: only architectures of at most this many million multiply-adds for the network "
@@ -143,7 +147,7 @@ int body(app::Context& ctx) {
           ->notifier(options::in_range("max-params", 0, 1e12)),
       "sample: only architectures of at most this many million parameters (0: no limit)")(
       "arch-column", po::value(&a.arch_column)->default_value(""),
-      "sample --best-by: the architecture column of --from (default: arch, then index)")(
+      "sample --best-by: the architecture column of --pool (default: arch, then index)")(
       "valid-only", po::bool_switch(&a.valid_only), "sample: only valid architectures")(
       "with-replacement", po::bool_switch(&a.with_replacement), "sample: allow repeats")(
       "at-most", po::bool_switch(&a.at_most),
@@ -178,6 +182,19 @@ int body(app::Context& ctx) {
   if (!app::parse_options(ctx, parser, vm)) return 0;
   WSNAS_CHECK_USAGE(!a.command.empty(),
                     "missing COMMAND (count, sample, convert or info; see --help)");
+  // One name per concept across the apps (docs/options.md): the old spellings still work, with
+  // a note.
+  const bool first = ctx.world.rank() == 0;
+  WSNAS_CHECK_USAGE(a.archs.empty() + a.pool.empty() + a.from.empty() >= 2,
+                    "give one of --archs, --pool (and the deprecated --from)");
+  if (!a.from.empty() && first)
+    std::cerr << ctx.name << ": note: --from is deprecated; use --archs (convert, info) or --pool "
+              << "(sample)\n";
+  if (a.from.empty()) a.from = a.archs.empty() ? a.pool : a.archs;
+  if (a.lowest_deprecated) {
+    if (first) std::cerr << ctx.name << ": note: --lowest is deprecated; use --lower-is-better\n";
+    a.lowest = true;
+  }
   auto sp = space::make_space(a.space);
   if (ctx.world.rank() != 0) return 0;  // a serial tool: under mpirun only rank 0 prints
 
@@ -226,7 +243,7 @@ int body(app::Context& ctx) {
   } else if (a.command == "sample") {
     WSNAS_CHECK_USAGE(a.n >= 0, "-n ", a.n, ": expected a non-negative count");
     if (!a.best_by.empty()) {
-      WSNAS_CHECK_USAGE(!a.from.empty(), "--best-by needs --from TABLE (the table to rank)");
+      WSNAS_CHECK_USAGE(!a.from.empty(), "--best-by needs --pool TABLE (the table to rank)");
       auto v = analysis::read_arch_values(*sp, a.from, a.best_by, a.arch_column);
       std::vector<std::size_t> order;
       for (std::size_t i = 0; i < v.archs.size(); ++i)
@@ -234,7 +251,7 @@ int body(app::Context& ctx) {
       std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
         return a.lowest ? v.values[x] < v.values[y] : v.values[x] > v.values[y];
       });
-      WSNAS_CHECK_INPUT(static_cast<std::size_t>(a.n) <= order.size(), "--from '", a.from, "': -n ",
+      WSNAS_CHECK_INPUT(static_cast<std::size_t>(a.n) <= order.size(), "--pool '", a.from, "': -n ",
                         a.n, " but the table has ", order.size(), a.valid_only ? " valid" : "",
                         " architectures");
       std::vector<space::Arch> best;

@@ -80,21 +80,27 @@ void write_h5(const std::string& path, const Report& r, const Provenance& prov) 
 
 }  // namespace
 
+const std::vector<std::string>& analysis_names() {
+  static const std::vector<std::string> names = {"ranking", "bias",    "mutual", "tricks",
+                                                 "budgets", "density", "pruning"};
+  return names;
+}
+
 po::options_description study_options(StudyJob& job) {
   po::options_description g("Analysis");
   g.add_options()(
       "analysis",
       po::value(&job.analysis)
           ->default_value(job.analysis)
-          ->notifier(options::one_of("analysis", {"ranking", "bias", "mutual", "tricks", "budgets",
-                                                  "density", "pruning"})),
+          ->notifier(options::one_of("analysis", analysis_names())),
       "what to compute (the first word of the command line): ranking (correlations, "
       "top-k; paper Fig. 1, 3), bias (each decision's options; paper Fig. 4), mutual "
       "(Spearman among several supernets, size and ground truth; paper Fig. 3, 7), tricks "
       "(each supernet against the first, the baseline; paper Table 3), budgets (one ranking per "
       "training budget; Fig. 1, 8), density (per random 1/k sub-space; Fig. 2) or pruning (per "
       "best 1/k of the space; Fig. 5)")(
-      "space", po::value(&job.space)->default_value(space::default_space_name()), "search space")(
+      "space", po::value(&job.space)->default_value(space::default_space_name()),
+      ("search space: " + join(space::space_names(), " | ")).c_str())(
       "scores", po::value(&job.scores)->required()->multitoken(),
       "supernet scores: CSV (header row; an architecture column) or "
       "wsnas HDF5 (e.g. wsnas-evaluate's file); several for mutual")(

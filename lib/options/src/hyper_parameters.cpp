@@ -71,8 +71,8 @@ void validate(boost::any& out, const std::vector<std::string>& values, AsgdRule*
   parse_into(out, values, kAsgdRules, "asgd");
 }
 
-po::options_description hyper_parameter_options(HyperParameters& hp) {
-  po::options_description g("Supernet training (paper Table 2; presets in configs/)");
+po::options_description hyper_parameter_options(HyperParameters& hp, const std::string& title) {
+  po::options_description g(title);
   g.add_options()("batch-size",
                   value(&hp.batch_size, kTrains)
                       ->default_value(hp.batch_size)

@@ -1,5 +1,7 @@
 #include "wsnas/options/parser.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -12,25 +14,77 @@
 namespace wsnas::options {
 
 Parser::Parser(std::string program, std::string usage)
-    : program_(std::move(program)), usage_(std::move(usage)), all_("") {
+    : program_(std::move(program)), usage_(std::move(usage)), all_(""), visible_("") {
   po::options_description general("General");
   general.add_options()("help,h", "print this help and exit")(
       "version", "print the version, git revision and library versions, and exit")(
       "config", po::value<std::vector<std::string>>()->composing(),
       "INI config file (repeatable; later files win, the command line wins over all)");
   all_.add(general);
+  visible_.add(general);
 }
 
-void Parser::add(const po::options_description& group) { all_.add(group); }
+void Parser::add(const po::options_description& group) {
+  all_.add(group);
+  visible_.add(group);
+}
+
+void Parser::add_hidden(const po::options_description& group) { all_.add(group); }
 
 void Parser::positional(const std::string& name, int max_count) {
   positional_.add(name.c_str(), max_count);
 }
 
+std::string default_text(const po::option_description& o) {
+  const std::string p = o.format_parameter();
+  const auto at = p.find("(=");
+  if (at == std::string::npos) return "";
+  std::string d = p.substr(at + 2, p.size() - at - 3);
+  if (dynamic_cast<const po::typed_value<bool>*>(o.semantic().get()) != nullptr)
+    return d == "1" ? "true" : d == "0" ? "false" : d;
+  char* end = nullptr;
+  const double v = std::strtod(d.c_str(), &end);
+  if (d.find_first_of(".e") != std::string::npos && end != d.c_str() && *end == 0) {
+    char buf[64];  // the shortest text that reads back as the same double
+    for (int prec = 1; prec <= 17; ++prec) {
+      std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+      if (std::strtod(buf, nullptr) == v) break;
+    }
+    d = buf;
+  }
+  return d;
+}
+
 std::string Parser::help() const {
   std::ostringstream os;
-  os << "Usage: " << usage_ << "\n" << all_;
-  return os.str();
+  os << "Usage: " << usage_ << "\n" << visible_;
+  std::string text = os.str();
+  // Defaults as written in the presets, not as Boost prints a double or a bool.
+  for (const auto& o : visible_.options()) {
+    const std::string boost_form = o->format_parameter();
+    const auto at = boost_form.find("(=");
+    if (at == std::string::npos) continue;
+    const std::string ours = boost_form.substr(0, at + 2) + default_text(*o) + ")";
+    if (ours == boost_form) continue;
+    const std::string from = "--" + o->long_name() + " " + boost_form;
+    const auto pos = text.find(from);
+    if (pos == std::string::npos) continue;
+    std::string to = "--" + o->long_name() + " " + ours;
+    // Keep the description's column when it follows on the same line (at least 2 spaces).
+    std::size_t span = from.size();
+    if (text.compare(pos + span, 1, " ") == 0) {
+      if (to.size() < from.size()) {
+        to.append(from.size() - to.size(), ' ');
+      } else {
+        const std::size_t extra = to.size() - from.size();
+        std::size_t spaces = 0;
+        while (text.compare(pos + span + spaces, 1, " ") == 0) ++spaces;
+        if (spaces >= extra + 2) span += extra;
+      }
+    }
+    text.replace(pos, span, to);
+  }
+  return text;
 }
 
 std::vector<ConfigEntry> read_config_file(const std::string& path, bool unique_per_section) {

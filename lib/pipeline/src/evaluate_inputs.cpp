@@ -76,7 +76,12 @@ void add_options(options::Parser& parser, EvaluateJob& job) {
         job.training_only.push_back(o->long_name());
     }
   }
-  parser.add(training);
+  // --help shows the ones evaluation uses (BN calibration's); the rest are parsed, not shown.
+  po::options_description used("BN calibration (of the supernet training options)"), unused("");
+  for (const auto& o : training.options())
+    ((options::effect_of(*o).results & options::kEvaluate) ? used : unused).add(o);
+  parser.add(used);
+  parser.add_hidden(unused);
   // The protocol group binds its values to a job; evaluation keeps them in its own fields.
   po::options_description accepted("Supernet protocol (accepted, not used by evaluation)");
   accepted.add_options()("sampler", po::value(&job.accepted_sampler), "see wsnas-supernet")(
@@ -86,7 +91,7 @@ void add_options(options::Parser& parser, EvaluateJob& job) {
     WSNAS_ASSERT(accepted.find_nothrow(o->long_name(), false) != nullptr, "evaluation: option --",
                  o->long_name(), " of the supernet protocol is not accepted");
   }
-  parser.add(accepted);
+  parser.add_hidden(accepted);
 }
 
 Checkpoints read_checkpoints(const EvaluateJob& job) {

@@ -58,7 +58,9 @@ void add_options(options::Parser& parser, GroundTruthJob& job) {
       options::value(&job.drop_last, options::Effect{options::kGroundTruth})
           ->default_value(job.drop_last),
       "drop the last partial training batch of each epoch (NAS-Bench-201 keeps it)");
-  train::add_training_groups(parser, run, job.run, job.hp, job.data, job.model);
+  train::add_training_groups(parser, run, job.run, job.hp, job.data, job.model,
+                             "Stand-alone training (the ground truth's recipe; presets in "
+                             "configs/*-standalone.ini)");
 }
 
 int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunConfig cfg) {

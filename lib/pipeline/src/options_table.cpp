@@ -16,27 +16,6 @@ namespace wsnas::pipeline {
 
 namespace {
 
-/// "0.05" from Boost's "arg (=0.050000000000000003)", "true" for a bool's 1; "" without default.
-std::string default_of(const options::po::option_description& o) {
-  const std::string p = o.format_parameter();
-  const auto at = p.find("(=");
-  if (at == std::string::npos) return "";
-  std::string d = p.substr(at + 2, p.size() - at - 3);
-  if (dynamic_cast<const options::po::typed_value<bool>*>(o.semantic().get()) != nullptr)
-    return d == "1" ? "true" : "false";
-  char* end = nullptr;
-  const double v = std::strtod(d.c_str(), &end);
-  if (d.find('.') != std::string::npos && end != nullptr && *end == 0) {
-    char buf[64];
-    for (int prec = 1; prec <= 17; ++prec) {
-      std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-      if (std::strtod(buf, nullptr) == v) break;
-    }
-    d = buf;
-  }
-  return d;
-}
-
 std::string stages_text(unsigned bits) {
   std::string out;
   for (const auto& [bit, name] :
@@ -95,7 +74,7 @@ std::string options_table() {
     << "| --- | --- | --- | --- | --- |\n";
   for (const auto& name : order) {
     const auto& o = *first[name];
-    const std::string d = default_of(o);
+    const std::string d = options::default_text(o);
     t << "| `--" << name << "` | " << stages_text(taken[name]) << " | "
       << (d.empty() ? "" : "`" + d + "`") << " | " << stages_text(results[name]) << " | "
       << (inherited[name] ? "yes" : "") << " |\n";

@@ -54,7 +54,8 @@ void add_options(options::Parser& parser, SupernetJob& job) {
           ->notifier(options::in_range("checkpoint-minutes", 1e-6, 1e9)),
       "save the resume state at least this often");
   parser.add(protocol_option_group(job));
-  train::add_training_groups(parser, run, job.run, job.hp, job.data, job.model);
+  train::add_training_groups(parser, run, job.run, job.hp, job.data, job.model,
+                             options::kSupernetTraining);
 }
 
 }  // namespace wsnas::pipeline

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "wsnas/analysis/study.h"
 #include "wsnas/analysis/table.h"
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
@@ -55,8 +56,7 @@ bool parse_bool(const std::string& v, bool& out) {
   return false;
 }
 
-const std::vector<std::string> kAnalyses = {"ranking", "bias",    "mutual", "tricks",
-                                            "budgets", "density", "pruning"};
+const std::vector<std::string>& kAnalyses = analysis::analysis_names();
 
 }  // namespace
 
@@ -363,7 +363,7 @@ struct Planner {
         "wsnas-space",  "sample",          "--space", s.space,
         "-n",           std::to_string(n), "--seed",  std::to_string(seed),
         "--valid-only", "--format",        "csv"};
-    if (!from.empty()) argv.insert(argv.end(), {"--from", from});
+    if (!from.empty()) argv.insert(argv.end(), {"--pool", from});
     argv.insert(argv.end(), extra.begin(), extra.end());
     std::string name = id;
     std::replace(name.begin(), name.end(), '/', '-');
@@ -448,7 +448,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
         std::vector<std::string> best = {"--best-by", s.truth_select};
         if (!s.truth_arch_column.empty())
           best.insert(best.end(), {"--arch-column", s.truth_arch_column});
-        if (s.lower_is_better) best.push_back("--lowest");
+        if (s.lower_is_better) best.push_back("--lower-is-better");
         pruned = p.sample("pools/pruning-k" + std::to_string(k), n, 0, s.truth, best);
       }
       for (const auto seed : s.seeds) {

@@ -109,11 +109,12 @@ data::LoaderOptions train_loader_options(const DataOptions& d, const data::Datas
 
 po::options_description model_option_group(ModelOptions& m) {
   po::options_description g("Network");
-  g.add_options()("space",
-                  options::value(&m.space, options::kShapes)
-                      ->default_value(m.space)
-                      ->notifier(options::one_of("space", nn::model_names())),
-                  "search space with a network implementation")(
+  g.add_options()(
+      "space",
+      options::value(&m.space, options::kShapes)
+          ->default_value(m.space)
+          ->notifier(options::one_of("space", nn::model_names())),
+      ("search space with a network implementation: " + join(nn::model_names(), " | ")).c_str())(
       "channels",
       options::value(&m.channels, options::kShapes)
           ->default_value(m.channels)
@@ -142,10 +143,11 @@ po::options_description model_option_group(ModelOptions& m) {
 }
 
 void add_training_groups(options::Parser& parser, po::options_description& run, RunOptions& r,
-                         options::HyperParameters& hp, DataOptions& d, ModelOptions& m) {
+                         options::HyperParameters& hp, DataOptions& d, ModelOptions& m,
+                         const std::string& training_title) {
   add_run_options(run, r);
   parser.add(run);
-  parser.add(options::hyper_parameter_options(hp));
+  parser.add(options::hyper_parameter_options(hp, training_title));
   parser.add(data_option_group(d));
   parser.add(model_option_group(m));
 }

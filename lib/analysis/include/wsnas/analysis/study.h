@@ -46,6 +46,9 @@ inline bool is_sweep(const std::string& analysis) {
 
 /// The option group of the stage, bound to `job`.
 options::po::options_description study_options(StudyJob& job);
+/// The analyses, in the order --help and study files list them: ranking, bias, mutual, tricks,
+/// budgets, density, pruning.
+const std::vector<std::string>& analysis_names();
 /// Checks the options that need no file (the same on every rank); UsageError otherwise.
 void check_study(const StudyJob& job);
 /// Runs the analysis: prints the table to `out`, writes --out-csv/--out-h5, and records the

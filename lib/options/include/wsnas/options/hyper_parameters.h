@@ -87,7 +87,11 @@ inline double drop_path_at(const HyperParameters& hp, long long epoch) {
   return hp.epochs > 0 ? hp.drop_path * static_cast<double>(epoch + 1) / hp.epochs : 0.0;
 }
 
-/// The option group "Supernet training (paper Table 2)", bound to `hp`, with range checks.
-boost::program_options::options_description hyper_parameter_options(HyperParameters& hp);
+/// The training hyper-parameters' option group, bound to `hp`, with range checks, titled as the
+/// stage uses them (the supernet's Table 2, the stand-alone recipe, evaluation's calibration).
+inline constexpr const char* kSupernetTraining =
+    "Supernet training (paper Table 2; presets in configs/)";
+boost::program_options::options_description hyper_parameter_options(
+    HyperParameters& hp, const std::string& title = kSupernetTraining);
 
 }  // namespace wsnas::options

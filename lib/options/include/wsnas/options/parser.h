@@ -20,6 +20,9 @@ class Parser {
   Parser(std::string program, std::string usage);
   /// Adds a component's group (copied).
   void add(const po::options_description& group);
+  /// Adds a group that is parsed but not shown by --help: options a stage accepts so that one
+  /// config file serves every stage, and does not use (documented in docs/options.md).
+  void add_hidden(const po::options_description& group);
   /// Positional arguments map to this option (e.g. a sub-command).
   void positional(const std::string& name, int max_count);
   /// Parses argv and config files into `vm` and runs notifiers. Returns false when --help was
@@ -35,8 +38,13 @@ class Parser {
   std::string program_;
   std::string usage_;
   po::options_description all_;
+  po::options_description visible_;
   po::positional_options_description positional_;
 };
+
+/// An option's default as the presets write it: "0.05" where Boost prints 0.050000000000000003,
+/// "true"/"false" for a bool's 1/0; "" without a default. --help and docs/options.md print this.
+std::string default_text(const po::option_description& option);
 
 /// Reads an INI file into (line number, key, value) triples. `[section]` headers group keys for
 /// readability only: a key belongs to whichever group declares it. '#' and ';' start comments.

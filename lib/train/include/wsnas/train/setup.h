@@ -72,10 +72,10 @@ struct ModelOptions {
 };
 boost::program_options::options_description model_option_group(ModelOptions& m);
 /// Adds the groups every training stage takes: `run` (with the run options), the
-/// hyper-parameters, the data and the network.
+/// hyper-parameters (under `training_title`), the data and the network.
 void add_training_groups(options::Parser& parser, boost::program_options::options_description& run,
                          RunOptions& r, options::HyperParameters& hp, DataOptions& d,
-                         ModelOptions& m);
+                         ModelOptions& m, const std::string& training_title);
 
 /// Network options for a dataset (its channels, size and classes) and the model options; an
 /// auxiliary head when `aux_weight` > 0.
