@@ -362,9 +362,10 @@ TEST(Cli, EveryHelpListsWhatTheRegistriesKnowAndPrintsDefaultsAsWritten) {
       std::istringstream in(r.out);
       for (std::string line; std::getline(in, line);) text += " " + trim(line);
     }
-    if (text.find(" --dataset ") != std::string::npos)
+    if (text.find(" --dataset ") != std::string::npos) {
       for (const auto& d : datasets)
         EXPECT_NE(text.find(" " + d + " "), std::string::npos) << app << " --help omits " << d;
+    }
     if (text.find(" --space ") != std::string::npos) {
       // The training apps take the spaces with a network; the others every registered space.
       const bool trains =
