@@ -51,6 +51,24 @@ TEST(Jpeg, RoundTripScalingAndBadFiles) {
   ASSERT_TRUE(data::jpeg_size(bytes, w, h, error)) << error;
   EXPECT_EQ(w, 64);
   EXPECT_EQ(h, 48);
+  {  // A header promising 65000 x 65000 pixels (the frame marker's height and width patched) is
+     // refused before anything is allocated (fuzz_jpeg's review: minutes and gigabytes).
+    auto huge = bytes;
+    std::size_t sof = 2;
+    while (sof + 9 < huge.size() && !(huge[sof] == 0xFF && huge[sof + 1] == 0xC0)) ++sof;
+    ASSERT_LT(sof + 9, huge.size());
+    for (std::size_t k : {sof + 5, sof + 7}) {
+      huge[k] = 0xFD;
+      huge[k + 1] = 0xE8;  // 65000
+    }
+    EXPECT_FALSE(data::jpeg_size(huge, w, h, error));
+    EXPECT_NE(error.find("an image of 65000 x 65000 pixels, more than the 268435456"),
+              std::string::npos)
+        << error;
+    RgbImage big;
+    EXPECT_FALSE(data::decode_jpeg(huge, 8, big, error));
+    EXPECT_TRUE(big.pixels.empty());
+  }
   RgbImage img;
   ASSERT_TRUE(data::decode_jpeg(bytes, 1, img, error)) << error;
   const RgbImage ref = gradient(64, 48);

@@ -211,6 +211,17 @@ TEST(Nb101Import, BadFilesAreOneLineAndLeaveTheTableAlone) {
     bad("epochs.tfrecord", test::read_file(dir + "/epochs.tfrecord"),
         "the epochs field is 108.9, expected an integer in [1, ");
   }
+  {  // a '+' inside an operation label moved labels across vertices (fuzz_tfrecord's review)
+    std::string json = benchmark::nb101_record_json(record(cell, 108, 0.9, 0.9));
+    const auto ops = json.find("\"input,");
+    ASSERT_NE(ops, std::string::npos) << json;
+    json.replace(ops, 7, "\"input,input+");
+    benchmark::TfRecordWriter w(dir + "/plus.tfrecord");
+    w.write(json);
+    w.close();
+    bad("plus.tfrecord", test::read_file(dir + "/plus.tfrecord"),
+        "(expected one NAS-Bench-101 operation per vertex)");
+  }
   {  // a length field of 2^64-1 with a valid CRC: refused as truncated, not allocated
     std::string huge = bytes;
     const std::string len(8, '\xff');

@@ -114,6 +114,14 @@ TEST(ProxylessSpace, TheReleasedGpuNetwork) {
         [&] { sp.parse(test::read_file(test::data_file(std::string("proxylessnas/") + other))); });
     EXPECT_NE(msg.find("channels"), std::string::npos) << other << ": " << msg;
   }
+  // A block's name that is not a string: one line, not the JSON library's type_error (issue 23's
+  // fuzzing review).
+  std::string config = test::read_file(test::data_file("proxylessnas/proxyless_gpu.config"));
+  const auto at = config.find("\"MBInvertedConvLayer\"", config.find("\"blocks\"") + 200);
+  ASSERT_NE(at, std::string::npos);
+  config.replace(at, 21, "7");
+  const auto msg = test::input_error_of([&] { sp.parse(config); });
+  EXPECT_NE(msg.find("has a 'name' that is not a string"), std::string::npos) << msg;
 }
 
 TEST(ProxylessSpace, BadArchitecturesSayWhatWasExpected) {

@@ -133,7 +133,8 @@ void run_sweep(const StudyJob& job, Provenance& provenance, std::ostream& out) {
     std::snprintf(buf, sizeof buf, "%8s %5s %28s %28s %28s\n", "x", "seeds", "Spearman",
                   ("top-" + std::to_string(ks[k10])).c_str(), "random");
     out << buf;
-    for (const auto& [x, group] : by_x) {
+    for (const auto& [x, rows] : by_x) {
+      const auto& group = rows;  // a lambda may not capture a structured binding before C++20
       auto band = [&](auto get) {
         std::vector<double> v;
         for (const Row* r : group) v.push_back(get(*r));

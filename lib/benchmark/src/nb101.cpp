@@ -197,6 +197,12 @@ Nb101Record parse_nb101_record(const std::string& text, const std::string& where
   try {
     WSNAS_CHECK_INPUT(labels.size() == n && labels.front() == "input" && labels.back() == "output",
                       "operations '", ops, "' (expected ", n, ", input first, output last)");
+    // The labels are joined into the cell string below: a separator inside one would move
+    // labels across vertices (found by fuzz_tfrecord's review).
+    for (std::size_t k = 0; k < inner.size(); ++k)
+      WSNAS_CHECK_INPUT(inner[k].find_first_of("+|.,") == std::string::npos, "operation '",
+                        printable(inner[k], 60), "' of vertex ", k + 1,
+                        " (expected one NAS-Bench-101 operation per vertex)");
     r.cell = space::parse_nb101_cell(cell + "|" + join(inner, "+"));
   } catch (const InputError& e) {
     throw InputError(where + ": " + e.what());

@@ -232,7 +232,7 @@ bool process_image(const std::vector<std::uint8_t>& bytes, const ImageTransform&
     // in [3/4, 4/3], 10 tries, then the whole image clamped to that ratio, centred.
     bool found = false;
     for (int attempt = 0; attempt < 10 && !found; ++attempt) {
-      const double area = W * H * (0.08 + 0.92 * rng.uniform());
+      const double area = static_cast<double>(W) * H * (0.08 + 0.92 * rng.uniform());
       const double ratio = std::exp(std::log(3.0 / 4) + rng.uniform() * std::log(16.0 / 9));
       const int w = static_cast<int>(std::lround(std::sqrt(area * ratio)));
       const int h = static_cast<int>(std::lround(std::sqrt(area / ratio)));

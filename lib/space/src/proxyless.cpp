@@ -119,8 +119,10 @@ Arch ProxylessSpace::parse(const std::string& text) const {
       for (std::size_t b = 0; b < kProxylessBlocks; ++b) {
         const auto& conv = conv_of(b + 1);
         const auto& blk = proxyless_blocks()[b];
-        const std::string name = conv.value("name", "");
         const std::string where = "block " + std::to_string(b + 1) + " (" + key_of(blk) + ")";
+        WSNAS_CHECK_INPUT(!conv.contains("name") || conv["name"].is_string(), ctx, ": ", where,
+                          " has a 'name' that is not a string", kForm);
+        const std::string name = conv.value("name", "");
         WSNAS_CHECK_INPUT(number(conv, "stride", b + 1) == blk.stride, ctx, ": ", where,
                           " has stride ", conv["stride"], ", this space's is ", blk.stride, kForm);
         if (name == "ZeroLayer") {

@@ -85,8 +85,12 @@ Study read_study(const std::string& path) {
   for (const auto& e : entries) {
     const std::string where = "study file '" + path + "' line " + std::to_string(e.line);
     auto bad = [&](const std::string& expected) {
-      throw UsageError(where + ": " + e.key + " = '" + e.value + "': expected " + expected);
+      throw UsageError(where + ": " + e.key + " = '" + printable(e.value) + "': expected " +
+                       expected);
     };
+    // Values reach plan.tsv's tab-separated commands: a tab inside one would split a field there
+    // and the plan would not read back (found by fuzz_study's review).
+    if (e.value.find('\t') != std::string::npos) bad("no tab inside the value (use spaces)");
     auto integers = [&](std::int64_t lo) {
       std::vector<std::int64_t> v;
       for (const auto& w : list(e.value)) {
