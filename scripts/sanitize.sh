@@ -17,9 +17,9 @@ if [ "${1:-}" = tsan ]; then
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSNAS_SANITIZE=thread \
       -DWSNAS_BUILD_BENCH=OFF >/dev/null
   fi
-  cmake --build "$build" --target test_data test_image_folder test_text
+  cmake --build "$build" --target test_data test_image_folder test_text wsnas-data  # test_text reads the binary as non-text
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$root/scripts/tsan.supp}
-  export OMP_NUM_THREADS=1
+  export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
   cd "$build"
   ctest --output-on-failure -j 1 -R '^(test_data|test_image_folder|test_text)$' "$@"
   exit $?
