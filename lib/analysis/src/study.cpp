@@ -232,6 +232,23 @@ void plot(const StudyJob& job, std::ostream& out) {
               "); the analysis files are written, the figures are not");
 }
 
+/// One `note:` line counting the rows each input left out for an empty cell (a missing value);
+/// nothing when none did.
+void note_empty_cells(std::ostream& out, const std::vector<const ArchValues*>& inputs) {
+  std::int64_t left_out = 0;
+  for (const auto* v : inputs) left_out += v->dropped_empty;
+  if (left_out == 0) return;
+  out << "note: left out " << left_out << (left_out == 1 ? " row" : " rows")
+      << " with an empty cell (a missing value):";
+  const char* sep = " ";
+  for (const auto* v : inputs) {
+    if (v->dropped_empty == 0) continue;
+    out << sep << v->dropped_empty << " of " << v->rows << " in " << v->source;
+    sep = ", ";
+  }
+  out << "\n";
+}
+
 }  // namespace
 
 StudyData load(const StudyJob& job, std::ostream& out) {
@@ -249,11 +266,13 @@ StudyData load(const StudyJob& job, std::ostream& out) {
   auto joined = join_by_arch(*sp, a, b);
   // The reported ground truth, by architecture (the same table as --truth-select).
   std::map<std::string, double> reported;
+  std::int64_t report_empty = 0;
   {
     auto rep = read_arch_values(*sp, job.truth, d.report_column, job.truth_arch_column,
                                 job.truth_where, job.drop_nonfinite);
     for (std::size_t i = 0; i < rep.archs.size(); ++i)
       reported[sp->to_string(rep.archs[i])] = rep.values[i];
+    if (d.report_column != d.select) report_empty = rep.dropped_empty;
   }
   // Parameter counts: the ground truth's own `params` column when it has one (wsnas-groundtruth
   // records the trained network's), else the space's analytic count for --classes.
@@ -301,6 +320,10 @@ StudyData load(const StudyJob& job, std::ostream& out) {
       << b.archs.size() << " with ground truth)";
   if (dropped) out << ", dropped " << dropped << " invalid";
   out << "\n";
+  note_empty_cells(out, {&a, &b});
+  if (report_empty > 0)
+    out << "note: " << report_empty << " rows of " << d.truth_source << " have an empty "
+        << d.report_column << " (left out)\n";
   const std::int64_t nonfinite = a.dropped_nonfinite + b.dropped_nonfinite + dropped_report;
   if (job.drop_nonfinite) {
     out << "dropped " << nonfinite
@@ -403,7 +426,7 @@ struct Inputs {
   std::vector<double> truth, report, params, flops;  ///< params/flops empty unless known for all
 };
 
-Inputs join_inputs(const StudyJob& job, const StudyData& d) {
+Inputs join_inputs(const StudyJob& job, const StudyData& d, std::ostream& out) {
   Inputs in;
   const std::size_t inputs = std::max(job.scores.size(), job.score_column.size());
   std::vector<std::map<std::string, double>> by_arch;
@@ -413,6 +436,7 @@ Inputs join_inputs(const StudyJob& job, const StudyData& d) {
     const auto v = read_arch_values(*d.space, file, column, job.score_arch_column, job.score_where,
                                     job.drop_nonfinite);
     in.names.push_back(v.source);
+    if (i > 0) note_empty_cells(out, {&v});  // the first input's: load() noted them
     std::map<std::string, double> m;
     for (std::size_t r = 0; r < v.archs.size(); ++r)
       m[d.space->to_string(v.archs[r])] = v.values[r];
@@ -441,7 +465,7 @@ Inputs join_inputs(const StudyJob& job, const StudyData& d) {
 
 void run_mutual(const StudyJob& job, const StudyData& d, Provenance& provenance,
                 std::ostream& out) {
-  const Inputs in = join_inputs(job, d);
+  const Inputs in = join_inputs(job, d, out);
   // Columns: each score, then the ground truth, parameters and FLOPs when known for all.
   std::vector<std::string> names = in.names;
   std::vector<std::vector<double>> columns = in.scores;
@@ -541,7 +565,7 @@ void run_mutual(const StudyJob& job, const StudyData& d, Provenance& provenance,
 /// the last two as differences from the baseline's.
 void run_tricks(const StudyJob& job, const StudyData& d, Provenance& provenance,
                 std::ostream& out) {
-  const Inputs in = join_inputs(job, d);
+  const Inputs in = join_inputs(job, d, out);
   const bool higher = !job.lower_is_better;
   const std::int64_t k = 10;
   const std::size_t n = in.scores.size();

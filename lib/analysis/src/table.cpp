@@ -165,6 +165,11 @@ ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& t,
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     const std::string where = "file '" + path + (io::is_hdf5(path) ? "' row " : "' line ") +
                               std::to_string(t.line_of_row[r]);
+    ++out.rows;
+    if (trim(t.rows[r][vc]).empty()) {  // a missing value: left out of this analysis, counted
+      ++out.dropped_empty;
+      continue;
+    }
     double v = 0;
     WSNAS_CHECK_INPUT(parse_double(t.rows[r][vc], v), where, ": column '", value_column,
                       "' holds '", t.rows[r][vc], "', expected a number");

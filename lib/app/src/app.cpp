@@ -195,7 +195,6 @@ int run(int argc, char** argv, const std::string& name, const std::function<int(
 std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_path,
                                        const std::string& what) {
   std::optional<io::RunLock> lock;
-  std::string holder;
   on_rank0(ctx, [&] {
     const auto slash = lock_path.rfind('/');
     // The directories make_dirs is about to create, outermost first.
@@ -215,12 +214,11 @@ std::optional<io::RunLock> lock_output(Context& ctx, const std::string& lock_pat
     if (const char* job = std::getenv("SLURM_JOB_ID")) owner += " slurm job " + std::string(job);
     owner += " since " + utc_now_iso8601();
     lock = io::RunLock::try_acquire(lock_path, owner);
-    if (lock) lock->set_created_dirs(created);
-    if (!lock) holder = io::RunLock::holder(lock_path);
+    WSNAS_CHECK_USAGE(lock.has_value(), "another run is using ", what, " (lock '", lock_path,
+                      "' held by ", io::RunLock::holder(lock_path),
+                      "); wait for it to end, or use another output");
+    lock->set_created_dirs(created);
   });
-  holder = mpi::broadcast_string(ctx.world, holder);
-  WSNAS_CHECK_USAGE(holder.empty(), "another run is using ", what, " (lock '", lock_path,
-                    "' held by ", holder, "); wait for it to end, or use another output");
   return lock;
 }
 

@@ -17,6 +17,15 @@
 
 namespace wsnas {
 
+namespace {
+/// RLIMIT_AS's soft limit in bytes, -1 when unlimited.
+long long address_space_limit() {
+  rlimit as{};
+  if (getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur == RLIM_INFINITY) return -1;
+  return static_cast<long long>(as.rlim_cur);
+}
+}  // namespace
+
 std::string tune_allocator() {
   static const std::string state = [] {
     const char* choice = std::getenv("WSNAS_MALLOC");
@@ -31,9 +40,8 @@ std::string tune_allocator() {
     std::string done =
         "mmap_threshold=" + std::to_string(kMmap) + ",trim_threshold=" + std::to_string(INT_MAX);
     // Under an address-space limit every thread's arena reserves 64 MiB of it unused: one arena.
-    rlimit as{};
-    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY &&
-        std::getenv("MALLOC_ARENA_MAX") == nullptr && mallopt(M_ARENA_MAX, 1) == 1)
+    if (address_space_limit() >= 0 && std::getenv("MALLOC_ARENA_MAX") == nullptr &&
+        mallopt(M_ARENA_MAX, 1) == 1)
       done += ",arena_max=1";
     return done;
   }();
@@ -60,12 +68,6 @@ long long mapped_bytes() {
   for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; ++i)
     pages = pages * 10 + (buf[i] - '0');
   return pages * static_cast<long long>(sysconf(_SC_PAGESIZE));
-}
-
-long long address_space_limit() {
-  rlimit as{};
-  if (getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur == RLIM_INFINITY) return -1;
-  return static_cast<long long>(as.rlim_cur);
 }
 
 /// cgroup v2's memory.max for this process, -1 when none or "max".

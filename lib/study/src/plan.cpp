@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -273,13 +274,17 @@ void check_run_options(const Study& study, const std::vector<Run>& runs,
   static const std::set<std::string> per_run = {"--out",   "--pool",       "--epochs",    "--seed",
                                                 "--archs", "--checkpoint", "--truth-from"};
   std::set<std::vector<std::string>> checked;
-  char err_path[] = "/tmp/wsnas-study-check.XXXXXX";
-  const int fd = ::mkstemp(err_path);
-  WSNAS_CHECK(fd >= 0, "cannot create a temporary file in /tmp: ", std::strerror(errno));
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string tmp_dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  std::string err_template = tmp_dir + "/wsnas-study-check.XXXXXX";
+  const int fd = ::mkstemp(err_template.data());
+  WSNAS_CHECK(fd >= 0, "cannot create a temporary file in ", tmp_dir,
+              " ($TMPDIR): ", std::strerror(errno));
   ::close(fd);
+  const std::string err_path = err_template;
   struct Remove {
-    const char* path;
-    ~Remove() { std::remove(path); }
+    std::string path;
+    ~Remove() { std::remove(path.c_str()); }
   } remove{err_path};
   for (const auto& r : runs) {
     if (r.stage != "supernet" && r.stage != "groundtruth" && r.stage != "evaluate") continue;

@@ -33,12 +33,15 @@ void filter_rows(CsvTable& t, const std::vector<std::string>& filters);
 
 /// One named value per architecture, read from a table: `arch_column` holds architectures
 /// (strings or, for enumerable spaces, indices; "" picks `arch`, then `index`), `value_column` a
-/// finite number. A non-finite value (nan, inf) is an InputError naming the file, line and column,
-/// unless `drop_nonfinite`: then the row is left out and counted.
+/// finite number. An empty cell is a missing value (the published seed-43 columns): the row is
+/// left out and counted. A non-finite value (nan, inf) is an InputError naming the file, line and
+/// column, unless `drop_nonfinite`: then the row is left out and counted.
 struct ArchValues {
   std::vector<space::Arch> archs;
   std::vector<double> values;
   std::string source;                  ///< "file:column"
+  std::int64_t rows = 0;               ///< rows read (kept and left out)
+  std::int64_t dropped_empty = 0;      ///< rows left out for an empty cell
   std::int64_t dropped_nonfinite = 0;  ///< rows left out for a non-finite value
 };
 ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& table,
