@@ -4,6 +4,8 @@
 set(entries
   "cifar100-xvalid|cifar100-test-split.txt|xvalid"
   "cifar100-xtest|cifar100-test-split.txt|xtest"
+  "imagenet16-120-xvalid|imagenet-16-120-test-split.txt|xvalid"
+  "imagenet16-120-xtest|imagenet-16-120-test-split.txt|xtest"
   "cifar10-train|cifar10-train-split.txt|train"
   "cifar10-valid|cifar10-train-split.txt|valid")
 set(body "")

@@ -35,6 +35,9 @@ install(PROGRAMS ${PROJECT_SOURCE_DIR}/analysis/plot.py DESTINATION ${WSNAS_INST
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/slurm DESTINATION ${WSNAS_INSTALL_SHAREDIR}
   USE_SOURCE_PERMISSIONS)
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/wsnas-mpirun DESTINATION ${CMAKE_INSTALL_BINDIR})
+# One-time converters of official releases into formats the apps read (docs/paper.md, "Data").
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/imagenet16-convert.py
+  ${PROJECT_SOURCE_DIR}/scripts/nats-bench-table.py DESTINATION ${WSNAS_INSTALL_SHAREDIR}/scripts)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs DESTINATION ${CMAKE_INSTALL_DOCDIR})  # README's links
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/downstream DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)

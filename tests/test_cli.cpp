@@ -1,6 +1,7 @@
 // The apps as a user runs them: output, exit codes and one-line errors.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -260,6 +261,77 @@ TEST(WsnasData, TruncatedAndMissingFilesGetOneLineAndExitCode2) {
   EXPECT_EQ(r.err, "wsnas-data: error: --data-dir: no folder '" + dir +
                        "/absent/train' (expected the ImageNet layout: train/<class>/*.JPEG and "
                        "val/<class>/*.JPEG)\n");
+}
+
+TEST(WsnasData, ImageNet16FromFilesInTheOfficialFormat) {
+  // NAS-Bench-201's ImageNet16-120: the official downsampled-ImageNet pickles (generated here in
+  // their layout by scripts/imagenet16-fake.py: train_data_batch_1..10, val_data, labels 1..1000),
+  // converted once by scripts/imagenet16-convert.py, read by the imagenet16-120 dataset. The
+  // reference reading is NB-201's own (github.com/D-X-Y/AutoDL-Projects @f46486e
+  // xautodl/datasets/DownsampledImageNet.py:72-96,114: pickle.load(encoding='latin1'), the
+  // batches' data stacked, reshape(-1, 3, 16, 16), labels 1..120 kept as label - 1), written here
+  // in numpy independently of both scripts.
+  const std::string dir = test::scratch_dir("imagenet16");
+  const std::string py = "/usr/bin/python3 ", scripts = test::source_dir() + "/scripts/";
+  auto r = run(py + scripts + "imagenet16-fake.py " + dir +
+               "/src --train-per-file 40 --val 30 --seed 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run(py + scripts + "imagenet16-convert.py " + dir + "/src " + dir + "/out --no-md5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run(py +
+          "-c \"import pickle, numpy as np\n"
+          "def read(names):\n"
+          "  data, labels = [], []\n"
+          "  for n in names:\n"
+          "    e = pickle.load(open('" +
+          dir +
+          "/src/' + n, 'rb'), encoding='latin1')\n"
+          "    data.append(e['data']); labels.extend(e['labels'])\n"
+          "  data = np.vstack(data).reshape(-1, 3, 16, 16)\n"
+          "  keep = [i for i, l in enumerate(labels) if 1 <= l <= 120]\n"
+          "  return data[keep], [labels[i] - 1 for i in keep]\n"
+          "for names in (['train_data_batch_%d' % b for b in range(1, 11)], ['val_data']):\n"
+          "  d, l = read(names)\n"
+          "  print(len(l), l[0], l[-1], sum(l), int(d[0, 1, 2, 3]), int(d[-1, 2, 15, 0]), "
+          "int(d.astype(np.int64).sum()))\"");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = split(trim(r.out), '\n');
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  for (int train = 1; train >= 0; --train) {
+    const auto d = data::read_imagenet16(dir + "/out", train == 1);
+    std::int64_t label_sum = 0, pixel_sum = 0;
+    for (auto l : d.labels) label_sum += l;
+    for (auto p : d.images) pixel_sum += p;
+    const std::int64_t n = d.size();
+    const std::string got = std::to_string(n) + " " + std::to_string(d.labels[0]) + " " +
+                            std::to_string(d.labels.back()) + " " + std::to_string(label_sum) +
+                            " " + std::to_string(int(d.image(0)[1 * 256 + 2 * 16 + 3])) + " " +
+                            std::to_string(int(d.image(n - 1)[2 * 256 + 15 * 16 + 0])) + " " +
+                            std::to_string(pixel_sum);
+    EXPECT_EQ(got, trim(lines[train == 1 ? 0 : 1])) << (train ? "train" : "val");
+    EXPECT_EQ(d.height, 16);
+    EXPECT_EQ(d.classes, 120);
+    EXPECT_EQ(d.train_crop_padding, 2);
+  }
+  r = run(data_cmd("info --dataset imagenet16-120 --data-dir " + dir + "/out"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("image: 3x16x16\nclasses: 120\n"), std::string::npos) << r.out;
+  // 6,000 validation images make --protocol nb201 (x-valid / x-test); fewer are halved.
+  EXPECT_NE(r.out.find("split: nb201-halves"), std::string::npos) << r.out;
+  // A supernet of the space trains on it (16x16 inputs).
+  r = run(test::bin_dir() + "/wsnas-supernet --dataset imagenet16-120 --data-dir " + dir +
+          "/out --space nb201 --channels 4 --cells 1 --epochs 1 --batch-size 32 "
+          "--bn-calib-batch 8 --bn-calib-steps 1 --out " +
+          dir + "/supernet");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // A truncated file is one line naming it.
+  std::filesystem::resize_file(dir + "/out/val.bin", 769 * 3 + 5);
+  r = run(data_cmd("info --dataset imagenet16-120 --data-dir " + dir + "/out"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "wsnas-data: error: file '" + dir +
+                       "/out/val.bin': size 2312 bytes is not a "
+                       "multiple of the record size 769 (truncated, or not written by "
+                       "scripts/imagenet16-convert.py?)\n");
 }
 
 TEST(WsnasAnalyzeReference, PublishedSupernetTableAgainstNasBench201) {

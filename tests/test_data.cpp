@@ -303,11 +303,14 @@ std::vector<std::int64_t> published(const std::string& file, const std::string& 
 
 TEST(Splits, NasBench201OfficialIndexLists) {
   // The lists in data/nb201 (AutoDL-Projects configs/nas-benchmark, MIT) are the ones
-  // compiled in: x-valid / x-test 5,000 each partitioning the CIFAR-100 test set, and
-  // cifar10-valid's 25,000 / 25,000 partition of the CIFAR-10 training set.
+  // compiled in: x-valid / x-test 5,000 each partitioning the CIFAR-100 test set, 3,000 each
+  // partitioning ImageNet16-120's 6,000 validation images, and cifar10-valid's 25,000 / 25,000
+  // partition of the CIFAR-10 training set.
   const std::vector<std::pair<std::string, std::pair<std::string, std::string>>> lists = {
       {"cifar100-xvalid", {"cifar100-test-split.txt", "xvalid"}},
       {"cifar100-xtest", {"cifar100-test-split.txt", "xtest"}},
+      {"imagenet16-120-xvalid", {"imagenet-16-120-test-split.txt", "xvalid"}},
+      {"imagenet16-120-xtest", {"imagenet-16-120-test-split.txt", "xtest"}},
       {"cifar10-train", {"cifar10-train-split.txt", "train"}},
       {"cifar10-valid", {"cifar10-train-split.txt", "valid"}}};
   std::map<std::string, std::vector<std::int64_t>> got;
@@ -327,6 +330,8 @@ TEST(Splits, NasBench201OfficialIndexLists) {
   };
   EXPECT_EQ(got["cifar100-xvalid"].size(), 5000u);
   EXPECT_TRUE(partition(got["cifar100-xvalid"], got["cifar100-xtest"], 10000));
+  EXPECT_EQ(got["imagenet16-120-xvalid"].size(), 3000u);
+  EXPECT_TRUE(partition(got["imagenet16-120-xvalid"], got["imagenet16-120-xtest"], 6000));
   EXPECT_EQ(got["cifar10-train"].size(), 25000u);
   EXPECT_TRUE(partition(got["cifar10-train"], got["cifar10-valid"], 50000));
 
@@ -334,7 +339,8 @@ TEST(Splits, NasBench201OfficialIndexLists) {
   auto train100 = data::make_synthetic(50000, 100, 1, 1, 1, 1),
        test100 = data::make_synthetic(10000, 100, 2, 1, 1, 1);
   train100.name = test100.name = "cifar100";
-  train100.default_protocol = "nb201";  // as read_cifar100 sets it
+  train100.default_protocol = "nb201";  // as read_cifar100 sets them
+  train100.nb201_splits = "cifar100";
   auto b = data::make_bundle(train100, test100, "default");
   EXPECT_EQ(b.protocol, "nb201");
   EXPECT_EQ(b.valid.indices, got["cifar100-xvalid"]);
@@ -343,6 +349,7 @@ TEST(Splits, NasBench201OfficialIndexLists) {
   EXPECT_EQ(b.train.size(), 50000);
   auto train10 = train100, test10 = test100;
   train10.name = test10.name = "cifar10";
+  train10.nb201_splits.clear();
   auto c = data::make_bundle(train10, test10, "nb201-cifar10-valid");
   EXPECT_EQ(c.train.indices, got["cifar10-train"]);
   EXPECT_EQ(c.valid.indices, got["cifar10-valid"]);
@@ -351,13 +358,28 @@ TEST(Splits, NasBench201OfficialIndexLists) {
   small.name = "cifar100";
   EXPECT_EQ(data::make_bundle(train100, small, "default").protocol, "nb201-halves");
   // A list of one dataset on the other (both have 10,000 test images) is refused.
-  EXPECT_NE(test::input_error_of([&] {
-              data::make_bundle(train10, test10, "nb201");
-            }).find("indexes CIFAR-100's test set"),
+  EXPECT_NE(test::input_error_of([&] { data::make_bundle(train10, test10, "nb201"); })
+                .find("--protocol nb201 indexes the test set of CIFAR-100 or ImageNet16-120 "
+                      "(x-valid, x-test); the dataset is cifar10"),
             std::string::npos);
   EXPECT_NE(test::input_error_of([&] {
               data::make_bundle(train100, test100, "nb201-cifar10-valid");
             }).find("indexes CIFAR-10's training set"),
+            std::string::npos);
+  // ImageNet16-120 (as read_imagenet16 sets it): its 6,000 validation images by its own lists.
+  auto train16 = data::make_synthetic(300, 120, 4, 1, 1, 1),
+       val16 = data::make_synthetic(6000, 120, 5, 1, 1, 1);
+  train16.name = val16.name = "imagenet16-120";
+  train16.default_protocol = "nb201";
+  train16.nb201_splits = "imagenet16-120";
+  auto i16 = data::make_bundle(train16, val16, "default");
+  EXPECT_EQ(i16.protocol, "nb201");
+  EXPECT_EQ(i16.valid.indices, got["imagenet16-120-xvalid"]);
+  EXPECT_EQ(i16.test.indices, got["imagenet16-120-xtest"]);
+  EXPECT_EQ(i16.train.size(), 300);
+  EXPECT_NE(test::input_error_of([&] {
+              data::make_bundle(train16, test100, "nb201");
+            }).find("needs the official test set of 6000 images"),
             std::string::npos);
   EXPECT_NE(test::input_error_of([&] { data::make_bundle(train100, small, "nb201"); })
                 .find("--protocol nb201 needs the official test set of 10000 images "

@@ -49,6 +49,7 @@ ImageArray read_cifar_file(const std::string& path, bool cifar100, bool fine) {
   d.channels = 3;
   d.height = d.width = 32;
   d.classes = cifar100 ? (fine ? 100 : 20) : 10;
+  if (cifar100 && fine) d.nb201_splits = "cifar100";
   const std::int64_t n = size / record;
   d.images.resize(static_cast<std::size_t>(n * kPixels));
   d.labels.resize(static_cast<std::size_t>(n));
@@ -82,6 +83,58 @@ ImageArray read_cifar10(const std::string& dir, bool train) {
 
 ImageArray read_cifar100(const std::string& dir, bool train, bool fine) {
   return read_cifar_file(dir + (train ? "/train.bin" : "/test.bin"), true, fine);
+}
+
+ImageArray read_imagenet16_file(const std::string& path) {
+  constexpr std::int64_t kPixels16 = 3 * 16 * 16, kClasses = 120;
+  const char* what =
+      "ImageNet16-120 records of 1 label byte + 768 pixels, as "
+      "scripts/imagenet16-convert.py writes them";
+  auto buf = read_all(path, what);
+  const std::int64_t record = 1 + kPixels16;
+  const auto size = static_cast<std::int64_t>(buf.size());
+  WSNAS_CHECK_INPUT(size > 0, "file '", path, "': empty (expected ", what, ")");
+  WSNAS_CHECK_INPUT(size % record == 0, "file '", path, "': size ", size,
+                    " bytes is not a multiple of the record size ", record,
+                    " (truncated, or not written by scripts/imagenet16-convert.py?)");
+  ImageArray d;
+  d.name = "imagenet16-120";
+  d.source = path;
+  d.default_protocol = "nb201";
+  d.nb201_splits = "imagenet16-120";
+  // NAS-Bench-201's normalisation and training crop for ImageNet16-120
+  // (github.com/D-X-Y/AutoDL-Projects @f46486e xautodl/datasets/get_dataset_with_transform.py:
+  // 109-111 and 130-139: RandomHorizontalFlip, RandomCrop(16, padding=2)).
+  d.stats = ChannelStats{{122.68f / 255, 116.66f / 255, 104.01f / 255},
+                         {63.22f / 255, 61.26f / 255, 65.09f / 255}};
+  d.train_crop_padding = 2;
+  d.channels = 3;
+  d.height = d.width = 16;
+  d.classes = kClasses;
+  const std::int64_t n = size / record;
+  d.images.resize(static_cast<std::size_t>(n * kPixels16));
+  d.labels.resize(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::uint8_t* r = buf.data() + i * record;
+    WSNAS_CHECK_INPUT(r[0] < kClasses, "file '", path, "': record ", i, " has label ", int(r[0]),
+                      ", expected 0..", kClasses - 1,
+                      " (ImageNet16-120 keeps the official labels 1..120 as 0..119)");
+    d.labels[static_cast<std::size_t>(i)] = r[0];
+    std::memcpy(d.images.data() + i * kPixels16, r + 1, kPixels16);
+  }
+  return d;
+}
+
+ImageArray read_imagenet16(const std::string& dir, bool train) {
+  return read_imagenet16_file(dir + (train ? "/train.bin" : "/val.bin"));
+}
+
+DatasetEntry imagenet16_entry() {
+  return train_test_entry(
+      "imagenet16-120", "",
+      "NAS-Bench-201's ImageNet16-120 (16x16, 120 classes): train.bin, val.bin written once by "
+      "scripts/imagenet16-convert.py from the official downsampled ImageNet files",
+      [](const std::string& dir, bool train) { return read_imagenet16(dir, train); });
 }
 
 DatasetEntry cifar10_entry() {

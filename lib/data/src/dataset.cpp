@@ -49,9 +49,9 @@ namespace {
 /// The datasets by name: the built-in ones (each defined beside its reader), then those
 /// registered.
 std::vector<DatasetEntry>& registry() {
-  static std::vector<DatasetEntry> all = {cifar10_entry(),  cifar100_entry(), fashion_mnist_entry(),
-                                          mnist_entry(),    imagenet_entry(), ptb_entry(),
-                                          wikitext2_entry()};
+  static std::vector<DatasetEntry> all = {
+      cifar10_entry(), cifar100_entry(), imagenet16_entry(), fashion_mnist_entry(),
+      mnist_entry(),   imagenet_entry(), ptb_entry(),        wikitext2_entry()};
   return all;
 }
 }  // namespace
@@ -108,6 +108,16 @@ std::vector<std::int64_t> official(const std::string& name, const std::string& p
   WSNAS_ASSERT(embedded_split(name, v), "split ", name, " not embedded");
   return v;
 }
+/// The size of the official test set NAS-Bench-201's x-valid / x-test lists of `d` partition
+/// (CIFAR-100 10,000; ImageNet16-120 6,000); -1 when it has none.
+std::int64_t nb201_test_size(const Dataset& d) {
+  if (d.nb201_splits.empty()) return -1;
+  std::vector<std::int64_t> valid, test;
+  WSNAS_ASSERT(embedded_split(d.nb201_splits + "-xvalid", valid) &&
+                   embedded_split(d.nb201_splits + "-xtest", test),
+               "splits ", d.nb201_splits, " not embedded");
+  return static_cast<std::int64_t>(valid.size() + test.size());
+}
 }  // namespace
 
 DataBundle make_bundle(std::shared_ptr<const Dataset> train_set,
@@ -124,7 +134,7 @@ DataBundle make_bundle(std::shared_ptr<const Dataset> train_set,
   if (protocol == "default") {
     protocol = train.default_protocol.empty() ? "holdout:10000" : train.default_protocol;
     // NAS-Bench-201's index lists need the official test set; a smaller one is halved.
-    if (protocol == "nb201" && ntest != 10000) protocol = "nb201-halves";
+    if (protocol == "nb201" && ntest != nb201_test_size(train)) protocol = "nb201-halves";
   }
   b.protocol = protocol;
   b.train.data = &train;
@@ -138,13 +148,17 @@ DataBundle make_bundle(std::shared_ptr<const Dataset> train_set,
     b.valid = {&train, range(40000, 50000), "valid"};
     b.test = {&test, range(0, ntest), "test"};
   } else if (protocol == "nb201") {
-    WSNAS_CHECK_INPUT(train.name == "cifar100",
-                      "--protocol nb201 indexes CIFAR-100's test set (x-valid, x-test); "
-                      "the dataset is ",
+    WSNAS_CHECK_INPUT(!train.nb201_splits.empty(),
+                      "--protocol nb201 indexes the test set of CIFAR-100 or ImageNet16-120 "
+                      "(x-valid, x-test); the dataset is ",
                       train.name, " (CIFAR-10: nb201-cifar10-valid or nb101)");
+    const std::int64_t official_size = nb201_test_size(train);
+    const std::string& prefix = train.nb201_splits;
     b.train.indices = range(0, ntrain);
-    b.valid = {&test, official("cifar100-xvalid", protocol, ntest, 10000, "test set"), "valid"};
-    b.test = {&test, official("cifar100-xtest", protocol, ntest, 10000, "test set"), "test"};
+    b.valid = {&test, official(prefix + "-xvalid", protocol, ntest, official_size, "test set"),
+               "valid"};
+    b.test = {&test, official(prefix + "-xtest", protocol, ntest, official_size, "test set"),
+              "test"};
   } else if (protocol == "nb201-cifar10-valid") {
     WSNAS_CHECK_INPUT(train.name == "cifar10",
                       "--protocol nb201-cifar10-valid indexes CIFAR-10's training set; "

@@ -23,6 +23,7 @@ DatasetEntry train_test_entry(std::string name, std::string default_dir, std::st
 
 DatasetEntry cifar10_entry();        // cifar.cpp
 DatasetEntry cifar100_entry();       // cifar.cpp
+DatasetEntry imagenet16_entry();     // cifar.cpp
 DatasetEntry fashion_mnist_entry();  // idx.cpp
 DatasetEntry mnist_entry();          // idx.cpp
 DatasetEntry imagenet_entry();       // image_folder.cpp

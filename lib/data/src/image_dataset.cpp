@@ -69,6 +69,7 @@ class ImageEpoch : public Epoch {
 
 Augment ImageDataset::train_augment(bool augment, int cutout) const {
   auto a = augment ? Augment::cifar_train(channel_stats()) : Augment::eval(channel_stats());
+  if (augment) a.crop_padding = train_crop_padding;
   a.cutout = cutout;
   return a;
 }

@@ -100,6 +100,9 @@ class Dataset {
   int classes = 0;
   /// The split protocol "default" means for this dataset (make_bundle); empty: holdout:10000.
   std::string default_protocol;
+  /// The prefix of NAS-Bench-201's x-valid / x-test lists of this dataset's test set
+  /// (embedded_split: "cifar100", "imagenet16-120"); empty: --protocol nb201 does not apply.
+  std::string nb201_splits;
 
   /// Examples (images, or tokens).
   virtual std::int64_t size() const = 0;
@@ -130,6 +133,8 @@ class ImageDataset : public Dataset {
   /// Normalisation the dataset's convention fixes (NAS-Bench-201's for CIFAR, ImageNet's for
   /// folders); empty: computed from the images (channel_stats).
   ChannelStats stats;
+  /// Zero padding of the training random crop (CIFAR 4; ImageNet16-120 2, as NAS-Bench-201).
+  int train_crop_padding = 4;
 
   std::int64_t size() const override { return static_cast<std::int64_t>(labels.size()); }
   const char* unit() const override { return "images"; }
@@ -238,6 +243,12 @@ ImageArray read_cifar100(const std::string& dir, bool train, bool fine = true);
 /// One CIFAR binary file (10000 records of 1 label + 3072 bytes for CIFAR-10, 2 labels + 3072
 /// bytes for CIFAR-100).
 ImageArray read_cifar_file(const std::string& path, bool cifar100, bool fine = true);
+/// NAS-Bench-201's ImageNet16-120 as scripts/imagenet16-convert.py writes it from the official
+/// downsampled-ImageNet files: records of 1 label byte (0..119) + 768 pixel bytes (16x16, R, G
+/// and B planes), `train.bin` (151,700 images) and `val.bin` (6,000) in `dir`.
+ImageArray read_imagenet16(const std::string& dir, bool train);
+/// One such file.
+ImageArray read_imagenet16_file(const std::string& path);
 /// IDX (MNIST / Fashion-MNIST) image and label files, gzip-compressed or plain.
 ImageArray read_idx(const std::string& images_path, const std::string& labels_path,
                     const std::string& name, int classes = 10);
@@ -248,8 +259,8 @@ ImageArray read_mnist_dir(const std::string& dir, bool train, const std::string&
 ///  - "nb101":  train = first 40,000 training images, valid = last 10,000, test = test set
 ///              (NAS-Bench-101's split of CIFAR-10; paper Appendix A.1);
 ///  - "nb201":  train = all training images, valid = the test set's `xvalid` half, test = its
-///              `xtest` half, by NAS-Bench-201's published index lists (CIFAR-100; paper Appendix
-///              A.1; data/nb201/): scores comparable with the benchmark's numbers;
+///              `xtest` half, by NAS-Bench-201's published index lists (CIFAR-100, ImageNet16-120;
+///              paper Appendix A.1; data/nb201/): scores comparable with the benchmark's numbers;
 ///  - "nb201-cifar10-valid": NAS-Bench-201's "cifar10-valid": its 25,000 / 25,000 split of the
 ///              CIFAR-10 training set (train / valid), test = test set;
 ///  - "nb201-halves": valid = first half of the test set, test = second half (any size: small or
@@ -257,9 +268,9 @@ ImageArray read_mnist_dir(const std::string& dir, bool train, const std::string&
 ///  - "train-all": train = all training images, valid = test = the test set (DARTS-CIFAR10 in the
 ///              paper's code: --cifar_split 50k; there is no held-out split);
 ///  - "holdout:K": valid = last K training images, train = the rest, test = test set.
-///  - "default": the dataset's default_protocol (cifar10: nb101; cifar100: nb201, nb201-halves
-///              when its test set is not the official 10,000 images; imagenet: train-all);
-///              holdout:10000 when it has none.
+///  - "default": the dataset's default_protocol (cifar10: nb101; cifar100 and imagenet16-120:
+///              nb201, nb201-halves when the test set is not the official one; imagenet:
+///              train-all); holdout:10000 when it has none.
 /// `limit_train`/`limit_eval` (0 = all) keep only the first images of each split (small demos).
 DataBundle make_bundle(std::shared_ptr<const Dataset> train_set,
                        std::shared_ptr<const Dataset> test_set, const std::string& protocol,
@@ -274,7 +285,8 @@ DataBundle make_bundle(D train_set, D test_set, const std::string& protocol,
 }
 
 /// NAS-Bench-201's published index lists, compiled in (data/nb201/): "cifar100-xvalid",
-/// "cifar100-xtest", "cifar10-train", "cifar10-valid". False for an unknown name.
+/// "cifar100-xtest", "imagenet16-120-xvalid", "imagenet16-120-xtest", "cifar10-train",
+/// "cifar10-valid". False for an unknown name.
 bool embedded_split(const std::string& name, std::vector<std::int64_t>& out);
 
 /// Normalisation statistics of an image dataset (its convention's, or computed).
