@@ -71,7 +71,13 @@ check "wsnas-analyze joins them with the published accuracies" \
 
 # ---- the released code's study plans -----------------------------------------------------------
 "$bin/wsnas-study" plan "$root/configs/studies/darts-cifar10.ini" "$tmp/plan" > "$tmp/plan.log" 2>&1
-check "configs/studies/darts-cifar10.ini plans" [ $? -eq 0 ]
+check "configs/studies/darts-cifar10.ini does not plan without CIFAR-10, and says where to get it" \
+  grep -q "no folder for dataset cifar10 .*get it: https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz.*wsnas-study --data-dir NAME=DIR" "$tmp/plan.log"
+"$bin/wsnas-study" plan "$root/configs/studies/darts-cifar10.ini" "$tmp/plan" \
+  --data-dir "cifar10=$tmp/cifar10" > "$tmp/plan.log" 2>&1
+check "configs/studies/darts-cifar10.ini plans with --data-dir cifar10=DIR, unedited" [ $? -eq 0 ]
+check "every supernet and evaluation run is given the folder" \
+  [ "$(grep -c -- "--dataset-dir cifar10=$tmp/cifar10" "$tmp/plan/plan.tsv")" -eq 2 ]
 check "one supernet: --space darts, the released code's config, 1000 epochs; 377 architectures" \
   [ "$(grep -c "wsnas-supernet --space darts .*darts-code.ini --epochs 1000" "$tmp/plan/plan.tsv")" -eq 1 -a \
     "$(grep -c "sample --space darts -n 377 .*--pool $table" "$tmp/plan/plan.tsv")" -eq 1 ]

@@ -90,7 +90,8 @@ check "top-1 and top-10 by the lowest supernet perplexity report the test_ppl of
   [ "$(grep -c ' equal$' "$tmp/topk.txt")" -eq 2 ]
 
 # ---- the paper's study plan ----------------------------------------------------------------------
-"$bin/wsnas-study" plan "$root/configs/studies/darts-ptb.ini" "$tmp/plan" > "$tmp/plan.log" 2>&1
+"$bin/wsnas-study" plan "$root/configs/studies/darts-ptb.ini" "$tmp/plan" --data-dir "ptb=$tmp/ptb" \
+  > "$tmp/plan.log" 2>&1
 check "configs/studies/darts-ptb.ini plans" [ $? -eq 0 ]
 check "one supernet (darts-ptb.ini, 1000 epochs), the 137 published cells, ranked lowest first" \
   [ "$(grep -c "wsnas-supernet --space darts-ptb .*darts-ptb.ini --epochs 1000" "$tmp/plan/plan.tsv")" -eq 1 -a \

@@ -55,7 +55,8 @@ done < <(grep '^param ' "$tmp/files.txt")
 sed -e "s#^supernet-config = .*#supernet-config = $root/configs/studies/data-nb101-cifar10.ini $root/configs/nb101.ini#" \
     -e "s#^evaluate-config = .*#evaluate-config = $root/configs/nb101.ini#" -e "s#^truth = .*#truth = $gt#" \
     "$root/configs/studies/nb101-tricks.ini" > "$cfg/tricks.ini"
-"$bin/wsnas-study" plan "$cfg/tricks.ini" "$tmp/tricks" > "$tmp/tricks.log" 2>&1
+"$bin/wsnas-study" plan "$cfg/tricks.ini" "$tmp/tricks" --data-dir "cifar10=$tmp/cifar10" \
+  > "$tmp/tricks.log" 2>&1
 check "configs/studies/nb101-tricks.ini plans" [ $? -eq 0 ]
 check "5 supernets: multi-path 3 paths 333 epochs, FairNAS 333 epochs, all --space nb101" \
   [ "$(grep -c 'wsnas-supernet --space nb101' "$tmp/tricks/plan.tsv")" -eq 5 -a \

@@ -50,8 +50,23 @@ std::string read_all(const std::string& path) {
   return ss.str();
 }
 
-void write_plan(const std::string& study_file, const std::string& dir, const std::string& bin) {
-  const auto study = wsnas::study::read_study(study_file);
+/// wsnas-study --data-dir NAME=DIR, DIR made absolute (the runs start in any folder).
+std::vector<std::string> dataset_dirs(const std::vector<std::string>& given) {
+  std::vector<std::string> out;
+  for (const auto& g : given) {
+    const auto eq = g.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == g.size())
+      throw UsageError("--data-dir '" + g +
+                       "': expected NAME=DIR (e.g. cifar100=/scratch/cifar100)");
+    out.push_back(g.substr(0, eq) + "=" + absolute_dir(g.substr(eq + 1)));
+  }
+  return out;
+}
+
+void write_plan(const std::string& study_file, const std::string& dir, const std::string& bin,
+                const std::vector<std::string>& data_dirs) {
+  auto study = wsnas::study::read_study(study_file);
+  study.dataset_dirs = dataset_dirs(data_dirs);
   if (fs::exists(dir) && !fs::is_directory(dir))
     throw UsageError("DIR '" + dir + "' exists but is not a directory");
   const auto runs = wsnas::study::make_plan(study, dir);
@@ -87,7 +102,7 @@ void write_plan(const std::string& study_file, const std::string& dir, const std
 }
 
 int body(int argc, char** argv) {
-  std::vector<std::string> args;
+  std::vector<std::string> args, data_dirs;
   wsnas::study::RunOptions run;
   std::string launcher;
   wsnas::options::Parser parser(
@@ -112,7 +127,10 @@ int body(int argc, char** argv) {
       "run: only the runs of this stage (sample, supernet, groundtruth, evaluate, analyze)")(
       "task", po::value(&run.task)->default_value(-1),
       "run: only the task-th run (from 0) of --stage (a Slurm array task)")(
-      "dry-run", po::bool_switch(&run.dry_run), "run: print the commands instead of running them");
+      "dry-run", po::bool_switch(&run.dry_run), "run: print the commands instead of running them")(
+      "data-dir", po::value(&data_dirs)->composing(),
+      "plan, run STUDY.ini: NAME=DIR, where dataset NAME is (repeatable; every run that reads "
+      "NAME gets DIR, whatever the study's configs say); plan checks every dataset's folder");
   parser.add(g);
   parser.positional("args", -1);
   po::variables_map vm;
@@ -134,7 +152,7 @@ int body(int argc, char** argv) {
   const std::string command = args[0];
   if (command == "plan") {
     if (args.size() != 3) throw UsageError("plan takes STUDY.ini DIR (see --help)");
-    write_plan(args[1], absolute_dir(args[2]), run.bin_dir);
+    write_plan(args[1], absolute_dir(args[2]), run.bin_dir, data_dirs);
     return 0;
   }
   if (command == "ranks") {  // for submit-study.sh: the ranks every run of a stage can take
@@ -154,7 +172,11 @@ int body(int argc, char** argv) {
     throw UsageError("run takes [STUDY.ini] DIR (see --help)");
   const std::string dir = absolute_dir(args.back());
   if (args.size() == 3) {
-    write_plan(args[1], dir, run.bin_dir);
+    write_plan(args[1], dir, run.bin_dir, data_dirs);
+  } else if (!data_dirs.empty()) {
+    throw UsageError(
+        "--data-dir goes with a study file (wsnas-study run STUDY.ini DIR "
+        "--data-dir NAME=DIR): a written plan holds its runs' folders already");
   } else if (!fs::exists(dir + "/plan.tsv")) {
     throw UsageError("DIR '" + dir +
                      "' has no plan.tsv: give the study file (wsnas-study run "

@@ -130,23 +130,39 @@ ImageArray read_imagenet16(const std::string& dir, bool train) {
 }
 
 DatasetEntry imagenet16_entry() {
-  return train_test_entry(
+  auto e = train_test_entry(
       "imagenet16-120", "",
       "NAS-Bench-201's ImageNet16-120 (16x16, 120 classes): train.bin, val.bin written once by "
       "scripts/imagenet16-convert.py from the official downsampled ImageNet files",
       [](const std::string& dir, bool train) { return read_imagenet16(dir, train); });
+  e.files = {"train.bin", "val.bin"};
+  e.source =
+      "the 16x16 downsampled ImageNet of image-net.org (train_data_batch_1..10, val_data), "
+      "converted once: /usr/bin/python3 scripts/imagenet16-convert.py SRC DIR";
+  return e;
 }
 
 DatasetEntry cifar10_entry() {
-  return train_test_entry(
+  auto e = train_test_entry(
       "cifar10", "", "CIFAR-10 binary version: data_batch_1..5.bin, test_batch.bin",
       [](const std::string& dir, bool train) { return read_cifar10(dir, train); });
+  e.files = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+             "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"};
+  e.source =
+      "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz, untarred: its folder "
+      "cifar-10-batches-bin";
+  return e;
 }
 
 DatasetEntry cifar100_entry() {
-  return train_test_entry(
+  auto e = train_test_entry(
       "cifar100", "", "CIFAR-100 binary version: train.bin, test.bin (fine labels)",
       [](const std::string& dir, bool train) { return read_cifar100(dir, train); });
+  e.files = {"train.bin", "test.bin"};
+  e.source =
+      "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz, untarred: its folder "
+      "cifar-100-binary";
+  return e;
 }
 
 void write_cifar_file(const std::string& path, const ImageArray& d, bool cifar100,

@@ -1,5 +1,7 @@
 #include "wsnas/data/dataset.h"
 
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "entries.h"
@@ -80,6 +82,34 @@ const DatasetEntry& dataset_entry(const std::string& name) {
 std::string default_dataset_dir(const std::string& name) {
   const auto& e = dataset_entry(name);
   return e.default_dir.empty() ? "data/" + name : e.default_dir;
+}
+
+namespace {
+bool is_dir(const std::string& p) {
+  std::error_code ec;
+  return std::filesystem::is_directory(p, ec);
+}
+bool is_file(const std::string& p) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(p, ec);
+}
+}  // namespace
+
+void check_dataset_dir(const std::string& name, const std::string& dir) {
+  const auto& e = dataset_entry(name);
+  auto where = [&] {
+    return " (expected " + e.summary + ")" + (e.source.empty() ? "" : "; get it: " + e.source);
+  };
+  WSNAS_CHECK_INPUT(is_dir(dir), "--data-dir '", dir, "': no folder for dataset ", name, where());
+  for (const auto& f : e.files) {
+    bool found = false;
+    for (const auto& alt : split(f, '|')) {
+      const bool folder = ends_with(alt, "/");
+      const std::string path = dir + "/" + (folder ? alt.substr(0, alt.size() - 1) : alt);
+      found = found || (folder ? is_dir(path) : is_file(path));
+    }
+    WSNAS_CHECK_INPUT(found, "--data-dir '", dir, "': no ", f, " for dataset ", name, where());
+  }
 }
 
 DataBundle load_bundle(const std::string& name, const std::string& dir,

@@ -142,20 +142,28 @@ ImageArray read_mnist_dir(const std::string& dir, bool train, const std::string&
 }
 
 namespace {
-DatasetEntry mnist_style(const std::string& name, const char* summary) {
-  return train_test_entry(
+DatasetEntry mnist_style(const std::string& name, const char* summary, std::string source) {
+  auto e = train_test_entry(
       name, "/usr/share/datasets/" + name, summary,
       [name](const std::string& dir, bool train) { return read_mnist_dir(dir, train, name); });
+  for (const char* f : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})
+    e.files.push_back(std::string(f) + ".gz|" + f);
+  e.source = std::move(source);
+  return e;
 }
 }  // namespace
 
 DatasetEntry fashion_mnist_entry() {
   return mnist_style("fashion-mnist",
-                     "Fashion-MNIST IDX files: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]");
+                     "Fashion-MNIST IDX files: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]",
+                     "Debian's package dataset-fashion-mnist (apt install dataset-fashion-mnist), "
+                     "or github.com/zalandoresearch/fashion-mnist's data/fashion");
 }
 
 DatasetEntry mnist_entry() {
-  return mnist_style("mnist", "MNIST IDX files: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]");
+  return mnist_style("mnist", "MNIST IDX files: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]",
+                     "the four IDX files of yann.lecun.com/exdb/mnist, in one folder");
 }
 
 namespace {

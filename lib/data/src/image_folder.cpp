@@ -99,9 +99,14 @@ ImageFiles read_imagenet(const std::string& dir, bool train) {
 }
 
 DatasetEntry imagenet_entry() {
-  return train_test_entry(
+  auto e = train_test_entry(
       "imagenet", "", "ImageNet folders: train/<wnid>/*.JPEG, val/<wnid>/*.JPEG; 224x224 inputs",
       [](const std::string& dir, bool train) { return read_imagenet(dir, train); });
+  e.files = {"train/", "val/"};
+  e.source =
+      "ILSVRC2012 from image-net.org (ILSVRC2012_img_train.tar, ILSVRC2012_img_val.tar), the "
+      "validation images sorted into class folders as torchvision's ImageNet does";
+  return e;
 }
 
 // ---- ImageFiles: decoded when a batch needs them --------------------------------------------

@@ -166,17 +166,27 @@ DataBundle load_text_corpus(const std::string& name, const std::string& dir,
 }
 
 DatasetEntry ptb_entry() {
-  return {"ptb", "", "Penn Treebank text: ptb.{train,valid,test}.txt",
-          [](const std::string& dir, const BundleOptions& o) {
-            return load_text_corpus("ptb", dir, "ptb.{split}.txt", o);
-          }};
+  DatasetEntry e{"ptb", "", "Penn Treebank text: ptb.{train,valid,test}.txt",
+                 [](const std::string& dir, const BundleOptions& o) {
+                   return load_text_corpus("ptb", dir, "ptb.{split}.txt", o);
+                 }};
+  e.files = {"ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"};
+  e.source =
+      "http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz, its data/ folder (or "
+      "wsnas-data text --out DIR FILES for a corpus in that format)";
+  return e;
 }
 
 DatasetEntry wikitext2_entry() {
-  return {"wikitext-2", "", "WikiText-2 text: wiki.{train,valid,test}.tokens",
-          [](const std::string& dir, const BundleOptions& o) {
-            return load_text_corpus("wikitext-2", dir, "wiki.{split}.tokens", o);
-          }};
+  DatasetEntry e{"wikitext-2", "", "WikiText-2 text: wiki.{train,valid,test}.tokens",
+                 [](const std::string& dir, const BundleOptions& o) {
+                   return load_text_corpus("wikitext-2", dir, "wiki.{split}.tokens", o);
+                 }};
+  e.files = {"wiki.train.tokens", "wiki.valid.tokens", "wiki.test.tokens"};
+  e.source =
+      "https://s3.amazonaws.com/research.metamind.io/wikitext/wikitext-2-v1.zip, its folder "
+      "wikitext-2";
+  return e;
 }
 
 // ---- TokenStream: BPTT windows over batch_size columns ------------------------------------

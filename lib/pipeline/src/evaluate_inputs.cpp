@@ -31,6 +31,8 @@ std::string absolute(const std::string& path) {
 
 }  // namespace
 
+void check_inputs(const EvaluateJob& job) { train::mapped_dataset_dir(job.dataset_dirs, ""); }
+
 void add_options(options::Parser& parser, EvaluateJob& job) {
   po::options_description g("Evaluation");
   g.add_options()("checkpoint", po::value(&job.checkpoints)->multitoken()->required(),
@@ -51,6 +53,9 @@ void add_options(options::Parser& parser, EvaluateJob& job) {
       "seed of the calibration batches (the same for every architecture)")(
       "data-dir", po::value(&job.data_dir)->default_value(job.data_dir),
       "dataset directory (default: the one the supernet used)")(
+      "dataset-dir", po::value(&job.dataset_dirs)->composing(),
+      "NAME=DIR: the folder of dataset NAME, when it is the supernet's (over --data-dir; "
+      "repeatable; wsnas-study --data-dir passes it to every run)")(
       "flush-seconds",
       po::value(&job.flush_s)
           ->default_value(job.flush_s)
@@ -164,6 +169,7 @@ Checkpoints read_checkpoints(const EvaluateJob& job) {
   out.cutout = hp.cutout;
   out.data.dir =
       job.data_dir.empty() ? train::config_value(model_cfg, "data-dir", what) : job.data_dir;
+  out.data.dataset_dirs = job.dataset_dirs;
   return out;
 }
 

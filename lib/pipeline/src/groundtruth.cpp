@@ -17,6 +17,7 @@
 #include "wsnas/core/random.h"
 #include "wsnas/core/signals.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/data/dataset.h"
 #include "wsnas/io/atomic_file.h"
 #include "wsnas/io/claims.h"
 #include "wsnas/io/results.h"
@@ -44,6 +45,10 @@ GroundTruthJob::GroundTruthJob() {
   hp.lr_schedule = options::LrSchedule::kCosineEpoch;
   hp.epochs = 200;
   hp.grad_clip = 0;
+}
+
+void check_inputs(const GroundTruthJob& job) {
+  data::check_dataset_dir(job.data.dataset, train::data_dir(job.data));
 }
 
 void add_options(options::Parser& parser, GroundTruthJob& job) {

@@ -1,4 +1,5 @@
 // The supernet stage's options (wsnas/pipeline/supernet.h).
+#include "wsnas/data/dataset.h"
 #include "wsnas/pipeline/supernet.h"
 #include "wsnas/space/sampler.h"
 
@@ -30,6 +31,10 @@ po::options_description protocol_option_group(SupernetJob& job) {
       "code's "
       "parallel sampling)");
   return g;
+}
+
+void check_inputs(const SupernetJob& job) {
+  data::check_dataset_dir(job.data.dataset, train::data_dir(job.data));
 }
 
 void add_options(options::Parser& parser, SupernetJob& job) {

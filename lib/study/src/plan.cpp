@@ -306,6 +306,8 @@ void check_run_options(const Study& study, const std::vector<Run>& runs,
     std::getline(in, line);
     const std::string prefix = r.argv[0] + ": error: ";
     if (line.rfind(prefix, 0) == 0) line = line.substr(prefix.size());
+    if (line.rfind("--data-dir '", 0) == 0)  // a dataset's folder: the study can name another
+      line += " (or give wsnas-study --data-dir NAME=DIR)";
     throw UsageError("study file '" + study.path + "': run " + r.id + ": " +
                      (line.empty() ? "refused its options" : line));
   }
@@ -482,6 +484,9 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   };
   std::vector<Net> nets;
   std::vector<std::string> made;
+  auto data_dirs = [&](std::vector<std::string>& argv) {
+    for (const auto& d : s.dataset_dirs) argv.insert(argv.end(), {"--dataset-dir", d});
+  };
   auto supernet = [&](const std::string& name, const std::vector<std::string>& extra,
                       std::int64_t epochs, std::int64_t seed, const std::string& pool) {
     if (std::find(made.begin(), made.end(), name) != made.end()) return false;
@@ -490,6 +495,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     // overridden: the study names one space).
     std::vector<std::string> argv = {"wsnas-supernet", "--space", s.space};
     Planner::configs(argv, s.supernet_configs);
+    data_dirs(argv);
     argv.insert(argv.end(), extra.begin(), extra.end());
     // A variant may fix its own epochs or seed (Table 3's multi-path runs match the baseline's
     // passes with fewer epochs; its "different seed" row): the variant's value wins.
@@ -520,6 +526,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   if (s.truth == "farm") {
     std::vector<std::string> argv = {"wsnas-groundtruth", "--space", s.space};
     Planner::configs(argv, s.groundtruth_configs);
+    data_dirs(argv);
     argv.insert(argv.end(), {"--archs", archs, "--out", dir + "/groundtruth"});
     p.add("groundtruth", "groundtruth", true, argv);
     truth = dir + "/groundtruth/groundtruth.h5";
@@ -530,6 +537,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   for (const auto& n : nets) {
     std::vector<std::string> argv = {"wsnas-evaluate"};
     Planner::configs(argv, s.evaluate_configs);
+    data_dirs(argv);
     argv.insert(argv.end(), {"--checkpoint", dir + "/supernets/" + n.name + "/supernet.h5",
                              "--archs", n.archs, "--out", evaluation(n.name)});
     p.add("evaluate/" + n.name, "evaluate", true, argv);

@@ -42,10 +42,33 @@ po::options_description data_option_group(DataOptions& d) {
           ->notifier(options::at_least("bptt", 1)),
       "text datasets: mean BPTT window in tokens (training draws lengths around it as DARTS; "
       "evaluation uses it)");
+  add_dataset_dir_option(g, d.dataset_dirs);
   return g;
 }
 
+void add_dataset_dir_option(po::options_description& g, std::vector<std::string>& dirs) {
+  g.add_options()("dataset-dir", po::value(&dirs)->composing(),
+                  "NAME=DIR: the folder of dataset NAME, when it is the one used (over "
+                  "--data-dir; repeatable; wsnas-study --data-dir passes it to every run)");
+}
+
+std::string mapped_dataset_dir(const std::vector<std::string>& dataset_dirs,
+                               const std::string& dataset) {
+  std::string found;
+  for (const auto& entry : dataset_dirs) {
+    const auto eq = entry.find('=');
+    WSNAS_CHECK_USAGE(eq != std::string::npos && eq > 0 && eq + 1 < entry.size(), "--dataset-dir '",
+                      entry, "': expected NAME=DIR");
+    const std::string name = entry.substr(0, eq);
+    data::dataset_entry(name);  // a known dataset, or the registry's line
+    if (name == dataset) found = entry.substr(eq + 1);
+  }
+  return found;
+}
+
 std::string data_dir(const DataOptions& d) {
+  const std::string mapped = mapped_dataset_dir(d.dataset_dirs, d.dataset);
+  if (!mapped.empty()) return mapped;
   return d.dir.empty() ? data::default_dataset_dir(d.dataset) : d.dir;
 }
 

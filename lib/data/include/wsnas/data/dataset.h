@@ -218,6 +218,10 @@ struct DatasetEntry {
   std::string default_dir;  ///< "data/<name>" when empty
   std::string summary;      ///< one line: its format and layout
   std::function<DataBundle(const std::string& dir, const BundleOptions& options)> load;
+  /// Files (or folders, ending in '/') the folder must hold, relative to it; "a|b": either.
+  std::vector<std::string> files;
+  /// Where to get it: URL and how to unpack or convert it into a folder of this layout.
+  std::string source;
 };
 
 /// Adds a dataset (plugins: next to space::register_space); a name taken is an error.
@@ -229,6 +233,9 @@ std::vector<std::string> dataset_names();
 const DatasetEntry& dataset_entry(const std::string& name);
 /// Default location of a dataset ("/usr/share/datasets/fashion-mnist" for fashion-mnist).
 std::string default_dataset_dir(const std::string& name);
+/// Checks, without reading them, that `dir` holds the files of dataset `name`: an InputError
+/// naming the folder, the first missing file, the layout and where to get the dataset otherwise.
+void check_dataset_dir(const std::string& name, const std::string& dir);
 /// The bundle of a named dataset read from `dir`.
 DataBundle load_bundle(const std::string& name, const std::string& dir,
                        const BundleOptions& options = {});

@@ -17,8 +17,9 @@ namespace wsnas::pipeline {
 struct EvaluateJob {
   std::vector<std::string> checkpoints;
   std::string archs_path, out_path;
-  std::string split = "valid";  ///< valid | test
-  std::string data_dir;         ///< "" = the one the supernet used
+  std::string split = "valid";            ///< valid | test
+  std::string data_dir;                   ///< "" = the one the supernet used
+  std::vector<std::string> dataset_dirs;  ///< --dataset-dir NAME=DIR (over data_dir)
   options::HyperParameters hp;  ///< only bn-calib-*; whole so one config file serves every stage
   train::RunOptions run;
   std::int64_t eval_batch =
@@ -37,6 +38,9 @@ struct EvaluateJob {
 };
 
 void add_options(options::Parser& parser, EvaluateJob& job);
+/// --check-options' look at the inputs: --dataset-dir is well formed (the dataset is the
+/// checkpoint's, which a plan has not trained yet).
+void check_inputs(const EvaluateJob& job);
 
 /// Scores job.archs on every checkpoint into job.out_path (resuming it). Returns 0, or
 /// kExitInterrupted after saving on a stop signal.

@@ -27,6 +27,8 @@ struct GroundTruthJob {
 };
 
 void add_options(options::Parser& parser, GroundTruthJob& job);
+/// --check-options' look at the inputs: the dataset's folder holds its files.
+void check_inputs(const GroundTruthJob& job);
 
 /// Trains every architecture of job.archs_path into job.out_dir (resuming). Returns 0, or
 /// kExitInterrupted on a stop signal (finished architectures and the last whole epoch of

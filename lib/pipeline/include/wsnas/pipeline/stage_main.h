@@ -24,7 +24,10 @@ int stage_main(int argc, char** argv, const std::string& name, const std::string
     parser.add(check);
     options::po::variables_map vm;
     if (!app::parse_options(ctx, parser, vm)) return 0;
-    if (check_only) return 0;
+    if (check_only) {
+      check_inputs(job);
+      return 0;
+    }
     return stage(ctx, job, train::config_of(vm));
   });
 }

@@ -31,6 +31,9 @@ struct SupernetJob {
 
 /// Adds the stage's option groups, bound to `job`, to `parser`.
 void add_options(options::Parser& parser, SupernetJob& job);
+/// --check-options' look at the inputs, without reading them: the dataset's folder holds its
+/// files (data::check_dataset_dir).
+void check_inputs(const SupernetJob& job);
 /// The supernet-protocol group alone (--sampler, --paths, --unused-params), so that other stages
 /// can accept one config file for the whole study.
 options::po::options_description protocol_option_group(SupernetJob& job);

@@ -24,15 +24,26 @@ namespace wsnas::train {
 struct DataOptions {
   std::string dataset = "fashion-mnist";  ///< cifar10 | cifar100 | fashion-mnist | mnist
   std::string dir;                        ///< "" = the dataset's default location
-  std::string protocol = "default";       ///< see data::make_bundle
-  std::int64_t limit_train = 0;           ///< keep the first N training images (0 = all)
-  std::int64_t limit_eval = 0;            ///< keep the first N valid/test images (0 = all)
-  std::string augment = "standard";       ///< standard (pad-4 crop + flip) | none
+  /// "NAME=DIR": the folder of dataset NAME, over `dir`, when NAME is the dataset used
+  /// (wsnas-study --data-dir passes every run the same list).
+  std::vector<std::string> dataset_dirs;
+  std::string protocol = "default";  ///< see data::make_bundle
+  std::int64_t limit_train = 0;      ///< keep the first N training images (0 = all)
+  std::int64_t limit_eval = 0;       ///< keep the first N valid/test images (0 = all)
+  std::string augment = "standard";  ///< standard (pad-4 crop + flip) | none
   std::int64_t bptt = 35;  ///< text: mean BPTT window (training draws it, evaluation fixes it)
 };
 boost::program_options::options_description data_option_group(DataOptions& d);
-/// The dataset directory the options name (the dataset's usual location when --data-dir is empty).
+/// The dataset directory the options name: --dataset-dir's for the dataset, else --data-dir, else
+/// the dataset's usual location.
 std::string data_dir(const DataOptions& d);
+/// The folder `dataset_dirs` ("NAME=DIR" each) gives `dataset`, "" when none; a UsageError naming
+/// --dataset-dir for an entry that is not NAME=DIR with a known NAME.
+std::string mapped_dataset_dir(const std::vector<std::string>& dataset_dirs,
+                               const std::string& dataset);
+/// --dataset-dir NAME=DIR, repeatable, into `dirs`.
+void add_dataset_dir_option(boost::program_options::options_description& g,
+                            std::vector<std::string>& dirs);
 /// Reads the dataset and builds the splits; errors name the files. Records the files read in
 /// `provenance` (data.train_source, data.test_source) when given.
 data::DataBundle load_data(const DataOptions& d, Provenance* provenance = nullptr);
