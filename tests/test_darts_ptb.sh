@@ -94,7 +94,7 @@ check "top-1 and top-10 by the lowest supernet perplexity report the test_ppl of
   > "$tmp/plan.log" 2>&1
 check "configs/studies/darts-ptb.ini plans" [ $? -eq 0 ]
 check "one supernet (darts-ptb.ini, 1000 epochs), the 137 published cells, ranked lowest first" \
-  [ "$(grep -c "wsnas-supernet --space darts-ptb .*darts-ptb.ini --epochs 1000" "$tmp/plan/plan.tsv")" -eq 1 -a \
+  [ "$(grep -c "wsnas-supernet --space darts-ptb .*darts-ptb.ini .*--epochs 1000" "$tmp/plan/plan.tsv")" -eq 1 -a \
     "$(grep -c "sample --space darts-ptb -n 137 .*--pool $table" "$tmp/plan/plan.tsv")" -eq 1 -a \
     "$(grep -c "ranking .*--score-column perplexity .*--truth-select valid_ppl --truth-report test_ppl .*--lower-is-better" "$tmp/plan/plan.tsv")" -eq 1 ]
 

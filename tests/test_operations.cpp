@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <set>
 
 #include "test_support.h"
 #include "wsnas/io/h5file.h"
@@ -1131,6 +1132,42 @@ TEST_F(Operations, EveryAnalysisHasItsFigure) {
     EXPECT_EQ(be32(16), 800) << kind;  // IHDR width
     EXPECT_EQ(be32(20), 500) << kind;  // IHDR height
     EXPECT_NE(read_file(out + "/" + kind + ".svg").find("<svg"), std::string::npos);
+  }
+  {  // Fig. 4's scatter: each architecture's score, truth and option row per decision, counted
+     // here independently of the table's own counts.
+    const auto f = io::File::open(d + "/plot_bias.h5");
+    const auto rows = f.read_i64("/bias/per_arch/option_row");
+    const auto shape = f.shape("/bias/per_arch/option_row");
+    ASSERT_EQ(shape.size(), 2u);
+    EXPECT_EQ(shape[0], 5);
+    const auto decisions = f.read_strings("/bias/decision");
+    EXPECT_EQ(shape[1], std::set<std::string>(decisions.begin(), decisions.end()).size());
+    EXPECT_EQ(f.read_f64("/bias/per_arch/score"), (std::vector<double>{5, 4, 3, 2, 1}));
+    EXPECT_EQ(f.read_f64("/bias/per_arch/truth"), (std::vector<double>{0, 2, 4, 1, 3}));
+    std::vector<std::int64_t> counted(decisions.size());
+    for (auto r : rows) {
+      ASSERT_GE(r, 0);
+      ++counted[static_cast<std::size_t>(r)];
+    }
+    EXPECT_EQ(counted, f.read_i64("/bias/archs"));
+    // The first decision is edge 1<-0, whose option is the row's own op (5 distinct rows).
+    for (int i = 0; i < 5; ++i)
+      EXPECT_EQ(decisions[static_cast<std::size_t>(rows[static_cast<std::size_t>(i) * shape[1]])],
+                "edge 1<-0");
+  }
+  {  // mutual's labels, as a study writes them: one per input, then GT and P
+    auto r = run(kEnv + app("wsnas-analyze") + " mutual --scores " + in +
+                 " --score-column score truth --label '1000 ep' 'another' --truth " + in +
+                 " --truth-column truth --out-h5 " + d + "/plot_labels.h5");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto labels = io::File::open(d + "/plot_labels.h5").read_strings("/mutual/labels");
+    EXPECT_EQ(labels, (std::vector<std::string>{"1000 ep", "another", "GT", "P", "FLOPs"}));
+    r = run(kEnv + app("wsnas-analyze") + " mutual --scores " + in +
+            " --score-column score truth --label one --truth " + in + " --truth-column truth");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--label needs one label per score input (2 inputs, 1 labels)"),
+              std::string::npos)
+        << r.err;
   }
   // Files of the wrong kind: one line naming the file, exit 2, no figure.
   const auto r = run(plot + evaluation() + " " + out);

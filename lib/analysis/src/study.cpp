@@ -153,6 +153,13 @@ po::options_description study_options(StudyJob& job) {
       "replicate", po::value(&job.replicate)->multitoken(),
       "budgets, density, pruning: the seed of each input's supernet (default 0 for all); inputs "
       "with the same x and different seeds give the min/max bands")(
+      "label", po::value(&job.labels)->multitoken(),
+      "mutual: the figure's label of each score input, in order (e.g. \"1000 ep\"; the ground "
+      "truth is GT, the parameter count P)")(
+      "reference", po::value(&job.reference_value),
+      "budgets: a reference line at this ground-truth value (e.g. a published network's "
+      "accuracy)")("reference-label", po::value(&job.reference_label)->default_value("reference"),
+                   "budgets: the reference line's label")(
       "out-h5", po::value(&job.out_h5),
       "also write the report as HDF5 (docs/results-format.md, kind 'analysis')")(
       "plot", po::value(&job.plot_dir),
@@ -193,6 +200,15 @@ void check_study(const StudyJob& job) {
                       "tricks needs the baseline and at least one trick: two or more --scores or "
                       "--score-column");
   }
+  WSNAS_CHECK_USAGE(job.labels.empty() || job.analysis == "mutual",
+                    "--label names the inputs of mutual's matrix, not of ", job.analysis);
+  if (!job.labels.empty()) {
+    const auto n = std::max(job.scores.size(), job.score_column.size());
+    WSNAS_CHECK_USAGE(job.labels.size() == n, "--label needs one label per score input (", n,
+                      " inputs, ", job.labels.size(), " labels)");
+  }
+  WSNAS_CHECK_USAGE(std::isnan(job.reference_value) || job.analysis == "budgets",
+                    "--reference draws a line on the budgets figure, not on ", job.analysis);
   WSNAS_CHECK_USAGE(!job.truth_select.empty() || !job.truth_column.empty(),
                     "the ground truth needs a column: --truth-column, or --truth-select");
   WSNAS_CHECK_USAGE(job.plot_dir.empty() || !job.out_h5.empty(),
@@ -414,6 +430,40 @@ void run_bias(const StudyJob& job, const StudyData& d, Provenance& provenance, s
       f.write_f64("/bias/u", u);
       f.write_f64("/bias/p_value", p);
       f.write_i64("/bias/most_biased", most);
+      // Per architecture (paper Fig. 4's scatter): its score, its ground truth and, for each
+      // decision in the table's order, the row of the option it takes (-1: none listed).
+      std::vector<std::string> decisions;
+      std::map<std::pair<std::string, std::string>, std::int64_t> row_of;
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (decisions.empty() || decisions.back() != rows[i].decision)
+          decisions.push_back(rows[i].decision);
+        row_of[{rows[i].decision, rows[i].option}] = static_cast<std::int64_t>(i);
+      }
+      const auto& all = d.space->decisions();
+      std::vector<std::int64_t> option_row;
+      std::vector<std::string> names;
+      for (const auto& a : d.archs) {
+        names.push_back(d.space->to_string(a));
+        for (const auto& dec : decisions) {
+          std::int64_t row = -1;
+          for (std::size_t k = 0; k < all.size(); ++k) {
+            if (all[k].name != dec) continue;
+            const auto c = static_cast<std::size_t>(a.choices[k]);
+            if (c < all[k].options.size()) {
+              const auto it = row_of.find({dec, all[k].options[c]});
+              if (it != row_of.end()) row = it->second;
+            }
+          }
+          option_row.push_back(row);
+        }
+      }
+      f.create_group("/bias/per_arch");
+      f.write_f64("/bias/per_arch/score", d.score);
+      f.write_f64("/bias/per_arch/truth", d.truth);
+      f.write_i64(
+          "/bias/per_arch/option_row", option_row,
+          {static_cast<std::int64_t>(d.archs.size()), static_cast<std::int64_t>(decisions.size())});
+      f.write_strings("/bias/per_arch/arch", names);
     });
   }
 }
@@ -543,6 +593,13 @@ void run_mutual(const StudyJob& job, const StudyData& d, Provenance& provenance,
       f.create_group("/mutual");
       f.set_attr("/mutual", "architectures", static_cast<std::int64_t>(truth.size()));
       f.write_strings("/mutual/names", names);
+      if (!job.labels.empty()) {
+        std::vector<std::string> labels = job.labels;
+        labels.push_back("GT");
+        if (!in.params.empty()) labels.push_back("P");
+        if (!in.flops.empty()) labels.push_back("FLOPs");
+        f.write_strings("/mutual/labels", labels);
+      }
       const std::vector<std::int64_t> shape = {static_cast<std::int64_t>(m),
                                                static_cast<std::int64_t>(m)};
       f.write_f64("/mutual/spearman", matrix, shape);

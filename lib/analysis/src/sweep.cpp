@@ -178,6 +178,10 @@ void run_sweep(const StudyJob& job, Provenance& provenance, std::ostream& out) {
       f.set_attr(g, "x_name", std::string(x_name(job.analysis)));
       f.set_attr(g, "higher_is_better", static_cast<std::int64_t>(!job.lower_is_better));
       write_bootstrap_attrs(f, g, job.bootstrap);
+      if (!std::isnan(job.reference_value)) {
+        f.set_attr(g, "reference_value", job.reference_value);
+        f.set_attr(g, "reference_label", job.reference_label);
+      }
       auto column = [&](auto get) {
         std::vector<double> v;
         for (const auto& r : rows) v.push_back(get(r));

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -192,13 +193,20 @@ Study read_study(const std::string& path) {
       if (!parse_int(v, s.bootstrap) || s.bootstrap < 0) bad("an integer >= 0");
     } else if (k == "plot") {
       if (!parse_bool(v, s.plot)) bad("true or false");
+    } else if (k == "reference") {
+      double x = 0;
+      if (!parse_double(v, x) || !std::isfinite(x)) bad("a number (in the ground truth's units)");
+      s.reference = v;
+    } else if (k == "reference-label") {
+      s.reference_label = v;
     } else {
       throw UsageError(where + ": unknown key '" + k +
                        "' (keys: space, supernet-config, evaluate-config, groundtruth-config, "
                        "archs, arch-seed, arch-pool, max-flops, max-params, sample-options, "
                        "budgets, seeds, variants, density, pruning, "
                        "truth, truth-select, truth-report, truth-arch-column, score-column, "
-                       "lower-is-better, analyses, k, bootstrap, plot)");
+                       "lower-is-better, analyses, k, bootstrap, plot, reference, "
+                       "reference-label)");
     }
   }
   WSNAS_CHECK_USAGE(have_space, "study file '", path, "': no 'space = NAME' in [study]");
@@ -595,17 +603,33 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
         }
     }
     x.insert(x.end(), rep.begin(), rep.end());
+    if (a == "budgets" && !s.reference.empty()) {
+      x.insert(x.end(), {"--reference", s.reference});
+      if (!s.reference_label.empty()) x.insert(x.end(), {"--reference-label", s.reference_label});
+    }
     analyze(a, names, x);
   };
   if (wanted("budgets", s.budgets.size() > 1)) sweep("budgets", {});
   {
-    std::vector<std::string> all;  // every supernet on the whole space at the largest budget
+    // Every supernet on the whole space at the largest budget, then the baseline's other
+    // budgets; labelled as the paper's Fig. 3 ("1000 ep") and Fig. 7 (the variant's name).
+    std::vector<std::string> all, labels = {"--label"};
+    auto add = [&](const Variant& v, std::int64_t epochs, std::int64_t seed) {
+      const auto before = all.size();
+      push_unique(all, net(v, epochs, seed));
+      if (all.size() == before) return;
+      std::string label = &v == &base && (s.variants.size() == 1 || epochs != top_budget)
+                              ? std::to_string(fixed(v, "--epochs", epochs)) + " ep"
+                              : v.name;
+      if (s.seeds.size() > 1) label += " s" + std::to_string(fixed(v, "--seed", seed));
+      labels.push_back(label);
+    };
     for (const auto& v : s.variants)
-      for (const auto seed : s.seeds) push_unique(all, net(v, top_budget, seed));
+      for (const auto seed : s.seeds) add(v, top_budget, seed);
     if (s.budgets.size() > 1)
       for (const auto b : s.budgets)
-        if (b != top_budget) push_unique(all, net(base, b, seed0));
-    if (wanted("mutual", true)) analyze("mutual", all, {});
+        if (b != top_budget) add(base, b, seed0);
+    if (wanted("mutual", true)) analyze("mutual", all, labels);
   }
   if (wanted("tricks", s.variants.size() > 1)) {
     std::vector<std::string> names;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ struct StudyJob {
   /// budgets, density, pruning: per score input, its x (epochs, or k of 1/k) and its seed
   std::vector<double> x;
   std::vector<std::int64_t> replicate;
+  /// mutual: the figure's label of each score input ("1000 ep"; the paper's Fig. 3), then "GT",
+  /// "P" and "FLOPs" for the others; empty: plot.py shortens the sources.
+  std::vector<std::string> labels;
+  /// budgets: a reference line in ground-truth units (the paper's Fig. 8 on ProxylessNAS: the
+  /// Proxyless-GPU architecture's accuracy) and its label; NaN: none.
+  double reference_value = std::numeric_limits<double>::quiet_NaN();
+  std::string reference_label;
 };
 
 /// budgets, density and pruning: one ranking per score input, each on its own architectures.

@@ -41,6 +41,9 @@ struct Study {
   std::string k = "1,5,10,20,50,100";
   std::int64_t bootstrap = 1000;
   bool plot = true;
+  /// A reference line on the budgets figure (ground-truth units; the paper's Fig. 8 on
+  /// ProxylessNAS: Proxyless-GPU's accuracy) and its label; "" : none.
+  std::string reference, reference_label;
   /// "NAME=DIR" (DIR absolute): where dataset NAME is, from wsnas-study --data-dir; every
   /// supernet, ground-truth and evaluation run gets them as --dataset-dir.
   std::vector<std::string> dataset_dirs;
