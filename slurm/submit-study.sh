@@ -17,6 +17,15 @@
 #   --gpus-per-rank G  [WSNAS_GPUS_PER_RANK] GPUs per rank, one rank per GPU (default 0: CPU)
 #   --cpus-per-rank C  [WSNAS_CPUS_PER_RANK] cores per rank (default 1)
 #   --signal-time S    [WSNAS_SIGNAL_TIME] seconds before the limit to save and requeue (default 300)
+#   --cpu-partition P  [WSNAS_CPU_PARTITION] partition of the CPU-only stages, sample and analyze
+#                                          (default: --partition); they never ask for GPUs
+#   --cpu-time T       [WSNAS_CPU_TIME]    time limit of the sample and analyze jobs (default 2:00:00)
+#   --sbatch-arg [STAGE:]ARG               any sbatch option, for every job or for one stage's
+#                                          (repeatable; later wins): --sbatch-arg --qos=long,
+#                                          --sbatch-arg supernet:--time=48:00:00,
+#                                          --sbatch-arg --mem=32G, --sbatch-arg supernet:--constraint=a100
+#   --data-dir NAME=DIR, --set KEY=VALUE, --scale NAME
+#                                          passed to wsnas-study plan (docs/studies.md)
 #   --bin DIR          [WSNAS_BIN]         built apps (default build/bin; installed: <prefix>/bin)
 #   --dry-run          print the sbatch commands instead of submitting
 # Prints the job ids (one per line, "stage id") and writes them to DIR/jobs.txt.
@@ -30,6 +39,11 @@ ranks=${WSNAS_RANKS:-2}
 gpus=${WSNAS_GPUS_PER_RANK:-0}
 cpus=${WSNAS_CPUS_PER_RANK:-1}
 signal_time=${WSNAS_SIGNAL_TIME:-300}
+cpu_partition=${WSNAS_CPU_PARTITION:-}
+cpu_time=${WSNAS_CPU_TIME:-2:00:00}
+extra=()       # "STAGE:ARG" or ":ARG" (every stage)
+plan_args=()   # wsnas-study plan's --data-dir, --set, --scale
+stages="sample supernet groundtruth evaluate analyze"
 # The apps: a source tree's build/bin, or, installed (<prefix>/share/wsnas/slurm), <prefix>/bin.
 if [ -n "${WSNAS_BIN:-}" ]; then
   bin=$WSNAS_BIN
@@ -51,6 +65,19 @@ while [ $# -gt 0 ]; do
     --cpus-per-rank) need "$@"; cpus=$2; shift 2 ;;
     --signal-time) need "$@"; signal_time=$2; shift 2 ;;
     --bin) need "$@"; bin=$(realpath "$2"); shift 2 ;;
+    --cpu-partition) need "$@"; cpu_partition=$2; shift 2 ;;
+    --cpu-time) need "$@"; cpu_time=$2; shift 2 ;;
+    --sbatch-arg)
+      need "$@"
+      case $2 in
+        -*) extra+=(":$2") ;;
+        *:-*)
+          [[ " $stages " == *" ${2%%:*} "* ]] || die "--sbatch-arg '$2': unknown stage '${2%%:*}' (expected one of: $stages)"
+          extra+=("$2") ;;
+        *) die "--sbatch-arg '$2': expected [STAGE:]--OPTION=VALUE (e.g. --qos=long, supernet:--mem=64G)" ;;
+      esac
+      shift 2 ;;
+    --data-dir|--set|--scale) need "$@"; plan_args+=("$1" "$2"); shift 2 ;;
     --dry-run) dry=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option '$1' (see --help)" ;;
@@ -74,7 +101,7 @@ if [ $dry -eq 0 ] && [ -f "$study/jobs.txt" ]; then
     fi
   done
 fi
-"$bin/wsnas-study" plan "$1" "$study" >&2 || exit $?
+"$bin/wsnas-study" plan "$1" "$study" "${plan_args[@]}" >&2 || exit $?
 plan=$study/plan.tsv
 mkdir -p "$study/logs"
 count() { awk -F'\t' -v s="$1" 'NR > 1 && $2 == s' "$plan" | wc -l; }
@@ -91,13 +118,20 @@ sn_ranks=$("$bin/wsnas-study" ranks "$study" supernet "$ranks") || exit $?
 sn_par=(--ntasks="$sn_ranks" --cpus-per-task="$cpus")
 [ "$gpus" -gt 0 ] && sn_par+=(--gpus-per-task="$gpus")
 serial=(--ntasks=1 --cpus-per-task="$cpus")
+# The CPU-only stages: their own partition and time limit (after the common ones: sbatch takes the
+# last of a repeated option).
+cpu_only=(--time="$cpu_time")
+[ -n "${cpu_partition:-$partition}" ] && cpu_only+=(--partition="${cpu_partition:-$partition}")
 
 submit() {  # submit STAGE AFTER RESOURCES...: prints the job id ("" when the stage has no runs)
   local stage=$1 after=$2 n
   shift 2
   n=$(count "$stage")
   [ "$n" -gt 0 ] || return 0
-  local args=("${common[@]}" "$@" --job-name="wsnas-$stage")
+  local args=("${common[@]}" "$@" --job-name="wsnas-$stage") e
+  for e in "${extra[@]}"; do  # --sbatch-arg: for every stage (":ARG") or this one ("STAGE:ARG")
+    [ "${e%%:*}" = "" ] || [ "${e%%:*}" = "$stage" ] && args+=("${e#*:}")
+  done
   # sample runs are quick: one job runs them all; other stages: one array task per run
   if [ "$stage" != sample ] && [ "$n" -gt 1 ]; then
     args+=(--array="0-$((n - 1))" --output="$study/logs/$stage-%A_%a.out")
@@ -117,11 +151,11 @@ submit() {  # submit STAGE AFTER RESOURCES...: prints the job id ("" when the st
 deps() { local IFS=:; echo "$*"; }  # deps ID... : the non-empty ids joined by ':'
 ids() { local out=() i; for i in "$@"; do [ -n "$i" ] && out+=("$i"); done; deps "${out[@]}"; }
 
-sa=$(submit sample "" "${serial[@]}")
+sa=$(submit sample "" "${serial[@]}" "${cpu_only[@]}")
 sn=$(submit supernet "$(ids "$sa")" "${sn_par[@]}")
 gt=$(submit groundtruth "$(ids "$sa")" "${par[@]}")
 ev=$(submit evaluate "$(ids "$sa" "$sn")" "${par[@]}")
-an=$(submit analyze "$(ids "$ev" "$gt" "$sa")" "${serial[@]}")
+an=$(submit analyze "$(ids "$ev" "$gt" "$sa")" "${serial[@]}" "${cpu_only[@]}")
 : > "$study/jobs.txt.tmp"
 for pair in "sample:$sa" "supernet:$sn" "groundtruth:$gt" "evaluate:$ev" "analyze:$an"; do
   [ -n "${pair#*:}" ] && echo "${pair%%:*} ${pair#*:}" >> "$study/jobs.txt.tmp"

@@ -37,6 +37,8 @@ check "it printed the analysis table" grep -q 'Spearman (score, truth)' "$tmp/fi
 check "with top-k against random top-k and their intervals" grep -qE '^ +1 +[0-9.]+ +[0-9.]+  \[[0-9.]+, [0-9.]+\]$' "$tmp/first.log"
 check "the supernet trained under mpirun -np 2" grep -q 'over 2 replicas on 2 ranks' "$tmp/first.log"
 check "every run ran" grep -q 'wsnas-study: 7 runs: 7 ran, 0 done already' "$tmp/first.log"
+check "the ground-truth farm printed done/total with an ETA" \
+  grep -qE 'wsnas-groundtruth: [1-3]/4 architectures finished \(all ranks\), ETA [0-9:]+ at this run' "$tmp/first.log"
 for fig in ranking bias mutual; do
   check "figure $fig listed at the end" grep -q "^  $tmp/study/figures/$fig.png$" "$tmp/first.log"
 done

@@ -181,3 +181,66 @@ TEST(StudyPlan, RepeatedValuesAndPlanOwnedVariantKeysAreRefused) {
 }
 
 }  // namespace
+
+TEST(StudyPlan, AScaleSectionAndSetOverrideTheStudyAndAddOptionsToTheRuns) {
+  // [scale tiny] over [study]: its keys win, its options follow the configs of each app's runs, a
+  // variant's own epochs shrink with the largest budget (400 of 2000 -> 0.4 of 2, at least 1;
+  // 1500 -> 1.5, rounded to 2); --set is read last; the mutual analysis names its inputs as the
+  // paper's Fig. 3 and 7 do.
+  const std::string d = test::scratch_dir("study_scale");
+  write(d, "sn.ini", "epochs = 5\n");
+  const std::string file =
+      write(d, "s.ini",
+            "[study]\nspace = nb201\nsupernet-config = sn.ini\nevaluate-config = sn.ini\n"
+            "archs = 1000\nbudgets = 1000, 2000\ntruth = farm\ngroundtruth-config = sn.ini\n"
+            "truth-select = v\nvariants = baseline, multi, late\n"
+            "[variant multi]\nsampler = multipath\nepochs = 400\n[variant late]\nepochs = 1500\n"
+            "[scale tiny]\narchs = 6\nbudgets = 1, 2\nk = 1, 3\n"
+            "supernet-options = --channels 4 --cells 1\nevaluate-options = --bn-calib-steps 1\n"
+            "groundtruth-options = --limit-train 64\n");
+  const auto full = study::read_study(file);
+  EXPECT_EQ(full.archs, 1000);
+  EXPECT_TRUE(full.scale_supernet_options.empty());
+  const auto s = study::read_study(file, "tiny", {"archs=5"});
+  EXPECT_EQ(s.archs, 5);  // --set over [scale tiny] over [study]
+  EXPECT_EQ(s.budgets, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(s.k, "1,3");
+  const auto runs = study::make_plan(s, "/o");
+  EXPECT_EQ(count(runs, "supernet"), 4u);  // baseline at 1 and 2, multi and late once each
+  const auto& base = find(runs, "supernet/baseline-e2-s0");
+  EXPECT_TRUE(has(base, {"--config", d + "/sn.ini", "--channels", "4", "--cells", "1"}));
+  EXPECT_TRUE(has(find(runs, "supernet/multi-e1-s0"), {"--epochs", "1"}));
+  EXPECT_TRUE(has(find(runs, "supernet/late-e2-s0"), {"--epochs", "2"}));
+  EXPECT_TRUE(has(find(runs, "evaluate/baseline-e2-s0"), {"--bn-calib-steps", "1"}));
+  EXPECT_FALSE(has(find(runs, "evaluate/baseline-e2-s0"), {"--channels"}));
+  EXPECT_TRUE(has(find(runs, "groundtruth"), {"--limit-train", "64"}));
+  EXPECT_TRUE(has(find(runs, "analyze/mutual"),
+                  {"--label", "baseline", "multi", "late", "1 ep", "--out-csv"}));
+  // The budgets-only study labels its supernets by epochs.
+  const std::string budgets =
+      write(d, "b.ini",
+            "[study]\nspace = nb201\nsupernet-config = sn.ini\nbudgets = 8, 64\n"
+            "truth = farm\ngroundtruth-config = sn.ini\ntruth-select = v\n");
+  EXPECT_TRUE(has(find(study::make_plan(study::read_study(budgets), "/o"), "analyze/mutual"),
+                  {"--label", "64 ep", "8 ep", "--out-csv"}));
+  // Refusals: a scale the file lacks, a scale-only key in [study], a malformed --set.
+  EXPECT_NE(test::input_error_of([&] {
+              study::read_study(file, "huge");
+            }).find("no [scale huge] section (--scale huge; the file has tiny)"),
+            std::string::npos);
+  const std::string misplaced =
+      write(d, "m.ini",
+            "[study]\nspace = nb201\nsupernet-config = sn.ini\nsupernet-options = --channels 4\n");
+  EXPECT_NE(test::input_error_of([&] { study::read_study(misplaced); })
+                .find("line 4: supernet-options = '--channels 4': expected in a [scale NAME] "
+                      "section"),
+            std::string::npos);
+  EXPECT_NE(test::input_error_of([&] {
+              study::read_study(file, "", {"archs"});
+            }).find("--set 'archs': expected KEY=VALUE"),
+            std::string::npos);
+  EXPECT_NE(test::input_error_of([&] {
+              study::read_study(file, "", {"budget=3"});
+            }).find("--set budget: unknown key 'budget'"),
+            std::string::npos);
+}

@@ -64,8 +64,9 @@ std::vector<std::string> dataset_dirs(const std::vector<std::string>& given) {
 }
 
 void write_plan(const std::string& study_file, const std::string& dir, const std::string& bin,
-                const std::vector<std::string>& data_dirs) {
-  auto study = wsnas::study::read_study(study_file);
+                const std::vector<std::string>& data_dirs, const std::string& scale,
+                const std::vector<std::string>& overrides) {
+  auto study = wsnas::study::read_study(study_file, scale, overrides);
   study.dataset_dirs = dataset_dirs(data_dirs);
   if (fs::exists(dir) && !fs::is_directory(dir))
     throw UsageError("DIR '" + dir + "' exists but is not a directory");
@@ -103,6 +104,8 @@ void write_plan(const std::string& study_file, const std::string& dir, const std
 
 int body(int argc, char** argv) {
   std::vector<std::string> args, data_dirs;
+  std::string scale;
+  std::vector<std::string> overrides;
   wsnas::study::RunOptions run;
   std::string launcher;
   wsnas::options::Parser parser(
@@ -130,7 +133,13 @@ int body(int argc, char** argv) {
       "dry-run", po::bool_switch(&run.dry_run), "run: print the commands instead of running them")(
       "data-dir", po::value(&data_dirs)->composing(),
       "plan, run STUDY.ini: NAME=DIR, where dataset NAME is (repeatable; every run that reads "
-      "NAME gets DIR, whatever the study's configs say); plan checks every dataset's folder");
+      "NAME gets DIR, whatever the study's configs say); plan checks every dataset's folder")(
+      "scale", po::value(&scale)->default_value(""),
+      "plan, run STUDY.ini: read the study file's [scale NAME] section over [study] (tiny: the "
+      "same plan at seconds-long runs, for checking a study before a cluster runs it)")(
+      "set", po::value(&overrides)->composing(),
+      "plan, run STUDY.ini: KEY=VALUE, a [study] key over the file's (repeatable; e.g. "
+      "truth=/data/nb101-truth.h5: the repository's study files used unedited)");
   parser.add(g);
   parser.positional("args", -1);
   po::variables_map vm;
@@ -152,7 +161,7 @@ int body(int argc, char** argv) {
   const std::string command = args[0];
   if (command == "plan") {
     if (args.size() != 3) throw UsageError("plan takes STUDY.ini DIR (see --help)");
-    write_plan(args[1], absolute_dir(args[2]), run.bin_dir, data_dirs);
+    write_plan(args[1], absolute_dir(args[2]), run.bin_dir, data_dirs, scale, overrides);
     return 0;
   }
   if (command == "ranks") {  // for submit-study.sh: the ranks every run of a stage can take
@@ -172,11 +181,11 @@ int body(int argc, char** argv) {
     throw UsageError("run takes [STUDY.ini] DIR (see --help)");
   const std::string dir = absolute_dir(args.back());
   if (args.size() == 3) {
-    write_plan(args[1], dir, run.bin_dir, data_dirs);
-  } else if (!data_dirs.empty()) {
+    write_plan(args[1], dir, run.bin_dir, data_dirs, scale, overrides);
+  } else if (!data_dirs.empty() || !scale.empty() || !overrides.empty()) {
     throw UsageError(
-        "--data-dir goes with a study file (wsnas-study run STUDY.ini DIR "
-        "--data-dir NAME=DIR): a written plan holds its runs' folders already");
+        "--data-dir, --scale and --set go with a study file (wsnas-study run STUDY.ini DIR ...): a "
+        "written plan holds its runs' commands already");
   } else if (!fs::exists(dir + "/plan.tsv")) {
     throw UsageError("DIR '" + dir +
                      "' has no plan.tsv: give the study file (wsnas-study run "

@@ -85,6 +85,28 @@ printf '[study]\nspace = nb201\nbudget = 3\n' > "$tmp/bad-study.ini"
 bad=$("$root/slurm/submit-study.sh" --bin "$bin" "$tmp/bad-study.ini" "$tmp/other" 2>&1)
 check "a bad study file is refused before anything is submitted (exit 2)" test $? -eq 2
 check "... with wsnas-study's line naming the file and line" grep -q "^wsnas-study: error: study file '$tmp/bad-study.ini' line 3: unknown key 'budget'" <<< "$bad"
+# Resources per stage and any sbatch option, read from --dry-run's sbatch lines (nothing submitted).
+dry=$("$root/slurm/submit-study.sh" --bin "$bin" --dry-run --partition gpu --time 12:00:00 \
+  --cpu-partition cpu --cpu-time 0:30:00 --gpus-per-rank 1 --sbatch-arg --qos=long \
+  --sbatch-arg supernet:--mem=64G --sbatch-arg supernet:--constraint=a100 \
+  --data-dir fashion-mnist=/usr/share/datasets/fashion-mnist --set archs=3 "$cfg/study.ini" "$tmp/dry" 2>&1)
+check "--dry-run plans and prints one sbatch line per stage" test "$(grep -c '^sbatch ' <<< "$dry")" -eq 5
+line() { grep "study.sbatch $1\$" <<< "$dry"; }
+has() { local l=$1 p; shift; for p in "$@"; do grep -qF -- "'$p'" <<< "$l" || return 1; done; }
+lacks() { local l=$1 p; shift; for p in "$@"; do grep -qF -- "$p" <<< "$l" && return 1; done; return 0; }
+check "sample: the CPU partition and time" has "$(line sample)" --partition=cpu --time=0:30:00
+check "analyze: the CPU partition and time" has "$(line analyze)" --partition=cpu --time=0:30:00
+check "sample and analyze ask for no GPU" lacks "$(line sample)$(line analyze)" gpus-per-task
+check "supernet: a GPU per rank, its own --mem and --constraint, the common --qos" \
+  has "$(line supernet)" --partition=gpu --time=12:00:00 --gpus-per-task=1 --mem=64G --constraint=a100 --qos=long
+check "supernet: not on the CPU partition" lacks "$(line supernet)" partition=cpu
+check "evaluate: --qos, not the supernet's --mem" has "$(line evaluate)" --qos=long --gpus-per-task=1
+check "evaluate: not the supernet's --mem" lacks "$(line evaluate)" mem=64G
+check "--set and --data-dir reach the plan" \
+  bash -c 'grep -q -- "-n 3 " "$1" && grep -q -- "--dataset-dir fashion-mnist=/usr/share/datasets/fashion-mnist" "$1"' _ "$tmp/dry/plan.tsv"
+bad=$("$root/slurm/submit-study.sh" --bin "$bin" --dry-run --sbatch-arg gpu:--mem=1G "$cfg/study.ini" "$tmp/dry" 2>&1)
+check "an --sbatch-arg for an unknown stage is refused by name" \
+  grep -q "^submit-study.sh: error: --sbatch-arg 'gpu:--mem=1G': unknown stage 'gpu'" <<< "$bad"
 sn=$(echo "$jobs" | awk '$1 == "supernet" {print $2}')
 an=$(echo "$jobs" | awk '$1 == "analyze" {print $2}')
 check "supernets are one array job of 4 tasks (2 budgets x 2 seeds)" grep -q 'ArrayTaskId=0-3\|ArrayTaskId=[0-3]$' <(scontrol show job "$sn")

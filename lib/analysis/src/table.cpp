@@ -162,9 +162,9 @@ ArchValues read_arch_values(const space::SearchSpace& space, const CsvTable& t,
   }
   ArchValues out;
   out.source = path + ":" + value_column;
+  const char* row_word = io::is_hdf5(path) ? "' row " : "' line ";  // once, not per row
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    const std::string where = "file '" + path + (io::is_hdf5(path) ? "' row " : "' line ") +
-                              std::to_string(t.line_of_row[r]);
+    const std::string where = "file '" + path + row_word + std::to_string(t.line_of_row[r]);
     ++out.rows;
     if (trim(t.rows[r][vc]).empty()) {  // a missing value: left out of this analysis, counted
       ++out.dropped_empty;

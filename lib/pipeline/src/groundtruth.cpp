@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <set>
@@ -144,6 +145,7 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
 
   bool stopped = false;
   std::int64_t trained = 0;
+  const auto farm_start = std::chrono::steady_clock::now();
   for (const auto& arch : archs) {
     if (stopped) break;
     Run c;
@@ -166,8 +168,20 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
     }
     claims.release(key);
     if (rank == 0 && !stopped) {
-      std::cout << ctx.name << ": " << count_finished() << "/" << archs.size()
-                << " architectures finished (all ranks)\n";
+      // The farm's rate since this run started (every rank's cells count), for what is left.
+      const auto finished = count_finished();
+      const auto total = static_cast<std::int64_t>(archs.size());
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - farm_start).count();
+      std::cout << ctx.name << ": " << finished << "/" << total
+                << " architectures finished (all ranks)";
+      if (finished > already && finished < total)
+        std::cout << ", ETA "
+                  << Progress::format_duration(elapsed / static_cast<double>(finished - already) *
+                                               static_cast<double>(total - finished))
+                  << " at this run's rate (" << finished - already << " in "
+                  << Progress::format_duration(elapsed) << ")";
+      std::cout << "\n";
     }
   }
 

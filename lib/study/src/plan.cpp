@@ -68,7 +68,8 @@ const std::vector<std::string>& stages() {
   return s;
 }
 
-Study read_study(const std::string& path) {
+Study read_study(const std::string& path, const std::string& scale,
+                 const std::vector<std::string>& overrides) {
   Study s;
   try {  // not "--config '...'", as read_config_file would say
     check_input_file(path, "study file");
@@ -79,13 +80,45 @@ Study read_study(const std::string& path) {
                     "': no such file (expected a study file: see docs/studies.md)");
   char buf[4096];
   s.path = realpath(path.c_str(), buf) ? std::string(buf) : path;
-  const auto entries = options::read_config_file(path, /*unique_per_section=*/true);
+  // [study] and [variant NAME] first, then the chosen [scale NAME] over them.
+  std::vector<options::ConfigEntry> entries, scaled;
+  std::set<std::string> scales;
+  for (auto& e : options::read_config_file(path, /*unique_per_section=*/true)) {
+    if (!starts_with(e.section, "scale ")) {
+      entries.push_back(std::move(e));
+      continue;
+    }
+    const std::string name = trim(e.section.substr(6));
+    scales.insert(name);
+    if (name == scale) scaled.push_back(std::move(e));
+  }
+  WSNAS_CHECK_USAGE(
+      scale.empty() || !scaled.empty(), "study file '", path, "': no [scale ", scale,
+      "] section (--scale ", scale, "; the file has ",
+      scales.empty() ? std::string("none") : join({scales.begin(), scales.end()}, ", "), ")");
+  s.scale = scale;
+  const std::size_t unscaled = entries.size();
+  entries.insert(entries.end(), scaled.begin(), scaled.end());
+  const std::size_t from_file = entries.size();
+  for (const auto& o : overrides) {
+    const auto eq = o.find('=');
+    WSNAS_CHECK_USAGE(eq != std::string::npos && eq > 0, "--set '", o,
+                      "': expected KEY=VALUE (a [study] key, e.g. truth=/data/nb101.h5)");
+    entries.push_back({0, trim(o.substr(0, eq)), trim(o.substr(eq + 1)), "study"});
+  }
+  std::int64_t full_top = 0;
   const std::string base = dirname_of(s.path);
   std::map<std::string, Variant> variants;
   std::vector<std::string> variant_names;
   bool have_space = false;
-  for (const auto& e : entries) {
-    const std::string where = "study file '" + path + "' line " + std::to_string(e.line);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    if (i == unscaled) full_top = *std::max_element(s.budgets.begin(), s.budgets.end());
+    const std::string where = i < from_file
+                                  ? "study file '" + path + "' line " + std::to_string(e.line)
+                                  : "--set " + e.key;
+    // Paths in the file are relative to it; those of --set to the working directory.
+    const std::string here = i < from_file ? base : std::filesystem::current_path().string();
     auto bad = [&](const std::string& expected) {
       throw UsageError(where + ": " + e.key + " = '" + printable(e.value) + "': expected " +
                        expected);
@@ -120,25 +153,32 @@ Study read_study(const std::string& path) {
       if (!e.value.empty()) v.args.push_back(e.value);
       continue;
     }
-    if (!e.section.empty() && e.section != "study")
+    if (!e.section.empty() && e.section != "study" && i < unscaled)
       throw UsageError(where + ": section '[" + e.section +
-                       "]': expected [study] or [variant NAME]");
+                       "]': expected [study], [variant NAME] or [scale NAME]");
     const std::string& k = e.key;
     const std::string& v = e.value;
-    if (k == "space") {
+    if (k == "supernet-options" || k == "groundtruth-options" || k == "evaluate-options") {
+      if (i < unscaled) bad("in a [scale NAME] section (the apps' options at that scale)");
+      (k == "supernet-options"      ? s.scale_supernet_options
+       : k == "groundtruth-options" ? s.scale_groundtruth_options
+                                    : s.scale_evaluate_options) = words(v);
+    } else if (k == "space" && i >= unscaled) {
+      bad("the study's own space ([scale NAME] changes sizes, not the space)");
+    } else if (k == "space") {
       s.space = v;
       have_space = true;
     } else if (k == "supernet-config" || k == "evaluate-config" || k == "groundtruth-config") {
       auto& files = k == "supernet-config"   ? s.supernet_configs
                     : k == "evaluate-config" ? s.evaluate_configs
                                              : s.groundtruth_configs;
-      for (const auto& w : words(v)) files.push_back(absolute(w, base));
+      for (const auto& w : words(v)) files.push_back(absolute(w, here));
     } else if (k == "archs") {
       if (!parse_int(v, s.archs) || s.archs < 2) bad("an integer >= 2");
     } else if (k == "arch-seed") {
       if (!parse_int(v, s.arch_seed) || s.arch_seed < 0) bad("an integer >= 0");
     } else if (k == "arch-pool") {
-      s.arch_pool = absolute(v, base);
+      s.arch_pool = absolute(v, here);
       try {  // a directory opens as an empty stream: a regular, readable file
         check_input_file(s.arch_pool, "arch-pool");
       } catch (const InputError& e) {
@@ -165,7 +205,7 @@ Study read_study(const std::string& path) {
     } else if (k == "pruning") {
       s.pruning = integers(1);
     } else if (k == "truth") {
-      s.truth = v == "farm" ? v : absolute(v, base);
+      s.truth = v == "farm" ? v : absolute(v, here);
     } else if (k == "truth-select") {
       s.truth_select = v;
     } else if (k == "truth-report") {
@@ -210,6 +250,20 @@ Study read_study(const std::string& path) {
     }
   }
   WSNAS_CHECK_USAGE(have_space, "study file '", path, "': no 'space = NAME' in [study]");
+  if (!scale.empty()) {  // a variant's own epochs in proportion to the largest budget
+    if (full_top == 0) full_top = *std::max_element(s.budgets.begin(), s.budgets.end());
+    const std::int64_t top = *std::max_element(s.budgets.begin(), s.budgets.end());
+    for (auto& [name, variant] : variants)
+      for (std::size_t a = 0; a + 1 < variant.args.size(); ++a)
+        if (variant.args[a] == "--epochs") {
+          std::int64_t e = 0;
+          if (parse_int(variant.args[a + 1], e))
+            variant.args[a + 1] = std::to_string(std::max<std::int64_t>(
+                1, static_cast<std::int64_t>(
+                       std::llround(static_cast<double>(e) * static_cast<double>(top) /
+                                    static_cast<double>(full_top)))));
+        }
+  }
   const auto names = space::space_names();
   WSNAS_CHECK_USAGE(std::find(names.begin(), names.end(), s.space) != names.end(), "study file '",
                     path, "': space '", s.space, "' unknown (known: ", join(names, ", "), ")");
@@ -504,6 +558,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     std::vector<std::string> argv = {"wsnas-supernet", "--space", s.space};
     Planner::configs(argv, s.supernet_configs);
     data_dirs(argv);
+    argv.insert(argv.end(), s.scale_supernet_options.begin(), s.scale_supernet_options.end());
     argv.insert(argv.end(), extra.begin(), extra.end());
     // A variant may fix its own epochs or seed (Table 3's multi-path runs match the baseline's
     // passes with fewer epochs; its "different seed" row): the variant's value wins.
@@ -535,6 +590,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     std::vector<std::string> argv = {"wsnas-groundtruth", "--space", s.space};
     Planner::configs(argv, s.groundtruth_configs);
     data_dirs(argv);
+    argv.insert(argv.end(), s.scale_groundtruth_options.begin(), s.scale_groundtruth_options.end());
     argv.insert(argv.end(), {"--archs", archs, "--out", dir + "/groundtruth"});
     p.add("groundtruth", "groundtruth", true, argv);
     truth = dir + "/groundtruth/groundtruth.h5";
@@ -546,6 +602,7 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     std::vector<std::string> argv = {"wsnas-evaluate"};
     Planner::configs(argv, s.evaluate_configs);
     data_dirs(argv);
+    argv.insert(argv.end(), s.scale_evaluate_options.begin(), s.scale_evaluate_options.end());
     argv.insert(argv.end(), {"--checkpoint", dir + "/supernets/" + n.name + "/supernet.h5",
                              "--archs", n.archs, "--out", evaluation(n.name)});
     p.add("evaluate/" + n.name, "evaluate", true, argv);

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "wsnas/core/error.h"
@@ -126,6 +127,67 @@ int ranks_for(const Run& r, int max) {
   return k;
 }
 
+namespace {
+
+/// What a run is expected to cost, in its stage's own unit (the ETA weighs runs by it): a
+/// supernet's epochs, an evaluation's or the ground truth's architectures (the rows of its --archs
+/// file, once the sample stage has written it), 1 for a sample or an analysis.
+double expected_cost(const Run& r) {
+  auto value = [&](const char* key) -> std::string {
+    for (std::size_t i = 0; i + 1 < r.argv.size(); ++i)
+      if (r.argv[i] == key) return r.argv[i + 1];
+    return "";
+  };
+  if (r.stage == "supernet") {
+    std::int64_t epochs = 0;
+    return parse_int(value("--epochs"), epochs) && epochs > 0 ? static_cast<double>(epochs) : 1.0;
+  }
+  if (r.stage == "evaluate" || r.stage == "groundtruth") {
+    std::ifstream in(value("--archs"));
+    std::int64_t lines = 0;
+    for (std::string line; std::getline(in, line);)
+      if (!trim(line).empty()) ++lines;
+    return lines > 1 ? static_cast<double>(lines - 1) : 1.0;  // less the header
+  }
+  return 1.0;
+}
+
+/// ", ETA ..." for the runs after `next`: each run's expected cost at its stage's time per unit so
+/// far (seconds per supernet epoch, per evaluated or trained architecture); runs of stages not
+/// timed yet are counted, not guessed.
+std::string eta_text(const std::vector<const Run*>& runs, std::size_t next,
+                     const std::map<std::string, std::pair<double, double>>& timed) {
+  double eta = 0;
+  std::size_t timed_runs = 0;
+  std::map<std::string, std::size_t> untimed;
+  for (std::size_t j = next; j < runs.size(); ++j) {
+    const auto it = timed.find(runs[j]->stage);
+    if (it == timed.end() || it->second.second <= 0) {
+      ++untimed[runs[j]->stage];
+      continue;
+    }
+    eta += expected_cost(*runs[j]) * it->second.first / it->second.second;
+    ++timed_runs;
+  }
+  std::string out;
+  if (timed_runs > 0) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, ", ETA %.0f s", eta);
+    out = buf;
+    out += untimed.empty() ? " (each stage's time per epoch or architecture so far)"
+                           : " for the timed stages";
+  }
+  if (!untimed.empty()) {
+    std::string list;
+    for (const auto& [stage, count] : untimed)
+      list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + stage;
+    out += (out.empty() ? ", " : " + ") + list + " not timed yet";
+  }
+  return out;
+}
+
+}  // namespace
+
 int run_plan(const std::string& dir, const RunOptions& o) {
   const auto runs = read_plan(dir + "/plan.tsv");
   std::vector<const Run*> selected;
@@ -146,7 +208,7 @@ int run_plan(const std::string& dir, const RunOptions& o) {
   install();
   const auto n = selected.size();
   std::size_t skipped = 0, ran = 0;
-  double seconds = 0;
+  std::map<std::string, std::pair<double, double>> timed;  // stage: seconds, cost
   for (std::size_t i = 0; i < n; ++i) {
     const Run& r = *selected[i];
     if (g_stop) {  // a stop signal between runs: start nothing more
@@ -211,18 +273,14 @@ int run_plan(const std::string& dir, const RunOptions& o) {
     fs::create_directories(fs::path(marker).parent_path());
     io::write_text_atomic(marker, fingerprint(r, cmd));
     ++ran;
-    seconds += took;
+    auto& t = timed[r.stage];
+    t.first += took;
+    t.second += expected_cost(r);
     const std::size_t left = n - i - 1;
     char buf[160];
     std::snprintf(buf, sizeof buf, "wsnas-study: [%zu/%zu] %s done in %.0f s; %zu left", i + 1, n,
                   r.id.c_str(), took, left);
-    std::cout << buf;
-    if (left) {
-      std::snprintf(buf, sizeof buf, ", ETA %.0f s at this study's mean time per run",
-                    seconds / static_cast<double>(ran) * static_cast<double>(left));
-      std::cout << buf;
-    }
-    std::cout << "\n" << std::flush;
+    std::cout << buf << (left ? eta_text(selected, i + 1, timed) : "") << "\n" << std::flush;
     if (g_stop) {
       std::cerr << "wsnas-study: stop signal; " << left << " runs left; run the same command "
                 << "again to resume\n";

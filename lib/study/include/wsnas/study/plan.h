@@ -47,10 +47,23 @@ struct Study {
   /// "NAME=DIR" (DIR absolute): where dataset NAME is, from wsnas-study --data-dir; every
   /// supernet, ground-truth and evaluation run gets them as --dataset-dir.
   std::vector<std::string> dataset_dirs;
+  /// The scale the study was read at ("" : its own sizes), and the options that scale's section
+  /// adds to every run of an app, after its config files (they win over them).
+  std::string scale;
+  std::vector<std::string> scale_supernet_options, scale_groundtruth_options,
+      scale_evaluate_options;
 };
 
 /// Reads a study file; UsageError naming the file, the line and the key on anything wrong.
-Study read_study(const std::string& path);
+/// With `scale`, the file's [scale NAME] section is read over [study]: any [study] key it sets
+/// wins (archs, budgets, seeds, density, ...), its supernet-options, groundtruth-options and
+/// evaluate-options are added to those runs' commands, and a variant's own epochs shrink with the
+/// largest budget (kept in proportion, at least 1). wsnas-study --scale tiny: every shipped study
+/// at seconds-long runs (tests/test_studies.sh).
+/// `overrides` ("KEY=VALUE", wsnas-study --set) are read last, as lines of [study] (relative
+/// paths from the working directory).
+Study read_study(const std::string& path, const std::string& scale = "",
+                 const std::vector<std::string>& overrides = {});
 
 /// One run of a plan.
 struct Run {
