@@ -15,8 +15,9 @@ NAME.svg (NAME defaults to the analysis) into OUT_DIR, then prints their paths. 
            with the number of architectures under each bar; options held by fewer than 5
            architectures greyed out, the most biased of the rest outlined with its p-value.
            When the file has /bias/per_arch, a first panel draws paper Fig. 4: supernet score
-           against ground truth, one colour per option of one decision (--decision, default the
-           decision with the largest shift), its most biased option on top
+           against ground truth, one colour per option of one decision (--decision, else the
+           file's /bias attribute 'decision', else the decision with the largest shift), its
+           most biased option on top
   mutual   the Spearman matrix among supernets, size and ground truth (paper Fig. 3 and 7), short
            labels (/mutual/labels when present), bootstrap intervals in the cells when present
   tricks   each supernet's Corr-BL and Corr-GT, and its top-10 (paper Table 3)
@@ -330,6 +331,9 @@ def plot_bias(f, fig, decision=None):
         elif ok:
             marked[d] = max(ok, key=lambda i: abs(shift[i]))
     colours = option_colours(list(dict.fromkeys(options)))
+    if decision is None and "decision" in b.attrs:  # the analysis's own choice (a study's key)
+        decision = b.attrs["decision"]
+        decision = decision.decode() if isinstance(decision, bytes) else str(decision)
     if decision is not None and decision not in rows:
         raise Refusal("no decision '%s' in /bias (decisions: %s)" % (decision, ", ".join(order)))
     per_arch = b.get("per_arch")

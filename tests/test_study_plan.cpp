@@ -223,6 +223,16 @@ TEST(StudyPlan, AScaleSectionAndSetOverrideTheStudyAndAddOptionsToTheRuns) {
             "truth = farm\ngroundtruth-config = sn.ini\ntruth-select = v\n");
   EXPECT_TRUE(has(find(study::make_plan(study::read_study(budgets), "/o"), "analyze/mutual"),
                   {"--label", "64 ep", "8 ep", "--out-csv"}));
+  // Fig. 4's decision: passed to the bias analysis, refused before anything runs when the space
+  // has no such decision.
+  EXPECT_TRUE(
+      has(find(study::make_plan(study::read_study(budgets, "", {"bias-decision=edge 3<-0"}), "/o"),
+               "analyze/bias"),
+          {"--decision", "edge 3<-0"}));
+  EXPECT_NE(test::input_error_of([&] {
+              study::read_study(budgets, "", {"bias-decision=edge 9<-0"});
+            }).find("bias-decision 'edge 9<-0' is not a decision of nb201 (decisions: edge 1<-0, "),
+            std::string::npos);
   // Refusals: a scale the file lacks, a scale-only key in [study], a malformed --set.
   EXPECT_NE(test::input_error_of([&] {
               study::read_study(file, "huge");

@@ -156,6 +156,9 @@ po::options_description study_options(StudyJob& job) {
       "label", po::value(&job.labels)->multitoken(),
       "mutual: the figure's label of each score input, in order (e.g. \"1000 ep\"; the ground "
       "truth is GT, the parameter count P)")(
+      "decision", po::value(&job.decision)->default_value(""),
+      "bias: the decision the figure's scatter groups by, as the space names it (paper Fig. 4: "
+      "NB-201 \"edge 3<-0\"; default: the one with the largest shift)")(
       "reference", po::value(&job.reference_value),
       "budgets: a reference line at this ground-truth value (e.g. a published network's "
       "accuracy)")("reference-label", po::value(&job.reference_label)->default_value("reference"),
@@ -207,6 +210,8 @@ void check_study(const StudyJob& job) {
     WSNAS_CHECK_USAGE(job.labels.size() == n, "--label needs one label per score input (", n,
                       " inputs, ", job.labels.size(), " labels)");
   }
+  WSNAS_CHECK_USAGE(job.decision.empty() || job.analysis == "bias",
+                    "--decision picks the bias figure's decision, not one of ", job.analysis);
   WSNAS_CHECK_USAGE(std::isnan(job.reference_value) || job.analysis == "budgets",
                     "--reference draws a line on the budgets figure, not on ", job.analysis);
   WSNAS_CHECK_USAGE(!job.truth_select.empty() || !job.truth_column.empty(),
@@ -373,6 +378,13 @@ void run_ranking(const StudyJob& job, const StudyData& d, Provenance& provenance
 }
 
 void run_bias(const StudyJob& job, const StudyData& d, Provenance& provenance, std::ostream& out) {
+  if (!job.decision.empty()) {
+    std::vector<std::string> names;
+    for (const auto& dec : d.space->decisions()) names.push_back(dec.name);
+    WSNAS_CHECK_USAGE(std::find(names.begin(), names.end(), job.decision) != names.end(),
+                      "--decision '", job.decision, "': not a decision of ", job.space,
+                      " (decisions: ", join(names, ", "), ")");
+  }
   const auto rows = option_bias(*d.space, d.archs, d.score, d.truth, !job.lower_is_better);
   out << "score:        " << d.score_source << "\nground truth: " << d.truth_source
       << "\narchitectures: " << d.archs.size()
@@ -421,6 +433,7 @@ void run_bias(const StudyJob& job, const StudyData& d, Provenance& provenance, s
       }
       f.create_group("/bias");
       f.set_attr("/bias", "architectures", static_cast<std::int64_t>(d.archs.size()));
+      if (!job.decision.empty()) f.set_attr("/bias", "decision", job.decision);
       f.write_strings("/bias/decision", dec);
       f.write_strings("/bias/option", opt);
       f.write_i64("/bias/archs", count);

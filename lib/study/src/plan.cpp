@@ -239,6 +239,8 @@ Study read_study(const std::string& path, const std::string& scale,
       s.reference = v;
     } else if (k == "reference-label") {
       s.reference_label = v;
+    } else if (k == "bias-decision") {
+      s.bias_decision = v;
     } else {
       throw UsageError(where + ": unknown key '" + k +
                        "' (keys: space, supernet-config, evaluate-config, groundtruth-config, "
@@ -246,7 +248,7 @@ Study read_study(const std::string& path, const std::string& scale,
                        "budgets, seeds, variants, density, pruning, "
                        "truth, truth-select, truth-report, truth-arch-column, score-column, "
                        "lower-is-better, analyses, k, bootstrap, plot, reference, "
-                       "reference-label)");
+                       "reference-label, bias-decision)");
     }
   }
   WSNAS_CHECK_USAGE(have_space, "study file '", path, "': no 'space = NAME' in [study]");
@@ -267,6 +269,15 @@ Study read_study(const std::string& path, const std::string& scale,
   const auto names = space::space_names();
   WSNAS_CHECK_USAGE(std::find(names.begin(), names.end(), s.space) != names.end(), "study file '",
                     path, "': space '", s.space, "' unknown (known: ", join(names, ", "), ")");
+  if (!s.bias_decision.empty()) {  // a name the analysis would refuse after the training
+    const auto space = space::make_space(s.space);  // held: decisions() refers into it
+    std::vector<std::string> decisions;
+    for (const auto& d : space->decisions()) decisions.push_back(d.name);
+    WSNAS_CHECK_USAGE(
+        std::find(decisions.begin(), decisions.end(), s.bias_decision) != decisions.end(),
+        "study file '", path, "': bias-decision '", s.bias_decision, "' is not a decision of ",
+        s.space, " (decisions: ", join(decisions, ", "), ")");
+  }
   WSNAS_CHECK_USAGE(!s.supernet_configs.empty(), "study file '", path,
                     "': no supernet-config (the wsnas-supernet config files)");
   for (const auto* files : {&s.supernet_configs, &s.evaluate_configs, &s.groundtruth_configs})
@@ -640,7 +651,10 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   };
   const std::string main_net = net(base, top_budget, seed0);
   if (wanted("ranking", true)) analyze("ranking", {main_net}, {});
-  if (wanted("bias", true)) analyze("bias", {main_net}, {});
+  if (wanted("bias", true))
+    analyze("bias", {main_net},
+            s.bias_decision.empty() ? std::vector<std::string>{}
+                                    : std::vector<std::string>{"--decision", s.bias_decision});
   auto sweep = [&](const std::string& a, const std::vector<std::int64_t>& ks) {
     std::vector<std::string> names, x = {"--x"}, rep = {"--replicate"};
     if (a == "budgets") {

@@ -45,6 +45,9 @@ struct StudyJob {
   /// Proxyless-GPU architecture's accuracy) and its label; NaN: none.
   double reference_value = std::numeric_limits<double>::quiet_NaN();
   std::string reference_label;
+  /// bias: the decision the figure's scatter groups by (paper Fig. 4: "edge 3<-0"); "" : the one
+  /// with the largest shift.
+  std::string decision;
 };
 
 /// budgets, density and pruning: one ranking per score input, each on its own architectures.

@@ -44,6 +44,8 @@ struct Study {
   /// A reference line on the budgets figure (ground-truth units; the paper's Fig. 8 on
   /// ProxylessNAS: Proxyless-GPU's accuracy) and its label; "" : none.
   std::string reference, reference_label;
+  /// The decision the bias figure groups by (paper Fig. 4); "" : the one with the largest shift.
+  std::string bias_decision;
   /// "NAME=DIR" (DIR absolute): where dataset NAME is, from wsnas-study --data-dir; every
   /// supernet, ground-truth and evaluation run gets them as --dataset-dir.
   std::vector<std::string> dataset_dirs;
