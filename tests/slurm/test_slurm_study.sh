@@ -72,19 +72,6 @@ truth-report = final_test_accuracy
 k = 1, 3
 bootstrap = 50
 INI
-study=$tmp/study
-jobs=$("$root/slurm/submit-study.sh" --bin "$bin" --time 10:00 --ranks 2 "$cfg/study.ini" "$study")
-check "submit-study.sh printed five job ids, one per stage" test "$(echo "$jobs" | grep -cE '^(sample|supernet|groundtruth|evaluate|analyze) [0-9]+$')" -eq 5
-ids=$(echo "$jobs" | awk '{print $2}')
-again=$("$root/slurm/submit-study.sh" --bin "$bin" "$cfg/study.ini" "$study" 2>&1)
-check "a second submission of a running study is refused (exit 2)" test $? -eq 2
-check "... with one line naming the study" grep -q "^submit-study.sh: error: study '$study' still has jobs queued or running" <<< "$again"
-bad=$("$root/slurm/submit-study.sh" --bin "$bin" --ranks two "$cfg/study.ini" "$tmp/other" 2>&1)
-check "a bad option value is refused by name" grep -q "^submit-study.sh: error: --ranks 'two': expected a whole number" <<< "$bad"
-printf '[study]\nspace = nb201\nbudget = 3\n' > "$tmp/bad-study.ini"
-bad=$("$root/slurm/submit-study.sh" --bin "$bin" "$tmp/bad-study.ini" "$tmp/other" 2>&1)
-check "a bad study file is refused before anything is submitted (exit 2)" test $? -eq 2
-check "... with wsnas-study's line naming the file and line" grep -q "^wsnas-study: error: study file '$tmp/bad-study.ini' line 3: unknown key 'budget'" <<< "$bad"
 # Resources per stage and any sbatch option, read from --dry-run's sbatch lines (nothing submitted).
 dry=$("$root/slurm/submit-study.sh" --bin "$bin" --dry-run --partition gpu --time 12:00:00 \
   --cpu-partition cpu --cpu-time 0:30:00 --gpus-per-rank 1 --sbatch-arg --qos=long \
@@ -107,6 +94,19 @@ check "--set and --data-dir reach the plan" \
 bad=$("$root/slurm/submit-study.sh" --bin "$bin" --dry-run --sbatch-arg gpu:--mem=1G "$cfg/study.ini" "$tmp/dry" 2>&1)
 check "an --sbatch-arg for an unknown stage is refused by name" \
   grep -q "^submit-study.sh: error: --sbatch-arg 'gpu:--mem=1G': unknown stage 'gpu'" <<< "$bad"
+study=$tmp/study
+jobs=$("$root/slurm/submit-study.sh" --bin "$bin" --time 10:00 --ranks 2 "$cfg/study.ini" "$study")
+check "submit-study.sh printed five job ids, one per stage" test "$(echo "$jobs" | grep -cE '^(sample|supernet|groundtruth|evaluate|analyze) [0-9]+$')" -eq 5
+ids=$(echo "$jobs" | awk '{print $2}')
+again=$("$root/slurm/submit-study.sh" --bin "$bin" "$cfg/study.ini" "$study" 2>&1)
+check "a second submission of a running study is refused (exit 2)" test $? -eq 2
+check "... with one line naming the study" grep -q "^submit-study.sh: error: study '$study' still has jobs queued or running" <<< "$again"
+bad=$("$root/slurm/submit-study.sh" --bin "$bin" --ranks two "$cfg/study.ini" "$tmp/other" 2>&1)
+check "a bad option value is refused by name" grep -q "^submit-study.sh: error: --ranks 'two': expected a whole number" <<< "$bad"
+printf '[study]\nspace = nb201\nbudget = 3\n' > "$tmp/bad-study.ini"
+bad=$("$root/slurm/submit-study.sh" --bin "$bin" "$tmp/bad-study.ini" "$tmp/other" 2>&1)
+check "a bad study file is refused before anything is submitted (exit 2)" test $? -eq 2
+check "... with wsnas-study's line naming the file and line" grep -q "^wsnas-study: error: study file '$tmp/bad-study.ini' line 3: unknown key 'budget'" <<< "$bad"
 sn=$(echo "$jobs" | awk '$1 == "supernet" {print $2}')
 an=$(echo "$jobs" | awk '$1 == "analyze" {print $2}')
 check "supernets are one array job of 4 tasks (2 budgets x 2 seeds)" grep -q 'ArrayTaskId=0-3\|ArrayTaskId=[0-3]$' <(scontrol show job "$sn")

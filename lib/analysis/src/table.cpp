@@ -207,13 +207,20 @@ Joined join_by_arch(const space::SearchSpace& space, const ArchValues& a, const 
                       " appears twice (several checkpoints? pick one, e.g. epoch=N)");
   }
   // Rows of b by class, when a class shares one ground truth: the row, and how many there are.
+  // Built when first needed (an architecture of `a` without a row of its own): the canonical form
+  // of every row of a large table (NAS-Bench-101's) costs seconds.
   std::map<std::string, std::pair<std::size_t, int>> class_of_b;
-  if (space.truth_by_canonical()) {
-    for (std::size_t i = 0; i < b.archs.size(); ++i) {
-      auto [it, fresh] = class_of_b.emplace(space.canonical(b.archs[i]), std::make_pair(i, 1));
-      if (!fresh) ++it->second.second;
+  bool classes_built = false;
+  auto classes = [&]() -> const std::map<std::string, std::pair<std::size_t, int>>& {
+    if (!classes_built && space.truth_by_canonical()) {
+      for (std::size_t i = 0; i < b.archs.size(); ++i) {
+        auto [it, fresh] = class_of_b.emplace(space.canonical(b.archs[i]), std::make_pair(i, 1));
+        if (!fresh) ++it->second.second;
+      }
     }
-  }
+    classes_built = true;
+    return class_of_b;
+  };
   Joined j;
   std::map<space::Arch, bool> seen;
   for (std::size_t i = 0; i < a.archs.size(); ++i) {
@@ -223,7 +230,7 @@ Joined join_by_arch(const space::SearchSpace& space, const ArchValues& a, const 
     std::size_t row = 0;
     if (auto it = in_b.find(a.archs[i]); it != in_b.end()) {
       row = it->second;
-    } else if (auto c = class_of_b.find(space.canonical(a.archs[i])); c != class_of_b.end()) {
+    } else if (auto c = classes().find(space.canonical(a.archs[i])); c != class_of_b.end()) {
       WSNAS_CHECK_INPUT(c->second.second == 1, b.source, ": ", c->second.second,
                         " rows share the class ", c->first, " of architecture ",
                         space.to_string(a.archs[i]),
