@@ -6,17 +6,8 @@
 # place of 100). Then the analysis must have joined the 4 cells with their ground truth.
 #   tests/test_readme.sh BUILD_DIR/bin
 set -uo pipefail
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-bin=$(realpath "${1:?usage: $0 BUILD_DIR/bin}")
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-tmp=$(mktemp -d /tmp/wsnas-readme-XXXXXX)
-trap '[ -n "${WSNAS_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
-failures=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
+source "$root/tests/support/pipeline.sh" readme "${1:-}"
 # The block after "The study pipeline, by hand", up to its closing fence.
 awk '/^The study pipeline, by hand/ {found = 1} found && /^```sh$/ {inside = 1; next}
      inside && /^```$/ {exit} inside {print}' "$root/README.md" > "$tmp/readme.sh"
@@ -37,9 +28,5 @@ check "the supernet's last epoch is supernet.h5 (3 epochs; snapshots at 1 and 2)
   [ -f "$tmp/study/supernet/supernet.h5" -a -f "$tmp/study/supernet/epoch_0002.h5" -a ! -f "$tmp/study/supernet/epoch_0003.h5" ]
 check "the analysis joined the 4 cells with their ground truth" grep -q "joined 4 architectures" "$tmp/run.log"
 check "and printed the ranking" grep -q "Spearman (score, truth)" "$tmp/run.log"
-if [ "$failures" -ne 0 ]; then
-  echo "--- run.log"; tail -30 "$tmp/run.log"
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+[ "$failures" -eq 0 ] || { echo "--- run.log"; tail -30 "$tmp/run.log"; }
+finish

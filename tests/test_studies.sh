@@ -8,18 +8,9 @@
 # plan, or whose runs, analyses or figures fail, fails this test.
 #   tests/test_studies.sh BUILD_DIR/bin [STUDY.ini...]   (default: all)
 set -uo pipefail
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-bin=$(realpath "${1:?usage: $0 BUILD_DIR/bin [STUDY.ini...]}")
-shift
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-tmp=$(mktemp -d /tmp/wsnas-studies-XXXXXX)
-trap '[ -n "${WSNAS_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
-failures=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
+source "$root/tests/support/pipeline.sh" studies "${1:-}"
+shift
 studies=("$@")
 if [ ${#studies[@]} -eq 0 ]; then
   for f in "$root"/configs/studies/*.ini; do
@@ -63,8 +54,4 @@ for study in "${studies[@]}"; do
     check "$name: analysis $a drawn" test -s "$tmp/$name/figures/$a.png" -a -s "$tmp/$name/analysis/$a.h5"
   done
 done
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish

@@ -1,4 +1,4 @@
-# Shared by the pipeline test scripts (tests/test_<space>.sh), sourced as
+# Shared by the shell test scripts (tests/test_<space>.sh, test_studies.sh, test_readme.sh), sourced as
 #   source "$root/tests/support/pipeline.sh" NAME BIN_DIR
 # (root: the source tree): sets `bin` (the built apps) and `tmp` (a scratch folder removed at exit
 # unless WSNAS_KEEP_TMP is set), the MPI environment, `check`, the bad-input check and the
