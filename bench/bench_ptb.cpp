@@ -63,6 +63,7 @@ int body(app::Context& ctx) {
   auto task = train::make_task("language-modelling");
   train::Sgd opt(net->parameters(), 0, false, 8e-7);
   Rng rng(1);
+  nn::reset_peak_memory(dev);
   // Training: windows as the loader draws them (variable BPTT around 35).
   const auto windows = data::bptt_windows(1000000, 35, true, 7);
   net->train();
@@ -96,6 +97,7 @@ int body(app::Context& ctx) {
       tokens += L * batch;
     }
   }
+  const double peak_mib = static_cast<double>(nn::peak_memory_bytes(dev)) / (1 << 20);
   // Evaluation of one architecture: the validation stream at batch 10, windows of 35.
   net->eval();
   const std::int64_t rows = eval_tokens / 10;
@@ -127,6 +129,8 @@ int body(app::Context& ctx) {
       precision.c_str(), at::get_num_threads());
   std::printf("training: %.0f tokens/s (batch %d, %d steps of variable BPTT, %.1f ms/step)\n",
               static_cast<double>(tokens) / train_s, batch, steps, 1000.0 * train_s / steps);
+  std::printf("training memory: peak %.0f MiB (%s)\n", peak_mib,
+              dev.is_cuda() ? "CUDA allocator" : "process resident set");
   std::printf("evaluation: %.2f s per architecture (%lld validation tokens, batch 10, BPTT 35)\n",
               eval_s, static_cast<long long>(rows * 10));
   return 0;

@@ -4,7 +4,7 @@
 Run once, on the official files (image-net.org, "Downsampled ImageNet 16x16": Imagenet16_train
 and Imagenet16_val unzipped into one folder, train_data_batch_1..10 and val_data):
 
-    /usr/bin/python3 scripts/imagenet16-convert.py SRC_DIR OUT_DIR [--classes 120]
+    /usr/bin/python3 scripts/imagenet16-convert.py SRC_DIR OUT_DIR
 
 Reads them as NAS-Bench-201 does (github.com/D-X-Y/AutoDL-Projects @ f46486e,
 xautodl/datasets/DownsampledImageNet.py; the same code as lib/datasets/ before commit 94a149b):
@@ -17,8 +17,9 @@ xautodl/datasets/DownsampledImageNet.py; the same code as lib/datasets/ before c
   - use_num_of_class_only=120 keeps the images with 1 <= label <= 120, in file order (:84-96),
     and the label is label - 1 (:114).
   - get_dataset_with_transform.py:222-225 asserts 151,700 training and 6,000 validation images
-    for ImageNet16-120 (190,272/7,500 for 150 and 254,775/10,000 for 200 classes, :226-233);
-    this script checks those counts when it checks md5.
+    for ImageNet16-120; this script checks those counts when it checks md5.
+Only the 120-class subset: wsnas' reader takes NAS-Bench-201's 120 classes and its 120-class
+validation split (ImageNet16-150 and -200, :226-233, are not in the benchmark's tables).
 The pickles are read with an unpickler that accepts numpy's array reconstruction and nothing else
 (the official files hold numpy arrays and lists of ints): a file that is not one cannot make it
 call anything else.
@@ -56,8 +57,9 @@ TRAIN_LIST = [
     ("train_data_batch_10", "8f03f34ac4b42271a294f91bf480f29b"),
 ]
 VALID_LIST = [("val_data", "3410e3017fdaefba8d5073aaa65e4bd6")]
-# get_dataset_with_transform.py:222-233 @ f46486e: classes -> (train, valid) images
-EXPECTED = {120: (151700, 6000), 150: (190272, 7500), 200: (254775, 10000)}
+# get_dataset_with_transform.py:222-225 @ f46486e: ImageNet16-120's (train, valid) images
+CLASSES = 120
+EXPECTED = {CLASSES: (151700, 6000)}
 # What a pickle of numpy arrays names (Python 2 and 3 writers, numpy 1.x and 2.x).
 ALLOWED_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"),
@@ -173,14 +175,11 @@ def main():
     ap.add_argument("src", metavar="SRC_DIR",
                     help="folder with train_data_batch_1..10 and val_data")
     ap.add_argument("out", metavar="OUT_DIR", help="folder for train.bin, val.bin, README.txt")
-    ap.add_argument("--classes", type=int, default=120,
-                    help="keep labels 1..C, written as 0..C-1 (default 120: ImageNet16-120)")
     ap.add_argument("--no-md5", action="store_true",
                     help="do not check the official md5s nor the official counts (generated "
                          "files)")
     args = ap.parse_args()
-    if not 1 <= args.classes <= 256:
-        fail("--classes %d: expected 1..256 (the label is one byte)" % args.classes)
+    args.classes = CLASSES
     if not os.path.isdir(args.src):
         fail("%s: not a directory, expected the folder with train_data_batch_1..10 and val_data"
              % args.src)

@@ -5,7 +5,8 @@
 #                   us, or <prefix>/bin when installed under <prefix>/share/wsnas/slurm)
 #   WSNAS_LAUNCHER  how ranks start: default "srun --mpi=pmix --kill-on-bad-exit=1" inside a
 #                   Slurm job (Slurm then signals every rank itself on preemption or requeue),
-#                   "mpirun -np $SLURM_NTASKS --oversubscribe" outside one
+#                   "mpirun -np $SLURM_NTASKS --oversubscribe --bind-to none" outside one (a
+#                   rank's threads need its cores; inside a job --cpus-per-task gives them)
 set -uo pipefail
 if [ -z "${WSNAS_BIN:-}" ]; then  # a source tree's build/bin, or an installation's <prefix>/bin
   WSNAS_BIN=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/bin
@@ -19,10 +20,15 @@ if [ -z "${WSNAS_LAUNCHER:-}" ]; then
   if [ -n "${SLURM_JOB_ID:-}" ]; then
     WSNAS_LAUNCHER="srun --mpi=pmix --kill-on-bad-exit=1"
   else
-    WSNAS_LAUNCHER="mpirun -np ${SLURM_NTASKS:-1} --oversubscribe"
+    WSNAS_LAUNCHER="mpirun -np ${SLURM_NTASKS:-1} --oversubscribe --bind-to none"
   fi
 fi
 export WSNAS_LAUNCHER
+# Slurm 22.05 and later: srun no longer takes the job's --cpus-per-task by itself, and each rank
+# would be bound to one CPU; this passes it on (the apps size their threads by their CPUs).
+if [ -n "${SLURM_CPUS_PER_TASK:-}" ] && [ -z "${SRUN_CPUS_PER_TASK:-}" ]; then
+  export SRUN_CPUS_PER_TASK=$SLURM_CPUS_PER_TASK
+fi
 
 log() { echo "[$(date -u +%FT%TZ)] slurm job ${SLURM_JOB_ID:-none}${SLURM_ARRAY_TASK_ID:+ task $SLURM_ARRAY_TASK_ID}: $*"; }
 

@@ -432,6 +432,30 @@ TEST(WsnasAnalyze, PublishedSeed43ColumnsLeaveTheirBlankRowsOut) {
     EXPECT_NEAR(v["spearman"], c.spearman, 1e-10) << c.space;
     EXPECT_NEAR(v["kendall_tau_b"], c.kendall, 1e-10) << c.space;
   }
+  // The seed-43 column as what top-k reports (--truth-report), under --drop-nonfinite: its blank
+  // rows are counted once, under their own column, and not as non-finite values.
+  const std::string darts = test::data_file(cases[0].table);
+  auto r = run(test::bin_dir() + "/wsnas-analyze --space darts --scores " + darts +
+               " --score-arch-column genotype --score-column accuracy --truth " + darts +
+               " --truth-arch-column genotype --truth-select accuracy --truth-report "
+               "accuracy_seed43 --drop-nonfinite --out-csv " +
+               dir + "/report.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("note: left out 276 rows with an empty cell (a missing value): 276 of 377 "
+                       "in " +
+                       darts + ":accuracy_seed43\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(
+      r.out.find("dropped 0 rows with a non-finite value (--drop-nonfinite): 0 in " + darts +
+                 ":accuracy, 0 in " + darts + ":accuracy, 0 in " + darts + ":accuracy_seed43\n"),
+      std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("left out 276 joined architectures without a " + darts +
+                       ":accuracy_seed43 value (--truth-report)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(report_csv(dir + "/report.csv")["n"], 101);
 }
 
 TEST(WsnasAnalyze, BadColumnsAndFilesGetOneLine) {

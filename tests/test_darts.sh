@@ -76,6 +76,19 @@ check "configs/studies/darts-cifar10.ini does not plan without CIFAR-10, and say
 "$bin/wsnas-study" plan "$root/configs/studies/darts-cifar10.ini" "$tmp/plan" \
   --data-dir "cifar10=$tmp/cifar10" > "$tmp/plan.log" 2>&1
 check "configs/studies/darts-cifar10.ini plans with --data-dir cifar10=DIR, unedited" [ $? -eq 0 ]
+check "DIR/study.ini records the --data-dir it was planned with" \
+  grep -qxF "# planned with --data-dir cifar10=$tmp/cifar10" "$tmp/plan/study.ini"
+# A mistyped name, a missing folder, a folder without the files: one line each, naming the option.
+mkdir -p "$tmp/empty"
+for case in "cifar-10=$tmp/cifar10|--dataset-dir 'cifar-10=$tmp/cifar10': unknown dataset cifar-10 (expected NAME=DIR, NAME one of: cifar10, " \
+  "cifar10=$tmp/nowhere|wsnas-study: error: --data-dir 'cifar10=$tmp/nowhere': no folder '$tmp/nowhere'" \
+  "cifar10=$tmp/empty|--dataset-dir cifar10 '$tmp/empty': no data_batch_1.bin for dataset cifar10"; do
+  "$bin/wsnas-study" plan "$root/configs/studies/darts-cifar10.ini" "$tmp/plan-bad" \
+    --data-dir "${case%%|*}" > "$tmp/plan.log" 2>&1
+  check "--data-dir ${case%%|*}: exit 2, one line: ${case#*|}" \
+    [ $? -eq 2 -a "$(grep -c error "$tmp/plan.log")" -eq 1 -a ! -e "$tmp/plan-bad/plan.tsv" ]
+  check "  ... naming what is wrong" grep -qF -- "${case#*|}" "$tmp/plan.log"
+done
 check "every supernet and evaluation run is given the folder" \
   [ "$(grep -c -- "--dataset-dir cifar10=$tmp/cifar10" "$tmp/plan/plan.tsv")" -eq 2 ]
 check "one supernet: --space darts, the released code's config, 1000 epochs; 377 architectures" \

@@ -54,4 +54,12 @@ for study in "${studies[@]}"; do
     check "$name: analysis $a drawn" test -s "$tmp/$name/figures/$a.png" -a -s "$tmp/$name/analysis/$a.h5"
   done
 done
+
+# ---- Fig. 6: the three published tables, no runs ---------------------------------------------------
+"$root/scripts/paper-fig6.sh" "$tmp/fig6" > "$tmp/fig6.log" 2>&1
+check "scripts/paper-fig6.sh draws Fig. 6 (a), (b) and (c)" \
+  test $? -eq 0 -a -s "$tmp/fig6/fig6a.png" -a -s "$tmp/fig6/fig6b.png" -a -s "$tmp/fig6/fig6c.png"
+check "its panels name the tables' sizes (377, 36, 137 architectures)" \
+  bash -c 'grep -q "377 architectures" "$1/fig6a.svg" && grep -q "36 architectures" "$1/fig6b.svg" &&
+    grep -q "137 architectures" "$1/fig6c.svg"' _ "$tmp/fig6"
 finish

@@ -208,7 +208,7 @@ bad "arch-pool naming a folder" "study file '.*/pooldir.ini' line 8: arch-pool '
 head | sed 's#^truth-select = .*#truth-select = NoSuchColumn#' > "$cfg/nocol.ini"
 bad "a truth-select column not in the table" "study file '.*/nocol.ini': truth-select: file '.*': no column 'NoSuchColumn'" plan "$cfg/nocol.ini" "$tmp/density"
 head | sed 's#^truth-select = .*#truth-select = CIFAR100TestAccuracy200Epochs\tx#' > "$cfg/tab.ini"
-bad "a tab inside a value (plan.tsv is tab-separated)" "study file '.*/tab.ini' line 7: truth-select = 'CIFAR100TestAccuracy200Epochs.tx': expected no tab inside the value" plan "$cfg/tab.ini" "$tmp/density"
+bad "a tab inside a value (plan.tsv is tab-separated)" "study file '.*/tab.ini' line 7: truth-select = 'CIFAR100TestAccuracy200Epochs.tx': expected no tab or line break inside the value" plan "$cfg/tab.ini" "$tmp/density"
 bad "a missing study file" "study file '$cfg/absent.ini': no such file" plan "$cfg/absent.ini" "$tmp/density"
 printf 'x\n' > "$tmp/a-file"
 bad "a plan folder under a file" "DIR '$tmp/a-file/plan': cannot write the plan: Not a directory" plan "$cfg/fails.ini" "$tmp/a-file/plan"
@@ -225,6 +225,26 @@ printf 'id\tstage\tlaunch\tstdout\tcommand\nsample/x\tsample\tlocal\t-\trm -rf /
 bad "a plan whose command is not a wsnas app" "plan '$tmp/corrupt/plan.tsv' line 2: the command must start with a wsnas app" run "$tmp/corrupt"
 printf 'id\tstage\tlaunch\tstdout\tcommand\nsample/x\tsample\n' > "$tmp/corrupt/plan.tsv"
 bad "a truncated plan line" "plan '$tmp/corrupt/plan.tsv' line 2: expected 5 tab-separated fields, found 2" run "$tmp/corrupt"
+
+# ---- a rank's threads get its cores (issue 25: a bound rank of 2 threads ran at 99% CPU) ---------
+cores=$(getconf _NPROCESSORS_ONLN)
+threads_of() {  # the provenance of a supernet's file: run.threads run.cpus_allowed
+  "$py" -c 'import h5py, sys; a = h5py.File(sys.argv[1], "r")["provenance"].attrs
+print(a["run.threads"], a["run.cpus_allowed"])' "$1"
+}
+sn=(--space nb201 --config "$cfg/data.ini" --batch-size 64 --epochs 1 --gpus 1 --save-epochs none)
+env -u OMP_NUM_THREADS "$root/scripts/wsnas-mpirun" -np 1 "$bin/wsnas-supernet" "${sn[@]}" \
+  --out "$tmp/threads" > "$tmp/threads.log" 2>&1
+check "scripts/wsnas-mpirun: one rank runs a thread on each of the $cores cores and may use them all" \
+  [ "$(threads_of "$tmp/threads/supernet.h5")" = "$cores $cores" ]
+check "  ... without a warning" bash -c '! grep -q "threads per rank" "$1"' _ "$tmp/threads.log"
+if [ "$cores" -ge 2 ]; then
+  OMP_NUM_THREADS=2 mpirun --bind-to core -np 1 "$bin/wsnas-supernet" "${sn[@]}" \
+    --out "$tmp/bound" > "$tmp/bound.log" 2>&1
+  check "a rank bound to one core with 2 threads: recorded, and a warning naming the fix" \
+    bash -c '[ "$(cat "$1")" = "2 1" ] && grep -q "warning: 2 threads per rank (OMP_NUM_THREADS) but 1 CPU allowed: .*--bind-to none" "$2"' \
+    _ <(threads_of "$tmp/bound/supernet.h5") "$tmp/bound.log"
+fi
 
 echo "$failures failure(s)"
 [ $failures -eq 0 ]

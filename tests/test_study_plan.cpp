@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 
 #include "test_support.h"
@@ -149,6 +150,51 @@ TEST(StudyPlan, ASupernetRunTakesTheRanksThatDivideItsReplicas) {
   EXPECT_EQ(study::ranks_for(run({"--epochs", "3"}, "evaluate"), 4), 4);
 }
 
+TEST(StudyPlan, TheEtaWeighsASupernetByThePathsItTrainsAndAnEvaluationByItsArchitectures) {
+  // Table 3's tricks at matched passes (configs/studies/nb201-tricks.ini): multi-path with 5
+  // paths and FairNAS (5 options on each of NB-201's 6 edges, so 5 paths a step) at 400 epochs
+  // cost what the baseline's 2000 single-path epochs cost; multi-path without --paths takes
+  // wsnas-supernet's default, 2.
+  const std::string d = test::scratch_dir("study_cost");
+  write(d, "sn.ini", "epochs = 5\n");
+  const std::string file =
+      write(d, "s.ini",
+            "[study]\nspace = nb201\nsupernet-config = sn.ini\nbudgets = 2000\ntruth = farm\n"
+            "groundtruth-config = sn.ini\ntruth-select = v\nvariants = baseline, multi, fair, two\n"
+            "[variant multi]\nsampler = multipath\npaths = 5\nepochs = 400\n"
+            "[variant fair]\nsampler = fairnas\nepochs = 400\n"
+            "[variant two]\nsampler = multipath\nepochs = 400\n");
+  const auto runs = study::make_plan(study::read_study(file), d + "/o");
+  EXPECT_EQ(study::expected_cost(find(runs, "supernet/baseline-e2000-s0")), 2000.0);
+  EXPECT_EQ(study::expected_cost(find(runs, "supernet/multi-e400-s0")), 2000.0);
+  EXPECT_EQ(study::expected_cost(find(runs, "supernet/fair-e400-s0")), 2000.0);
+  EXPECT_EQ(study::expected_cost(find(runs, "supernet/two-e400-s0")), 800.0);
+  // An evaluation: 1 until the sample stage writes its architectures, then their number.
+  const auto& ev = find(runs, "evaluate/baseline-e2000-s0");
+  EXPECT_EQ(study::expected_cost(ev), 1.0);
+  const auto at = std::find(ev.argv.begin(), ev.argv.end(), "--archs");
+  ASSERT_NE(at, ev.argv.end());
+  std::filesystem::create_directories(std::filesystem::path(*(at + 1)).parent_path());
+  std::ofstream(*(at + 1)) << "arch\na\nb\n\nc\n";
+  EXPECT_EQ(study::expected_cost(ev), 3.0);
+}
+
+TEST(StudyPlan, MpirunLaunchersLeaveARanksThreadsTheirCores) {
+  // Open MPI binds each of up to 2 ranks to one core by default (issue 25: one rank of 2 threads
+  // ran at 99% CPU); the runner's mpirun does not bind unless told how.
+  using V = std::vector<std::string>;
+  EXPECT_EQ(study::launcher_words("mpirun"), (V{"mpirun", "--bind-to", "none"}));
+  EXPECT_EQ(study::launcher_words(" /usr/bin/mpiexec  --oversubscribe "),
+            (V{"/usr/bin/mpiexec", "--bind-to", "none", "--oversubscribe"}));
+  EXPECT_EQ(study::launcher_words("scripts/wsnas-mpirun"),
+            (V{"scripts/wsnas-mpirun", "--bind-to", "none"}));
+  EXPECT_EQ(study::launcher_words("mpirun --bind-to core"), (V{"mpirun", "--bind-to", "core"}));
+  EXPECT_EQ(study::launcher_words("mpirun --map-by slot:PE=4"),
+            (V{"mpirun", "--map-by", "slot:PE=4"}));
+  EXPECT_EQ(study::launcher_words("srun --mpi=pmix"), (V{"srun", "--mpi=pmix"}));
+  EXPECT_TRUE(study::launcher_words("  ").empty());
+}
+
 TEST(StudyPlan, RepeatedValuesAndPlanOwnedVariantKeysAreRefused) {
   const std::string d = test::scratch_dir("study_repeats");
   write(d, "sn.ini", "epochs = 5\n");
@@ -253,4 +299,14 @@ TEST(StudyPlan, AScaleSectionAndSetOverrideTheStudyAndAddOptionsToTheRuns) {
               study::read_study(file, "", {"budget=3"});
             }).find("--set budget: unknown key 'budget'"),
             std::string::npos);
+  // A line break would split plan.tsv's line; the space is the file's (its configs are for it).
+  EXPECT_NE(test::input_error_of([&] { study::read_study(file, "", {"reference-label=a\nb"}); })
+                .find("--set reference-label: reference-label = 'a\\nb': expected no tab or line "
+                      "break inside the value"),
+            std::string::npos);
+  EXPECT_NE(
+      test::input_error_of([&] { study::read_study(file, "", {"space=darts"}); })
+          .find("--set space: space = 'darts': expected no space: the study's configs are its "
+                "space's"),
+      std::string::npos);
 }

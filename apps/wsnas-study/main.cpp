@@ -58,7 +58,13 @@ std::vector<std::string> dataset_dirs(const std::vector<std::string>& given) {
     if (eq == std::string::npos || eq == 0 || eq + 1 == g.size())
       throw UsageError("--data-dir '" + g +
                        "': expected NAME=DIR (e.g. cifar100=/scratch/cifar100)");
-    out.push_back(g.substr(0, eq) + "=" + absolute_dir(g.substr(eq + 1)));
+    const std::string dir = absolute_dir(g.substr(eq + 1));
+    // Its files are the runs' to check (--check-options), by the dataset's own list.
+    if (!fs::is_directory(dir))
+      throw UsageError("--data-dir '" + g + "': no folder '" + dir +
+                       "' (expected NAME=DIR, DIR "
+                       "the folder of dataset NAME)");
+    out.push_back(g.substr(0, eq) + "=" + dir);
   }
   return out;
 }
@@ -68,6 +74,11 @@ void write_plan(const std::string& study_file, const std::string& dir, const std
                 const std::vector<std::string>& overrides) {
   auto study = wsnas::study::read_study(study_file, scale, overrides);
   study.dataset_dirs = dataset_dirs(data_dirs);
+  // What shaped the plan beside the file, recorded with its copy (a rerun's or a reader's).
+  std::string given;
+  if (!scale.empty()) given += " --scale " + scale;
+  for (const auto& d : study.dataset_dirs) given += " --data-dir " + d;
+  for (const auto& o : overrides) given += " --set '" + o + "'";
   if (fs::exists(dir) && !fs::is_directory(dir))
     throw UsageError("DIR '" + dir + "' exists but is not a directory");
   const auto runs = wsnas::study::make_plan(study, dir);
@@ -84,7 +95,8 @@ void write_plan(const std::string& study_file, const std::string& dir, const std
       if (path == copy && fs::exists(copy) && fs::equivalent(copy, study.path)) continue;
       wsnas::io::write_text_atomic(
           path, path == copy ? "# a copy of " + study.path +
-                                   " (relative paths are relative to its folder)\n" + text
+                                   " (relative paths are relative to its folder)\n# planned " +
+                                   (given.empty() ? "as it is" : "with" + given) + "\n" + text
                              : text);
     }
   } catch (const fs::filesystem_error& e) {  // a read-only or missing parent: the user's to fix
@@ -119,7 +131,8 @@ int body(int argc, char** argv) {
   g.add_options()("args", po::value(&args)->multitoken(), "plan|run, then STUDY.ini and DIR")(
       "launcher", po::value(&launcher)->default_value(env_launcher ? env_launcher : "mpirun"),
       "run: how MPI runs start (default $WSNAS_LAUNCHER, else mpirun; e.g. \"mpirun "
-      "--oversubscribe\", or \"srun --mpi=pmix\" in a Slurm job)")(
+      "--oversubscribe\", or \"srun --mpi=pmix\" in a Slurm job); mpirun gets --bind-to none "
+      "unless it binds or maps already (a rank's threads need its cores)")(
       "ranks", po::value(&run.ranks)->default_value(env_ranks ? std::atoi(env_ranks) : 0),
       "run: MPI ranks per run (default $WSNAS_RANKS, else 0: the launcher decides); the launcher "
       "gets -n K, K = this, or for a supernet the largest count <= this dividing its replicas "
@@ -191,8 +204,7 @@ int body(int argc, char** argv) {
                      "' has no plan.tsv: give the study file (wsnas-study run "
                      "STUDY.ini DIR) or plan first");
   }
-  std::istringstream words(launcher);
-  for (std::string w; words >> w;) run.launcher.push_back(w);
+  run.launcher = wsnas::study::launcher_words(launcher);
   if (run.launcher.empty()) throw UsageError("--launcher is empty");
   if (run.ranks < 0) throw UsageError("--ranks " + std::to_string(run.ranks) + ": expected >= 0");
   return wsnas::study::run_plan(dir, run);

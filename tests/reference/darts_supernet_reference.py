@@ -18,11 +18,17 @@ unreachable_in_released), which is left at its initial values and checked to get
 Usage: darts_supernet_reference.py FILE.h5   (FILE written by tests/test_supernet_reference.cpp)
 Prints one line per /archN group: "archN max_rel_diff <rel> tensors <n>"; the 10 worst tensors go
 to stderr.
+
+Timing mode (scripts/bench-compare.sh --space darts; bench_support.py):
+  /usr/bin/python3 tests/reference/darts_supernet_reference.py --bench [bench_nb201's options]
+builds this supernet with PyTorch's default initialisation, in float32, and times the work of
+`bench_nb201 --space darts` with the same options, printing the same lines. There drop-path is
+the released DropPath_ (ops.py:128-139: on every slot's output but the stride-1 skip_connect, in
+training mode) and --aux-weight 0 leaves the auxiliary head out (wsnas does not build it).
 """
 import re
 import sys
 
-import h5py
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -144,6 +150,8 @@ class AuxiliaryHead(nn.Module):  # network.py:24-56, CIFAR branch (input 8x8)
 
 
 class LayerWithInputChoice(nn.Module):  # network.py:59-70 + mutator.py:70-74
+    drop_prob = 0.0  # the timing mode's drop-path (DropPath_, ops.py:128-139); 0 in the test
+
     def __init__(self, channels, n_inputs, reduction_indices):
         super().__init__()
         self.strides = [2 if i in reduction_indices else 1 for i in range(n_inputs)]
@@ -151,7 +159,15 @@ class LayerWithInputChoice(nn.Module):  # network.py:59-70 + mutator.py:70-74
 
     def forward(self, inputs, choice):
         op, inp = choice
-        return self.choices[op](inputs[inp], self.strides[inp])
+        out = self.choices[op](inputs[inp], self.strides[inp])
+        # DropPath_ closes Pool, DilConv, SepConv (ops.py:36, 72) and the strided SkipConnection
+        # (:122); the stride-1 skip_connect returns x untouched (:123).
+        if self.training and self.drop_prob > 0 and not (op == "skip_connect" and
+                                                         self.strides[inp] == 1):
+            keep = 1.0 - self.drop_prob
+            mask = torch.empty(out.size(0), 1, 1, 1, dtype=out.dtype, device=out.device)
+            out = out.div(keep).mul(mask.bernoulli_(keep))
+        return out
 
 
 class Node(nn.Module):  # network.py:73-82
@@ -181,6 +197,8 @@ class Cell(nn.Module):  # network.py:85-110
 
 
 class DartsNetwork(nn.Module):  # network.py:113-177, CIFAR branch
+    run_auxiliary = True  # released: in every training-mode forward; the timing mode may clear it
+
     def __init__(self, c, layers, num_labels):
         super().__init__()
         self._layers = layers
@@ -207,7 +225,7 @@ class DartsNetwork(nn.Module):  # network.py:113-177, CIFAR branch
         logits_aux = None
         for i, cell in enumerate(self.cells):
             s0, s1 = s1, cell(s0, s1, genotype)
-            if i == 2 * self._layers // 3 and self.training:
+            if i == 2 * self._layers // 3 and self.training and self.run_auxiliary:
                 logits_aux = self.auxiliary_head(s1)
         out = self.global_pooling(s1)
         logits = self.classifier(out.view(out.size(0), -1))
@@ -334,6 +352,7 @@ def run_case(f, case, attrs):
 
 
 def main():
+    import h5py  # the test mode only
     torch.set_default_dtype(torch.float64)
     with h5py.File(sys.argv[1], "r") as f:
         attrs = dict(f.attrs)
@@ -346,5 +365,83 @@ def main():
                 print("  %s %-70s %.3e" % (case, label, r), file=sys.stderr)
 
 
+# ---- timing mode (--bench): the work of bench_nb201 --space darts ---------------------------------
+def genotype_string(genotype):
+    def pairs(kind):
+        return "[" + ", ".join("('%s', %d)" % p for p in genotype[kind]) + "]"
+    return ("Genotype(normal=%s, normal_concat=[2, 3, 4, 5], reduce=%s, reduce_concat=[2, 3, 4, 5])"
+            % (pairs("normal"), pairs("reduce")))
+
+
+def bench_space():
+    import bench_support
+
+    class Darts(bench_support.ImageSpace):
+        name = "darts"
+        has_auxiliary = True
+        has_drop_path = True
+
+        def notes(self, a):
+            out = ["the released supernet (space/darts/network.py): also holds a FactorizedReduce "
+                   "skip_connect in every normal-cell slot, never run; global pooling AvgPool2d(7)"]
+            if a.aux_weight > 0:
+                out.append("auxiliary head: runs in every training-mode forward, BN calibration "
+                           "included (released network.py:169-171); wsnas runs it only with gradients")
+            if a.drop_path > 0:
+                out.append("drop-path %g: the released DropPath_ (a torch.empty(N,1,1,1).bernoulli_ "
+                           "mask per slot, also in BN calibration, which runs in training mode; wsnas "
+                           "the same)" % a.drop_path)
+            return out
+
+        def build(self, a):
+            if a.input_size != 32:  # wsnas pools the top-left 7x7 window of any size
+                sys.exit("--input-size %d: the released CIFAR supernet's AvgPool2d(7) and "
+                         "auxiliary head take 32x32 images" % a.input_size)
+            net = DartsNetwork(a.channels or 36, a.n or 20, a.classes)
+            if not a.aux_weight > 0:
+                net.auxiliary_head = None  # wsnas builds no head without --aux-weight
+            return net
+
+        def set_auxiliary(self, net, on):
+            net.run_auxiliary = on
+
+        def set_drop_path(self, net, prob):
+            for m in net.modules():  # as the released DartsNetwork.drop_path_prob (:179-182)
+                if isinstance(m, LayerWithInputChoice):
+                    m.drop_prob = prob
+
+        def parse(self, text):
+            return parse_genotype(text)
+
+        def sample(self, rng, net):
+            return {kind: [(PRIMITIVES[rng.randrange(len(PRIMITIVES))], rng.randrange(node))
+                           for node in range(2, 6) for _ in range(2)]
+                    for kind in ("normal", "reduce")}
+
+        def to_string(self, arch):
+            return genotype_string(arch)
+
+        def train_forward(self, net, x, arch):
+            return net(x, arch)
+
+        def stem(self, net, x):
+            return net.stem(x)
+
+        def body(self, net, h, arch):
+            s0 = s1 = h
+            for i, cell in enumerate(net.cells):
+                s0, s1 = s1, cell(s0, s1, arch)
+                if i == 2 * net._layers // 3 and net.training and net.run_auxiliary:
+                    net.auxiliary_head(s1)  # calibration: the released forward runs the head
+            out = net.global_pooling(s1)
+            return net.classifier(out.view(out.size(0), -1))
+
+    return Darts()
+
+
 if __name__ == "__main__":
+    if "--bench" in sys.argv[1:]:
+        import bench_support
+        sys.exit(bench_support.run_image(bench_space(), bench_support.bench_argv(sys.argv),
+                                         "darts_supernet_reference"))
     main()

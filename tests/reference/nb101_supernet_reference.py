@@ -30,11 +30,15 @@ Usage: /usr/bin/python3 tests/reference/nb101_supernet_reference.py FILE.h5
 FILE.h5 is the dump written by tests/test_supernet_reference.cpp for space nb101. Prints one line
 per architecture group to stdout: "<group> max_rel_diff <d> tensors <n>"; the 10 worst tensors
 go to stderr.
+
+Timing mode (scripts/bench-compare.sh --space nb101; bench_support.py):
+  /usr/bin/python3 tests/reference/nb101_supernet_reference.py --bench [bench_nb201's options]
+builds this supernet with PyTorch's default initialisation, in float32, and times the work of
+`bench_nb201 --space nb101` with the same options, printing the same lines.
 """
 import re
 import sys
 
-import h5py
 import numpy as np
 import torch
 import torch.nn as nn
@@ -167,6 +171,7 @@ def name_map(cells):
 
 
 def main(path):
+    import h5py  # the test mode only
     torch.set_default_dtype(torch.float64)
     f = h5py.File(path, "r")
     assert f.attrs["space"] in ("nb101", b"nb101")
@@ -246,7 +251,65 @@ def main(path):
             print(f"  {r:.3e} {n}", file=sys.stderr)
 
 
+# ---- timing mode (--bench): the work of bench_nb201 --space nb101 ---------------------------------
+def arch_string(matrix, ops):
+    return "%s|%s" % (".".join("".join(str(int(v)) for v in row) for row in matrix),
+                      "+".join(OPS[o] for o in ops))
+
+
+def bench_space():
+    import bench_support
+
+    class Nb101(bench_support.ImageSpace):
+        name = "nb101"
+
+        def notes(self, a):
+            return ["the released cell (space/nb101/network.py:82-86): every vertex runs its input "
+                    "projection on every forward and drops it when the vertex does not take the "
+                    "cell input, also in evaluation; wsnas runs those dropped projections only in "
+                    "training mode and BN calibration, without autograd (every vertex runs on both "
+                    "sides)"]
+
+        def build(self, a):
+            return Nb101Network(a.channels or DEFAULT_CHANNELS, a.n or DEFAULT_CELLS, a.classes)
+
+        def parse(self, text):
+            return parse_arch(text)
+
+        def sample(self, rng, net):
+            # Uniform over the cells this supernet runs (NAS-Bench-1Shot1's): vertex t takes
+            # exactly NUM_PARENTS[t] distinct earlier vertices as inputs (the output vertex's
+            # concatenation must give the cell's width; it never takes the cell input, :76-80),
+            # ops uniform.
+            m = np.zeros((7, 7), dtype=bool)
+            for t in range(1, 7):
+                for j in rng.sample(range(1 if t == 6 else 0, t), NUM_PARENTS[t]):
+                    m[j, t] = True
+            return m, [rng.randrange(len(OPS)) for _ in range(5)]
+
+        def to_string(self, arch):
+            return arch_string(*arch)
+
+        def train_forward(self, net, x, arch):
+            return net(x, *arch), None
+
+        def stem(self, net, x):
+            return net.stem_conv(x)
+
+        def body(self, net, h, arch):
+            matrix, ops = arch
+            for layer in net.features:
+                h = layer(h, matrix, ops) if isinstance(layer, OneShotCell) else layer(h)
+            return net.classifier(F.adaptive_avg_pool2d(h, 1).view(h.size(0), -1))
+
+    return Nb101()
+
+
 if __name__ == "__main__":
+    if "--bench" in sys.argv[1:]:
+        import bench_support
+        sys.exit(bench_support.run_image(bench_space(), bench_support.bench_argv(sys.argv),
+                                         "nb101_supernet_reference"))
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     main(sys.argv[1])

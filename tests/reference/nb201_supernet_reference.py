@@ -22,11 +22,15 @@ The state_dicts correspond one to one (map_name); neither supernet has extra ten
 Usage: /usr/bin/python3 tests/reference/nb201_supernet_reference.py FILE.h5
 FILE.h5 is written by tests/test_supernet_reference.cpp. Prints one line per architecture,
 "archK max_rel_diff R tensors T", on stdout and the 10 worst tensors on stderr.
+
+Timing mode (scripts/bench-compare.sh --space nb201; bench_support.py):
+  /usr/bin/python3 tests/reference/nb201_supernet_reference.py --bench [bench_nb201's options]
+builds this supernet with PyTorch's default initialisation, in float32, and times the work of
+`bench_nb201 --space nb201` with the same options, printing the same lines.
 """
 import re
 import sys
 
-import h5py
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -205,6 +209,7 @@ def map_name(ours, N):
 
 
 def main():
+    import h5py  # the test mode only
     torch.set_default_dtype(torch.float64)
     f = h5py.File(sys.argv[1], "r")
     at = f.attrs
@@ -265,5 +270,68 @@ def main():
             print(f"  {rel:.3e} {name}", file=sys.stderr)
 
 
+# ---- timing mode (--bench): the work of bench_nb201 --space nb201 ---------------------------------
+def arch_string(arch):
+    """{"j_i": op} -> the NAS-Bench-201 string (parse_arch's inverse)."""
+    return "|" + "|+|".join("|".join("%s~%d" % (PRIMITIVES[arch["%d_%d" % (j, i)]], j) for j in range(i))
+                            for i in range(1, Cell.NUM_NODES)) + "|"
+
+
+def output_reachable(arch):
+    """The cell input reaches node 3 through edges that are not `none`."""
+    live = {0}
+    for i in range(1, Cell.NUM_NODES):
+        if any(j in live and arch["%d_%d" % (j, i)] != 0 for j in range(i)):
+            live.add(i)
+    return Cell.NUM_NODES - 1 in live
+
+
+def bench_space():
+    import bench_support
+
+    class Nb201(bench_support.ImageSpace):
+        name = "nb201"
+
+        def notes(self, a):
+            return ["the released cell (space/nb201/network.py): every edge runs in evaluation too "
+                    "(`none` computes x * 0, nodes that cannot reach the output are computed); wsnas "
+                    "skips both in evaluation mode (same outputs) and runs every edge in training, as "
+                    "released"]
+
+        def build(self, a):
+            return Nb201Network(a.channels or 16, a.n or 5, a.classes, momentum=0.1)
+
+        def parse(self, text):
+            return parse_arch(text)
+
+        def sample(self, rng, net):
+            while True:  # uniform over the cells whose output the input reaches
+                arch = {"%d_%d" % (j, i): rng.randrange(len(PRIMITIVES))
+                        for i in range(1, Cell.NUM_NODES) for j in range(i)}
+                if output_reachable(arch):
+                    return arch
+
+        def to_string(self, arch):
+            return arch_string(arch)
+
+        def train_forward(self, net, x, arch):
+            return net(x, arch), None
+
+        def stem(self, net, x):
+            return net.stem(x)
+
+        def body(self, net, h, arch):
+            for cell in net.cells:
+                h = cell(h, arch)
+            out = net.global_pooling(net.lastact(h))
+            return net.classifier(out.view(out.size(0), -1))
+
+    return Nb201()
+
+
 if __name__ == "__main__":
+    if "--bench" in sys.argv[1:]:
+        import bench_support
+        sys.exit(bench_support.run_image(bench_space(), bench_support.bench_argv(sys.argv),
+                                         "nb201_supernet_reference"))
     main()

@@ -19,11 +19,15 @@ It loads the weights dumped by tests/test_supernet_reference.cpp, replays every 
 group: `archN max_rel_diff <rel> tensors <count>` (stdout); the 10 worst tensors go to stderr.
 
 Usage: /usr/bin/python3 tests/reference/proxyless_supernet_reference.py FILE.h5
+
+Timing mode (scripts/bench-compare.sh --space proxyless; bench_support.py):
+  /usr/bin/python3 tests/reference/proxyless_supernet_reference.py --bench [bench_nb201's options]
+builds this supernet with PyTorch's default initialisation, in float32, and times the work of
+`bench_nb201 --space proxyless` with the same options, printing the same lines.
 """
 import sys
 from collections import OrderedDict
 
-import h5py
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -232,6 +236,7 @@ def ref_name(ours):
 
 
 def main(path):
+    import h5py  # the test mode only
     torch.set_default_dtype(torch.float64)
     f = h5py.File(path, "r")
     width_mult = float(f.attrs["width_mult"]) or DEFAULTS["width_mult"]
@@ -298,5 +303,55 @@ def main(path):
               % (g, train[0][0], train[0][1], len(train)), file=sys.stderr)
 
 
+# ---- timing mode (--bench): the work of bench_nb201 --space proxyless ----------------------------
+def bench_space():
+    import bench_support
+
+    class Proxyless(bench_support.ImageSpace):
+        name = "proxyless"
+        has_width_mult = True
+        has_channels = False
+
+        def notes(self, a):
+            return ["the released supernet (space/proxyless/network.py): a `zero` block runs "
+                    "ZeroLayer (a fresh zero tensor) plus the identity shortcut; wsnas skips the "
+                    "block (same output)"]
+
+        def build(self, a):
+            return ProxylessNASSuperNet(a.width_mult or DEFAULTS["width_mult"], a.classes)
+
+        def parse(self, text):
+            ops = text.split("|")
+            assert len(ops) == 21, text
+            return ops
+
+        def sample(self, rng, net):
+            return [rng.choice(PRIMITIVES + (["zero"] if block.shortcut is not None else []))
+                    for block in net.blocks[1:]]
+
+        def to_string(self, arch):
+            return "|".join(arch)
+
+        def train_forward(self, net, x, arch):
+            net.set_arch("|".join(arch))
+            return net(x), None
+
+        def stem(self, net, x):  # wsnas's stem: the first conv and the fixed first block
+            return net.blocks[0](net.first_conv(x))
+
+        def body(self, net, h, arch):
+            net.set_arch("|".join(arch))
+            for block in net.blocks[1:]:
+                h = block(h)
+            h = net.global_avg_pooling(net.feature_mix_layer(h))
+            return net.classifier(h.view(h.size(0), -1))
+
+    return Proxyless()
+
+
 if __name__ == "__main__":
+    if "--bench" in sys.argv[1:]:
+        import bench_support
+        sys.exit(bench_support.run_image(bench_space(), bench_support.bench_argv(sys.argv),
+                                         "proxyless_supernet_reference"))
     main(sys.argv[1])

@@ -286,15 +286,14 @@ StudyData load(const StudyJob& job, std::ostream& out) {
   d.truth_source = b.source;
   auto joined = join_by_arch(*sp, a, b);
   // The reported ground truth, by architecture (the same table as --truth-select).
+  // Its rows left out (an empty or, with --drop-nonfinite, a non-finite cell) are counted once,
+  // in the notes below under its own column's name.
   std::map<std::string, double> reported;
-  std::int64_t report_empty = 0;
-  {
-    auto rep = read_arch_values(*sp, job.truth, d.report_column, job.truth_arch_column,
-                                job.truth_where, job.drop_nonfinite);
-    for (std::size_t i = 0; i < rep.archs.size(); ++i)
-      reported[sp->to_string(rep.archs[i])] = rep.values[i];
-    if (d.report_column != d.select) report_empty = rep.dropped_empty;
-  }
+  const bool own_report = d.report_column != d.select;
+  auto rep = read_arch_values(*sp, job.truth, d.report_column, job.truth_arch_column,
+                              job.truth_where, job.drop_nonfinite);
+  for (std::size_t i = 0; i < rep.archs.size(); ++i)
+    reported[sp->to_string(rep.archs[i])] = rep.values[i];
   // Parameter counts: the ground truth's own `params` column when it has one (wsnas-groundtruth
   // records the trained network's), else the space's analytic count for --classes.
   std::map<std::string, double> truth_params;
@@ -318,7 +317,7 @@ StudyData load(const StudyJob& job, std::ostream& out) {
     // The ground truth's own row (the class's row where the benchmark has one per class).
     const std::string truth_key = sp->to_string(joined.truth_archs[i]);
     const auto r = reported.find(truth_key);
-    if (r == reported.end()) {  // its --truth-report value was non-finite and dropped
+    if (r == reported.end()) {  // its --truth-report cell was empty or non-finite: left out
       ++dropped_report;
       continue;
     }
@@ -341,19 +340,22 @@ StudyData load(const StudyJob& job, std::ostream& out) {
       << b.archs.size() << " with ground truth)";
   if (dropped) out << ", dropped " << dropped << " invalid";
   out << "\n";
-  note_empty_cells(out, {&a, &b});
-  if (report_empty > 0)
-    out << "note: " << report_empty << " rows of " << d.truth_source << " have an empty "
-        << d.report_column << " (left out)\n";
-  const std::int64_t nonfinite = a.dropped_nonfinite + b.dropped_nonfinite + dropped_report;
+  if (own_report) {
+    note_empty_cells(out, {&a, &b, &rep});
+  } else {
+    note_empty_cells(out, {&a, &b});
+  }
   if (job.drop_nonfinite) {
-    out << "dropped " << nonfinite
+    const std::int64_t report_nonfinite = own_report ? rep.dropped_nonfinite : 0;
+    out << "dropped " << a.dropped_nonfinite + b.dropped_nonfinite + report_nonfinite
         << " rows with a non-finite value (--drop-nonfinite): " << a.dropped_nonfinite << " in "
         << a.source << ", " << b.dropped_nonfinite << " in " << b.source;
-    if (d.report_column != d.select)
-      out << ", " << dropped_report << " joined architectures without a finite " << d.report_column;
+    if (own_report) out << ", " << report_nonfinite << " in " << rep.source;
     out << "\n";
   }
+  if (dropped_report > 0)
+    out << "left out " << dropped_report << " joined architectures without a " << rep.source
+        << " value (--truth-report)\n";
   return d;
 }
 

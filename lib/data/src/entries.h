@@ -13,12 +13,15 @@ namespace wsnas::data {
 template <class Read>
 DatasetEntry train_test_entry(std::string name, std::string default_dir, std::string summary,
                               Read read) {
-  return {std::move(name), std::move(default_dir), std::move(summary),
-          [read](const std::string& dir, const BundleOptions& o) {
-            auto train = read(dir, true);
-            return make_bundle(std::move(train), read(dir, false), o.protocol, o.limit_train,
-                               o.limit_eval);
-          }};
+  DatasetEntry e;
+  e.name = std::move(name);
+  e.default_dir = std::move(default_dir);
+  e.summary = std::move(summary);
+  e.load = [read](const std::string& dir, const BundleOptions& o) {
+    auto train = read(dir, true);
+    return make_bundle(std::move(train), read(dir, false), o.protocol, o.limit_train, o.limit_eval);
+  };
+  return e;  // the caller adds its files and where to get it
 }
 
 DatasetEntry cifar10_entry();        // cifar.cpp

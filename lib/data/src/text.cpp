@@ -165,28 +165,35 @@ DataBundle load_text_corpus(const std::string& name, const std::string& dir,
   return b;
 }
 
-DatasetEntry ptb_entry() {
-  DatasetEntry e{"ptb", "", "Penn Treebank text: ptb.{train,valid,test}.txt",
-                 [](const std::string& dir, const BundleOptions& o) {
-                   return load_text_corpus("ptb", dir, "ptb.{split}.txt", o);
-                 }};
-  e.files = {"ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"};
-  e.source =
-      "http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz, its data/ folder (or "
-      "wsnas-data text --out DIR FILES for a corpus in that format)";
+namespace {
+/// A corpus of three files, `pattern` with {split} = train, valid, test (DARTS' data.Corpus).
+DatasetEntry text_corpus_entry(const std::string& name, const std::string& title,
+                               const std::string& pattern, std::string source) {
+  DatasetEntry e;
+  e.name = name;
+  e.summary = title + ": " + corpus_file(pattern, "", "{train,valid,test}").substr(1);
+  e.load = [name, pattern](const std::string& dir, const BundleOptions& o) {
+    return load_text_corpus(name, dir, pattern, o);
+  };
+  for (const char* split : {"train", "valid", "test"})
+    e.files.push_back(corpus_file(pattern, "", split).substr(1));
+  e.source = std::move(source);
   return e;
+}
+}  // namespace
+
+DatasetEntry ptb_entry() {
+  return text_corpus_entry(
+      "ptb", "Penn Treebank text", "ptb.{split}.txt",
+      "http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz, its data/ folder (or "
+      "wsnas-data text --out DIR FILES for a corpus in that format)");
 }
 
 DatasetEntry wikitext2_entry() {
-  DatasetEntry e{"wikitext-2", "", "WikiText-2 text: wiki.{train,valid,test}.tokens",
-                 [](const std::string& dir, const BundleOptions& o) {
-                   return load_text_corpus("wikitext-2", dir, "wiki.{split}.tokens", o);
-                 }};
-  e.files = {"wiki.train.tokens", "wiki.valid.tokens", "wiki.test.tokens"};
-  e.source =
+  return text_corpus_entry(
+      "wikitext-2", "WikiText-2 text", "wiki.{split}.tokens",
       "https://s3.amazonaws.com/research.metamind.io/wikitext/wikitext-2-v1.zip, its folder "
-      "wikitext-2";
-  return e;
+      "wikitext-2");
 }
 
 // ---- TokenStream: BPTT windows over batch_size columns ------------------------------------

@@ -1,6 +1,7 @@
 #include "wsnas/nn/device.h"
 
 #include <ATen/Parallel.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
@@ -33,10 +34,21 @@ c10::Device select_device(const std::string& spec, int local_rank) {
   return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(local_rank % count));
 }
 
+int allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0)
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, CPU_COUNT(&set));
+}
+
 int configure_threads(int local_ranks) {
   if (std::getenv("OMP_NUM_THREADS") == nullptr) {
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    at::set_num_threads(std::max(1, static_cast<int>(cores) / std::max(1, local_ranks)));
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int allowed = allowed_cpus();
+    // A launcher that bound the rank (mpirun's default, Slurm's --cpus-per-task) has shared the
+    // cores already: its set is this rank's. Unbound, the node's cores are shared among its ranks.
+    at::set_num_threads(allowed < cores ? allowed : std::max(1, cores / std::max(1, local_ranks)));
   }
   return at::get_num_threads();
 }

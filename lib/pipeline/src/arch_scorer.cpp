@@ -40,7 +40,7 @@ struct ArchScorer::Impl {
         ck(c),
         task(t),
         sp(space::make_space(c.model.space)),
-        device(train::setup_device(ctx.world, j.run.device)),
+        device(train::setup_device(ctx.world, j.run.device, &ctx.provenance)),
         bf16(train::use_bf16(j.run.precision)),
         calib_steps(j.hp.bn_calib_steps),
         bundle(train::load_data(c.data, &ctx.provenance)) {}

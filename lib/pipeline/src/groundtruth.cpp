@@ -48,9 +48,7 @@ GroundTruthJob::GroundTruthJob() {
   hp.grad_clip = 0;
 }
 
-void check_inputs(const GroundTruthJob& job) {
-  data::check_dataset_dir(job.data.dataset, train::data_dir(job.data));
-}
+void check_inputs(const GroundTruthJob& job) { train::check_data_dir(job.data); }
 
 void add_options(options::Parser& parser, GroundTruthJob& job) {
   po::options_description run("Run");

@@ -47,7 +47,7 @@ CellTrainer::CellTrainer(app::Context& ctx, const GroundTruthJob& job, const tra
       job_(job),
       cfg_(cfg),
       task_(task),
-      device_(train::setup_device(ctx.world, job.run.device)) {
+      device_(train::setup_device(ctx.world, job.run.device, &ctx.provenance)) {
   const auto& hp = job.hp;
   const auto device = device_;
   auto bundle = train::load_data(job.data, &ctx.provenance);

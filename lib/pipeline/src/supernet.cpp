@@ -79,7 +79,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   const std::string& out_dir = job.out_dir;
   const auto lock = app::lock_output(ctx, out_dir + "/wsnas.lock", "'" + out_dir + "'");
   if (rank == 0) io::remove_stale_temps(out_dir);  // left by a killed run; never under a final name
-  const auto device = train::setup_device(ctx.world, job.run.device);
+  const auto device = train::setup_device(ctx.world, job.run.device, &ctx.provenance);
   auto bundle = train::load_data(job.data, &ctx.provenance);
   nn::seed_torch(job.seed);
   auto net = nn::make_supernet(job.model.space,

@@ -33,9 +33,7 @@ po::options_description protocol_option_group(SupernetJob& job) {
   return g;
 }
 
-void check_inputs(const SupernetJob& job) {
-  data::check_dataset_dir(job.data.dataset, train::data_dir(job.data));
-}
+void check_inputs(const SupernetJob& job) { train::check_data_dir(job.data); }
 
 void add_options(options::Parser& parser, SupernetJob& job) {
   job.hp.epochs = 1000;

@@ -125,7 +125,9 @@ Study read_study(const std::string& path, const std::string& scale,
     };
     // Values reach plan.tsv's tab-separated commands: a tab inside one would split a field there
     // and the plan would not read back (found by fuzz_study's review).
-    if (e.value.find('\t') != std::string::npos) bad("no tab inside the value (use spaces)");
+    // (--set can carry a line break too, which a file's line cannot.)
+    if (e.value.find_first_of("\t\n\r") != std::string::npos)
+      bad("no tab or line break inside the value (use spaces)");
     auto integers = [&](std::int64_t lo) {
       std::vector<std::int64_t> v;
       for (const auto& w : list(e.value)) {
@@ -163,6 +165,8 @@ Study read_study(const std::string& path, const std::string& scale,
       (k == "supernet-options"      ? s.scale_supernet_options
        : k == "groundtruth-options" ? s.scale_groundtruth_options
                                     : s.scale_evaluate_options) = words(v);
+    } else if (k == "space" && i >= from_file) {
+      bad("no space: the study's configs are its space's (copy the study file for another)");
     } else if (k == "space" && i >= unscaled) {
       bad("the study's own space ([scale NAME] changes sizes, not the space)");
     } else if (k == "space") {
@@ -379,7 +383,8 @@ void check_run_options(const Study& study, const std::vector<Run>& runs,
     std::getline(in, line);
     const std::string prefix = r.argv[0] + ": error: ";
     if (line.rfind(prefix, 0) == 0) line = line.substr(prefix.size());
-    if (line.rfind("--data-dir '", 0) == 0)  // a dataset's folder: the study can name another
+    // A dataset's folder (the configs' or the default one): the study can name another.
+    if (line.rfind("--data-dir '", 0) == 0 || line.rfind("the default --data-dir '", 0) == 0)
       line += " (or give wsnas-study --data-dir NAME=DIR)";
     throw UsageError("study file '" + study.path + "': run " + r.id + ": " +
                      (line.empty() ? "refused its options" : line));

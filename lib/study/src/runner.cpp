@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "wsnas/core/error.h"
@@ -22,6 +23,8 @@
 #include "wsnas/core/strings.h"
 #include "wsnas/io/atomic_file.h"
 #include "wsnas/options/parser.h"
+#include "wsnas/space/sampler.h"
+#include "wsnas/space/search_space.h"
 #include "wsnas/study/plan.h"
 
 namespace wsnas::study {
@@ -102,16 +105,15 @@ int spawn_wait(const std::vector<std::string>& argv, const std::string& out) {
 
 }  // namespace
 
-int ranks_for(const Run& r, int max) {
-  if (r.stage != "supernet" || max <= 1) return max;
-  std::int64_t gpus = 1, replicas = 0;
+namespace {
+/// The values a run's command gives `keys`, as the app reads them: its config files first, then
+/// its options (the last one wins). A key given nowhere is absent.
+std::map<std::string, std::string> run_values(const Run& r, const std::set<std::string>& keys) {
+  std::map<std::string, std::string> out;
   auto take = [&](const std::string& key, const std::string& value) {
-    std::int64_t x = 0;
-    if (!parse_int(value, x)) return;
-    if (key == "gpus") gpus = x;
-    if (key == "replicas") replicas = x;
+    if (keys.count(key)) out[key] = value;
   };
-  for (std::size_t i = 0; i + 1 < r.argv.size(); ++i) {  // config files first, then options
+  for (std::size_t i = 0; i + 1 < r.argv.size(); ++i) {
     if (r.argv[i] == "--config") {
       try {
         for (const auto& e : options::read_config_file(r.argv[i + 1])) take(e.key, e.value);
@@ -121,6 +123,35 @@ int ranks_for(const Run& r, int max) {
   }
   for (std::size_t i = 0; i + 1 < r.argv.size(); ++i)
     if (starts_with(r.argv[i], "--")) take(r.argv[i].substr(2), r.argv[i + 1]);
+  return out;
+}
+std::int64_t int_or(const std::map<std::string, std::string>& v, const std::string& key,
+                    std::int64_t fallback) {
+  std::int64_t x = 0;
+  const auto it = v.find(key);
+  return it != v.end() && parse_int(it->second, x) ? x : fallback;
+}
+}  // namespace
+
+std::vector<std::string> launcher_words(const std::string& launcher) {
+  std::vector<std::string> words;
+  std::istringstream in(launcher);
+  for (std::string w; in >> w;) words.push_back(w);
+  if (words.empty()) return words;
+  const std::string exe = fs::path(words[0]).filename().string();
+  if (exe != "mpirun" && exe != "mpiexec" && exe != "orterun" && exe != "wsnas-mpirun")
+    return words;
+  for (const auto& w : words)
+    for (const char* opt : {"--bind-to", "-bind-to", "--map-by", "-map-by"})
+      if (w.rfind(opt, 0) == 0) return words;
+  words.insert(words.begin() + 1, {"--bind-to", "none"});
+  return words;
+}
+
+int ranks_for(const Run& r, int max) {
+  if (r.stage != "supernet" || max <= 1) return max;
+  const auto v = run_values(r, {"gpus", "replicas"});
+  const std::int64_t gpus = int_or(v, "gpus", 1), replicas = int_or(v, "replicas", 0);
   const std::int64_t R = replicas > 0 ? replicas : std::max<std::int64_t>(gpus, 1);
   int k = static_cast<int>(std::min<std::int64_t>(max, R));
   while (k > 1 && R % k != 0) --k;
@@ -129,21 +160,50 @@ int ranks_for(const Run& r, int max) {
 
 namespace {
 
-/// What a run is expected to cost, in its stage's own unit (the ETA weighs runs by it): a
-/// supernet's epochs, an evaluation's or the ground truth's architectures (the rows of its --archs
-/// file, once the sample stage has written it), 1 for a sample or an analysis.
-double expected_cost(const Run& r) {
-  auto value = [&](const char* key) -> std::string {
-    for (std::size_t i = 0; i + 1 < r.argv.size(); ++i)
-      if (r.argv[i] == key) return r.argv[i + 1];
-    return "";
-  };
-  if (r.stage == "supernet") {
-    std::int64_t epochs = 0;
-    return parse_int(value("--epochs"), epochs) && epochs > 0 ? static_cast<double>(epochs) : 1.0;
+/// The paths a supernet trains per step under `sampler` (multi-path: --paths; FairNAS: the most
+/// options of a decision; 1 otherwise), asked of the sampler itself; 1 when it cannot be built
+/// (the run will say why).
+std::int64_t paths_per_step(const std::string& space_name, const std::string& sampler,
+                            std::int64_t paths) {
+  static std::map<std::string, std::int64_t> cache;  // the ETA asks for every run left, each run
+  const std::string key = space_name + "\t" + sampler + "\t" + std::to_string(paths);
+  const auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  std::int64_t n = 1;
+  try {
+    const auto sp = space::make_space(space_name);
+    n = static_cast<std::int64_t>(
+        space::make_sampler(sampler, *sp, {}, 0, static_cast<int>(paths))->paths(0, 0, 1).size());
+  } catch (const Error&) {
   }
+  return cache[key] = std::max<std::int64_t>(n, 1);
+}
+
+}  // namespace
+
+/// What a run is expected to cost, in its stage's own unit (the ETA weighs runs by it): a
+/// supernet's paths trained per epoch times its epochs (a multi-path or FairNAS epoch trains
+/// several), an evaluation's or the ground truth's architectures (the rows of its --archs file,
+/// once the sample stage has written it), 1 for a sample or an analysis. Runs of one stage on
+/// datasets of different sizes are not told apart.
+double expected_cost(const Run& r) {
+  const auto v = run_values(r, {"epochs", "space", "sampler", "paths", "archs"});
+  if (r.stage == "supernet") {
+    const std::int64_t epochs = int_or(v, "epochs", 1);
+    const auto sampler = v.find("sampler");
+    const std::int64_t paths =
+        sampler == v.end() || !v.count("space")
+            ? 1
+            : paths_per_step(v.at("space"), sampler->second,
+                             int_or(v, "paths", 2));  // wsnas-supernet's default --paths
+    return static_cast<double>(std::max<std::int64_t>(epochs, 1) * paths);
+  }
+  auto value = [&](const char* key) -> std::string {
+    const auto it = v.find(key);
+    return it == v.end() ? "" : it->second;
+  };
   if (r.stage == "evaluate" || r.stage == "groundtruth") {
-    std::ifstream in(value("--archs"));
+    std::ifstream in(value("archs"));
     std::int64_t lines = 0;
     for (std::string line; std::getline(in, line);)
       if (!trim(line).empty()) ++lines;
@@ -151,6 +211,8 @@ double expected_cost(const Run& r) {
   }
   return 1.0;
 }
+
+namespace {
 
 /// ", ETA ..." for the runs after `next`: each run's expected cost at its stage's time per unit so
 /// far (seconds per supernet epoch, per evaluated or trained architecture); runs of stages not

@@ -1,6 +1,8 @@
 #include "wsnas/train/setup.h"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <iostream>
 
 #include "wsnas/core/error.h"
 #include "wsnas/core/strings.h"
@@ -60,7 +62,10 @@ std::string mapped_dataset_dir(const std::vector<std::string>& dataset_dirs,
     WSNAS_CHECK_USAGE(eq != std::string::npos && eq > 0 && eq + 1 < entry.size(), "--dataset-dir '",
                       entry, "': expected NAME=DIR");
     const std::string name = entry.substr(0, eq);
-    data::dataset_entry(name);  // a known dataset, or the registry's line
+    const auto known = data::dataset_names();
+    WSNAS_CHECK_USAGE(std::find(known.begin(), known.end(), name) != known.end(), "--dataset-dir '",
+                      entry, "': unknown dataset ", name,
+                      " (expected NAME=DIR, NAME one of: ", join(known, ", "), ")");
     if (name == dataset) found = entry.substr(eq + 1);
   }
   return found;
@@ -70,6 +75,15 @@ std::string data_dir(const DataOptions& d) {
   const std::string mapped = mapped_dataset_dir(d.dataset_dirs, d.dataset);
   if (!mapped.empty()) return mapped;
   return d.dir.empty() ? data::default_dataset_dir(d.dataset) : d.dir;
+}
+
+std::string data_dir_option(const DataOptions& d) {
+  if (!mapped_dataset_dir(d.dataset_dirs, d.dataset).empty()) return "--dataset-dir " + d.dataset;
+  return d.dir.empty() ? "the default --data-dir" : "--data-dir";
+}
+
+void check_data_dir(const DataOptions& d) {
+  data::check_dataset_dir(d.dataset, data_dir(d), data_dir_option(d));
 }
 
 data::DataBundle load_data(const DataOptions& d, Provenance* provenance) {
@@ -104,10 +118,24 @@ void add_run_options(po::options_description& g, RunOptions& r) {
       "seconds between progress lines");
 }
 
-c10::Device setup_device(const mpi::Communicator& world, const std::string& spec) {
+c10::Device setup_device(const mpi::Communicator& world, const std::string& spec,
+                         Provenance* provenance) {
   auto local = world.split_node_local();
   const auto device = nn::select_device(spec, local.rank());
-  nn::configure_threads(local.size());
+  const int threads = nn::configure_threads(local.size());
+  const int allowed = nn::allowed_cpus();
+  if (provenance) {
+    provenance->set("run.threads", std::to_string(threads));
+    provenance->set("run.cpus_allowed", std::to_string(allowed));
+  }
+  // More threads than CPUs the rank may use: they take turns on them (mpirun binds a rank to one
+  // core by default, whatever OMP_NUM_THREADS says).
+  if (threads > allowed && local.rank() == 0 && device.is_cpu())
+    std::cerr << "warning: " << threads << " threads per rank (OMP_NUM_THREADS) but " << allowed
+              << (allowed == 1 ? " CPU" : " CPUs")
+              << " allowed: the launcher bound the rank (mpirun: add --bind-to none, or --map-by "
+                 "slot:PE="
+              << threads << "; Slurm: --cpus-per-task=" << threads << ")\n";
   return device;
 }
 

@@ -234,8 +234,10 @@ const DatasetEntry& dataset_entry(const std::string& name);
 /// Default location of a dataset ("/usr/share/datasets/fashion-mnist" for fashion-mnist).
 std::string default_dataset_dir(const std::string& name);
 /// Checks, without reading them, that `dir` holds the files of dataset `name`: an InputError
-/// naming the folder, the first missing file, the layout and where to get the dataset otherwise.
-void check_dataset_dir(const std::string& name, const std::string& dir);
+/// naming `option` (where the folder came from), the folder, the first missing file, the layout
+/// and where to get the dataset otherwise. A dataset that names no files passes.
+void check_dataset_dir(const std::string& name, const std::string& dir,
+                       const std::string& option = "--data-dir");
 /// The bundle of a named dataset read from `dir`.
 DataBundle load_bundle(const std::string& name, const std::string& dir,
                        const BundleOptions& options = {});

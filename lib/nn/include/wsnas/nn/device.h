@@ -12,8 +12,12 @@ namespace wsnas::nn {
 /// `local_rank % device_count` (local_rank from the node-local communicator).
 /// "cuda" without a usable GPU is an InputError naming --device.
 c10::Device select_device(const std::string& spec, int local_rank);
-/// Shares the node's cores among its ranks: LibTorch's intra-op threads become
-/// cores / `local_ranks` (at least 1) unless OMP_NUM_THREADS is set. Returns the thread count.
+/// The CPUs this process may run on (its affinity mask: what mpirun's binding or Slurm's
+/// --cpus-per-task left it).
+int allowed_cpus();
+/// Shares the node's cores among its ranks unless OMP_NUM_THREADS is set: LibTorch's intra-op
+/// threads become the CPUs the rank is bound to when a launcher bound it, else cores /
+/// `local_ranks` (at least 1). Returns the thread count.
 int configure_threads(int local_ranks);
 /// Seeds LibTorch's generators (CPU and CUDA) for reproducible runs.
 void seed_torch(std::uint64_t seed);

@@ -105,6 +105,18 @@ std::vector<std::string> shell_split(const std::string& line);
 /// them; any other run, `max`.
 int ranks_for(const Run& run, int max);
 
+/// What a run is expected to cost, in its stage's own unit (the runner's ETA weighs runs by it):
+/// a supernet's epochs times the paths its sampler trains per step, an evaluation's or the ground
+/// truth's architectures (the rows of its --archs file once written), 1 for a sample or an
+/// analysis.
+double expected_cost(const Run& run);
+
+/// The launcher's words (--launcher, split at spaces). Open MPI's mpirun (mpiexec, orterun,
+/// scripts/wsnas-mpirun) binds a rank to one core by default, which leaves a rank's other threads
+/// waiting on that core: it gets `--bind-to none` unless the words bind or map already
+/// (--bind-to, --map-by). Other launchers (srun: Slurm's --cpus-per-task) are left as they are.
+std::vector<std::string> launcher_words(const std::string& launcher);
+
 /// How runs are executed.
 struct RunOptions {
   std::string bin_dir;                ///< where the wsnas apps are

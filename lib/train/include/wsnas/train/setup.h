@@ -37,6 +37,11 @@ boost::program_options::options_description data_option_group(DataOptions& d);
 /// The dataset directory the options name: --dataset-dir's for the dataset, else --data-dir, else
 /// the dataset's usual location.
 std::string data_dir(const DataOptions& d);
+/// How the options name that folder, for messages: "--dataset-dir NAME", "--data-dir" or "the
+/// default --data-dir".
+std::string data_dir_option(const DataOptions& d);
+/// data::check_dataset_dir on data_dir(d), its messages naming data_dir_option(d).
+void check_data_dir(const DataOptions& d);
 /// The folder `dataset_dirs` ("NAME=DIR" each) gives `dataset`, "" when none; a UsageError naming
 /// --dataset-dir for an entry that is not NAME=DIR with a known NAME.
 std::string mapped_dataset_dir(const std::vector<std::string>& dataset_dirs,
@@ -69,8 +74,10 @@ struct RunOptions {
 /// Adds --device, --precision, --memory-format and --progress-seconds to `group`.
 void add_run_options(boost::program_options::options_description& group, RunOptions& r);
 /// The device of this rank (one GPU per node-local rank with CUDA) and LibTorch's threads shared
-/// among the node's ranks.
-c10::Device setup_device(const mpi::Communicator& world, const std::string& spec);
+/// among the node's ranks (nn::configure_threads), recorded in `provenance` (run.threads,
+/// run.cpus_allowed); a warning on stderr when the threads outnumber the CPUs the rank may use.
+c10::Device setup_device(const mpi::Communicator& world, const std::string& spec,
+                         Provenance* provenance = nullptr);
 
 /// Network shape. The space fixes the topology; channels and cells scale it (0: the space's own).
 struct ModelOptions {
