@@ -104,6 +104,13 @@ TEST(Strings, SplitTrimParse) {
   EXPECT_DOUBLE_EQ(d, 150.0);
   EXPECT_FALSE(parse_double("1.5.2", d));
   EXPECT_EQ(join({"a", "b", "c"}, "+"), "a+b+c");
+  std::string name = "-", value = "-";
+  EXPECT_TRUE(split_assignment("cifar10=/x=y", name, value));  // at the first '='
+  EXPECT_EQ(name + "|" + value, "cifar10|/x=y");
+  for (const char* bad : {"cifar10", "=/x", "cifar10=", ""}) {
+    EXPECT_FALSE(split_assignment(bad, name, value)) << bad;
+    EXPECT_EQ(name + "|" + value, "cifar10|/x=y") << bad;
+  }
 }
 
 TEST(Strings, DecimalOf128BitCounts) {

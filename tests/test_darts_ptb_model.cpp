@@ -5,6 +5,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <sstream>
 
@@ -67,7 +69,8 @@ TEST(DartsPtbModel, SizeOfDartsPaper) {
 TEST(DartsPtbModel, ForwardPassesMatchTheReferenceImplementation) {
   // tests/reference/darts_ptb_reference.py is DARTS' RNNModel and DARTSCell written from DARTS'
   // rnn/model.py, run in Debian's PyTorch (float64). It loads our weights and our initial hidden
-  // state and compares logits and the final hidden state in evaluation mode.
+  // state and compares logits and the final hidden state in evaluation mode, and every tensor's
+  // gradient of sum(logits * probe) (relative to the largest).
   DartsPtbSpace sp;
   Rng rng(3);
   const std::string path = test::scratch_dir("darts_ptb_reference") + "/cases.h5";
@@ -91,6 +94,16 @@ TEST(DartsPtbModel, ForwardPassesMatchTheReferenceImplementation) {
       io::write_tensor(f, g + "/hidden0", h0);
       train::write_module(f, g + "/model", *net);
       net->eval();
+      {
+        // One backward pass through sum(logits * probe): every tensor's gradient (the recurrence's
+        // backward is written out in darts_ptb_model.cpp, so it is checked by value here).
+        net->set_state({h0});
+        const auto probe = at::randn({6 * 3, 40});
+        io::write_tensor(f, g + "/grad_probe", probe);
+        (net->forward(tokens, a).output * probe).sum().backward();
+        for (const auto& p : net->named_parameters())
+          io::write_tensor(f, g + "/grad/" + p.key(), p.value().grad());
+      }
       net->set_state({h0});
       at::NoGradGuard ng;
       io::write_tensor(f, g + "/eval_out", net->forward(tokens, a).output);
@@ -225,4 +238,63 @@ TEST(DartsPtbModel, TemporalActivationRegularisation) {
   EXPECT_FALSE(f.auxiliary.defined());
   net->eval();
   EXPECT_FALSE(net->forward(x, a).penalty.defined());
+}
+
+TEST(DartsPtbModel, TrainingGradientsEqualFiniteDifferences) {
+  // Training mode: the hidden and input dropout masks, the locked dropouts, the word dropout and
+  // the temporal activation penalty, in float64. The written-out backward pass of the recurrence
+  // (darts_ptb_model.cpp, WindowFunction) against central differences of the forward pass (which
+  // the test above checks against DARTS' code) along a random direction in every tensor; the same
+  // seed gives the same masks. Two windows, the state carried (detached) between them.
+  DartsPtbSpace sp;
+  Rng rng(11);
+  for (int k = 0; k < 3; ++k) {
+    const Arch a = k == 0 ? sp.parse(kDartsV2) : sp.sample(rng, true);
+    auto net = nn::darts_ptb_supernet(options(10, 30, {0.5, 0.25, 0.5, 0.2, 0.1}));
+    net->to(at::kDouble);
+    {
+      at::NoGradGuard g;
+      for (auto& p : net->parameters()) p.uniform_(-0.4, 0.4);
+    }
+    net->train();
+    // 19 steps: more than the 16 the backward pass takes weight gradients over at once.
+    const auto x1 = at::randint(0, 30, {19, 4}, at::kLong);
+    const auto x2 = at::randint(0, 30, {4, 4}, at::kLong);
+    const auto probe = at::randn({19 * 4, 30}, at::kDouble);
+    const auto probe2 = at::randn({4 * 4, 30}, at::kDouble);
+    at::Tensor carried;  // window 2 starts from window 1's state at the unshifted weights (as
+                         // truncated BPTT: no gradient through it, so none in the differences)
+    auto loss = [&] {
+      net->reset_state(4);
+      net->set_drop_path(0, 7);
+      const nn::Forward f1 = net->forward(x1, a);
+      if (!carried.defined()) carried = net->state().at(0);
+      net->set_state({carried});
+      const nn::Forward f2 = net->forward(x2, a);
+      return (f1.output * probe).sum() + 10 * f1.penalty + (f2.output * probe2).sum() +
+             10 * f2.penalty;
+    };
+    net->zero_grad();
+    loss().backward();
+    double analytic = 0;
+    std::vector<at::Tensor> dirs;
+    for (auto& p : net->parameters()) {
+      dirs.push_back(at::randn_like(p));
+      analytic += (p.grad() * dirs.back()).sum().item<double>();
+    }
+    auto shift = [&](double eps) {
+      at::NoGradGuard g;
+      auto ps = net->parameters();
+      for (std::size_t i = 0; i < ps.size(); ++i) ps[i].add_(dirs[i], eps);
+    };
+    const double eps = 1e-6;
+    shift(eps);
+    const double plus = loss().item<double>();  // (with gradients on: the penalty needs them)
+    shift(-2 * eps);
+    const double minus = loss().item<double>();
+    shift(eps);
+    const double numeric = (plus - minus) / (2 * eps);
+    EXPECT_NEAR(analytic, numeric, 1e-6 * std::max(1.0, std::abs(numeric))) << "case " << k;
+    EXPECT_GT(std::abs(numeric), 1e-3) << "case " << k;
+  }
 }

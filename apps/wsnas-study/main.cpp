@@ -54,17 +54,17 @@ std::string read_all(const std::string& path) {
 std::vector<std::string> dataset_dirs(const std::vector<std::string>& given) {
   std::vector<std::string> out;
   for (const auto& g : given) {
-    const auto eq = g.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == g.size())
+    std::string name, given_dir;
+    if (!wsnas::split_assignment(g, name, given_dir))
       throw UsageError("--data-dir '" + g +
                        "': expected NAME=DIR (e.g. cifar100=/scratch/cifar100)");
-    const std::string dir = absolute_dir(g.substr(eq + 1));
+    const std::string dir = absolute_dir(given_dir);
     // Its files are the runs' to check (--check-options), by the dataset's own list.
     if (!fs::is_directory(dir))
       throw UsageError("--data-dir '" + g + "': no folder '" + dir +
                        "' (expected NAME=DIR, DIR "
                        "the folder of dataset NAME)");
-    out.push_back(g.substr(0, eq) + "=" + dir);
+    out.push_back(name + "=" + dir);
   }
   return out;
 }

@@ -21,8 +21,11 @@ FILE holds, per case under /<case>: attributes hidden (H), vocab (V); datasets c
 activation of nodes 0..7, then predecessor of nodes 0..7), tokens (int64 [T, N]), hidden0 ([N, H]),
 eval_out ([T*N, V] logits), eval_hidden ([N, H] final hidden), and the network's tensors under
 /<case>/model: "encoder.weight" [V, H], "w0" [2H, 2H], "w1".."w8" [H, 2H], "decoder_bias" [V].
+Optionally grad_probe ([T*N, V]) and grad/<tensor> (our gradient of sum(logits * grad_probe) in eval
+mode, for each of the model's tensors; the decoder's tied weight counts in encoder.weight).
 Prints one line per case, cases sorted: "<case> max_abs_diff <d> tensors <n>", d the max absolute
-difference over logits and final hidden state, n the number of model tensors loaded (11).
+difference over logits and final hidden state and, with grad_probe, each gradient's max absolute
+difference divided by max(1, its largest magnitude); n the number of model tensors loaded (11).
 Exits non-zero, with a message on stderr, when a tensor is missing or has the wrong shape.
 
 Timing mode (scripts/bench-compare.sh --space darts-ptb; bench_support.py):
@@ -139,6 +142,21 @@ def main():
                 fail("%s: %s has shape %s, expected %s" % (case, k, tuple(theirs.shape),
                                                            tuple(mine.shape)))
             diffs.append(float((mine - theirs).abs().max()))
+        if "grad_probe" in g:  # the gradient of sum(logits * probe), every tensor (eval mode)
+            probe = torch.from_numpy(g["grad_probe"][()]).double()
+            net.zero_grad()
+            logits, _ = net(tokens, hidden0)
+            (logits * probe).sum().backward()
+            params = dict(net.named_parameters())  # the tied decoder weight is encoder.weight
+            for k, (key, shape) in names.items():
+                if "grad" not in g or k not in g["grad"]:
+                    fail("%s: tensor grad/%s missing" % (case, k))
+                mine = params[key].grad
+                theirs = torch.from_numpy(g["grad"][k][()]).double()
+                if theirs.shape != mine.shape:
+                    fail("%s: grad/%s has shape %s, expected %s" % (case, k, tuple(theirs.shape),
+                                                                    tuple(mine.shape)))
+                diffs.append(float((mine - theirs).abs().max()) / max(1.0, float(mine.abs().max())))
         print(case, "max_abs_diff", max(diffs), "tensors", len(names))
 
 

@@ -340,11 +340,9 @@ StudyData load(const StudyJob& job, std::ostream& out) {
       << b.archs.size() << " with ground truth)";
   if (dropped) out << ", dropped " << dropped << " invalid";
   out << "\n";
-  if (own_report) {
-    note_empty_cells(out, {&a, &b, &rep});
-  } else {
-    note_empty_cells(out, {&a, &b});
-  }
+  std::vector<const ArchValues*> inputs{&a, &b};
+  if (own_report) inputs.push_back(&rep);
+  note_empty_cells(out, inputs);
   if (job.drop_nonfinite) {
     const std::int64_t report_nonfinite = own_report ? rep.dropped_nonfinite : 0;
     out << "dropped " << a.dropped_nonfinite + b.dropped_nonfinite + report_nonfinite

@@ -101,6 +101,13 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 bool ends_with(std::string_view s, std::string_view x) {
   return s.size() >= x.size() && s.substr(s.size() - x.size()) == x;
 }
+bool split_assignment(std::string_view s, std::string& name, std::string& value) {
+  const auto eq = s.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == s.size()) return false;
+  name = std::string(s.substr(0, eq));
+  value = std::string(s.substr(eq + 1));
+  return true;
+}
 
 void strip_bom(std::string& line) {
   if (line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);

@@ -214,11 +214,29 @@ double expected_cost(const Run& r) {
 
 namespace {
 
+/// expected_cost of each run, read once: a run's config files and --archs file are read the first
+/// time it is asked for, not after every run (a plan of N runs would read them N^2 / 2 times).
+/// An evaluation or ground truth whose cost is still 1 (its --archs file not written yet, before
+/// the sample stage) is asked again.
+class Costs {
+ public:
+  double operator()(const Run& r) {
+    const auto it = cost_.find(r.id);
+    if (it != cost_.end()) return it->second;
+    const double c = expected_cost(r);
+    if (c != 1.0 || (r.stage != "evaluate" && r.stage != "groundtruth")) cost_[r.id] = c;
+    return c;
+  }
+
+ private:
+  std::map<std::string, double> cost_;
+};
+
 /// ", ETA ..." for the runs after `next`: each run's expected cost at its stage's time per unit so
 /// far (seconds per supernet epoch, per evaluated or trained architecture); runs of stages not
 /// timed yet are counted, not guessed.
 std::string eta_text(const std::vector<const Run*>& runs, std::size_t next,
-                     const std::map<std::string, std::pair<double, double>>& timed) {
+                     const std::map<std::string, std::pair<double, double>>& timed, Costs& cost) {
   double eta = 0;
   std::size_t timed_runs = 0;
   std::map<std::string, std::size_t> untimed;
@@ -228,7 +246,7 @@ std::string eta_text(const std::vector<const Run*>& runs, std::size_t next,
       ++untimed[runs[j]->stage];
       continue;
     }
-    eta += expected_cost(*runs[j]) * it->second.first / it->second.second;
+    eta += cost(*runs[j]) * it->second.first / it->second.second;
     ++timed_runs;
   }
   std::string out;
@@ -271,6 +289,7 @@ int run_plan(const std::string& dir, const RunOptions& o) {
   const auto n = selected.size();
   std::size_t skipped = 0, ran = 0;
   std::map<std::string, std::pair<double, double>> timed;  // stage: seconds, cost
+  Costs cost;
   for (std::size_t i = 0; i < n; ++i) {
     const Run& r = *selected[i];
     if (g_stop) {  // a stop signal between runs: start nothing more
@@ -337,12 +356,12 @@ int run_plan(const std::string& dir, const RunOptions& o) {
     ++ran;
     auto& t = timed[r.stage];
     t.first += took;
-    t.second += expected_cost(r);
+    t.second += cost(r);
     const std::size_t left = n - i - 1;
     char buf[160];
     std::snprintf(buf, sizeof buf, "wsnas-study: [%zu/%zu] %s done in %.0f s; %zu left", i + 1, n,
                   r.id.c_str(), took, left);
-    std::cout << buf << (left ? eta_text(selected, i + 1, timed) : "") << "\n" << std::flush;
+    std::cout << buf << (left ? eta_text(selected, i + 1, timed, cost) : "") << "\n" << std::flush;
     if (g_stop) {
       std::cerr << "wsnas-study: stop signal; " << left << " runs left; run the same command "
                 << "again to resume\n";

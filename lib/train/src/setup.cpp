@@ -58,15 +58,14 @@ std::string mapped_dataset_dir(const std::vector<std::string>& dataset_dirs,
                                const std::string& dataset) {
   std::string found;
   for (const auto& entry : dataset_dirs) {
-    const auto eq = entry.find('=');
-    WSNAS_CHECK_USAGE(eq != std::string::npos && eq > 0 && eq + 1 < entry.size(), "--dataset-dir '",
-                      entry, "': expected NAME=DIR");
-    const std::string name = entry.substr(0, eq);
+    std::string name, dir;
+    WSNAS_CHECK_USAGE(split_assignment(entry, name, dir), "--dataset-dir '", entry,
+                      "': expected NAME=DIR");
     const auto known = data::dataset_names();
     WSNAS_CHECK_USAGE(std::find(known.begin(), known.end(), name) != known.end(), "--dataset-dir '",
                       entry, "': unknown dataset ", name,
                       " (expected NAME=DIR, NAME one of: ", join(known, ", "), ")");
-    if (name == dataset) found = entry.substr(eq + 1);
+    if (name == dataset) found = dir;
   }
   return found;
 }

@@ -29,6 +29,9 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string to_decimal(unsigned __int128 value);
 bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
+/// "NAME=VALUE" split at its first '=' (NAME=DIR options); false, `name` and `value` untouched,
+/// when there is no '=' or either side is empty.
+bool split_assignment(std::string_view s, std::string& name, std::string& value);
 /// Removes a UTF-8 byte-order mark from the start of `line` (the first line of a text file).
 void strip_bom(std::string& line);
 /// Throws InputError "<where>: a NUL byte at column C (expected text, not a binary file)" when
