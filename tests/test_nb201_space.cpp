@@ -165,6 +165,21 @@ TEST(Nb201Space, ParamsAndFlopsMatchOfficialValues) {
   EXPECT_EQ(c10->params, 1294356 - 90 * 64 - 90);  // 90 fewer classes in the 64-wide linear head
 }
 
+TEST(Nb201Space, WorkIsClaimedLargestNetworkFirst) {
+  // space::longest_first orders by the FLOPs above: all 3x3 220.1 M > cell 9930 184.7 M > all skip
+  // 7.8 M = all `none` (neither costs a FLOP in the cells: the stem, reduction blocks and head), a
+  // tie, kept in the given order.
+  Nb201Space sp;
+  auto all = [&](const std::string& o) {
+    return sp.parse("|" + o + "~0|+|" + o + "~0|" + o + "~1|+|" + o + "~0|" + o + "~1|" + o +
+                    "~2|");
+  };
+  const std::vector<Arch> archs{all("skip_connect"), all("none"), *sp.at(9930), all("nor_conv_3x3"),
+                                all("skip_connect")};
+  EXPECT_EQ(space::longest_first(sp, archs), (std::vector<std::size_t>{3, 2, 0, 1, 4}));
+  EXPECT_TRUE(space::longest_first(sp, {}).empty());
+}
+
 TEST(Nb201Space, SamplingIsUniformDeterministicAndRespectsSubsets) {
   Nb201Space sp;
   Rng r1(3), r2(3);

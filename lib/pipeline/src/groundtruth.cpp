@@ -144,7 +144,9 @@ int train_ground_truth(app::Context& ctx, const GroundTruthJob& job, train::RunC
   bool stopped = false;
   std::int64_t trained = 0;
   const auto farm_start = std::chrono::steady_clock::now();
-  for (const auto& arch : archs) {
+  // Claimed largest network first, so that the last claims are short and ranks finish together.
+  for (const std::size_t i : space::longest_first(*sp, archs)) {
+    const space::Arch& arch = archs[i];
     if (stopped) break;
     Run c;
     c.arch = sp->to_string(arch);

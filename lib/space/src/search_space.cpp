@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <numeric>
 #include <set>
 
 #include "wsnas/core/error.h"
@@ -148,6 +149,18 @@ Arch parse_arch_or_index(const SearchSpace& space, const std::string& text) {
     return *a;
   }
   return space.parse(t);
+}
+
+std::vector<std::size_t> longest_first(const SearchSpace& space, const std::vector<Arch>& archs) {
+  std::vector<std::int64_t> flops(archs.size(), 0);
+  for (std::size_t i = 0; i < archs.size(); ++i) {
+    if (const auto c = space.cost(archs[i], CostOptions{})) flops[i] = c->flops;
+  }
+  std::vector<std::size_t> order(archs.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return flops[a] > flops[b]; });
+  return order;
 }
 
 std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& path) {

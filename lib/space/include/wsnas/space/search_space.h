@@ -148,6 +148,12 @@ Arch parse_arch_or_index(const SearchSpace& space, const std::string& text);
 /// Errors name the file and line.
 std::vector<Arch> read_arch_list(const SearchSpace& space, const std::string& path);
 
+/// The positions of `archs`, largest stand-alone network first (the space's FLOPs at its default
+/// network, `cost`); ties, and every architecture of a space without costs, keep their order.
+/// Ranks that claim work in this order finish together: the last claims are the short ones
+/// (longest-processing-time-first scheduling).
+std::vector<std::size_t> longest_first(const SearchSpace& space, const std::vector<Arch>& archs);
+
 /// Loads the plugins WSNAS_PLUGINS names (paths separated by ':'), once per process: each is a
 /// shared library with an entry point `extern "C" void wsnas_register()` that registers its spaces
 /// (register_space) and their networks (nn::register_model). The registries call it first, so
