@@ -180,7 +180,7 @@ class WindowFunction : public torch::autograd::Function<WindowFunction> {
     const auto opt = out.options();
     const at::Tensor& go = grads.at(0);
     at::Tensor dxw = at::empty({L, n, 2 * H}, opt);  // product 0's dch: x_t's half's gradient
-    at::Tensor dch = at::empty({kProducts, kChunk, n, 2 * H}, opt);  // products 1..8, a chunk
+    at::Tensor dch = at::empty({kDartsPtbNodes, kChunk, n, 2 * H}, opt);  // products 1..8, a chunk
     at::Tensor xc = at::empty({kProducts, kChunk, n, H}, opt);
     at::Tensor dw = at::zeros({kProducts, H, 2 * H}, opt);
     at::Tensor dS = at::empty({kProducts, n, H}, opt);
@@ -194,7 +194,7 @@ class WindowFunction : public torch::autograd::Function<WindowFunction> {
       for (int j = kProducts - 1; j >= 0; --j) {
         const at::Tensor s = j == 0 ? h : S[wiring.pred[j]][t];
         const at::Tensor c = C[j][t], g = G[j][t], ds = dS[j];
-        at::Tensor d = j == 0 ? dxw[t] : dch[j][t % kChunk];
+        at::Tensor d = j == 0 ? dxw[t] : dch[j - 1][t % kChunk];
         at::Tensor da = d.narrow(1, 0, H), db = d.narrow(1, H, H);
         // s_j = s + c (g - s): dc = ds (g - s), dg = ds c, ds_direct = ds (1 - c)
         at::sub_out(tmp, g, s);
@@ -253,9 +253,7 @@ class WindowFunction : public torch::autograd::Function<WindowFunction> {
                       .narrow(1, 0, m)
                       .reshape({kDartsPtbNodes, m * n, H})
                       .transpose(1, 2),
-                  dch.narrow(0, 1, kDartsPtbNodes)
-                      .narrow(1, 0, m)
-                      .reshape({kDartsPtbNodes, m * n, 2 * H}));
+                  dch.narrow(1, 0, m).reshape({kDartsPtbNodes, m * n, 2 * H}));
   }
 };
 
