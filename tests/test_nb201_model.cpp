@@ -273,6 +273,74 @@ TEST(BnCalibration, IsTheAverageOfTheBatchMeansAndBiasedVariancesAndKeepsMomentu
   EXPECT_THROW(nn::calibrate_bn(*plain, 1, [](int) {}), std::logic_error);
 }
 
+TEST(BnCalibration, TheCollectingPassNormalisesByTheBatchInEitherLayout) {
+  // While calibrating, the layer computes the batch statistics itself (batch_norm.cpp,
+  // calibration_forward): the output must be PyTorch's training-mode batch norm, i.e. the batch
+  // normalised by its own mean and biased variance, then scaled and shifted; computed here in
+  // float64 from the batch. Both layouts (channels-last at 36 channels takes its own path: DARTS'
+  // first stage, 144 bytes per pixel), affine on and off.
+  for (bool affine : {true, false}) {
+    for (auto format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
+      torch::manual_seed(5);
+      nn::BatchNorm2d bn(torch::nn::BatchNorm2dOptions(36).affine(affine));
+      if (affine) {
+        torch::NoGradGuard g;
+        bn->weight.uniform_(0.5, 2.0);
+        bn->bias.uniform_(-1.0, 1.0);
+      }
+      const auto x = (torch::randn({6, 36, 7, 5}) * 3 + 2).contiguous(format);
+      torch::Tensor y;
+      nn::calibrate_bn(*bn, 1, [&](int) { y = bn->forward(x); });
+      const auto xd = x.to(torch::kFloat64);
+      const auto mean = xd.mean({0, 2, 3}, /*keepdim=*/true);
+      const auto var = (xd - mean).pow(2).mean({0, 2, 3}, /*keepdim=*/true);
+      auto expected = (xd - mean) / (var + 1e-5).sqrt();
+      if (affine)
+        expected = expected * bn->weight.to(torch::kFloat64).reshape({1, 36, 1, 1}) +
+                   bn->bias.to(torch::kFloat64).reshape({1, 36, 1, 1});
+      EXPECT_TRUE(torch::allclose(y.to(torch::kFloat64), expected, 1e-5, 1e-5))
+          << "affine " << affine << ", channels-last " << (format != at::MemoryFormat::Contiguous);
+      EXPECT_EQ(y.sizes(), x.sizes());
+      EXPECT_TRUE(y.is_contiguous(format));
+      EXPECT_TRUE(
+          torch::allclose(bn->running_mean.to(torch::kFloat64), mean.flatten(), 1e-6, 1e-5));
+      EXPECT_TRUE(torch::allclose(bn->running_var.to(torch::kFloat64), var.flatten(), 1e-6, 1e-5));
+    }
+  }
+}
+
+TEST(ConvBn, InferenceFoldsTheNormalisationIntoTheConvolution) {
+  // nn::conv_bn in inference is one convolution with folded weights and bias: the same outputs as
+  // bn(conv(x)) up to float rounding, for a strided grouped convolution, with and without BN
+  // affine parameters and a convolution bias. With gradients on, or in training mode, it is
+  // exactly bn(conv(x)).
+  for (bool affine : {true, false}) {
+    torch::manual_seed(7);
+    torch::nn::Conv2d conv(
+        torch::nn::Conv2dOptions(8, 12, 3).stride(2).padding(1).groups(4).bias(!affine));
+    nn::BatchNorm2d bn(torch::nn::BatchNorm2dOptions(12).affine(affine));
+    {
+      torch::NoGradGuard g;
+      bn->running_mean.uniform_(-1, 1);
+      bn->running_var.uniform_(0.2, 3);
+      if (affine) {
+        bn->weight.uniform_(0.5, 2.0);
+        bn->bias.uniform_(-1.0, 1.0);
+      }
+    }
+    bn->eval();
+    const auto x = torch::randn({3, 8, 9, 9});
+    const auto plain = bn->forward(conv->forward(x));
+    EXPECT_TRUE(torch::equal(nn::conv_bn(*conv, *bn, x), plain)) << "with gradients: unfused";
+    torch::NoGradGuard g;
+    const auto folded = nn::conv_bn(*conv, *bn, x);
+    EXPECT_FALSE(torch::equal(folded, plain)) << "the folded path runs (other rounding)";
+    EXPECT_TRUE(torch::allclose(folded, plain, 1e-5, 1e-5)) << "affine " << affine;
+    bn->train();
+    EXPECT_TRUE(torch::equal(nn::conv_bn(*conv, *bn, x), bn->forward(conv->forward(x))));
+  }
+}
+
 namespace {
 // Logits, and gradients by parameter name, of one training-mode forward/backward.
 std::pair<torch::Tensor, std::map<std::string, torch::Tensor>> run_once(nn::Nb201Network& net,

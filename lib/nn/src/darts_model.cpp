@@ -73,6 +73,7 @@ struct DropPath {
 };
 
 // DARTS' SepConv: ReLU, depthwise k x k (stride s), 1x1, BN, ReLU, depthwise k x k, 1x1, BN.
+// The operators' forward takes relu(x): a cell computes each state's ReLU once for all its slots.
 class SepConvImpl : public torch::nn::Module {
  public:
   SepConvImpl(int c, int k, bool affine) : c_(c), k_(k) {
@@ -83,9 +84,9 @@ class SepConvImpl : public torch::nn::Module {
     pw2_ = register_module("pw2", conv(c, c, 1));
     bn2_ = register_module("bn2", batch_norm(c, affine));
   }
-  at::Tensor forward(const at::Tensor& x, int stride) {
-    auto h = bn1_(pw1_(run_conv(dw1_, torch::relu(x), stride, k_ / 2, 1, c_)));
-    return bn2_(pw2_(run_conv(dw2_, torch::relu(h), 1, k_ / 2, 1, c_)));
+  at::Tensor forward(const at::Tensor& relu_x, int stride) {
+    auto h = conv_bn(*pw1_, *bn1_, run_conv(dw1_, relu_x, stride, k_ / 2, 1, c_));
+    return conv_bn(*pw2_, *bn2_, run_conv(dw2_, torch::relu(h), 1, k_ / 2, 1, c_));
   }
 
  private:
@@ -103,8 +104,8 @@ class DilConvImpl : public torch::nn::Module {
     pw_ = register_module("pw", conv(c, c, 1));
     bn_ = register_module("bn", batch_norm(c, affine));
   }
-  at::Tensor forward(const at::Tensor& x, int stride) {
-    return bn_(pw_(run_conv(dw_, torch::relu(x), stride, k_ - 1, 2, c_)));
+  at::Tensor forward(const at::Tensor& relu_x, int stride) {
+    return conv_bn(*pw_, *bn_, run_conv(dw_, relu_x, stride, k_ - 1, 2, c_));
   }
 
  private:
@@ -124,8 +125,8 @@ class FactorizedReduceImpl : public torch::nn::Module {
     b_ = register_module("conv2", conv(cin, cout / 2, 1));
     bn_ = register_module("bn", batch_norm(cout, affine));
   }
-  at::Tensor forward(const at::Tensor& x) {
-    auto r = torch::relu(x);
+  at::Tensor forward(const at::Tensor& x) { return forward_relu(torch::relu(x)); }
+  at::Tensor forward_relu(const at::Tensor& r) {
     auto shifted = r.narrow(2, 1, r.size(2) - 1).narrow(3, 1, r.size(3) - 1);
     return bn_(torch::cat({run_conv(a_, r, 2, 0, 1, 1), run_conv(b_, shifted, 2, 0, 1, 1)}, 1));
   }
@@ -160,8 +161,11 @@ class SlotImpl : public torch::nn::Module {
       }
     }
   }
-  /// The operator's output and whether it is the identity (which drop-path leaves alone).
-  at::Tensor forward(const at::Tensor& x, int op, int stride, bool* identity) {
+  /// The operator's output and whether it is the identity (which drop-path leaves alone);
+  /// `relu_x` holds relu(x) once computed (shared by the slots that read the same state).
+  at::Tensor forward(const at::Tensor& x, at::Tensor& relu_x, int op, int stride, bool* identity) {
+    if (op != kMaxPool && op != kAvgPool && (op != kSkip || stride != 1) && !relu_x.defined())
+      relu_x = torch::relu(x);
     *identity = false;
     switch (op) {
       case kMaxPool:
@@ -175,15 +179,15 @@ class SlotImpl : public torch::nn::Module {
           return x;
         }
         WSNAS_ASSERT(!reduce_.is_empty(), "darts: strided skip_connect outside a reduction cell");
-        return reduce_(x);
+        return reduce_->forward_relu(relu_x);
       case kSep3:
       case kSep5:
         WSNAS_ASSERT(!sep_[op - kSep3].is_empty(), "darts: operator ", op, " not built");
-        return sep_[op - kSep3](x, stride);
+        return sep_[op - kSep3](relu_x, stride);
       default:
         WSNAS_ASSERT(op == kDil3 || op == kDil5, "darts: unknown operator ", op);
         WSNAS_ASSERT(!dil_[op - kDil3].is_empty(), "darts: operator ", op, " not built");
-        return dil_[op - kDil3](x, stride);
+        return dil_[op - kDil3](relu_x, stride);
     }
   }
 
@@ -228,6 +232,7 @@ class CellImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& s0, const at::Tensor& s1, const space::Arch& arch,
                      DropPath& drop) {
     std::vector<at::Tensor> states{pre0_fr_.is_empty() ? pre0_(s0) : pre0_fr_(s0), pre1_(s1)};
+    std::vector<at::Tensor> relus(6);
     for (int node = 2; node <= 5; ++node) {
       at::Tensor sum;
       for (int slot = 0; slot < 2; ++slot) {
@@ -236,7 +241,8 @@ class CellImpl : public torch::nn::Module {
         const int stride = reduction_ && input < 2 ? 2 : 1;
         bool identity = false;
         auto h = slots_[static_cast<std::size_t>((node - 2) * 2 + slot)](
-            states[static_cast<std::size_t>(input)], op, stride, &identity);
+            states[static_cast<std::size_t>(input)], relus[static_cast<std::size_t>(input)], op,
+            stride, &identity);
         if (is_training() && drop.prob > 0 && !identity) h = drop.apply(h);
         sum = sum.defined() ? sum + h : h;
       }
@@ -323,7 +329,7 @@ class DartsNetworkImpl : public Network {
 
   at::Tensor stem(const at::Tensor& x) override {
     WSNAS_CHECK(x.dim() == 4, "darts network: expected input [N, C, H, W], got ", x.sizes());
-    return stem_bn_(stem_conv_(x));
+    return conv_bn(*stem_conv_, *stem_bn_, x);
   }
   Forward body(const at::Tensor& h, const space::Arch& arch) override {
     WSNAS_ASSERT(!arch_ || arch == *arch_, "a stand-alone network runs only its own genotype");

@@ -24,7 +24,13 @@ void ReluConvBnImpl::reset() {
   bn_ = register_module("bn", BatchNorm2d(torch::nn::BatchNorm2dOptions(cout_).affine(affine_)));
 }
 
-torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) { return bn_(conv_(torch::relu(x))); }
+torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) {
+  return forward_relu(torch::relu(x));
+}
+
+torch::Tensor ReluConvBnImpl::forward_relu(const torch::Tensor& relu_x) {
+  return conv_bn(*conv_, *bn_, relu_x);
+}
 
 // ---- ResNet basic block ------------------------------------------------------------------------
 
@@ -65,7 +71,8 @@ void Nb201CellImpl::reset() {
   }
 }
 
-torch::Tensor Nb201CellImpl::apply_op(int edge, int op, const torch::Tensor& x) {
+torch::Tensor Nb201CellImpl::apply_op(int edge, int op, const torch::Tensor& x,
+                                      torch::Tensor& relu_x) {
   switch (static_cast<Nb201Op>(op)) {
     case Nb201Op::kNone:
       // NAS-Bench-201's Zero (and the released code's, space/nb201/ops.py:80): x * 0, in the
@@ -81,7 +88,8 @@ torch::Tensor Nb201CellImpl::apply_op(int edge, int op, const torch::Tensor& x) 
     case Nb201Op::kConv3x3: {
       auto& m = ops_[static_cast<std::size_t>(edge)][static_cast<std::size_t>(op)];
       WSNAS_ASSERT(!m.is_empty(), "operator missing on edge ", edge);
-      return m(x);
+      if (!relu_x.defined()) relu_x = torch::relu(x);
+      return m->forward_relu(relu_x);
     }
   }
   WSNAS_ASSERT(false, "unknown operator ", op);
@@ -109,6 +117,7 @@ torch::Tensor Nb201CellImpl::forward(const torch::Tensor& x, const space::Arch* 
   // get zero gradients (which starts their weight decay); so they do here.
   const bool prune = prune_ && !is_training();
   std::vector<torch::Tensor> nodes{x};
+  std::vector<torch::Tensor> relus(space::kNb201NumNodes);
   for (int node = 1; node < space::kNb201NumNodes; ++node) {
     torch::Tensor sum;
     if (!prune || live[node]) {
@@ -116,7 +125,8 @@ torch::Tensor Nb201CellImpl::forward(const torch::Tensor& x, const space::Arch* 
         const int e = edge_of(node, in);
         const int op = a.choices[static_cast<std::size_t>(e)];
         if (prune && op == kNone) continue;
-        auto y = apply_op(e, op, nodes[static_cast<std::size_t>(in)]);
+        auto y = apply_op(e, op, nodes[static_cast<std::size_t>(in)],
+                          relus[static_cast<std::size_t>(in)]);
         sum = sum.defined() ? sum + y : y;
       }
       if (!sum.defined()) sum = torch::zeros_like(x);

@@ -9,6 +9,7 @@
 /// pretty_print is not exported.)
 
 #include <torch/nn/cloneable.h>
+#include <torch/nn/modules/conv.h>
 #include <torch/nn/options/batchnorm.h>
 #include <torch/nn/pimpl.h>
 
@@ -41,10 +42,19 @@ class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
   at::Tensor running_mean, running_var, num_batches_tracked;
 
  private:
+  /// The collecting forward pass in training mode without gradients (BN calibration); undefined
+  /// when the input is one it leaves to LibTorch's kernel.
+  at::Tensor calibration_forward(const at::Tensor& input);
   bool collecting_ = false;
   at::Tensor mean_sum_, var_sum_;
   std::int64_t count_ = 0;
 };
 TORCH_MODULE(BatchNorm2d);
+
+/// bn(conv(x)). In inference (gradients off, `bn` in evaluation mode with running statistics) it
+/// runs as one convolution whose weights and bias fold the normalisation in: the same function up
+/// to float rounding, one pass over the output fewer (the convolution adds the bias as it writes).
+/// Training, BN calibration and any pass with gradients take the two layers as they are.
+at::Tensor conv_bn(torch::nn::Conv2dImpl& conv, BatchNorm2dImpl& bn, const at::Tensor& x);
 
 }  // namespace wsnas::nn

@@ -39,6 +39,8 @@ class ReluConvBnImpl : public torch::nn::Cloneable<ReluConvBnImpl> {
   ReluConvBnImpl(int cin, int cout, int kernel, int stride, bool affine);
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x);
+  /// forward(x) given relu(x) (a cell computes each node's ReLU once for all its edges).
+  torch::Tensor forward_relu(const torch::Tensor& relu_x);
 
  private:
   int cin_, cout_, kernel_, stride_;
@@ -77,7 +79,9 @@ class Nb201CellImpl : public torch::nn::Cloneable<Nb201CellImpl> {
   void set_pruning(bool on) { prune_ = on; }
 
  private:
-  torch::Tensor apply_op(int edge, int op, const torch::Tensor& x);
+  /// Operator `op` of `edge` on node value `x`; `relu_x` holds relu(x) once computed (the
+  /// convolutions of every edge leaving a node share it).
+  torch::Tensor apply_op(int edge, int op, const torch::Tensor& x, torch::Tensor& relu_x);
   int channels_;
   bool affine_, all_ops_, prune_ = true;
   space::Arch arch_;
