@@ -1,6 +1,7 @@
 // NAS-Bench-201 networks: parameter counts equal the benchmark's (via the analytic counts checked
 // against official values in test_nb201_space), forward and backward run, the supernet routes.
 #include <gtest/gtest.h>
+#include <torch/autograd.h>
 #include <torch/cuda.h>
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/modules/batchnorm.h>
@@ -307,6 +308,74 @@ TEST(BnCalibration, TheCollectingPassNormalisesByTheBatchInEitherLayout) {
       EXPECT_TRUE(torch::allclose(bn->running_var.to(torch::kFloat64), var.flatten(), 1e-6, 1e-5));
     }
   }
+}
+
+TEST(BatchNorm2d, TheChannelsLastTrainingPathEqualsPyTorchsBatchNorm) {
+  // Training-mode BN on channels-last float batches with 36 channels (DARTS' first stage) runs our
+  // own kernel and backward (batch_norm.cpp, ClBatchNorm). Against PyTorch's batch_norm in
+  // float64 on the same values (LibTorch's native kernel): the output, the gradients of the input,
+  // weight and bias for a random upstream gradient, and the running statistics after two steps
+  // (momentum 0.1, then the cumulative average); affine on and off. 48 channels (LibTorch's
+  // kernel) give the same agreement.
+  using Options = torch::nn::BatchNorm2dOptions;
+  using Momentum = std::decay_t<decltype(std::declval<Options&>().momentum())>;
+  for (int channels : {36, 48}) {
+    for (bool affine : {true, false}) {
+      for (const Momentum& momentum : {Momentum(0.1), Momentum()}) {
+        torch::manual_seed(3);
+        nn::BatchNorm2d bn(Options(channels).affine(affine).momentum(momentum));
+        if (affine) {
+          torch::NoGradGuard g;
+          bn->weight.uniform_(0.5, 2.0);
+          bn->bias.uniform_(-1.0, 1.0);
+        }
+        auto w64 = affine ? bn->weight.detach().to(torch::kFloat64).requires_grad_() : at::Tensor();
+        auto b64 = affine ? bn->bias.detach().to(torch::kFloat64).requires_grad_() : at::Tensor();
+        auto rm = torch::zeros({channels}, torch::kFloat64);
+        auto rv = torch::ones({channels}, torch::kFloat64);
+        for (int step = 0; step < 2; ++step) {
+          const auto x = (torch::randn({5, channels, 6, 7}) * 2 + step)
+                             .contiguous(at::MemoryFormat::ChannelsLast)
+                             .requires_grad_();
+          const auto up = torch::randn({5, channels, 6, 7});
+          bn->zero_grad();
+          const auto y = bn->forward(x);
+          EXPECT_TRUE(y.is_contiguous(at::MemoryFormat::ChannelsLast));
+          y.backward(up);
+          const auto x64 = x.detach().to(torch::kFloat64).contiguous().requires_grad_();
+          const double f = momentum.has_value() ? *momentum : 1.0 / (step + 1);
+          const auto y64 = torch::batch_norm(x64, w64, b64, rm, rv, true, f, 1e-5, false);
+          y64.backward(up.to(torch::kFloat64));
+          const std::string where = "channels " + std::to_string(channels) + ", affine " +
+                                    std::to_string(affine) + ", step " + std::to_string(step);
+          EXPECT_TRUE(torch::allclose(y.to(torch::kFloat64), y64, 1e-4, 1e-4)) << where;
+          EXPECT_TRUE(torch::allclose(x.grad().to(torch::kFloat64), x64.grad(), 1e-4, 1e-4))
+              << where;
+          if (affine) {
+            EXPECT_TRUE(
+                torch::allclose(bn->weight.grad().to(torch::kFloat64), w64.grad(), 1e-4, 1e-4))
+                << where;
+            EXPECT_TRUE(
+                torch::allclose(bn->bias.grad().to(torch::kFloat64), b64.grad(), 1e-4, 1e-4))
+                << where;
+            w64.mutable_grad() = at::Tensor();
+            b64.mutable_grad() = at::Tensor();
+          }
+          EXPECT_TRUE(torch::allclose(bn->running_mean.to(torch::kFloat64), rm, 1e-5, 1e-5))
+              << where;
+          EXPECT_TRUE(torch::allclose(bn->running_var.to(torch::kFloat64), rv, 1e-5, 1e-5))
+              << where;
+        }
+      }
+    }
+  }
+  // No second derivative through our kernel: an error, not a silently wrong one.
+  nn::BatchNorm2d bn(Options(36));
+  const auto x =
+      torch::randn({4, 36, 3, 3}).contiguous(at::MemoryFormat::ChannelsLast).requires_grad_();
+  EXPECT_THROW(torch::autograd::grad({bn->forward(x).pow(3).sum()}, {x}, {}, true, true),
+               std::logic_error);
+  EXPECT_NO_THROW(torch::autograd::grad({bn->forward(x).pow(3).sum()}, {x}));
 }
 
 TEST(ConvBn, InferenceFoldsTheNormalisationIntoTheConvolution) {

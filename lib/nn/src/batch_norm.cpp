@@ -1,5 +1,6 @@
 #include "wsnas/nn/batch_norm.h"
 
+#include <torch/autograd.h>
 #include <torch/nn/functional/batchnorm.h>
 #include <torch/nn/functional/conv.h>
 #include <torch/types.h>
@@ -33,6 +34,123 @@ void BatchNorm2dImpl::pretty_print(std::ostream& stream) const {
          << ", affine=" << options.affine() << ")";
 }
 
+namespace {
+
+// LibTorch 1.13's training-mode batch norm on channels-last float batches is slow when a pixel's
+// channels are not a whole number of 64-byte cache lines: DARTS' 36 channels, 112 x 36 x 32 x 32,
+// 2 threads: forward 8.5 ms and forward + backward 42 ms, against 1.2 and 3.5 ms at 48 channels
+// (a third more data). There BN runs on a [pixels, channels] view with reductions (forward 4 ms at
+// 36 channels), and its backward is written out; LibTorch's kernel is kept everywhere else, where
+// it is the faster (16, 48 or 64 channels: about 3x). Measured in docs/decisions.md.
+bool libtorch_is_slow_on(const at::Tensor& x) {
+  if (x.dim() != 4 || x.scalar_type() != at::kFloat || x.device().type() != at::kCPU) return false;
+  const std::int64_t c = x.size(1);
+  if (c <= 0 || x.numel() / c <= 1 || (c * static_cast<std::int64_t>(sizeof(float))) % 64 == 0)
+    return false;
+  return x.is_contiguous(at::MemoryFormat::ChannelsLast) &&
+         !x.is_contiguous(at::MemoryFormat::Contiguous);
+}
+
+// A channels-last batch as a [m, C] matrix (m = N x H x W), with its statistics: two passes, the
+// mean, then the mean of the squared centred values (the biased variance), as LibTorch computes
+// them.
+struct ClBatch {
+  at::Tensor centred, mean, var, invstd;
+};
+
+ClBatch cl_batch(const at::Tensor& x, double eps) {
+  const std::int64_t c = x.size(1), m = x.numel() / c;
+  const at::Tensor rows = x.permute({0, 2, 3, 1}).reshape({m, c});
+  ClBatch b;
+  b.mean = rows.mean(0);
+  b.centred = rows - b.mean;
+  // (at::linalg_vector_norm, which needs no squared copy, takes 4 ms where this takes 1.5.)
+  b.var = b.centred.square().sum(0).div_(static_cast<double>(m));
+  b.invstd = torch::rsqrt(b.var + eps);
+  return b;
+}
+
+// [m, C] rows back to the [N, C, H, W] channels-last shape of `like`.
+at::Tensor cl_shape(const at::Tensor& rows, const at::Tensor& like) {
+  return rows.reshape({like.size(0), like.size(2), like.size(3), like.size(1)})
+      .permute({0, 3, 1, 2});
+}
+
+// centred * invstd * weight + bias, weight and bias optional.
+at::Tensor cl_output(const ClBatch& b, const at::Tensor& like, const at::Tensor& weight,
+                     const at::Tensor& bias) {
+  const at::Tensor scale = weight.defined() ? b.invstd * weight : b.invstd;
+  return cl_shape(bias.defined() ? torch::addcmul(bias, b.centred, scale) : b.centred * scale,
+                  like);
+}
+
+// Training-mode BN of a batch libtorch_is_slow_on, as one autograd node; updates the running
+// statistics (when given) as LibTorch does: (1 - f) r + f s, s the batch mean and unbiased
+// variance.
+struct ClBatchNorm : public torch::autograd::Function<ClBatchNorm> {
+  // The optional tensors are absent without affine parameters or running statistics (an
+  // undefined at::Tensor cannot be an autograd input).
+  using Optional = c10::optional<at::Tensor>;
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x,
+                            const Optional& weight_in, const Optional& bias_in,
+                            const Optional& running_mean_in, const Optional& running_var_in,
+                            double factor, double eps) {
+    const at::Tensor weight = weight_in.value_or(at::Tensor());
+    const at::Tensor bias = bias_in.value_or(at::Tensor());
+    const at::Tensor running_mean = running_mean_in.value_or(at::Tensor());
+    const at::Tensor running_var = running_var_in.value_or(at::Tensor());
+    ClBatch b = cl_batch(x, eps);
+    at::Tensor out = cl_output(b, x, weight, bias);
+    if (running_mean.defined()) {
+      const double m = static_cast<double>(b.centred.size(0));
+      running_mean.mul_(1.0 - factor).add_(b.mean, factor);
+      running_var.mul_(1.0 - factor).add_(b.var, factor * m / (m - 1.0));
+    }
+    // The centred values stand in for the input LibTorch keeps (the same size; the input can go).
+    ctx->save_for_backward({b.centred, b.invstd, weight.defined() ? weight : b.invstd});
+    ctx->saved_data["affine"] = weight.defined();
+    ctx->saved_data["bias"] = bias.defined();
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    // A second derivative would need the centred values' own graph, which is not kept.
+    if (at::GradMode::is_enabled())
+      throw std::logic_error(
+          "BatchNorm2d: no double backward through the channels-last training kernel "
+          "(batch_norm.cpp, ClBatchNorm)");
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor& centred = saved[0];
+    const at::Tensor& invstd = saved[1];
+    const bool affine = ctx->saved_data["affine"].toBool();
+    const std::int64_t m = centred.size(0), c = centred.size(1);
+    const at::Tensor& g = grads[0];
+    const at::Tensor dy =
+        g.contiguous(at::MemoryFormat::ChannelsLast).permute({0, 2, 3, 1}).reshape({m, c});
+    // With xhat = centred * invstd and scale = invstd * weight:
+    // dx = scale * (dy - mean(dy) - xhat * mean(dy * xhat)), dweight = sum(dy * xhat),
+    // dbias = sum(dy).
+    const at::Tensor sum_dy = dy.sum(0);
+    const at::Tensor sum_dy_c = (dy * centred).sum(0);
+    const at::Tensor scale = affine ? invstd * saved[2] : invstd;
+    const double inv_m = 1.0 / static_cast<double>(m);
+    const at::Tensor dx = torch::addcmul(-scale * sum_dy * inv_m, dy, scale)
+                              .addcmul_(centred, -scale * invstd * invstd * sum_dy_c * inv_m);
+    at::Tensor dweight, dbias;
+    if (affine) dweight = sum_dy_c * invstd;
+    if (ctx->saved_data["bias"].toBool()) dbias = sum_dy;
+    return {cl_shape(dx, g), dweight,      dbias,       at::Tensor(),
+            at::Tensor(),    at::Tensor(), at::Tensor()};
+  }
+};
+
+ClBatchNorm::Optional optional(const at::Tensor& t) {
+  return t.defined() ? ClBatchNorm::Optional(t) : ClBatchNorm::Optional();
+}
+
+}  // namespace
+
 at::Tensor BatchNorm2dImpl::forward(const at::Tensor& input) {
   if (input.dim() != 4)
     throw std::invalid_argument("BatchNorm2d: expected a 4-d input (N, C, H, W)");
@@ -48,6 +166,10 @@ at::Tensor BatchNorm2dImpl::forward(const at::Tensor& input) {
   if (collect && !at::GradMode::is_enabled()) {
     if (auto out = calibration_forward(input); out.defined()) return out;
   }
+  if (is_training() && !collect && libtorch_is_slow_on(input))
+    return ClBatchNorm::apply(input, optional(options.affine() ? weight : at::Tensor()),
+                              optional(options.affine() ? bias : at::Tensor()),
+                              optional(running_mean), optional(running_var), factor, options.eps());
   // While collecting, momentum 1 over zeroed buffers leaves exactly this batch's mean and unbiased
   // variance in them: the statistics come without a second pass over the input, and whatever the
   // buffers held before (even non-finite values) does not leak in.
@@ -80,44 +202,21 @@ at::Tensor BatchNorm2dImpl::forward(const at::Tensor& input) {
 }
 
 at::Tensor BatchNorm2dImpl::calibration_forward(const at::Tensor& input) {
-  // The batch's statistics and the normalised output, as LibTorch's training-mode batch_norm
-  // computes them (two passes: the mean, then the variance of the centred values), from reductions
-  // over a [values, channels] view of a channels-last batch. Only where LibTorch's own kernel is
-  // slow: LibTorch 1.13's channels-last statistics take 2-3.5x longer when a pixel's channels are
-  // not a whole number of 64-byte cache lines (DARTS' 36 channels: 15 ms against 8 ms here for a
-  // 200 x 36 x 32 x 32 batch on 2 threads; 16, 48 or 64 channels: 3x faster than this), and BN
-  // calibration was a third of DARTS' evaluation (docs/decisions.md). Anything else (other
-  // layouts, bf16, one value per channel) takes LibTorch's path.
-  const std::int64_t c = input.size(1);
-  const std::int64_t m = input.numel() / std::max<std::int64_t>(c, 1);
-  const bool cl = input.is_contiguous(at::MemoryFormat::ChannelsLast) &&
-                  !input.is_contiguous(at::MemoryFormat::Contiguous);
-  if (!cl || m <= 1 || input.scalar_type() != at::kFloat ||
-      (c * static_cast<std::int64_t>(sizeof(float))) % 64 == 0)
-    return {};
-  // [N, H, W, C] in memory: a [m, C] matrix.
-  const at::Tensor x = input.permute({0, 2, 3, 1}).reshape({m, c});
-  const at::Tensor mean = x.mean(0);
-  const at::Tensor centred = x - mean;
-  // Biased variance: the mean of the squared centred values (at::linalg_vector_norm, which
-  // needs no squared copy, takes 4 ms where this takes 1.5).
-  const at::Tensor var = centred.square().sum(0).div_(static_cast<double>(m));
-  at::Tensor scale = torch::rsqrt(var + options.eps());
-  if (options.affine()) scale = scale * weight;
-  const at::Tensor shift = options.affine() ? bias : torch::zeros_like(mean);
-  const at::Tensor out = torch::addcmul(shift, centred, scale)
-                             .reshape({input.size(0), input.size(2), input.size(3), c})
-                             .permute({0, 3, 1, 2});
+  if (!libtorch_is_slow_on(input)) return {};
+  const ClBatch b = cl_batch(input, options.eps());
+  const at::Tensor out = cl_output(b, input, options.affine() ? weight : at::Tensor(),
+                                   options.affine() ? bias : at::Tensor());
   // The buffers as LibTorch leaves them at momentum 1: this batch's mean and unbiased variance.
-  running_mean.copy_(mean);
-  running_var.copy_(var * (static_cast<double>(m) / static_cast<double>(m - 1)));
+  const double m = static_cast<double>(b.centred.size(0));
+  running_mean.copy_(b.mean);
+  running_var.copy_(b.var * (m / (m - 1.0)));
   const double n = static_cast<double>(input.size(0));
   if (count_ == 0) {
-    mean_sum_ = mean * n;
-    var_sum_ = var * n;
+    mean_sum_ = b.mean * n;
+    var_sum_ = b.var * n;
   } else {
-    mean_sum_.add_(mean, n);
-    var_sum_.add_(var, n);
+    mean_sum_.add_(b.mean, n);
+    var_sum_.add_(b.var, n);
   }
   count_ += input.size(0);
   return out;

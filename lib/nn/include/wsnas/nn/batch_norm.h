@@ -42,8 +42,8 @@ class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
   at::Tensor running_mean, running_var, num_batches_tracked;
 
  private:
-  /// The collecting forward pass in training mode without gradients (BN calibration); undefined
-  /// when the input is one it leaves to LibTorch's kernel.
+  /// The collecting forward pass in training mode without gradients (BN calibration) on the
+  /// inputs LibTorch's kernel is slow on (batch_norm.cpp); undefined for the others.
   at::Tensor calibration_forward(const at::Tensor& input);
   bool collecting_ = false;
   at::Tensor mean_sum_, var_sum_;
