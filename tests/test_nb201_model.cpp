@@ -306,6 +306,17 @@ TEST(BnCalibration, TheCollectingPassNormalisesByTheBatchInEitherLayout) {
       EXPECT_TRUE(
           torch::allclose(bn->running_mean.to(torch::kFloat64), mean.flatten(), 1e-6, 1e-5));
       EXPECT_TRUE(torch::allclose(bn->running_var.to(torch::kFloat64), var.flatten(), 1e-6, 1e-5));
+      // Two batches of 6 and 3 images: each batch's mean and biased variance, weighted by its
+      // size (the released AverageMeter.update(value, x.size(0))).
+      const auto x2 = (torch::randn({3, 36, 7, 5}) * 0.5 - 1).contiguous(format);
+      nn::calibrate_bn(*bn, 2, [&](int s) { bn->forward(s == 0 ? x : x2); });
+      const auto x2d = x2.to(torch::kFloat64);
+      const auto mean2 = x2d.mean({0, 2, 3}, /*keepdim=*/true);
+      const auto var2 = (x2d - mean2).pow(2).mean({0, 2, 3}, /*keepdim=*/true);
+      EXPECT_TRUE(torch::allclose(bn->running_mean.to(torch::kFloat64),
+                                  (mean.flatten() * 6 + mean2.flatten() * 3) / 9, 1e-6, 1e-5));
+      EXPECT_TRUE(torch::allclose(bn->running_var.to(torch::kFloat64),
+                                  (var.flatten() * 6 + var2.flatten() * 3) / 9, 1e-6, 1e-5));
     }
   }
 }
@@ -368,6 +379,14 @@ TEST(BatchNorm2d, TheChannelsLastTrainingPathEqualsPyTorchsBatchNorm) {
         }
       }
     }
+  }
+  // The output is a tensor of its own: the layers after BN may work on it in place.
+  {
+    nn::BatchNorm2d layer(Options(36));
+    const auto x =
+        torch::randn({4, 36, 3, 3}).contiguous(at::MemoryFormat::ChannelsLast).requires_grad_();
+    EXPECT_NO_THROW(layer->forward(x).relu_().sum().backward());
+    EXPECT_TRUE(x.grad().defined());
   }
   // No second derivative through our kernel: an error, not a silently wrong one.
   nn::BatchNorm2d bn(Options(36));

@@ -1,5 +1,6 @@
 #include "wsnas/nn/batch_norm.h"
 
+#include <c10/util/Optional.h>
 #include <torch/autograd.h>
 #include <torch/nn/functional/batchnorm.h>
 #include <torch/nn/functional/conv.h>
@@ -37,7 +38,8 @@ void BatchNorm2dImpl::pretty_print(std::ostream& stream) const {
 namespace {
 
 // LibTorch 1.13's training-mode batch norm on channels-last float batches is slow when a pixel's
-// channels are not a whole number of 64-byte cache lines: DARTS' 36 channels, 112 x 36 x 32 x 32,
+// channels are not a whole number of 64-byte cache lines (DARTS' 36; also Proxyless' 24, 40, ...
+// and NB-101's uneven vertex widths): DARTS' 36 channels, 112 x 36 x 32 x 32,
 // 2 threads: forward 8.5 ms and forward + backward 42 ms, against 1.2 and 3.5 ms at 48 channels
 // (a third more data). There BN runs on a [pixels, channels] view with reductions (forward 4 ms at
 // 36 channels), and its backward is written out; LibTorch's kernel is kept everywhere else, where
@@ -76,12 +78,20 @@ at::Tensor cl_shape(const at::Tensor& rows, const at::Tensor& like) {
       .permute({0, 3, 1, 2});
 }
 
-// centred * invstd * weight + bias, weight and bias optional.
+// centred * invstd * weight + bias, weight and bias optional, written into a new channels-last
+// tensor shaped as `like` (a tensor of its own, not a view: autograd refuses in-place operations
+// on views made inside a custom Function, and the layers after BN may use them).
 at::Tensor cl_output(const ClBatch& b, const at::Tensor& like, const at::Tensor& weight,
                      const at::Tensor& bias) {
   const at::Tensor scale = weight.defined() ? b.invstd * weight : b.invstd;
-  return cl_shape(bias.defined() ? torch::addcmul(bias, b.centred, scale) : b.centred * scale,
-                  like);
+  at::Tensor out =
+      at::empty_like(like, like.options().memory_format(at::MemoryFormat::ChannelsLast));
+  at::Tensor rows = out.permute({0, 2, 3, 1}).reshape({b.centred.size(0), b.centred.size(1)});
+  if (bias.defined())
+    at::addcmul_out(rows, bias, b.centred, scale);
+  else
+    at::mul_out(rows, b.centred, scale);
+  return out;
 }
 
 // Training-mode BN of a batch libtorch_is_slow_on, as one autograd node; updates the running
@@ -166,7 +176,9 @@ at::Tensor BatchNorm2dImpl::forward(const at::Tensor& input) {
   if (collect && !at::GradMode::is_enabled()) {
     if (auto out = calibration_forward(input); out.defined()) return out;
   }
-  if (is_training() && !collect && libtorch_is_slow_on(input))
+  // (A channel count other than the layer's takes LibTorch's path and its error.)
+  if (is_training() && !collect && input.size(1) == options.num_features() &&
+      libtorch_is_slow_on(input))
     return ClBatchNorm::apply(input, optional(options.affine() ? weight : at::Tensor()),
                               optional(options.affine() ? bias : at::Tensor()),
                               optional(running_mean), optional(running_var), factor, options.eps());
@@ -202,7 +214,7 @@ at::Tensor BatchNorm2dImpl::forward(const at::Tensor& input) {
 }
 
 at::Tensor BatchNorm2dImpl::calibration_forward(const at::Tensor& input) {
-  if (!libtorch_is_slow_on(input)) return {};
+  if (input.size(1) != options.num_features() || !libtorch_is_slow_on(input)) return {};
   const ClBatch b = cl_batch(input, options.eps());
   const at::Tensor out = cl_output(b, input, options.affine() ? weight : at::Tensor(),
                                    options.affine() ? bias : at::Tensor());
