@@ -162,6 +162,7 @@ ClBatchNorm::Optional optional(const at::Tensor& t) {
 }  // namespace
 
 at::Tensor BatchNorm2dImpl::forward(const at::Tensor& input) {
+  if (bypass) return input;
   if (input.dim() != 4)
     throw std::invalid_argument("BatchNorm2d: expected a 4-d input (N, C, H, W)");
   const bool collect = collecting_ && is_training() && options.track_running_stats();
@@ -260,8 +261,8 @@ bool BatchNorm2dImpl::end_calibration() {
 at::Tensor conv_bn(torch::nn::Conv2dImpl& conv, BatchNorm2dImpl& bn, const at::Tensor& x) {
   const auto& o = conv.options;
   // Zero padding only (index 0 of the padding-mode variant): other modes pad in Conv2d::forward.
-  if (bn.is_training() || !bn.options.track_running_stats() || at::GradMode::is_enabled() ||
-      o.padding_mode().index() != 0 || x.dim() != 4)
+  if (bn.bypass || bn.is_training() || !bn.options.track_running_stats() ||
+      at::GradMode::is_enabled() || o.padding_mode().index() != 0 || x.dim() != 4)
     return bn.forward(conv.forward(x));
   // y = (conv(x, W) - mean) / sqrt(var + eps) * gamma + beta = conv(x, W * s) + (beta - mean * s),
   // s = gamma / sqrt(var + eps) per output channel (gamma 1, beta 0 without affine).

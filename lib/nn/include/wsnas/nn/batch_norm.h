@@ -38,6 +38,9 @@ class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
   void cancel_calibration();
 
   torch::nn::BatchNormOptions options;
+  /// The layer is the identity while set: forward returns its input (synflow's networks without
+  /// BN, zero-cost-nas predictive.py:copynet(bn=False); lib/score).
+  bool bypass = false;
   at::Tensor weight, bias;  ///< undefined unless affine
   at::Tensor running_mean, running_var, num_batches_tracked;
 
