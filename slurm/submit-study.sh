@@ -3,7 +3,8 @@
 # same plan `wsnas-study run` executes under mpirun), then every stage of the plan becomes one
 # job, an array job with one task per run where the stage has several (each task runs
 # `wsnas-study run DIR --stage STAGE --task I`), chained with --dependency=afterok:
-#   sample -> supernet -> evaluate -> analyze, and sample -> groundtruth -> analyze.
+#   sample -> supernet -> evaluate -> analyze, sample -> groundtruth -> analyze, and
+#   sample -> score -> analyze (zero-cost scores, when the study names scorers).
 # Every job is --requeue'able and gets a stop signal before its time limit (--signal=B:USR1@...);
 # the running app then saves its state, the job requeues itself and resumes; finished runs are
 # skipped.
@@ -43,7 +44,7 @@ cpu_partition=${WSNAS_CPU_PARTITION:-}
 cpu_time=${WSNAS_CPU_TIME:-2:00:00}
 extra=()       # "STAGE:ARG" or ":ARG" (every stage)
 plan_args=()   # wsnas-study plan's --data-dir, --set, --scale
-stages="sample supernet groundtruth evaluate analyze"
+stages="sample supernet groundtruth evaluate score analyze"
 # The apps: a source tree's build/bin, or, installed (<prefix>/share/wsnas/slurm), <prefix>/bin.
 if [ -n "${WSNAS_BIN:-}" ]; then
   bin=$WSNAS_BIN
@@ -155,9 +156,10 @@ sa=$(submit sample "" "${serial[@]}" "${cpu_only[@]}")
 sn=$(submit supernet "$(ids "$sa")" "${sn_par[@]}")
 gt=$(submit groundtruth "$(ids "$sa")" "${par[@]}")
 ev=$(submit evaluate "$(ids "$sa" "$sn")" "${par[@]}")
-an=$(submit analyze "$(ids "$ev" "$gt" "$sa")" "${serial[@]}" "${cpu_only[@]}")
+zc=$(submit score "$(ids "$sa")" "${par[@]}")
+an=$(submit analyze "$(ids "$ev" "$gt" "$zc" "$sa")" "${serial[@]}" "${cpu_only[@]}")
 : > "$study/jobs.txt.tmp"
-for pair in "sample:$sa" "supernet:$sn" "groundtruth:$gt" "evaluate:$ev" "analyze:$an"; do
+for pair in "sample:$sa" "supernet:$sn" "groundtruth:$gt" "evaluate:$ev" "score:$zc" "analyze:$an"; do
   [ -n "${pair#*:}" ] && echo "${pair%%:*} ${pair#*:}" >> "$study/jobs.txt.tmp"
 done
 cat "$study/jobs.txt.tmp"

@@ -486,8 +486,9 @@ TEST(Cli, EveryHelpListsWhatTheRegistriesKnowAndPrintsDefaultsAsWritten) {
   // noise (--lr (=0.050000000000000003)) and booleans as 1. The help text is made from the
   // registries and the declarations, so it cannot go stale.
   const auto datasets = data::dataset_names();
-  for (const char* app : {"wsnas-supernet", "wsnas-groundtruth", "wsnas-evaluate", "wsnas-space",
-                          "wsnas-data", "wsnas-analyze", "wsnas-import", "wsnas-study"}) {
+  for (const char* app :
+       {"wsnas-supernet", "wsnas-groundtruth", "wsnas-evaluate", "wsnas-space", "wsnas-data",
+        "wsnas-analyze", "wsnas-import", "wsnas-study", "wsnas-score"}) {
     const auto r = test::run(test::bin_dir() + "/" + app + " --help");
     ASSERT_EQ(r.exit_code, 0) << app << ": " << r.err;
     // Boost wraps long descriptions: compare with the line breaks and indentation removed.

@@ -121,7 +121,8 @@ TEST(OptionsDeclaredOnce, DocsTableIsTheGeneratedOne) {
       table.find("| `--bn-calib-steps` | supernet, evaluate, ground truth | `25` | evaluate |"),
       std::string::npos);
   EXPECT_NE(table.find("| `--nesterov` | supernet, ground truth | `true` |"), std::string::npos);
-  EXPECT_NE(table.find("| `--channels` | supernet, ground truth | `0` | supernet, ground truth | "
-                       "yes |"),
+  EXPECT_NE(table.find("| `--channels` | supernet, ground truth, score | `0` | supernet, ground "
+                       "truth, score | yes |"),
             std::string::npos);
+  EXPECT_NE(table.find("| `--scorer` | score | `all` | score |  |"), std::string::npos);
 }

@@ -51,7 +51,10 @@ for study in "${studies[@]}"; do
   check "$name: the ETA weighs what is timed and counts the stages not timed yet" \
     grep -qE 'left, (ETA [0-9]+ s for the timed stages \+ |)[0-9]+ [a-z]+.* not timed yet' "$tmp/$name.log"
   for a in $(awk -F'\t' '$2 == "analyze" {sub("analyze/", "", $1); print $1}' "$tmp/$name/plan.tsv"); do
-    check "$name: analysis $a drawn" test -s "$tmp/$name/figures/$a.png" -a -s "$tmp/$name/analysis/$a.h5"
+    fig=$tmp/$name/figures/$a.png
+    # A zero-cost scorer's own analysis A-SCORER draws figures/SCORER/A.png.
+    case $a in *-*) fig=$tmp/$name/figures/${a#*-}/${a%%-*}.png ;; esac
+    check "$name: analysis $a drawn" test -s "$fig" -a -s "$tmp/$name/analysis/$a.h5"
   done
 done
 

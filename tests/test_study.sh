@@ -37,7 +37,7 @@ head() {  # head KEY=VALUE...: a study file's [study] section with the tiny conf
 head archs=100 budgets=1 seeds=0,1 density=1,64,256 pruning=64 > "$cfg/subspaces.ini"
 out=$("$bin/wsnas-study" plan "$cfg/subspaces.ini" "$tmp/sub")
 check "plan: 1 + 2x2 + 2 + 1 + 2 sample runs, 8 supernets, 8 evaluations, 5 analyses" \
-  grep -q 'plan.tsv: 31 runs (10 sample, 8 supernet, 0 groundtruth, 8 evaluate, 5 analyze)' <<< "$out"
+  grep -q 'plan.tsv: 31 runs (10 sample, 8 supernet, 0 groundtruth, 8 evaluate, 0 score, 5 analyze)' <<< "$out"
 check "a density supernet trains on its pool only" grep -q -- "--out $tmp/sub/supernets/density-k64-s1 --pool $tmp/sub/pools/density-k64-s1.csv" "$tmp/sub/plan.tsv"
 check "the density analysis takes k=1 from the baseline's supernets" \
   grep -q -- "--x 1 1 64 64 256 256 --replicate 0 1 0 1 0 1" "$tmp/sub/plan.tsv"

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 #include "wsnas/app/app.h"
 #include "wsnas/core/error.h"
@@ -102,13 +103,14 @@ void write_plan(const std::string& study_file, const std::string& dir, const std
   } catch (const fs::filesystem_error& e) {  // a read-only or missing parent: the user's to fix
     wsnas::throw_system_error("DIR '" + dir + "': cannot write the plan", e.code().value());
   }
-  std::size_t per_stage[5] = {};
+  const auto& stages = wsnas::study::stages();
+  std::vector<std::size_t> per_stage(stages.size());
   for (const auto& r : runs)
-    for (std::size_t i = 0; i < wsnas::study::stages().size(); ++i)
-      if (r.stage == wsnas::study::stages()[i]) ++per_stage[i];
+    for (std::size_t i = 0; i < stages.size(); ++i)
+      if (r.stage == stages[i]) ++per_stage[i];
   std::cout << "wsnas-study: " << plan << ": " << runs.size() << " runs (";
-  for (std::size_t i = 0; i < 5; ++i)
-    std::cout << (i ? ", " : "") << per_stage[i] << " " << wsnas::study::stages()[i];
+  for (std::size_t i = 0; i < stages.size(); ++i)
+    std::cout << (i ? ", " : "") << per_stage[i] << " " << stages[i];
   std::cout << ")"
             << (changed ? "; the plan changed: runs whose command changed will run again" : "")
             << "\n";
@@ -140,9 +142,9 @@ int body(int argc, char** argv) {
       "bin", po::value(&run.bin_dir)->default_value(self_dir()),
       "run: the folder of the wsnas apps (default: beside wsnas-study)")(
       "stage", po::value(&run.stage)->default_value(""),
-      "run: only the runs of this stage (sample, supernet, groundtruth, evaluate, analyze)")(
-      "task", po::value(&run.task)->default_value(-1),
-      "run: only the task-th run (from 0) of --stage (a Slurm array task)")(
+      "run: only the runs of this stage (sample, supernet, groundtruth, evaluate, score, "
+      "analyze)")("task", po::value(&run.task)->default_value(-1),
+                  "run: only the task-th run (from 0) of --stage (a Slurm array task)")(
       "dry-run", po::bool_switch(&run.dry_run), "run: print the commands instead of running them")(
       "data-dir", po::value(&data_dirs)->composing(),
       "plan, run STUDY.ini: NAME=DIR, where dataset NAME is (repeatable; every run that reads "

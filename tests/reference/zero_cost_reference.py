@@ -121,8 +121,45 @@ def jacob_cov(net, forward, x, y):  # measures/jacob_cov.py:22-57
     return float(np.real(-np.sum(np.log(v + k) + 1. / (v + k))))
 
 
+def naswot(net, forward, x, y):
+    """Mellor et al., ICML 2021; github.com/BayesWatch/nas-without-training @b3a82a6
+    score_networks.py:50-56 (a forward and backward of the batch), 98-123 (the hooks), 146-148 (a
+    second forward fills K), scores.py:7-9 (slogdet). The hooks go on nn.ReLU and nn.ReLU6 modules:
+    the released `'ReLU' in str(type(module))` also matches containers named ReLU... (our
+    decisions.md, "NASWOT's units")."""
+    K = np.zeros((x.size(0), x.size(0)))
+    # Scored networks have no auxiliary head (wsnas-score builds none; the test's C++ side runs
+    # without gradients, where ours does not compute it). The released DARTS head runs in every
+    # training-mode forward, and its first ReLU, in place on the cell output the classifier reads,
+    # is reached by the backward pass: it would count here.
+    net.run_auxiliary = False
+
+    def forward_hook(module, inp, out):
+        nonlocal K
+        if not getattr(module, "visited_backwards", False):
+            return
+        inp = inp[0] if isinstance(inp, tuple) else inp
+        inp = inp.view(inp.size(0), -1)
+        c = (inp > 0).double()
+        K = K + (c @ c.t()).numpy() + ((1. - c) @ (1. - c.t())).numpy()
+
+    def backward_hook(module, inp, out):
+        module.visited_backwards = True
+
+    for m in net.modules():
+        if isinstance(m, (nn.ReLU, nn.ReLU6)):
+            m.register_forward_hook(forward_hook)
+            m.register_backward_hook(backward_hook)  # as released (score_networks.py:123)
+    net.zero_grad()
+    x1 = x.clone().requires_grad_(True)
+    out = forward(x1)
+    out.backward(torch.ones_like(out))
+    forward(x.clone())
+    return float(np.linalg.slogdet(K)[1])
+
+
 SCORERS = {"grad_norm": grad_norm, "snip": snip, "grasp": grasp, "synflow": synflow,
-           "jacob_cov": jacob_cov}
+           "jacob_cov": jacob_cov, "naswot": naswot}
 
 
 def build(f):

@@ -17,6 +17,7 @@
 #include "wsnas/core/error.h"
 #include "wsnas/nn/batch_norm.h"
 #include "wsnas/nn/nb201_model.h"  // ReluConvBn: DARTS' ReLUConvBN is NAS-Bench-201's
+#include "wsnas/nn/relu_observer.h"
 #include "wsnas/space/darts.h"
 
 namespace wsnas::nn {
@@ -85,8 +86,8 @@ class SepConvImpl : public torch::nn::Module {
     bn2_ = register_module("bn2", batch_norm(c, affine));
   }
   at::Tensor forward(const at::Tensor& relu_x, int stride) {
-    auto h = conv_bn(*pw1_, *bn1_, run_conv(dw1_, relu_x, stride, k_ / 2, 1, c_));
-    return conv_bn(*pw2_, *bn2_, run_conv(dw2_, torch::relu(h), 1, k_ / 2, 1, c_));
+    auto h = conv_bn(*pw1_, *bn1_, run_conv(dw1_, observed(relu_x), stride, k_ / 2, 1, c_));
+    return conv_bn(*pw2_, *bn2_, run_conv(dw2_, observed(torch::relu(h)), 1, k_ / 2, 1, c_));
   }
 
  private:
@@ -105,7 +106,7 @@ class DilConvImpl : public torch::nn::Module {
     bn_ = register_module("bn", batch_norm(c, affine));
   }
   at::Tensor forward(const at::Tensor& relu_x, int stride) {
-    return conv_bn(*pw_, *bn_, run_conv(dw_, relu_x, stride, k_ - 1, 2, c_));
+    return conv_bn(*pw_, *bn_, run_conv(dw_, observed(relu_x), stride, k_ - 1, 2, c_));
   }
 
  private:
@@ -127,6 +128,7 @@ class FactorizedReduceImpl : public torch::nn::Module {
   }
   at::Tensor forward(const at::Tensor& x) { return forward_relu(torch::relu(x)); }
   at::Tensor forward_relu(const at::Tensor& r) {
+    observed(r);
     auto shifted = r.narrow(2, 1, r.size(2) - 1).narrow(3, 1, r.size(3) - 1);
     return bn_(torch::cat({run_conv(a_, r, 2, 0, 1, 1), run_conv(b_, shifted, 2, 0, 1, 1)}, 1));
   }
@@ -272,9 +274,10 @@ class AuxiliaryHeadImpl : public torch::nn::Module {
     classifier_ = register_module("classifier", torch::nn::Linear(768, classes));
   }
   at::Tensor forward(const at::Tensor& x) {
-    auto h = F::avg_pool2d(
-        torch::relu(x), F::AvgPool2dFuncOptions(5).stride(3).padding(0).count_include_pad(false));
-    h = torch::relu(bn2_(conv2_(torch::relu(bn1_(conv1_(h))))));
+    auto h =
+        F::avg_pool2d(observed(torch::relu(x)),
+                      F::AvgPool2dFuncOptions(5).stride(3).padding(0).count_include_pad(false));
+    h = observed(torch::relu(bn2_(conv2_(observed(torch::relu(bn1_(conv1_(h))))))));
     return classifier_(h.flatten(1));
   }
 

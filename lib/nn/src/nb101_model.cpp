@@ -13,6 +13,7 @@
 
 #include "wsnas/core/error.h"
 #include "wsnas/nn/batch_norm.h"
+#include "wsnas/nn/relu_observer.h"
 
 namespace wsnas::nn {
 
@@ -51,7 +52,7 @@ class ConvBnReluImpl : public torch::nn::Module {
         "bn", BatchNorm2d(torch::nn::BatchNorm2dOptions(cout).momentum(kBnMomentum).eps(kBnEps)));
     truncated_normal_(conv_->weight);
   }
-  at::Tensor forward(const at::Tensor& x) { return torch::relu(bn_(conv_(x))); }
+  at::Tensor forward(const at::Tensor& x) { return observed(torch::relu(bn_(conv_(x)))); }
 
  private:
   torch::nn::Conv2d conv_{nullptr};

@@ -3,6 +3,7 @@
 #include <torch/nn/functional/pooling.h>
 
 #include "wsnas/core/error.h"
+#include "wsnas/nn/relu_observer.h"
 
 namespace wsnas::nn {
 
@@ -29,7 +30,7 @@ torch::Tensor ReluConvBnImpl::forward(const torch::Tensor& x) {
 }
 
 torch::Tensor ReluConvBnImpl::forward_relu(const torch::Tensor& relu_x) {
-  return conv_bn(*conv_, *bn_, relu_x);
+  return conv_bn(*conv_, *bn_, observed(relu_x));
 }
 
 // ---- ResNet basic block ------------------------------------------------------------------------
@@ -195,7 +196,7 @@ Forward Nb201NetworkImpl::body(const torch::Tensor& stem_out, const space::Arch&
     if (stage > 0) h = blocks_[static_cast<std::size_t>(stage - 1)](h);
     for (int i = 0; i < options_.cells; ++i) h = cells_[cell++](h, &arch);
   }
-  h = torch::relu(last_bn_(h));
+  h = observed(torch::relu(last_bn_(h)));
   h = h.mean({2, 3});  // global average pooling
   return {classifier_(h)};
 }

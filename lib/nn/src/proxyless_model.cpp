@@ -12,6 +12,7 @@
 
 #include "wsnas/core/error.h"
 #include "wsnas/nn/batch_norm.h"
+#include "wsnas/nn/relu_observer.h"
 #include "wsnas/space/proxyless.h"
 
 namespace wsnas::nn {
@@ -39,7 +40,7 @@ class ConvBnImpl : public torch::nn::Module {
   }
   at::Tensor forward(const at::Tensor& x) {
     auto y = bn_(conv_(x));
-    return act_ ? torch::clamp(y, 0, 6) : y;
+    return act_ ? observed(torch::clamp(y, 0, 6)) : y;
   }
 
  private:

@@ -1,8 +1,7 @@
 // Evaluation on the supernet: every (checkpoint, architecture) pair scored by ArchScorer
-// (arch_scorer.h). Ranks claim pairs as they free up (io::Claims, as the ground truth claims
-// architectures), so the slowest architecture does not set everyone's pace; each result goes to
-// rank 0 in a message, and rank 0 writes the results file (evaluate_results.h) at least every
-// --flush-seconds, between its own architectures.
+// (arch_scorer.h). Ranks claim pairs as they free up (claimed_work.h), so the slowest architecture
+// does not set everyone's pace; each result goes to rank 0 in a message, and rank 0 writes the
+// results file (evaluate_results.h) at least every --flush-seconds, between its own architectures.
 #include "wsnas/pipeline/evaluate.h"
 
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <set>
 
 #include "arch_scorer.h"
+#include "claimed_work.h"
 #include "evaluate_inputs.h"
 #include "evaluate_results.h"
 #include "stage_options.h"
@@ -21,20 +21,12 @@
 #include "wsnas/core/signals.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/io/atomic_file.h"
-#include "wsnas/io/claims.h"
 #include "wsnas/mpi/serialize.h"
 #include "wsnas/pipeline/supernet.h"
 #include "wsnas/space/search_space.h"
 #include "wsnas/train/state_io.h"
 
 namespace wsnas::pipeline {
-
-namespace {
-
-/// The message tag of a result (a record) and of a rank's last message (no record: it is done).
-constexpr int kResultTag = 71;
-
-}  // namespace
 
 int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   WSNAS_CHECK_USAGE(job.eval_batch >= 0, "--eval-batch must be >= 0");
@@ -74,16 +66,7 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   // A symbolic link as --out is written through: the lock and the file are its target's, so two
   // runs naming the same results file by different paths exclude each other.
   const std::string out_path = io::resolve_output(job.out_path);
-  const auto lock = app::lock_output(ctx, out_path + ".lock", "'" + job.out_path + "'");
-  const io::Claims claims(out_path + ".claims");
-  app::on_rank0(ctx, [&] {  // temporary files and claims a killed run left beside the results
-    const auto slash = out_path.rfind('/');
-    io::remove_stale_temps(slash == std::string::npos ? "." : out_path.substr(0, slash),
-                           slash == std::string::npos ? out_path : out_path.substr(slash + 1));
-    io::make_dirs(claims.dir());
-    claims.clear();
-    std::remove((claims.dir() + "/STOP").c_str());
-  });
+  ClaimedWork work(ctx, out_path, "'" + job.out_path + "'");
   std::vector<Record> done;
   if (io::path_exists(out_path)) done = read_results(out_path, cfg, eval_keys, *task);
   std::map<std::pair<std::string, std::string>, std::size_t> have;
@@ -121,19 +104,10 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
                 << "was scored (trained further or again under the same path)\n";
   }
   if (pending.empty()) {
-    if (rank == 0) std::remove(claims.dir().c_str());
+    if (rank == 0) work.finish();
     return 0;
   }
   ArchScorer scorer(ctx, job, ck, *task);
-  ctx.world.barrier();          // rank 0 cleared the claims; every rank has read the results file
-  io::make_dirs(claims.dir());  // seen from every node (a stale "missing" in an NFS cache)
-  // A stop on one rank stops all: it leaves STOP beside the claims, and ranks look before a claim.
-  const std::string stop_file = claims.dir() + "/STOP";
-  auto stop_requested = [&] {
-    if (stop_signal() == 0) return io::path_exists(stop_file);
-    if (std::FILE* f = std::fopen(stop_file.c_str(), "w")) std::fclose(f);
-    return true;
-  };
 
   std::vector<Record> fresh;
   Progress progress("evaluate", static_cast<std::int64_t>(pending.size()), rank == 0,
@@ -152,56 +126,18 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
                     "last " + fresh.back().arch + " " + task->score().name + " " +
                         std::to_string(fresh.back().metrics.front()));
   };
-  std::vector<std::uint8_t> message;
-  int finished = 0;  // rank 0: ranks whose last message came (an empty one)
-  auto receive = [&](bool wait) {
-    while (wait ? (ctx.world.receive_bytes(kResultTag, message), true)
-                : ctx.world.try_receive_bytes(kResultTag, message).has_value()) {
-      if (message.empty()) {
-        ++finished;
-      } else {
-        take(message);
-      }
-      if (wait) return;
-    }
-  };
-  // Pairs are claimed by their index in `pending`, the same list on every rank.
-  for (std::size_t i = 0; i < pending.size() && !stop_requested(); ++i) {
-    if (!claims.claim("pair_" + std::to_string(i), rank)) continue;
-    Record r = pending[i];
-    scorer.score(r);
-    if (rank == 0) {
-      take(mpi::to_bytes(r));
-      receive(false);
-      flush(false);
-    } else {
-      ctx.world.post_bytes(mpi::to_bytes(r), 0, kResultTag);
-    }
-  }
-  if (rank == 0) {
-    while (finished < world - 1) {
-      receive(true);
-      flush(false);
-    }
-  } else {
-    ctx.world.post_bytes({}, 0, kResultTag);  // this rank's last message
-    ctx.world.wait_sends();
-  }
-  // Rank 0 has every result; complete when every pending pair has one.
-  double complete = 0;
-  if (rank == 0) {
-    std::set<std::pair<std::string, std::string>> have_now;
-    for (const auto& r : fresh) have_now.insert({r.checkpoint, r.arch});
-    complete = 1;
-    for (const auto& p : pending) complete = have_now.count({p.checkpoint, p.arch}) ? complete : 0;
-  }
-  ctx.world.broadcast_bytes(&complete, sizeof complete, 0);
-  if (rank != 0) return complete > 0 ? 0 : kExitInterrupted;
+  const bool complete = work.run(
+      pending.size(),
+      [&](std::size_t i) {
+        Record r = pending[i];
+        scorer.score(r);
+        return mpi::to_bytes(r);
+      },
+      take, [&] { flush(false); });
+  if (rank != 0) return complete ? 0 : kExitInterrupted;
   flush(true);
-  claims.clear();
-  std::remove(stop_file.c_str());
-  std::remove(claims.dir().c_str());
-  if (complete == 0) {
+  work.finish();
+  if (!complete) {
     std::cerr << ctx.name << ": stop signal received; " << fresh.size() << " new results saved to "
               << out_path << "; rerun the same command to resume\n";
     return kExitInterrupted;

@@ -2,6 +2,7 @@
 
 #include "evaluate_results.h"
 #include "groundtruth_cells.h"
+#include "score_results.h"
 #include "supernet_checkpoint.h"
 #include "wsnas/core/error.h"
 
@@ -14,13 +15,18 @@ std::string results_schema(const std::string& kind) {
   if (kind == "supernet log") return supernet_log_table("accuracy").markdown();
   if (kind == "groundtruth cell") return cell_table().markdown("attribute");
   if (kind == "groundtruth curves") return curves_table("accuracy").markdown();
+  if (kind == "scores") {  // every built-in scorer
+    std::vector<const score::ScorerEntry*> all;
+    for (const auto& e : score::scorers()) all.push_back(&e);
+    return scores_table(all).markdown();
+  }
   WSNAS_CHECK(kind == "groundtruth", "results_schema: unknown kind '", kind, "'");
   return groundtruth_table("accuracy").markdown();
 }
 
 std::vector<std::string> results_schema_kinds() {
-  return {"supernet state", "supernet log",     "evaluation",
-          "groundtruth",    "groundtruth cell", "groundtruth curves"};
+  return {"supernet state",   "supernet log",       "evaluation", "groundtruth",
+          "groundtruth cell", "groundtruth curves", "scores"};
 }
 
 }  // namespace wsnas::pipeline

@@ -63,8 +63,8 @@ const std::vector<std::string>& kAnalyses = analysis::analysis_names();
 }  // namespace
 
 const std::vector<std::string>& stages() {
-  static const std::vector<std::string> s = {"sample", "supernet", "groundtruth", "evaluate",
-                                             "analyze"};
+  static const std::vector<std::string> s = {"sample",   "supernet", "groundtruth",
+                                             "evaluate", "score",    "analyze"};
   return s;
 }
 
@@ -160,11 +160,14 @@ Study read_study(const std::string& path, const std::string& scale,
                        "]': expected [study], [variant NAME] or [scale NAME]");
     const std::string& k = e.key;
     const std::string& v = e.value;
-    if (k == "supernet-options" || k == "groundtruth-options" || k == "evaluate-options") {
+    if (k == "supernet-options" || k == "groundtruth-options" || k == "evaluate-options" ||
+        k == "score-options") {
       if (i < unscaled) bad("in a [scale NAME] section (the apps' options at that scale)");
       (k == "supernet-options"      ? s.scale_supernet_options
        : k == "groundtruth-options" ? s.scale_groundtruth_options
-                                    : s.scale_evaluate_options) = words(v);
+       : k == "evaluate-options"    ? s.scale_evaluate_options
+                                    : s.scale_score_options) = words(v);
+      if (k == "score-options") s.have_scale_score_options = true;
     } else if (k == "space" && i >= from_file) {
       bad("no space: the study's configs are its space's (copy the study file for another)");
     } else if (k == "space" && i >= unscaled) {
@@ -172,10 +175,12 @@ Study read_study(const std::string& path, const std::string& scale,
     } else if (k == "space") {
       s.space = v;
       have_space = true;
-    } else if (k == "supernet-config" || k == "evaluate-config" || k == "groundtruth-config") {
-      auto& files = k == "supernet-config"   ? s.supernet_configs
-                    : k == "evaluate-config" ? s.evaluate_configs
-                                             : s.groundtruth_configs;
+    } else if (k == "supernet-config" || k == "evaluate-config" || k == "groundtruth-config" ||
+               k == "score-config") {
+      auto& files = k == "supernet-config"      ? s.supernet_configs
+                    : k == "evaluate-config"    ? s.evaluate_configs
+                    : k == "groundtruth-config" ? s.groundtruth_configs
+                                                : s.score_configs;
       for (const auto& w : words(v)) files.push_back(absolute(w, here));
     } else if (k == "archs") {
       if (!parse_int(v, s.archs) || s.archs < 2) bad("an integer >= 2");
@@ -245,9 +250,16 @@ Study read_study(const std::string& path, const std::string& scale,
       s.reference_label = v;
     } else if (k == "bias-decision") {
       s.bias_decision = v;
+    } else if (k == "scorers") {
+      s.scorers = list(v);
+      for (const auto& name : s.scorers)
+        if (name.empty() || name == "all" || name.find_first_of("/ \t'\"") != std::string::npos)
+          bad("scorer names (wsnas-score --scorer; docs/zero-cost.md), comma-separated (each "
+              "named: every one gets its analyses)");
     } else {
       throw UsageError(where + ": unknown key '" + k +
                        "' (keys: space, supernet-config, evaluate-config, groundtruth-config, "
+                       "score-config, scorers, "
                        "archs, arch-seed, arch-pool, max-flops, max-params, sample-options, "
                        "budgets, seeds, variants, density, pruning, "
                        "truth, truth-select, truth-report, truth-arch-column, score-column, "
@@ -364,7 +376,9 @@ void check_run_options(const Study& study, const std::vector<Run>& runs,
     ~Remove() { std::remove(path.c_str()); }
   } remove{err_path};
   for (const auto& r : runs) {
-    if (r.stage != "supernet" && r.stage != "groundtruth" && r.stage != "evaluate") continue;
+    if (r.stage != "supernet" && r.stage != "groundtruth" && r.stage != "evaluate" &&
+        r.stage != "score")
+      continue;
     std::vector<std::string> key;
     for (std::size_t i = 0; i < r.argv.size(); ++i) {
       if (per_run.count(r.argv[i]) && i + 1 < r.argv.size()) {
@@ -624,6 +638,20 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     p.add("evaluate/" + n.name, "evaluate", true, argv);
   }
 
+  // 4b. Zero-cost scores of the evaluated architectures (docs/zero-cost.md): the study's data and
+  // network shape (its score or supernet configs), one run.
+  const std::string scores = dir + "/scores/zero-cost.h5";
+  if (!s.scorers.empty()) {
+    std::vector<std::string> argv = {"wsnas-score", "--space", s.space};
+    Planner::configs(argv, s.score_configs.empty() ? s.supernet_configs : s.score_configs);
+    data_dirs(argv);
+    const auto& scaled =
+        s.have_scale_score_options ? s.scale_score_options : s.scale_supernet_options;
+    argv.insert(argv.end(), scaled.begin(), scaled.end());
+    argv.insert(argv.end(), {"--scorer", join(s.scorers, ","), "--archs", archs, "--out", scores});
+    p.add("score/zero-cost", "score", true, argv);
+  }
+
   // 5. The analyses.
   auto wanted = [&](const std::string& a, bool applicable) {
     if (s.analyses.empty()) return applicable;
@@ -634,32 +662,54 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
                                        : "'" + a + " = k,...' in [study]");
     return asked;
   };
+  // An analysis of score inputs: supernets' evaluations (by name, their --score-column), then
+  // zero-cost scorers' columns of the scores file; `out` names its files ("" : the analysis).
   auto analyze = [&](const std::string& a, const std::vector<std::string>& names,
-                     const std::vector<std::string>& extra) {
+                     const std::vector<std::string>& extra,
+                     const std::vector<std::string>& scorers = {}, std::string out = "") {
     std::vector<std::string> argv = {"wsnas-analyze", a, "--space", s.space, "--scores"};
     for (const auto& n : names) argv.push_back(evaluation(n));
-    argv.insert(argv.end(), {"--score-column", s.score_column, "--truth", truth, "--truth-select",
-                             s.truth_select});
+    for (std::size_t i = 0; i < scorers.size(); ++i) argv.push_back(scores);
+    argv.push_back("--score-column");
+    if (names.empty() || scorers.empty()) {  // one column for every input
+      argv.push_back(names.empty() ? scorers.front() : s.score_column);
+    } else {
+      for (std::size_t i = 0; i < names.size(); ++i) argv.push_back(s.score_column);
+      argv.insert(argv.end(), scorers.begin(), scorers.end());
+    }
+    argv.insert(argv.end(), {"--truth", truth, "--truth-select", s.truth_select});
     if (!s.truth_report.empty()) argv.insert(argv.end(), {"--truth-report", s.truth_report});
     if (!s.truth_arch_column.empty())
       argv.insert(argv.end(), {"--truth-arch-column", s.truth_arch_column});
-    if (s.lower_is_better) argv.push_back("--lower-is-better");
+    // (a zero-cost scorer ranks higher as better: alone, it takes no --lower-is-better)
+    if (s.lower_is_better && !names.empty()) argv.push_back("--lower-is-better");
     if (a != "bias" && a != "mutual" && a != "tricks")  // the analyses with a --k list
       argv.insert(argv.end(), {"--k", s.k});
     if (a != "bias")  // every correlation and top-k with its interval
       argv.insert(argv.end(), {"--bootstrap", std::to_string(s.bootstrap)});
     argv.insert(argv.end(), extra.begin(), extra.end());
-    const std::string out = dir + "/analysis/" + a;
-    argv.insert(argv.end(), {"--out-csv", out + ".csv", "--out-h5", out + ".h5"});
-    if (s.plot) argv.insert(argv.end(), {"--plot", dir + "/figures"});
-    p.add("analyze/" + a, "analyze", false, argv, out + ".txt");
+    if (out.empty()) out = a;
+    const std::string path = dir + "/analysis/" + out;
+    argv.insert(argv.end(), {"--out-csv", path + ".csv", "--out-h5", path + ".h5"});
+    // A scorer's own analyses draw into a folder of their own (the figure is named after the
+    // analysis: figures/<scorer>/ranking.png beside the supernet's figures/ranking.png).
+    if (s.plot)
+      argv.insert(argv.end(),
+                  {"--plot", dir + "/figures" + (out == a ? "" : "/" + out.substr(a.size() + 1))});
+    p.add("analyze/" + out, "analyze", false, argv, path + ".txt");
   };
   const std::string main_net = net(base, top_budget, seed0);
-  if (wanted("ranking", true)) analyze("ranking", {main_net}, {});
-  if (wanted("bias", true))
-    analyze("bias", {main_net},
-            s.bias_decision.empty() ? std::vector<std::string>{}
-                                    : std::vector<std::string>{"--decision", s.bias_decision});
+  if (wanted("ranking", true)) {
+    analyze("ranking", {main_net}, {});
+    for (const auto& sc : s.scorers) analyze("ranking", {}, {}, {sc}, "ranking-" + sc);
+  }
+  if (wanted("bias", true)) {
+    const auto decision = s.bias_decision.empty()
+                              ? std::vector<std::string>{}
+                              : std::vector<std::string>{"--decision", s.bias_decision};
+    analyze("bias", {main_net}, decision);
+    for (const auto& sc : s.scorers) analyze("bias", {}, decision, {sc}, "bias-" + sc);
+  }
   auto sweep = [&](const std::string& a, const std::vector<std::int64_t>& ks) {
     std::vector<std::string> names, x = {"--x"}, rep = {"--replicate"};
     if (a == "budgets") {
@@ -705,7 +755,8 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
     if (s.budgets.size() > 1)
       for (const auto b : s.budgets)
         if (b != top_budget) add(base, b, seed0);
-    if (wanted("mutual", true)) analyze("mutual", all, labels);
+    labels.insert(labels.end(), s.scorers.begin(), s.scorers.end());
+    if (wanted("mutual", true)) analyze("mutual", all, labels, s.scorers);
   }
   if (wanted("tricks", s.variants.size() > 1)) {
     std::vector<std::string> names;

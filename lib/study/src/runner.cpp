@@ -202,7 +202,7 @@ double expected_cost(const Run& r) {
     const auto it = v.find(key);
     return it == v.end() ? "" : it->second;
   };
-  if (r.stage == "evaluate" || r.stage == "groundtruth") {
+  if (r.stage == "evaluate" || r.stage == "groundtruth" || r.stage == "score") {
     std::ifstream in(value("archs"));
     std::int64_t lines = 0;
     for (std::string line; std::getline(in, line);)
@@ -224,7 +224,8 @@ class Costs {
     const auto it = cost_.find(r.id);
     if (it != cost_.end()) return it->second;
     const double c = expected_cost(r);
-    if (c != 1.0 || (r.stage != "evaluate" && r.stage != "groundtruth")) cost_[r.id] = c;
+    if (c != 1.0 || (r.stage != "evaluate" && r.stage != "groundtruth" && r.stage != "score"))
+      cost_[r.id] = c;
     return c;
   }
 
@@ -277,7 +278,7 @@ int run_plan(const std::string& dir, const RunOptions& o) {
     WSNAS_CHECK_USAGE(std::find(stages().begin(), stages().end(), o.stage) != stages().end(),
                       "--stage '", o.stage,
                       "': expected one of sample, supernet, groundtruth, "
-                      "evaluate, analyze");
+                      "evaluate, score, analyze");
   if (o.task >= 0) {
     WSNAS_CHECK_USAGE(!o.stage.empty(), "--task needs --stage");
     WSNAS_CHECK_USAGE(o.task < static_cast<std::int64_t>(selected.size()), "--task ", o.task,

@@ -17,29 +17,30 @@ namespace po = boost::program_options;
 po::options_description data_option_group(DataOptions& d) {
   po::options_description g("Data");
   g.add_options()("dataset",
-                  options::value(&d.dataset, options::kShapes)
+                  options::value(&d.dataset, options::kShapesScored)
                       ->default_value(d.dataset)
                       ->notifier(options::one_of("dataset", data::dataset_names())),
                   ("dataset: " + join(data::dataset_names(), " | ")).c_str())(
       "data-dir", po::value(&d.dir)->default_value(d.dir),
       "dataset directory (default: the dataset's usual location)")(
-      "protocol", options::value(&d.protocol, options::kShapes)->default_value(d.protocol),
+      "protocol", options::value(&d.protocol, options::kShapesScored)->default_value(d.protocol),
       "split protocol: default | nb101 | nb201 | nb201-cifar10-valid | nb201-halves | train-all | "
       "holdout:K "
       "(docs/protocol.md)")(
-      "limit-train", options::value(&d.limit_train, options::kShapes)->default_value(d.limit_train),
+      "limit-train",
+      options::value(&d.limit_train, options::kShapesScored)->default_value(d.limit_train),
       "use the first N training images (0 = all)")(
       "limit-eval",
       options::value(&d.limit_eval, options::Effect{options::kGroundTruth, true})
           ->default_value(d.limit_eval),
       "use the first N validation and test images (0 = all)")(
       "augment",
-      options::value(&d.augment, options::kShapes)
+      options::value(&d.augment, options::kShapesScored)
           ->default_value(d.augment)
           ->notifier(options::one_of("augment", {"standard", "none"})),
       "training augmentation: standard (pad-4 random crop + flip) | none")(
       "bptt",
-      options::value(&d.bptt, options::kShapes)
+      options::value(&d.bptt, options::kShapesScored)
           ->default_value(d.bptt)
           ->notifier(options::at_least("bptt", 1)),
       "text datasets: mean BPTT window in tokens (training draws lengths around it as DARTS; "
@@ -161,17 +162,17 @@ po::options_description model_option_group(ModelOptions& m) {
   po::options_description g("Network");
   g.add_options()(
       "space",
-      options::value(&m.space, options::kShapes)
+      options::value(&m.space, options::kShapesScored)
           ->default_value(m.space)
           ->notifier(options::one_of("space", nn::model_names())),
       ("search space with a network implementation: " + join(nn::model_names(), " | ")).c_str())(
       "channels",
-      options::value(&m.channels, options::kShapes)
+      options::value(&m.channels, options::kShapesScored)
           ->default_value(m.channels)
           ->notifier(options::at_least("channels", 0)),
       "C, channels of the first stage (0: the space's own; NB201 16)")(
       "cells",
-      options::value(&m.cells, options::kShapes)
+      options::value(&m.cells, options::kShapesScored)
           ->default_value(m.cells)
           ->notifier(options::at_least("cells", 0)),
       "N, cells per stage (0: the space's own; NB201 5)")(
@@ -181,12 +182,13 @@ po::options_description model_option_group(ModelOptions& m) {
       "learnable BN affine parameters in supernet operators (true: the paper's code; false: "
       "NAS-Bench-201's "
       "search models)")("width-mult",
-                        options::value(&m.width_mult, options::kShapes)
+                        options::value(&m.width_mult, options::kShapesScored)
                             ->default_value(m.width_mult)
                             ->notifier(options::in_range("width-mult", 0, 100)),
                         "width multiplier of spaces that have one (0: the space's own; proxyless "
                         "1.35)")(
-      "rnn-dropout", options::value(&m.rnn_dropout, options::kShapes)->default_value(m.rnn_dropout),
+      "rnn-dropout",
+      options::value(&m.rnn_dropout, options::kShapesScored)->default_value(m.rnn_dropout),
       "dropout rates of recurrent networks: output,hidden,input,embedding,words (\"\": the "
       "space's own; darts-ptb 0.75,0.25,0.75,0.2,0.1)");
   return g;

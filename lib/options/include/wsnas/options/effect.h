@@ -20,8 +20,9 @@ enum Stage : unsigned {
   kSupernet = 1u,
   kEvaluate = 2u,
   kGroundTruth = 4u,
+  kScore = 8u,  ///< zero-cost scores (wsnas-score)
   kTraining = kSupernet | kGroundTruth,
-  kEveryStage = kSupernet | kEvaluate | kGroundTruth,
+  kEveryStage = kSupernet | kEvaluate | kGroundTruth | kScore,
 };
 
 struct Effect {
@@ -32,6 +33,9 @@ struct Effect {
 inline constexpr Effect kTrains{kTraining, false};
 /// Shapes the network or the data: training results, and evaluation inherits it.
 inline constexpr Effect kShapes{kTraining, true};
+/// The network's shape and the data themselves (the data and network groups): as kShapes, and the
+/// zero-cost scores of the network at initialisation.
+inline constexpr Effect kShapesScored{kTraining | kScore, true};
 /// How a run goes, not what it computes (e.g. --out, --progress-seconds): the default.
 inline constexpr Effect kNoEffect{0, false};
 

@@ -53,7 +53,14 @@ struct Study {
   /// adds to every run of an app, after its config files (they win over them).
   std::string scale;
   std::vector<std::string> scale_supernet_options, scale_groundtruth_options,
-      scale_evaluate_options;
+      scale_evaluate_options, scale_score_options;
+  /// Zero-cost scorers (wsnas-score --scorer, docs/zero-cost.md) of the evaluated architectures,
+  /// each analysed as a score beside the supernets; empty: none. Their runs read `score_configs`
+  /// (empty: the supernet's configs, the study's data and network shape) and, at a scale, its
+  /// score-options (absent: its supernet-options).
+  std::vector<std::string> scorers;
+  std::vector<std::string> score_configs;
+  bool have_scale_score_options = false;
 };
 
 /// Reads a study file; UsageError naming the file, the line and the key on anything wrong.
@@ -70,7 +77,7 @@ Study read_study(const std::string& path, const std::string& scale = "",
 /// One run of a plan.
 struct Run {
   std::string id;     ///< unique, e.g. "supernet/baseline-e1000-s0"
-  std::string stage;  ///< sample | supernet | groundtruth | evaluate | analyze (in that order)
+  std::string stage;  ///< sample | supernet | groundtruth | evaluate | score | analyze (in order)
   bool mpi = false;   ///< started under the launcher (mpirun, srun); else run directly
   std::string stdout_file;        ///< its standard output goes here ("" : inherited)
   std::vector<std::string> argv;  ///< argv[0]: a wsnas app, found beside wsnas-study
