@@ -27,6 +27,9 @@ NAME.svg (NAME defaults to the analysis) into OUT_DIR, then prints their paths. 
   density  per random 1/k sub-space: top-10 of weight sharing against random search, and the
            Spearman (paper Fig. 2)
   pruning  the same per best 1/k of the space (paper Fig. 5)
+  search   (a wsnas-search file, kind 'search') per strategy the ground truth of the best
+           architecture so far after each fitness evaluation, mean over seeds with a 95%
+           bootstrap interval, and the table's best as a line (docs/search.md)
            (budgets, density, pruning: the mean over seeds, min/max over seeds as a band, and
            bootstrap intervals as error bars when the file has them)
   distribution  each architecture's ground truth against its size, or valid against test
@@ -888,6 +891,49 @@ def save(fig, out_dir, name):
         print(path)
 
 
+def plot_search(f, fig):
+    """wsnas-search's file: per strategy, the best so far after each evaluation (its ground truth,
+    else its fitness), the mean over seeds and a 95% percentile bootstrap interval of that mean over
+    the seeds (1000 resamples, numpy seed 0); the truth table's best as a line."""
+    import numpy as np
+    t = f["trajectory"]
+    strategy = [s.decode() if isinstance(s, bytes) else str(s) for s in t["strategy"][()]]
+    seed, evaluation = t["seed"][()], t["evaluation"][()]
+    truth = t["best_truth"][()]
+    use_truth = not np.all(np.isnan(truth))
+    y_all = truth if use_truth else t["best_fitness"][()]
+    budget = int(f.attrs["budget"])
+    ax = fig.add_subplot(1, 1, 1)
+    rng = np.random.RandomState(0)
+    for name in dict.fromkeys(strategy):  # in the file's order
+        rows = [i for i, s in enumerate(strategy) if s == name]
+        seeds = sorted(set(int(seed[i]) for i in rows))
+        y = np.full((len(seeds), budget), np.nan)
+        for i in rows:
+            y[seeds.index(int(seed[i])), int(evaluation[i]) - 1] = y_all[i]
+        x = np.arange(1, budget + 1)
+        mean = y.mean(axis=0)
+        drawn = ax.plot(x, mean, label="%s (%d seeds)" % (name, len(seeds)))[0]
+        if len(seeds) > 1:
+            pick = rng.randint(0, len(seeds), size=(1000, len(seeds)))
+            means = y[pick].mean(axis=1)
+            low, high = np.percentile(means, [2.5, 97.5], axis=0)
+            ax.fill_between(x, low, high, alpha=0.2, color=drawn.get_color(), linewidth=0)
+    best = f.attrs.get("truth_best", float("nan"))
+    if use_truth and not math.isnan(float(best)):
+        ax.axhline(float(best), color="green", linestyle="-.", label="best in the table")
+    ax.set_xlabel("fitness evaluations")
+    ax.set_ylabel("ground truth of the best so far" if use_truth else "best fitness so far")
+    ax.set_title("search on %s (mean over seeds, 95%% interval)" % attr_text(f, "space"))
+    ax.legend(loc="lower right")
+    ax.grid(True, alpha=0.3)
+
+
+def attr_text(f, name):
+    v = f.attrs.get(name, b"")
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
@@ -927,6 +973,13 @@ def main():
         fail("file '%s': cannot open as HDF5 (%s)" % (analysis, e))
     kind = f.attrs.get("kind", b"")
     kind = kind.decode() if isinstance(kind, bytes) else str(kind)
+    if kind == "search":
+        try:
+            plot_search(f, fig)
+        except (KeyError, ValueError, IndexError, TypeError) as e:
+            fail("file '%s': cannot draw the search: %s" % (analysis, str(e).replace("\n", " ")))
+        save(fig, out_dir, args.name or "search")
+        return
     if kind != "analysis":
         fail("file '%s': expected a wsnas 'analysis' file (wsnas-analyze --out-h5), found kind '%s'"
              % (analysis, kind or "(none)"))

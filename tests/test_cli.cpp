@@ -488,7 +488,7 @@ TEST(Cli, EveryHelpListsWhatTheRegistriesKnowAndPrintsDefaultsAsWritten) {
   const auto datasets = data::dataset_names();
   for (const char* app :
        {"wsnas-supernet", "wsnas-groundtruth", "wsnas-evaluate", "wsnas-space", "wsnas-data",
-        "wsnas-analyze", "wsnas-import", "wsnas-study", "wsnas-score"}) {
+        "wsnas-analyze", "wsnas-import", "wsnas-study", "wsnas-score", "wsnas-search"}) {
     const auto r = test::run(test::bin_dir() + "/" + app + " --help");
     ASSERT_EQ(r.exit_code, 0) << app << ": " << r.err;
     // Boost wraps long descriptions: compare with the line breaks and indentation removed.

@@ -41,7 +41,8 @@ P=$tmp/prefix
 cmake --install "$build" --prefix "$P" > "$tmp/install.log" 2>&1
 check "cmake --install into $P" [ $? -eq 0 ]
 for f in bin/wsnas-space bin/wsnas-data bin/wsnas-analyze bin/wsnas-supernet bin/wsnas-evaluate \
-  bin/wsnas-groundtruth bin/wsnas-study bin/wsnas-import bin/wsnas-score bin/wsnas-mpirun \
+  bin/wsnas-groundtruth bin/wsnas-study bin/wsnas-import bin/wsnas-score bin/wsnas-search \
+  bin/wsnas-mpirun \
   include/wsnas/analysis/metrics.h include/wsnas/space/search_space.h include/wsnas/core/error.h \
   lib/libwsnas_analysis.a lib/libwsnas_space.a lib/libwsnas_core.a \
   lib/cmake/wsnas/wsnasConfig.cmake lib/cmake/wsnas/wsnasConfigVersion.cmake \
@@ -66,7 +67,7 @@ check "--version: version, revision, LibTorch, MPI, HDF5" \
            grep -q '^hdf5: HDF5 ' version.txt"
 check "--version: the installed share folder" has version.txt "share: $(realpath "$P")/share/wsnas"
 for app in wsnas-data wsnas-analyze wsnas-supernet wsnas-evaluate wsnas-groundtruth wsnas-study \
-  wsnas-import wsnas-score; do
+  wsnas-import wsnas-score wsnas-search; do
   "$P/bin/$app" --version > v-$app.txt 2>&1
   check "$app --version" has v-$app.txt "$app "
   check "$app --version: the same build as wsnas-space" \

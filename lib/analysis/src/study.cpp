@@ -237,21 +237,20 @@ void check_study(const StudyJob& job) {
   }
 }
 
-namespace {
-
-/// analysis/plot.py (installed beside the apps, or the source tree's: share_path) on the analysis
-/// file; its figure paths go to `out`.
-void plot(const StudyJob& job, std::ostream& out) {
+void plot_file(const std::string& h5, const std::string& dir, std::ostream& out) {
   const char* py = std::getenv("WSNAS_PYTHON");
   const char* script = std::getenv("WSNAS_PLOT_SCRIPT");
   const std::vector<std::string> argv = {py ? py : "/usr/bin/python3",
-                                         script ? script : share_path("analysis/plot.py"),
-                                         job.out_h5, job.plot_dir};
+                                         script ? script : share_path("analysis/plot.py"), h5, dir};
   out << std::flush;
   const int status = run_process(argv);
   WSNAS_CHECK(status == 0, "--plot: '", argv[0], " ", argv[1], "' failed (exit ", status,
-              "); the analysis files are written, the figures are not");
+              "); the results files are written, the figures are not");
 }
+
+namespace {
+
+void plot(const StudyJob& job, std::ostream& out) { plot_file(job.out_h5, job.plot_dir, out); }
 
 /// One `note:` line counting the rows each input left out for an empty cell (a missing value);
 /// nothing when none did.

@@ -1,6 +1,7 @@
 #include "claimed_work.h"
 
 #include <cstdio>
+#include <iostream>
 
 #include "wsnas/core/signals.h"
 #include "wsnas/io/atomic_file.h"
@@ -81,6 +82,18 @@ bool ClaimedWork::run(std::size_t n,
   double complete = rank == 0 && results == n ? 1 : 0;
   ctx_.world.broadcast_bytes(&complete, sizeof complete, 0);
   return complete > 0;
+}
+
+std::optional<int> ClaimedWork::conclude(bool complete, std::size_t fresh,
+                                         const std::string& out_path,
+                                         const std::function<void()>& save) const {
+  if (ctx_.world.rank() != 0) return complete ? 0 : kExitInterrupted;
+  save();
+  finish();
+  if (complete) return std::nullopt;
+  std::cerr << ctx_.name << ": stop signal received; " << fresh << " new results saved to "
+            << out_path << "; rerun the same command to resume\n";
+  return kExitInterrupted;
 }
 
 void ClaimedWork::finish() const {

@@ -31,6 +31,12 @@ class ClaimedWork {
            const std::function<void()>& between);
   /// Removes the claims and STOP (rank 0, after it has saved the results).
   void finish() const;
+  /// After run(): rank 0 saves (`save`), removes the claims and, after a stop, says on stderr that
+  /// `fresh` new results are in `out_path` and a rerun resumes. The exit status the stage returns
+  /// now (another rank: 0 or kExitInterrupted; rank 0 after a stop: kExitInterrupted), or nullopt
+  /// on rank 0 when every item has a result.
+  std::optional<int> conclude(bool complete, std::size_t fresh, const std::string& out_path,
+                              const std::function<void()>& save) const;
 
  private:
   app::Context& ctx_;

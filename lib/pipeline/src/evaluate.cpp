@@ -134,14 +134,8 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
         return mpi::to_bytes(r);
       },
       take, [&] { flush(false); });
-  if (rank != 0) return complete ? 0 : kExitInterrupted;
-  flush(true);
-  work.finish();
-  if (!complete) {
-    std::cerr << ctx.name << ": stop signal received; " << fresh.size() << " new results saved to "
-              << out_path << "; rerun the same command to resume\n";
-    return kExitInterrupted;
-  }
+  if (const auto rc = work.conclude(complete, fresh.size(), out_path, [&] { flush(true); }))
+    return *rc;
   progress.finish();
   std::cout << ctx.name << ": wrote " << out_path << " ("
             << merge_records(pairs, done, fresh).size() << " results)\n";

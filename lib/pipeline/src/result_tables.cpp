@@ -5,6 +5,7 @@
 #include "score_results.h"
 #include "supernet_checkpoint.h"
 #include "wsnas/core/error.h"
+#include "wsnas/search/stage.h"
 
 namespace wsnas::pipeline {
 
@@ -15,6 +16,8 @@ std::string results_schema(const std::string& kind) {
   if (kind == "supernet log") return supernet_log_table("accuracy").markdown();
   if (kind == "groundtruth cell") return cell_table().markdown("attribute");
   if (kind == "groundtruth curves") return curves_table("accuracy").markdown();
+  if (kind == "search trajectory") return search::search_schema("trajectory");
+  if (kind == "search found") return search::search_schema("found");
   if (kind == "scores") {  // every built-in scorer
     std::vector<const score::ScorerEntry*> all;
     for (const auto& e : score::scorers()) all.push_back(&e);
@@ -25,8 +28,9 @@ std::string results_schema(const std::string& kind) {
 }
 
 std::vector<std::string> results_schema_kinds() {
-  return {"supernet state",   "supernet log",       "evaluation", "groundtruth",
-          "groundtruth cell", "groundtruth curves", "scores"};
+  return {"supernet state", "supernet log",      "evaluation",
+          "groundtruth",    "groundtruth cell",  "groundtruth curves",
+          "scores",         "search trajectory", "search found"};
 }
 
 }  // namespace wsnas::pipeline

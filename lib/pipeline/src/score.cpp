@@ -149,8 +149,7 @@ int score(app::Context& ctx, const ScoreJob& job, train::RunConfig cfg) {
   if (io::path_exists(out_path)) {
     auto f = io::File::open(out_path);
     io::check_results(f, "scores");
-    train::check_same_config(train::read_config(f, "/config"), cfg, keys,
-                             "'" + job.out_path + "'");
+    train::check_same_config(train::read_config(f, "/config"), cfg, keys, "'" + job.out_path + "'");
     done = table.read(f, "/results");
   }
   std::set<std::string> have;
@@ -176,9 +175,9 @@ int score(app::Context& ctx, const ScoreJob& job, train::RunConfig cfg) {
   // nas scores one batch of its training loader, predictive.py:90-93).
   const auto device = train::setup_device(ctx.world, job.run.device, &ctx.provenance);
   auto bundle = train::load_data(job.data, &ctx.provenance);
-  const auto batch =
-      train::make_batches(bundle.train, job.batch, train::train_augment(job.data, *bundle.train_set),
-                          true, true, Rng::derive(job.seed, 11), 1, device);
+  const auto batch = train::make_batches(bundle.train, job.batch,
+                                         train::train_augment(job.data, *bundle.train_set), true,
+                                         true, Rng::derive(job.seed, 11), 1, device);
   WSNAS_CHECK_USAGE(!batch.images.empty(), "--score-batch ", job.batch, " needs more than the ",
                     bundle.train.size(), " training images");
   const auto net_opts = train::network_options(job.model, *bundle.train_set);
@@ -240,14 +239,8 @@ int score(app::Context& ctx, const ScoreJob& job, train::RunConfig cfg) {
         return mpi::to_bytes(r);
       },
       take, [&] { flush(false); });
-  if (rank != 0) return complete ? 0 : kExitInterrupted;
-  flush(true);
-  work.finish();
-  if (!complete) {
-    std::cerr << ctx.name << ": stop signal received; " << fresh.size() << " new results saved to "
-              << out_path << "; rerun the same command to resume\n";
-    return kExitInterrupted;
-  }
+  if (const auto rc = work.conclude(complete, fresh.size(), out_path, [&] { flush(true); }))
+    return *rc;
   progress.finish();
   std::cout << ctx.name << ": wrote " << out_path << " (" << all().size() << " results)\n";
   return 0;

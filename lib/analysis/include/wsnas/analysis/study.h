@@ -65,5 +65,9 @@ void check_study(const StudyJob& job);
 /// Runs the analysis: prints the table to `out`, writes --out-csv/--out-h5, and records the
 /// inputs in `provenance`.
 void run_study(const StudyJob& job, Provenance& provenance, std::ostream& out);
+/// analysis/plot.py (installed beside the apps, or the source tree's: share_path; $WSNAS_PYTHON,
+/// $WSNAS_PLOT_SCRIPT override) draws the results file `h5` into `dir`; the figure paths go to
+/// `out`. Error naming --plot when it fails.
+void plot_file(const std::string& h5, const std::string& dir, std::ostream& out);
 
 }  // namespace wsnas::analysis

@@ -1,10 +1,10 @@
 #pragma once
-/// Watching the rectified units of a forward pass (NASWOT's binary codes, lib/score/src/naswot.cpp).
-/// The networks show every ReLU (and ReLU6) output to the observer installed on the calling
-/// thread, once per ReLU module of the network's published structure that runs: a cell that
-/// computes a state's ReLU once for all the operators reading it shows it once per operator, as
-/// each operator's own ReLU module would run in the released code. Without an observer (the usual
-/// case) a show costs one thread-local load.
+/// Watching the rectified units of a forward pass (NASWOT's binary codes,
+/// lib/score/src/naswot.cpp). The networks show every ReLU (and ReLU6) output to the observer
+/// installed on the calling thread, once per ReLU module of the network's published structure that
+/// runs: a cell that computes a state's ReLU once for all the operators reading it shows it once
+/// per operator, as each operator's own ReLU module would run in the released code. Without an
+/// observer (the usual case) a show costs one thread-local load.
 
 #include <ATen/core/Tensor.h>
 
