@@ -123,6 +123,16 @@ class Lookup {
   double best_ = -std::numeric_limits<double>::infinity();
 };
 
+/// The strategies --strategy names (each value may list several, comma-separated), else all.
+std::vector<const StrategyEntry*> chosen_strategies(const SearchJob& job) {
+  std::vector<const StrategyEntry*> out;
+  for (const auto& s : job.strategies)
+    for (const auto& name : split(s, ',')) out.push_back(&strategy_entry(trim(name)));
+  if (job.strategies.empty())
+    for (const auto& e : strategies()) out.push_back(&e);
+  return out;
+}
+
 double mean(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x;
@@ -175,8 +185,7 @@ po::options_description search_options(SearchJob& job) {
 }
 
 void check_search(const SearchJob& job) {
-  for (const auto& s : job.strategies)
-    for (const auto& name : split(s, ',')) strategy_entry(trim(name));
+  chosen_strategies(job);
   WSNAS_CHECK_USAGE(job.budget >= 1, "--budget ", job.budget, ": expected at least 1 evaluation");
   WSNAS_CHECK_USAGE(job.population >= 1, "--population ", job.population, ": expected >= 1");
   WSNAS_CHECK_USAGE(job.sample >= 1, "--sample-size ", job.sample, ": expected >= 1");
@@ -191,13 +200,7 @@ void check_search(const SearchJob& job) {
 void run_search(const SearchJob& job, const Provenance& provenance, std::ostream& out) {
   check_search(job);
   const auto sp = space::make_space(job.space);
-  std::vector<const StrategyEntry*> chosen;
-  if (job.strategies.empty()) {
-    for (const auto& e : strategies()) chosen.push_back(&e);
-  } else {
-    for (const auto& s : job.strategies)
-      for (const auto& name : split(s, ',')) chosen.push_back(&strategy_entry(trim(name)));
-  }
+  const auto chosen = chosen_strategies(job);
   const auto seeds = parse_seeds(job.seeds);
   const Lookup fitness(*sp, job.fitness, job.fitness_column, job.fitness_arch_column, "--fitness");
   std::unique_ptr<Lookup> truth;
@@ -209,7 +212,7 @@ void run_search(const SearchJob& job, const Provenance& provenance, std::ostream
   std::vector<Step> steps;
   std::vector<Found> found;
   // finds[strategy][seed index]: the truth of the run's find (else its fitness)
-  std::map<std::string, std::vector<double>> finds, fits;
+  std::map<std::string, std::vector<double>> finds;
   for (const auto* e : chosen) {
     for (const auto seed : seeds) {
       Options o;
@@ -222,17 +225,23 @@ void run_search(const SearchJob& job, const Provenance& provenance, std::ostream
       WSNAS_ASSERT(static_cast<std::int64_t>(evals.size()) == job.budget, "strategy ", e->name,
                    " made ", evals.size(), " evaluations");
       std::size_t best = 0;
+      std::string best_arch;  // of evals[best], and its truth: looked up when the best changes
+      double best_truth = nan;
       for (std::size_t i = 0; i < evals.size(); ++i) {
-        if (evals[i].fitness > evals[best].fitness) best = i;
+        if (i == 0 || evals[i].fitness > evals[best].fitness) {
+          best = i;
+          best_arch = sp->to_string(evals[best].arch);
+          best_truth = truth ? (*truth)(evals[best].arch) : nan;
+        }
         Step s;
         s.strategy = e->name;
         s.seed = static_cast<std::int64_t>(seed);
         s.evaluation = static_cast<std::int64_t>(i + 1);
         s.arch = sp->to_string(evals[i].arch);
         s.fitness = evals[i].fitness;
-        s.best_arch = sp->to_string(evals[best].arch);
+        s.best_arch = best_arch;
         s.best_fitness = evals[best].fitness;
-        s.best_truth = truth ? (*truth)(evals[best].arch) : nan;
+        s.best_truth = best_truth;
         steps.push_back(std::move(s));
       }
       const Step& last = steps.back();
@@ -244,7 +253,6 @@ void run_search(const SearchJob& job, const Provenance& provenance, std::ostream
               last.best_truth,
               truth ? truth->best() - last.best_truth : nan};
       finds[e->name].push_back(truth ? f.truth : f.fitness);
-      fits[e->name].push_back(f.fitness);
       found.push_back(std::move(f));
     }
   }
@@ -254,14 +262,14 @@ void run_search(const SearchJob& job, const Provenance& provenance, std::ostream
   // seeds' runs, paired).
   analysis::BootstrapOptions bo;
   bo.resamples = job.bootstrap;
-  const std::string what = truth ? "truth of the find" : "fitness of the find";
   out << "search: space " << job.space << ", " << job.budget << " evaluations per run, "
       << seeds.size() << (seeds.size() == 1 ? " seed" : " seeds") << ", fitness "
       << fitness.source() << (truth ? ", truth " + truth->source() : std::string()) << "\n";
   if (truth)
     out << "best in the truth table: " << truth->best() << " (" << truth->best_arch() << ")\n";
-  out << std::left << std::setw(12) << "strategy" << std::setw(22) << ("mean " + what.substr(0, 5))
-      << std::setw(26) << "95% interval (seeds)" << std::setw(14) << "mean regret"
+  out << std::left << std::setw(12) << "strategy" << std::setw(22)
+      << (truth ? "mean truth" : "mean fitness") << std::setw(26) << "95% interval (seeds)"
+      << std::setw(14) << "mean regret"
       << "vs random (paired)\n";
   const auto random_it = finds.find("random");
   for (const auto* e : chosen) {
@@ -283,13 +291,7 @@ void run_search(const SearchJob& job, const Provenance& provenance, std::ostream
     }
     out << std::left << std::setw(12) << e->name << std::setw(22) << std::fixed
         << std::setprecision(4) << mean(v) << std::setw(26) << interval.str() << std::setw(14)
-        << (truth ? mean([&] {
-             std::vector<double> r;
-             for (double x : v) r.push_back(truth->best() - x);
-             return r;
-           }())
-                  : nan)
-        << vs.str() << "\n";
+        << (truth ? truth->best() - mean(v) : nan) << vs.str() << "\n";
   }
   out.unsetf(std::ios::fixed);
   if (job.out.empty()) return;
