@@ -6,6 +6,7 @@
 // architecture and carries the hidden state, as the released code.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
 #include <torch/cuda.h>
 
 #include <chrono>

@@ -1,4 +1,8 @@
 # Finds every external dependency once; targets only, no directory-wide include paths.
+# NAS-Bench-101's records: protobuf wire format (libprotobuf, no generated code) and JSON.
+# Before Torch: PyTorch 2.x's Caffe2Config.cmake defines protobuf::libprotobuf as an empty
+# stand-in ("dummy") when no such target exists yet, which would hide the real library.
+find_package(Protobuf REQUIRED)
 find_package(Torch REQUIRED)
 find_package(MPI REQUIRED COMPONENTS CXX)
 # Serial HDF5 (C API) is enough everywhere: results are written by a single process per file.
@@ -9,8 +13,6 @@ find_package(ZLIB REQUIRED)
 find_package(JPEG REQUIRED)
 # OpenSSL's libcrypto: MD5 for NAS-Bench-101's graph hash, base64 for its records.
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
-# NAS-Bench-101's records: protobuf wire format (libprotobuf, no generated code) and JSON.
-find_package(Protobuf REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(Threads REQUIRED)
 

@@ -12,9 +12,11 @@ function(wsnas_add_module)
   target_link_libraries(wsnas_${M_NAME} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
   set_target_properties(wsnas_${M_NAME} PROPERTIES EXPORT_NAME ${M_NAME})
   wsnas_warnings(wsnas_${M_NAME})
-  install(TARGETS wsnas_${M_NAME} EXPORT wsnasTargets
-          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-  install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  if(WSNAS_INSTALL)
+    install(TARGETS wsnas_${M_NAME} EXPORT wsnasTargets
+            ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+    install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  endif()
 endfunction()
 
 function(wsnas_warnings target)
@@ -33,5 +35,7 @@ function(wsnas_add_app)
   target_link_options(${A_NAME} PRIVATE "LINKER:--export-dynamic-symbol=_ZN5wsnas*"
                       "LINKER:--export-dynamic-symbol=_ZNK5wsnas*" "LINKER:--export-dynamic-symbol=_ZT?N5wsnas*")
   wsnas_warnings(${A_NAME})
-  install(TARGETS ${A_NAME} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  if(WSNAS_INSTALL)
+    install(TARGETS ${A_NAME} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
 endfunction()

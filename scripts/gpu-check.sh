@@ -99,17 +99,25 @@ else
     [gtest/gtest.h]="libgtest-dev"
     [zlib.h]="zlib1g-dev")
   cmake_args=()
+  # A header is not enough: a machine can have a library's headers without its compiled library
+  # or CMake files (the H200 machine has Boost 1.83's headers, no Boost.ProgramOptions library).
+  declare -A lib=([boost/program_options.hpp]=libboost_program_options.so [jpeglib.h]=libjpeg.so
+    [google/protobuf/message.h]=libprotobuf.so [openssl/evp.h]=libssl.so [gtest/gtest.h]=libgtest.a
+    [zlib.h]=libz.so)
   for header in "${!need[@]}"; do
-    [ -e "/usr/include/$header" ] && continue
+    if [ -e "/usr/include/$header" ] &&
+      { [ -z "${lib[$header]:-}" ] || [ -e "/usr/lib/x86_64-linux-gnu/${lib[$header]}" ]; }; then
+      continue
+    fi
     for p in ${need[$header]}; do
       deb=$(ls "$root"/.device-deps/"${p}"_*.deb 2> /dev/null | head -1)
       if [ -z "$deb" ]; then
-        echo "gpu-check.sh: error: /usr/include/$header is missing and .device-deps has no $p (run scripts/gpu-prep.sh here and carry .device-deps)" | tee -a "$log" >&2
+        echo "gpu-check.sh: error: /usr/include/$header or its library is missing and .device-deps has no $p (run scripts/gpu-prep.sh here and carry .device-deps)" | tee -a "$log" >&2
         exit 2
       fi
       dpkg -x "$deb" "$deps"
     done
-    echo "gpu-check: $header from the carried ${need[$header]}" | tee -a "$log"
+    echo "gpu-check: $header${lib[$header]:+ and ${lib[$header]}} from the carried ${need[$header]}" | tee -a "$log"
     [ "$header" = boost/program_options.hpp ] && cmake_args+=(-DBoost_NO_SYSTEM_PATHS=ON
       -DBoost_DIR="$(ls -d "$deps"/usr/lib/x86_64-linux-gnu/cmake/Boost-1.74.0)")
   done
@@ -122,9 +130,9 @@ else
       export Torch_DIR
   fi
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-  step configure 15 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWSNAS_CUDA=ON \
+  step configure 15 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWSNAS_CUDA=ON -DWSNAS_INSTALL=OFF \
     "${cmake_args[@]}"
-  step build 45 cmake --build "$build" -j "$(nproc)" --target "${targets[@]}"
+  step build 50 cmake --build "$build" -j "$(nproc)" --target "${targets[@]}" -- -k 0  # every error at once
 fi
 bin=$build/bin
 

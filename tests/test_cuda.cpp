@@ -12,6 +12,7 @@
 //   - bfloat16: 1e-1 (8-bit mantissa; the CPU side runs float32).
 // Drop-path and the recurrent dropouts are off: their masks are random draws, equal on both devices
 // only by the generator rules tested elsewhere (test_darts_model, test_darts_ptb_model).
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>

@@ -4,6 +4,7 @@
 // utils.count_parameters_in_MB does, the auxiliary head excluded); the
 // supernet's path of a genotype has exactly the stand-alone network's parameters (ENAS-style
 // sharing, anonymous-2102 space/darts/network.py:59-70); drop-path and the auxiliary head.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include <fstream>

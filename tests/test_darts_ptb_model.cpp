@@ -3,6 +3,7 @@
 // decoder, the five dropouts, the carried hidden state and temporal activation regularisation;
 // against DARTS' published size and an independent PyTorch reference of DARTS' rnn/model.py.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -18,6 +18,7 @@
 // tensors compared. The networks run in double precision: what remains is arithmetic order (the
 // scripts print about 1e-14), so the bound is 1e-10, far tighter than the 1e-5 and than
 // a float32 slip (about 1e-7).
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

@@ -15,6 +15,7 @@
 //   - darts: DARTS' NetworkCIFAR pools globally, the released supernet with AvgPool2d(7)
 //     (github.com/matluster/anonymous-2102 @3825f00 space/darts/network.py:158): the same on the
 //     7x7 maps of 28x28 inputs, so darts runs at 28x28.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

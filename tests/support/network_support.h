@@ -1,6 +1,7 @@
 #pragma once
 /// Helpers shared by the network tests (LibTorch; header-only so the other tests stay free of it).
 
+#include <ATen/core/grad_mode.h>
 #include <torch/torch.h>
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "wsnas/mpi/reducer.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <torch/cuda.h>
 
 #include <algorithm>

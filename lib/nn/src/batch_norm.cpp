@@ -1,5 +1,6 @@
 #include "wsnas/nn/batch_norm.h"
 
+#include <ATen/core/grad_mode.h>
 #include <c10/util/Optional.h>
 #include <torch/autograd.h>
 #include <torch/nn/functional/batchnorm.h>

@@ -1,5 +1,6 @@
 #include "wsnas/nn/nb101_model.h"
 
+#include <ATen/core/grad_mode.h>
 #include <torch/nn/functional/pooling.h>
 #include <torch/nn/init.h>
 #include <torch/nn/modules/batchnorm.h>

@@ -4,6 +4,7 @@
 #include "wsnas/pipeline/supernet.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <cmath>
 #include <iostream>

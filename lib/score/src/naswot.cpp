@@ -10,6 +10,7 @@
 // ReLU only if the backward pass of an earlier forward reached it, which every ReLU of a network
 // that runs here does (the auxiliary head does not run: no gradients, score_networks.py:51-56).
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include "layers.h"
 #include "wsnas/nn/relu_observer.h"

@@ -4,6 +4,7 @@
 // 2021, Sec. 3; zero-cost-nas @ca61347 foresight/pruners/measures/synflow.py:23-64, registered with
 // bn=False, line 23, which replaces every BN's forward by the identity, predictive.py:29-35).
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include "layers.h"
 #include "wsnas/nn/batch_norm.h"

@@ -1,6 +1,7 @@
 #include "wsnas/train/evaluation.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 namespace wsnas::train {
 

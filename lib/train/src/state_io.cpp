@@ -1,5 +1,6 @@
 #include "wsnas/train/state_io.h"
 
+#include <ATen/core/grad_mode.h>
 #include <torch/nn/module.h>
 
 #include <map>

@@ -1,6 +1,7 @@
 #include "wsnas/train/callbacks/best_weights.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include "wsnas/io/h5file.h"
 #include "wsnas/train/state_io.h"
