@@ -24,6 +24,7 @@
 #include "wsnas/mpi/serialize.h"
 #include "wsnas/pipeline/supernet.h"
 #include "wsnas/space/search_space.h"
+#include "wsnas/space/split.h"
 #include "wsnas/train/state_io.h"
 
 namespace wsnas::pipeline {
@@ -75,8 +76,15 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
   // All pairs in order; those without a result are the work.
   std::vector<Record> pairs, pending;
   std::size_t stale = 0;
+  std::size_t not_owned = 0;
   for (std::size_t c = 0; c < ck.paths.size(); ++c) {
+    const space::Split part =
+        space::parse_split(*sp, ck.splits[c], "checkpoint '" + ck.paths[c] + "'");
     for (const auto& a : archs) {
+      if (!part.matches(a)) {  // a few-shot sub-supernet scores the architectures it owns
+        ++not_owned;
+        continue;
+      }
       Record r;
       r.checkpoint = ck.paths[c];
       r.checkpoint_id = ck.ids[c];
@@ -94,6 +102,9 @@ int evaluate(app::Context& ctx, const EvaluateJob& job, train::RunConfig cfg) {
       }
     }
   }
+  if (rank == 0 && not_owned > 0)
+    std::cout << ctx.name << ": few-shot: each architecture scored by the sub-supernet that owns "
+              << "it (" << not_owned << " pairs of other sub-supernets left out)\n";
   if (rank == 0) {
     std::cout << ctx.name << ": " << pairs.size() << " (checkpoint, architecture) pairs, "
               << pairs.size() - pending.size() << " already in " << out_path << ", "

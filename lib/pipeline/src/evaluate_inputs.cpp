@@ -9,6 +9,7 @@
 #include "wsnas/core/error.h"
 #include "wsnas/core/files.h"
 #include "wsnas/core/strings.h"
+#include "wsnas/io/atomic_file.h"
 #include "wsnas/io/results.h"
 #include "wsnas/pipeline/supernet.h"
 
@@ -91,7 +92,9 @@ void add_options(options::Parser& parser, EvaluateJob& job) {
   po::options_description accepted("Supernet protocol (accepted, not used by evaluation)");
   accepted.add_options()("sampler", po::value(&job.accepted_sampler), "see wsnas-supernet")(
       "paths", po::value(&job.accepted_paths), "see wsnas-supernet")(
-      "unused-params", po::value(&job.accepted_unused), "see wsnas-supernet");
+      "unused-params", po::value(&job.accepted_unused), "see wsnas-supernet")(
+      "split-on", po::value(&job.accepted_split_on), "see wsnas-supernet")(
+      "fine-tune-epochs", po::value(&job.accepted_fine_tune_epochs), "see wsnas-supernet");
   for (const auto& o : protocol.options()) {
     WSNAS_ASSERT(accepted.find_nothrow(o->long_name(), false) != nullptr, "evaluation: option --",
                  o->long_name(), " of the supernet protocol is not accepted");
@@ -104,8 +107,25 @@ Checkpoints read_checkpoints(const EvaluateJob& job) {
   Checkpoints out;
   auto& ckpt_abs = out.paths;
   auto& model_cfg = out.config;
+  // A few-shot supernet's list (kind `few-shot`) stands for its sub-supernets' checkpoints.
+  std::vector<std::string> given;
   for (const auto& c : job.checkpoints) {
     check_input_file(c, "--checkpoint");
+    auto f = io::File::open(c);
+    io::check_results(f);
+    if (f.attr_string("/", "kind") != "few-shot") {
+      given.push_back(c);
+      continue;
+    }
+    const std::string dir = c.find('/') == std::string::npos ? "." : c.substr(0, c.rfind('/'));
+    for (const auto& sub : f.read_strings("/subs/checkpoint")) {
+      const std::string path = dir + "/" + sub;
+      WSNAS_CHECK_INPUT(io::path_exists(path), "--checkpoint '", c, "': its sub-supernet '", path,
+                        "' is missing (expected the checkpoints of its few-shot run beside it)");
+      given.push_back(path);
+    }
+  }
+  for (const auto& c : given) {
     const std::string abs = absolute(c);
     if (std::find(ckpt_abs.begin(), ckpt_abs.end(), abs) !=
         ckpt_abs.end()) {  // the same file named again
@@ -130,6 +150,7 @@ Checkpoints read_checkpoints(const EvaluateJob& job) {
     // another checkpoint, and its earlier scores are stale.
     out.ids.push_back(state.run_id + "@" + std::to_string(state.step));
     out.schedule_epochs.push_back(state.schedule_epochs);
+    out.splits.push_back(ccfg.count("split") ? ccfg.at("split") : "");
   }
   const std::string what = "checkpoint '" + job.checkpoints.front() + "'";
   // The network's shape, the data and the regularisers that shape the calibration passes, as the

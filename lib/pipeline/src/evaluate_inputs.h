@@ -22,6 +22,9 @@ struct Checkpoints {
   /// path is another checkpoint, and its earlier scores are stale).
   std::vector<std::string> ids;
   std::vector<std::int64_t> epochs, schedule_epochs;
+  /// A few-shot sub-supernet's part of the space (space::Split::to_string; "" = the whole
+  /// space): it scores only the architectures it owns.
+  std::vector<std::string> splits;
   std::size_t repeated = 0;   ///< paths named more than once
   train::RunConfig config;    ///< the first one's
   train::ModelOptions model;  ///< from config

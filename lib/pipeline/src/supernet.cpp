@@ -19,11 +19,13 @@
 #include "wsnas/core/strings.h"
 #include "wsnas/data/loader.h"
 #include "wsnas/io/atomic_file.h"
+#include "wsnas/io/results.h"
 #include "wsnas/mpi/tensor_collectives.h"
 #include "wsnas/nn/bn_calibration.h"
 #include "wsnas/nn/device.h"
 #include "wsnas/nn/network.h"
 #include "wsnas/space/sampler.h"
+#include "wsnas/space/split.h"
 #include "wsnas/train/callbacks/best_weights.h"
 #include "wsnas/train/callbacks/learning_rate.h"
 #include "wsnas/train/callbacks/nan_rollback.h"
@@ -33,12 +35,20 @@
 #include "wsnas/train/evaluation.h"
 #include "wsnas/train/optimizer.h"
 #include "wsnas/train/precision.h"
+#include "wsnas/train/state_io.h"
 #include "wsnas/train/task.h"
 #include "wsnas/train/trainer.h"
 
 namespace wsnas::pipeline {
 
+namespace {
+int train_few_shot(app::Context& ctx, const SupernetJob& job, const train::RunConfig& cfg);
+}  // namespace
+
 int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig cfg) {
+  if (!job.split_on.empty()) return train_few_shot(ctx, job, cfg);
+  WSNAS_CHECK_USAGE(job.fine_tune_epochs == 0,
+                    "--fine-tune-epochs is the sub-supernets' training: it needs --split-on");
   const auto& hp = job.hp;
   install_stop_handlers();  // from the start: a signal during setup is kept for the first step
   const int world = ctx.world.size(), rank = ctx.world.rank();
@@ -56,13 +66,19 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   WSNAS_CHECK_USAGE(validating || !hp.keep_best,
                     "--keep-best keeps the best validated weights: it needs --eval-every > 0");
 
-  auto sp = space::make_space(job.model.space);
+  const auto whole = space::make_space(job.model.space);
+  // A few-shot sub-supernet samples from its part of the space only (and of the pool).
+  const space::Split part = space::parse_split(*whole, job.split, "sub-supernet");
+  const auto restricted = space::restrict_space(*whole, part);
+  const space::SearchSpace* sp = job.split.empty() ? whole.get() : restricted.get();
   std::vector<space::Arch> pool;
   std::vector<std::string> pool_strings;
   const std::string pool_what = "--pool '" + job.pool_path + "'";
   if (!job.pool_path.empty()) {
-    pool = space::read_arch_list(*sp, job.pool_path);
-    WSNAS_CHECK_INPUT(!pool.empty(), pool_what, ": no architectures");
+    for (auto& a : space::read_arch_list(*sp, job.pool_path))
+      if (part.matches(a)) pool.push_back(std::move(a));
+    WSNAS_CHECK_INPUT(!pool.empty(), pool_what, ": no architectures",
+                      job.split.empty() ? "" : " of the sub-supernet " + job.split);
     for (const auto& a : pool) pool_strings.push_back(sp->to_string(a));
   }
   const auto sampler =
@@ -85,6 +101,10 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   nn::seed_torch(job.seed);
   auto net = nn::make_supernet(job.model.space,
                                train::network_options(job.model, *bundle.train_set, hp.aux_weight));
+  if (!job.init_from.empty()) {  // a sub-supernet starts from the one-shot weights
+    auto f = io::File::open(job.init_from);
+    train::read_module(f, f.exists("/averaged") ? "/averaged" : "/model", *net);
+  }
   net->to(device);
   const auto format = train::memory_format(job.run.memory_format, device);
   train::set_memory_format(*net, format);
@@ -206,5 +226,89 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   }
   return 0;
 }
+
+namespace {
+
+/// Few-shot NAS (Zhao et al., ICML 2021; docs/few-shot.md): the one-shot supernet as any other
+/// run in OUT/one-shot, then each sub-supernet in OUT/sub-K, one after the other, each a whole run
+/// of its own (checkpoints, snapshots, resume) starting from the one-shot's final weights and
+/// sampling only the architectures it owns; OUT/supernet.h5 (kind `few-shot`) lists them once all
+/// are trained. A rerun resumes the first unfinished run and skips the finished ones.
+int train_few_shot(app::Context& ctx, const SupernetJob& job, const train::RunConfig& cfg) {
+  const int rank = ctx.world.rank();
+  const auto sp = space::make_space(job.model.space);
+  const auto splits = space::splits_of(*sp, space::parse_split_on(*sp, job.split_on));
+  WSNAS_CHECK_USAGE(
+      job.fine_tune_epochs >= 1, "--split-on ", job.split_on,
+      " needs --fine-tune-epochs >= 1 (each sub-supernet's training after the split)");
+  const std::string& out = job.out_dir;
+  const auto lock = app::lock_output(ctx, out + "/wsnas.lock", "'" + out + "'");
+  const std::string manifest = out + "/supernet.h5";
+  app::on_rank0(ctx, [&] {
+    if (!io::path_exists(manifest)) return;
+    auto f = io::File::open(manifest);
+    io::check_results(f);
+    const std::string kind = f.attr_string("/", "kind");
+    WSNAS_CHECK_INPUT(kind == "few-shot", "--out '", out, "' holds a supernet of kind '", kind,
+                      "'; a few-shot run (--split-on) writes OUT/one-shot, OUT/sub-K and a list "
+                      "of them as OUT/supernet.h5: choose another --out");
+  });
+
+  // 1. The one-shot supernet: a plain run (its configuration as one without --split-on).
+  SupernetJob one = job;
+  one.split_on.clear();
+  one.fine_tune_epochs = 0;
+  one.out_dir = out + "/one-shot";
+  train::RunConfig one_cfg = cfg;
+  one_cfg["split-on"] = "";
+  one_cfg["fine-tune-epochs"] = "0";
+  if (rank == 0)
+    std::cout << ctx.name << ": few-shot: the one-shot supernet (" << job.hp.epochs
+              << " epochs), then " << splits.size() << " sub-supernets split on decision(s) "
+              << job.split_on << " (" << job.fine_tune_epochs << " epochs each)\n";
+  if (const int rc = train_supernet(ctx, one, one_cfg)) return rc;
+
+  // 2. The sub-supernets, each from the one-shot's final weights.
+  std::vector<std::string> paths, parts;
+  for (std::size_t k = 0; k < splits.size(); ++k) {
+    SupernetJob sub = one;
+    sub.out_dir = out + "/sub-" + std::to_string(k);
+    sub.hp.epochs = job.fine_tune_epochs;
+    sub.split = splits[k].to_string();
+    sub.init_from = one.out_dir + "/supernet.h5";
+    train::RunConfig sub_cfg = cfg;
+    sub_cfg["epochs"] = std::to_string(job.fine_tune_epochs);
+    sub_cfg["split"] = sub.split;
+    sub_cfg["init-from"] = "one-shot/supernet.h5";
+    if (rank == 0) {
+      std::string options;
+      for (const auto& [d, o] : splits[k].fixed)
+        options += (options.empty() ? "" : ", ") + sp->decisions()[d].name + " = " +
+                   sp->decisions()[d].options[static_cast<std::size_t>(o)];
+      std::cout << ctx.name << ": few-shot: sub-supernet " << k + 1 << " of " << splits.size()
+                << " (" << options << ")\n";
+    }
+    if (const int rc = train_supernet(ctx, sub, sub_cfg)) return rc;
+    paths.push_back("sub-" + std::to_string(k) + "/supernet.h5");
+    parts.push_back(sub.split);
+  }
+
+  // 3. The list wsnas-evaluate routes by.
+  app::on_rank0(ctx, [&] {
+    io::write_results_file(manifest, "few-shot", ctx.provenance, [&](io::File& f) {
+      train::write_config(f, "/config", cfg);
+      f.create_group("/subs");
+      f.write_strings("/subs/checkpoint", paths);
+      f.write_strings("/subs/split", parts);
+      f.write_string("/one_shot", "one-shot/supernet.h5");
+    });
+  });
+  if (rank == 0)
+    std::cout << ctx.name << ": few-shot: wrote " << manifest << " (" << splits.size()
+              << " sub-supernets)\n";
+  return 0;
+}
+
+}  // namespace
 
 }  // namespace wsnas::pipeline

@@ -29,7 +29,19 @@ po::options_description protocol_option_group(SupernetJob& job) {
       "used: the "
       "paper's PyTorch 1.x code) | skip (left alone) | decay-all (from the first step: the DARTS "
       "code's "
-      "parallel sampling)");
+      "parallel sampling)")(
+      "split-on",
+      options::value(&job.split_on, options::Effect{options::kSupernet})
+          ->default_value(job.split_on),
+      "few-shot (Zhao et al. 2021; docs/few-shot.md): after the one-shot training, split on these "
+      "decisions (indices D[,D], in the order wsnas-space info lists them) into one sub-supernet "
+      "per combination of their options, each starting from the one-shot weights")(
+      "fine-tune-epochs",
+      options::value(&job.fine_tune_epochs, options::Effect{options::kSupernet})
+          ->default_value(job.fine_tune_epochs)
+          ->notifier(options::at_least("fine-tune-epochs", 0)),
+      "with --split-on: epochs of each sub-supernet's training after the split (its own "
+      "learning-rate schedule)");
   return g;
 }
 

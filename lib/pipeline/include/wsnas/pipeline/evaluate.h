@@ -33,8 +33,8 @@ struct EvaluateJob {
   /// calibration's, read from those groups' declarations by add_options.
   std::vector<std::string> training_only;
   /// Where the protocol group's values go (accepted, unused).
-  std::string accepted_sampler, accepted_unused;
-  int accepted_paths = 0;
+  std::string accepted_sampler, accepted_unused, accepted_split_on;
+  int accepted_paths = 0, accepted_fine_tune_epochs = 0;
 };
 
 void add_options(options::Parser& parser, EvaluateJob& job);

@@ -27,6 +27,13 @@ struct SupernetJob {
   std::uint64_t seed = 0;
   int replicas = 0;  ///< 0: hp.gpus
   double checkpoint_minutes = 10;
+  /// Few-shot (docs/few-shot.md): split on these decisions ("D[,D]"; "" = one-shot) after the
+  /// one-shot training (--epochs), each sub-supernet then trained --fine-tune-epochs.
+  std::string split_on;
+  int fine_tune_epochs = 0;
+  /// Set by the few-shot stage for each sub-supernet's run, not options: its part of the space
+  /// (space::Split::to_string) and the checkpoint whose weights it starts from.
+  std::string split, init_from;
 };
 
 /// Adds the stage's option groups, bound to `job`, to `parser`.
@@ -34,11 +41,14 @@ void add_options(options::Parser& parser, SupernetJob& job);
 /// --check-options' look at the inputs, without reading them: the dataset's folder holds its
 /// files (data::check_dataset_dir).
 void check_inputs(const SupernetJob& job);
-/// The supernet-protocol group alone (--sampler, --paths, --unused-params), so that other stages
+/// The supernet-protocol group alone (--sampler, --paths, --unused-params, --split-on,
+/// --fine-tune-epochs), so that other stages
 /// can accept one config file for the whole study.
 options::po::options_description protocol_option_group(SupernetJob& job);
 
-/// Trains a supernet into job.out_dir, resuming what is there. `config` is every option as text
+/// Trains a supernet into job.out_dir, resuming what is there; with job.split_on, the one-shot
+/// supernet into OUT/one-shot, each sub-supernet into OUT/sub-K, and OUT/supernet.h5 lists them
+/// (kind `few-shot`, read by wsnas-evaluate). `config` is every option as text
 /// (train::config_of), recorded in the results and compared on resume. Returns 0, or
 /// kExitInterrupted after saving on a stop signal.
 int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig config);
