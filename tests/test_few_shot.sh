@@ -11,6 +11,8 @@
 #     score equals the one that sub-supernet's checkpoint alone gives it;
 #   - a rerun retrains only the sub-supernets that are missing, to the same weights;
 #   - wsnas-analyze ranks the routed scores against the NAS-Bench-201 table;
+#   - a small study (one-shot against two few-shot splits at matched total epochs) runs end to end
+#     and draws its figures;
 #   - bad input is one error line, exit 2, nothing written damaged.
 #   tests/test_few_shot.sh BIN_DIR
 set -uo pipefail
@@ -129,6 +131,45 @@ check "the list: kind few-shot, splits 0=0..0=4" \
   --truth "$root/data/nb201/nats_bench.csv.gz" --truth-column CIFAR10TestAccuracy200Epochs \
   --truth-arch-column ArchitectureString > "$tmp/ranking.txt" 2>&1
 check "wsnas-analyze ranks the routed scores" grep -q "joined 20 architectures" "$tmp/ranking.txt"
+
+# A small study on Fashion-MNIST: one-shot against few-shot at matched total epochs (2 + 5 x 1 =
+# 7), the split decision as a variable, end to end to its figures (wsnas-study under mpirun -np 2).
+mkdir -p "$tmp/cfg"
+printf 'dataset = fashion-mnist\nprotocol = holdout:10000\nlimit-train = 256\nlimit-eval = 128\nchannels = 4\ncells = 1\n' > "$tmp/cfg/data.ini"
+printf 'batch-size = 32\nbn-calib-batch = 32\nbn-calib-steps = 2\ngpus = 2\n' > "$tmp/cfg/supernet.ini"
+cat > "$tmp/cfg/few-shot.ini" << STUDY
+[study]
+space = nb201
+supernet-config = data.ini supernet.ini
+evaluate-config = supernet.ini
+archs = 16
+budgets = 7
+seeds = 0
+variants = one-shot, few-shot-e0, few-shot-e5
+truth = $root/data/nb201/nats_bench.csv.gz
+truth-arch-column = ArchitectureString
+truth-select = CIFAR10TestAccuracy200Epochs
+analyses = tricks, mutual
+k = 1, 5
+bootstrap = 50
+[variant few-shot-e0]
+epochs = 2
+split-on = 0
+fine-tune-epochs = 1
+[variant few-shot-e5]
+epochs = 2
+split-on = 5
+fine-tune-epochs = 1
+STUDY
+"$bin/wsnas-study" run "$tmp/cfg/few-shot.ini" "$tmp/study" > "$tmp/study.log" 2>&1
+check "the few-shot study runs end to end" [ $? -eq 0 ]
+check "its tricks figure is drawn" [ -s "$tmp/study/figures/tricks.png" ]
+check "its mutual figure is drawn" [ -s "$tmp/study/figures/mutual.png" ]
+cat "$tmp/study/analysis/tricks.txt"
+check "tricks compares both few-shot supernets with the one-shot one" \
+  [ "$(grep -cE "few-shot-e[05]" "$tmp/study/analysis/tricks.txt")" -ge 2 ]
+check "each few-shot supernet is 5 sub-supernets" \
+  [ "$(ls -d "$tmp"/study/supernets/few-shot-e*/sub-* | wc -l)" -eq 10 ]
 
 keep_results "$tmp/few/supernet.h5"
 bad "--split-on '9': '9' is not a decision of nb201 (expected indices 0..5" \

@@ -10,6 +10,7 @@
 #include "wsnas/space/nb101.h"
 #include "wsnas/space/nb201.h"
 #include "wsnas/space/sampler.h"
+#include "wsnas/space/split.h"
 
 using namespace wsnas;
 using space::Arch;
@@ -224,5 +225,85 @@ TEST(Samplers, ACostLimitDrawsUniformlyAmongTheArchitecturesWithinIt) {
   for (const auto& a : space::sample_architectures(sp, 20, from, true, false, &pool, within)) {
     EXPECT_LE(sp.cost(a, shape)->flops_m(), limit);
     EXPECT_LT(*sp.index_of(a), 2000);
+  }
+}
+
+TEST(Samplers, AFewShotSubSupernetDrawsItsOwnCellsUniformly) {
+  // Few-shot (docs/few-shot.md): NAS-Bench-201 restricted to nor_conv_3x3 on edge 1<-0. Its valid
+  // cells counted here by enumerating the benchmark's 15,625; the uniform sampler over the
+  // restricted space draws only those, uniformly (chi-square as above), and fairnas keeps the
+  // fixed operator while permuting the other edges.
+  space::Nb201Space sp;
+  const auto splits = space::splits_of(sp, space::parse_split_on(sp, "0"));
+  ASSERT_EQ(splits.size(), 5u);
+  const space::Split& mine = splits[3];
+  EXPECT_EQ(mine.to_string(), "0=3");
+  const auto sub = space::restrict_space(sp, mine);
+  std::vector<std::int64_t> owned;
+  std::size_t valid_in_all_splits = 0;
+  for (std::int64_t i = 0; i < 15625; ++i) {
+    const Arch a = *sp.at(i);
+    if (sp.is_valid(a) && a.choices[0] == 3) owned.push_back(i);
+    EXPECT_EQ(sub->is_valid(a), sp.is_valid(a) && a.choices[0] == 3);
+    for (const auto& split : splits)
+      valid_in_all_splits += space::restrict_space(sp, split)->is_valid(a) ? 1 : 0;
+  }
+  // The five sub-spaces hold the 15,284 valid cells between them (paper Table 1), each once.
+  EXPECT_EQ(valid_in_all_splits, 15284u);
+  ASSERT_GT(owned.size(), 3000u);
+  ASSERT_LT(owned.size(), 3125u);  // 5^5 cells take the operator; some have no path to the output
+  auto s = space::make_sampler("uniform", *sub, kNoPool, 7);
+  std::map<std::int64_t, int> counts;
+  const int draws = 60000;
+  for (int t = 0; t < draws; ++t) {
+    const Arch a = s->paths(static_cast<std::uint64_t>(t), 0, 1).at(0);
+    ASSERT_EQ(a.choices[0], 3);
+    ASSERT_TRUE(sp.is_valid(a));
+    ++counts[*sp.index_of(a)];
+  }
+  const double expected = static_cast<double>(draws) / static_cast<double>(owned.size());
+  double chi2 = 0;
+  for (const auto i : owned) chi2 += std::pow(counts[i] - expected, 2) / expected;
+  const double df = static_cast<double>(owned.size()) - 1;
+  EXPECT_LT(std::abs(chi2 - df), 5 * std::sqrt(2 * df)) << chi2;
+  auto fair = space::make_sampler("fairnas", *sub, kNoPool, 3);
+  for (std::uint64_t t = 0; t < 50; ++t) {
+    const auto paths = fair->paths(t, 0, 1);
+    ASSERT_EQ(paths.size(), 5u);
+    std::set<int> edge5;
+    for (const auto& a : paths) {
+      EXPECT_EQ(a.choices[0], 3);
+      edge5.insert(a.choices[5]);
+    }
+    EXPECT_EQ(edge5.size(), 5u) << "step " << t;  // every operator of edge 3<-2 once
+  }
+}
+
+TEST(Samplers, SplitsOnTwoDecisionsPartitionTheSpace) {
+  // Two edges: 25 sub-supernets, the first decision's option slowest; every cell is owned by
+  // exactly one of them; bad --split-on and bad split strings are one clear error.
+  space::Nb201Space sp;
+  const auto splits = space::splits_of(sp, space::parse_split_on(sp, "0,5"));
+  ASSERT_EQ(splits.size(), 25u);
+  EXPECT_EQ(splits[1].to_string(), "0=0,5=1");
+  EXPECT_EQ(splits[5].to_string(), "0=1,5=0");
+  for (std::int64_t i = 0; i < 15625; i += 7) {
+    const Arch a = *sp.at(i);
+    int owners = 0;
+    for (const auto& s : splits) owners += s.matches(a) ? 1 : 0;
+    EXPECT_EQ(owners, 1) << sp.to_string(a);
+  }
+  EXPECT_EQ(space::parse_split(sp, "0=1,5=0", "x").to_string(), "0=1,5=0");
+  EXPECT_TRUE(space::parse_split(sp, "", "x").fixed.empty());
+  for (const char* bad : {"6", "0,0", "3,1", "a", ""}) {
+    try {
+      space::parse_split_on(sp, bad);
+      ADD_FAILURE() << bad;
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("--split-on '"), std::string::npos) << e.what();
+    }
+  }
+  for (const char* bad : {"0=5", "6=0", "1=0,0=1", "0"}) {
+    EXPECT_THROW(space::parse_split(sp, bad, "x"), InputError) << bad;
   }
 }

@@ -268,12 +268,13 @@ Study read_study(const std::string& path, const std::string& scale,
     }
   }
   WSNAS_CHECK_USAGE(have_space, "study file '", path, "': no 'space = NAME' in [study]");
-  if (!scale.empty()) {  // a variant's own epochs in proportion to the largest budget
+  if (!scale.empty()) {  // a variant's own epochs (and few-shot fine-tune epochs) in proportion to
+                         // the largest budget
     if (full_top == 0) full_top = *std::max_element(s.budgets.begin(), s.budgets.end());
     const std::int64_t top = *std::max_element(s.budgets.begin(), s.budgets.end());
     for (auto& [name, variant] : variants)
       for (std::size_t a = 0; a + 1 < variant.args.size(); ++a)
-        if (variant.args[a] == "--epochs") {
+        if (variant.args[a] == "--epochs" || variant.args[a] == "--fine-tune-epochs") {
           std::int64_t e = 0;
           if (parse_int(variant.args[a + 1], e))
             variant.args[a + 1] = std::to_string(std::max<std::int64_t>(
