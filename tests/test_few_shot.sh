@@ -10,6 +10,7 @@
 #     on the first edge it takes (read from the architecture string here, independently), and its
 #     score equals the one that sub-supernet's checkpoint alone gives it;
 #   - a rerun retrains only the sub-supernets that are missing, to the same weights;
+#   - wsnas-search with the few-shot supernet as its fitness gets the routed scores;
 #   - wsnas-analyze ranks the routed scores against the NAS-Bench-201 table;
 #   - a small study (one-shot against two few-shot splits at matched total epochs) runs end to end
 #     and draws its figures;
@@ -131,6 +132,25 @@ check "the list: kind few-shot, splits 0=0..0=4" \
   --truth "$root/data/nb201/nats_bench.csv.gz" --truth-column CIFAR10TestAccuracy200Epochs \
   --truth-arch-column ArchitectureString > "$tmp/ranking.txt" 2>&1
 check "wsnas-analyze ranks the routed scores" grep -q "joined 20 architectures" "$tmp/ranking.txt"
+
+# A search with the few-shot supernet as its fitness (wsnas-search --fitness-checkpoint): each
+# architecture's fitness is the routed score wsnas-evaluate gives it.
+"$bin/wsnas-search" --fitness-checkpoint "$tmp/few/supernet.h5" --bn-calib-batch 16 \
+  --bn-calib-steps 1 --budget 6 --population 3 --sample-size 2 --out "$tmp/search.h5" \
+  > "$tmp/search.log" 2>&1
+check "a search on the few-shot supernet" [ $? -eq 0 ]
+$py -c "import h5py; print('\n'.join(sorted({a.decode() for a in h5py.File('$tmp/search.h5')['/trajectory/arch'][()]})))" \
+  > "$tmp/searched.txt"
+"$bin/wsnas-evaluate" --checkpoint "$tmp/few/supernet.h5" --archs "$tmp/searched.txt" \
+  --bn-calib-batch 16 --bn-calib-steps 1 --out "$tmp/searched.h5" > /dev/null 2>&1
+$py - "$tmp/search.h5" "$tmp/searched.h5" > "$tmp/search-cmp.txt" << 'PY'
+import sys, h5py
+t = h5py.File(sys.argv[1], "r")["/trajectory"]
+e = h5py.File(sys.argv[2], "r")["/results"]
+score = dict(zip((a.decode() for a in e["arch"][()]), e["accuracy"][()]))
+print("equal", all(score[a.decode()] == f for a, f in zip(t["arch"][()], t["fitness"][()])))
+PY
+check "its fitness is the routed score of each architecture" grep -q "equal True" "$tmp/search-cmp.txt"
 
 # A small study on Fashion-MNIST: one-shot against few-shot at matched total epochs (2 + 5 x 1 =
 # 7), the split decision as a variable, end to end to its figures (wsnas-study under mpirun -np 2).

@@ -8,6 +8,8 @@
 #     decreases, and no find is better than the table's best (regret >= 0);
 #   - the summary names each strategy's mean find, its interval, regret and difference from
 #     random search;
+#   - with a supernet as the fitness (--fitness-checkpoint), on NAS-Bench-201 and DARTS, every
+#     fitness equals wsnas-evaluate's score of that architecture on that checkpoint;
 #   - bad input is one error line and exit 2.
 #   tests/test_search.sh BIN_DIR
 set -uo pipefail
@@ -61,4 +63,44 @@ zcat "$table" | head -40 > "$tmp/partial.csv"
 bad "no row for architecture" "$bin/wsnas-search" --space nb201 --fitness "$tmp/partial.csv" \
   --fitness-arch-column ArchitectureString --fitness-column CIFAR10TestAccuracy200Epochs \
   --budget 200 "${out[@]}"
+# ---- fitness on demand: a supernet scores each architecture when the search asks -------------
+# (--fitness-checkpoint) on NAS-Bench-201 and on DARTS (no table covers it): every fitness in the
+# trajectory equals the score wsnas-evaluate gives that architecture on the same checkpoint with
+# the same calibration, exactly.
+sup=(--dataset fashion-mnist --limit-train 128 --limit-eval 200 --batch-size 32 --epochs 1
+  --save-epochs none)
+calib=(--bn-calib-batch 16 --bn-calib-steps 1)
+for space in nb201 darts; do
+  cells=1
+  [ "$space" = darts ] && cells=3
+  "$bin/wsnas-supernet" --space $space --channels 4 --cells $cells "${sup[@]}" \
+    --out "$tmp/$space" > "$tmp/$space-supernet.log" 2>&1
+  "$bin/wsnas-search" --fitness-checkpoint "$tmp/$space/supernet.h5" "${calib[@]}" --budget 6 \
+    --population 3 --sample-size 2 --seeds 0,1 --out "$tmp/$space-search.h5" \
+    > "$tmp/$space-search.txt" 2>&1
+  check "$space: a search with a supernet as its fitness" [ $? -eq 0 ]
+  check "$space: it shows progress" grep -q "search: 24/24 (100.0%)" "$tmp/$space-search.txt"
+  $py - "$tmp/$space-search.h5" > "$tmp/$space-archs.txt" << 'PY'
+import sys, h5py
+t = h5py.File(sys.argv[1], "r")["/trajectory"]
+print("\n".join(sorted({a.decode() for a in t["arch"][()]})))
+PY
+  "$bin/wsnas-evaluate" --checkpoint "$tmp/$space/supernet.h5" --archs "$tmp/$space-archs.txt" \
+    "${calib[@]}" --out "$tmp/$space-eval.h5" > /dev/null 2>&1
+  $py - "$tmp/$space-search.h5" "$tmp/$space-eval.h5" > "$tmp/$space-cmp.txt" << 'PY'
+import sys, h5py
+t = h5py.File(sys.argv[1], "r")["/trajectory"]
+e = h5py.File(sys.argv[2], "r")["/results"]
+score = dict(zip((a.decode() for a in e["arch"][()]), e["accuracy"][()]))
+rows = list(zip((a.decode() for a in t["arch"][()]), t["fitness"][()]))
+print("rows", len(rows), "equal", all(score[a] == f for a, f in rows), "distinct", len(set(score.values())) > 1)
+PY
+  check "$space: 24 evaluations, each the score wsnas-evaluate gives it" \
+    grep -q "rows 24 equal True distinct True" "$tmp/$space-cmp.txt"
+done
+bad "--fitness and --fitness-checkpoint: give one fitness, not both" "$bin/wsnas-search" \
+  "${args[@]}" --fitness-checkpoint "$tmp/nb201/supernet.h5"
+bad "--space darts: --fitness-checkpoint '$tmp/nb201/supernet.h5' is a nb201 supernet" \
+  "$bin/wsnas-search" --space darts --fitness-checkpoint "$tmp/nb201/supernet.h5"
+bad "no fitness: give --fitness TABLE --fitness-column NAME, or a supernet" "$bin/wsnas-search"
 finish

@@ -11,6 +11,7 @@
 #include "wsnas/analysis/study.h"
 #include "wsnas/analysis/table.h"
 #include "wsnas/core/error.h"
+#include "wsnas/core/progress.h"
 #include "wsnas/core/strings.h"
 #include "wsnas/io/results.h"
 #include "wsnas/io/table.h"
@@ -162,10 +163,10 @@ po::options_description search_options(SearchJob& job) {
       "evolution: members kept (NAS-Bench-201's regularised evolution: 10)")(
       "sample-size", po::value(&job.sample)->default_value(job.sample),
       "evolution: the tournament's sample (NAS-Bench-201's: 3)")(
-      "fitness", po::value(&job.fitness)->required(),
+      "fitness", po::value(&job.fitness)->default_value(""),
       "the fitness table (CSV, or a wsnas results file: an evaluation of the whole space, "
       "zero-cost scores, or a benchmark table as an oracle); it must cover the valid "
-      "architectures")("fitness-column", po::value(&job.fitness_column)->required(),
+      "architectures")("fitness-column", po::value(&job.fitness_column)->default_value(""),
                        "its column to maximise")(
       "fitness-arch-column", po::value(&job.fitness_arch_column)->default_value(""),
       "its architecture column (default: arch, else index)")(
@@ -184,8 +185,15 @@ po::options_description search_options(SearchJob& job) {
   return g;
 }
 
-void check_search(const SearchJob& job) {
+void check_search(const SearchJob& job, bool on_demand) {
   chosen_strategies(job);
+  WSNAS_CHECK_USAGE(on_demand || !job.fitness.empty(),
+                    "no fitness: give --fitness TABLE --fitness-column NAME, or a supernet "
+                    "(wsnas-search --fitness-checkpoint)");
+  WSNAS_CHECK_USAGE(!on_demand || job.fitness.empty(),
+                    "--fitness and --fitness-checkpoint: give one fitness, not both");
+  WSNAS_CHECK_USAGE(job.fitness.empty() == job.fitness_column.empty(),
+                    "--fitness and --fitness-column go together");
   WSNAS_CHECK_USAGE(job.budget >= 1, "--budget ", job.budget, ": expected at least 1 evaluation");
   WSNAS_CHECK_USAGE(job.population >= 1, "--population ", job.population, ": expected >= 1");
   WSNAS_CHECK_USAGE(job.sample >= 1, "--sample-size ", job.sample, ": expected >= 1");
@@ -197,12 +205,31 @@ void check_search(const SearchJob& job) {
   parse_seeds(job.seeds);
 }
 
-void run_search(const SearchJob& job, const Provenance& provenance, std::ostream& out) {
-  check_search(job);
+void run_search(const SearchJob& job, const Provenance& provenance, std::ostream& out,
+                const OnDemand* on_demand) {
+  check_search(job, on_demand != nullptr);
   const auto sp = space::make_space(job.space);
   const auto chosen = chosen_strategies(job);
   const auto seeds = parse_seeds(job.seeds);
-  const Lookup fitness(*sp, job.fitness, job.fitness_column, job.fitness_arch_column, "--fitness");
+  std::unique_ptr<Lookup> table;
+  if (!on_demand)
+    table = std::make_unique<Lookup>(*sp, job.fitness, job.fitness_column, job.fitness_arch_column,
+                                     "--fitness");
+  const std::string fitness_source = table ? table->source() : on_demand->source;
+  // On demand, each architecture is computed once (a search revisits some) and the work shows
+  // progress: at most every evaluation of every run.
+  std::map<space::Arch, double> computed;
+  Progress progress("search", static_cast<std::int64_t>(chosen.size() * seeds.size()) * job.budget,
+                    on_demand != nullptr, 10, "eval");
+  std::int64_t asked = 0;
+  auto fitness = [&](const space::Arch& a) {
+    if (table) return (*table)(a);
+    ++asked;
+    auto it = computed.find(a);
+    if (it == computed.end()) it = computed.emplace(a, on_demand->fitness(a)).first;
+    progress.update(asked, std::to_string(computed.size()) + " architectures computed");
+    return it->second;
+  };
   std::unique_ptr<Lookup> truth;
   if (!job.truth.empty())
     truth = std::make_unique<Lookup>(*sp, job.truth, job.truth_column, job.truth_arch_column,
@@ -257,14 +284,15 @@ void run_search(const SearchJob& job, const Provenance& provenance, std::ostream
     }
   }
 
+  if (on_demand) progress.finish(std::to_string(computed.size()) + " architectures computed");
   // The summary: per strategy, the mean over seeds of the find's truth with a percentile bootstrap
   // interval over the seeds, its regret, and its difference from random search's mean (the same
   // seeds' runs, paired).
   analysis::BootstrapOptions bo;
   bo.resamples = job.bootstrap;
   out << "search: space " << job.space << ", " << job.budget << " evaluations per run, "
-      << seeds.size() << (seeds.size() == 1 ? " seed" : " seeds") << ", fitness "
-      << fitness.source() << (truth ? ", truth " + truth->source() : std::string()) << "\n";
+      << seeds.size() << (seeds.size() == 1 ? " seed" : " seeds") << ", fitness " << fitness_source
+      << (truth ? ", truth " + truth->source() : std::string()) << "\n";
   if (truth)
     out << "best in the truth table: " << truth->best() << " (" << truth->best_arch() << ")\n";
   out << std::left << std::setw(12) << "strategy" << std::setw(22)
@@ -302,7 +330,7 @@ void run_search(const SearchJob& job, const Provenance& provenance, std::ostream
     f.set_attr("/", "budget", job.budget);
     f.set_attr("/", "population", job.population);
     f.set_attr("/", "sample_size", job.sample);
-    f.set_attr("/", "fitness", fitness.source());
+    f.set_attr("/", "fitness", fitness_source);
     f.set_attr("/", "truth", truth ? truth->source() : std::string());
     f.set_attr("/", "truth_best", truth ? truth->best() : nan);
   });

@@ -6,12 +6,14 @@
 /// seeds; an HDF5 file of kind "search" (docs/results-format.md).
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "wsnas/core/provenance.h"
 #include "wsnas/options/parser.h"
+#include "wsnas/space/search_space.h"
 
 namespace wsnas::search {
 
@@ -28,11 +30,21 @@ struct SearchJob {
   std::int64_t bootstrap = 1000;  ///< resamples of the seeds for the intervals (0: none)
 };
 
+/// A fitness computed when the search asks (a supernet: pipeline::SupernetFitness), instead of
+/// --fitness's table; each architecture's value is computed once and kept.
+struct OnDemand {
+  std::function<double(const space::Arch&)> fitness;
+  std::string source;
+};
+
 options::po::options_description search_options(SearchJob& job);
-/// Checks the options alone (no file read); UsageError naming the option.
-void check_search(const SearchJob& job);
-/// Runs the searches, prints the summary to `out`, writes job.out.
-void run_search(const SearchJob& job, const Provenance& provenance, std::ostream& out);
+/// Checks the options alone (no file read); UsageError naming the option. `on_demand`: the
+/// fitness comes from elsewhere than --fitness.
+void check_search(const SearchJob& job, bool on_demand = false);
+/// Runs the searches, prints the summary to `out`, writes job.out. The fitness is --fitness's
+/// table, or `on_demand`'s values (progress on stderr: they take time).
+void run_search(const SearchJob& job, const Provenance& provenance, std::ostream& out,
+                const OnDemand* on_demand = nullptr);
 /// The schema of the results file's "trajectory" or "found" table, as Markdown
 /// (docs/results-format.md, checked by test_options_table).
 std::string search_schema(const std::string& table);
