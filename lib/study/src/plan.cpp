@@ -256,10 +256,22 @@ Study read_study(const std::string& path, const std::string& scale,
         if (name.empty() || name == "all" || name.find_first_of("/ \t'\"") != std::string::npos)
           bad("scorer names (wsnas-score --scorer; docs/zero-cost.md), comma-separated (each "
               "named: every one gets its analyses)");
+    } else if (k == "search") {
+      s.search = list(v);
+      if (s.search.empty()) bad("search strategies (wsnas-search --strategy), comma-separated");
+    } else if (k == "search-budget") {
+      if (!parse_int(v, s.search_budget) || s.search_budget < 1) bad("an integer >= 1");
+    } else if (k == "search-seeds") {
+      s.search_seeds = v;
+    } else if (k == "search-options") {
+      s.search_options = words(v);
+    } else if (k == "search-truth") {
+      if (!parse_bool(v, s.search_truth)) bad("true or false");
     } else {
       throw UsageError(where + ": unknown key '" + k +
                        "' (keys: space, supernet-config, evaluate-config, groundtruth-config, "
-                       "score-config, scorers, "
+                       "score-config, scorers, search, search-budget, search-seeds, "
+                       "search-options, search-truth, "
                        "archs, arch-seed, arch-pool, max-flops, max-params, sample-options, "
                        "budgets, seeds, variants, density, pruning, "
                        "truth, truth-select, truth-report, truth-arch-column, score-column, "
@@ -766,6 +778,31 @@ std::vector<Run> make_plan(const Study& s, const std::string& dir) {
   }
   if (wanted("density", !s.density.empty())) sweep("density", s.density);
   if (wanted("pruning", !s.pruning.empty())) sweep("pruning", s.pruning);
+  // 6. Search with the main supernet as the fitness, each architecture scored when the search
+  // asks (docs/search.md); its trajectories' figure is figures/search.png.
+  if (!s.search.empty()) {
+    std::vector<std::string> argv = {"wsnas-search",
+                                     "--fitness-checkpoint",
+                                     dir + "/supernets/" + main_net + "/supernet.h5",
+                                     "--strategy",
+                                     join(s.search, ","),
+                                     "--budget",
+                                     std::to_string(s.search_budget),
+                                     "--seeds",
+                                     s.search_seeds,
+                                     "--bootstrap",
+                                     std::to_string(s.bootstrap)};
+    if (s.search_truth && s.truth != "farm") {
+      argv.insert(argv.end(), {"--truth", truth, "--truth-column", s.truth_select});
+      if (!s.truth_arch_column.empty())
+        argv.insert(argv.end(), {"--truth-arch-column", s.truth_arch_column});
+    }
+    argv.insert(argv.end(), s.search_options.begin(), s.search_options.end());
+    const std::string path = dir + "/analysis/search";
+    argv.insert(argv.end(), {"--out", path + ".h5"});
+    if (s.plot) argv.insert(argv.end(), {"--plot", dir + "/figures"});
+    p.add("analyze/search", "analyze", false, argv, path + ".txt");
+  }
   std::vector<std::string> ids;
   for (const auto& r : p.runs) {
     WSNAS_CHECK(std::find(ids.begin(), ids.end(), r.id) == ids.end(), "plan: run id '", r.id,

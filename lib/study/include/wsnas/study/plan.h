@@ -61,6 +61,15 @@ struct Study {
   std::vector<std::string> scorers;
   std::vector<std::string> score_configs;
   bool have_scale_score_options = false;
+  /// Search on the main supernet (wsnas-search --fitness-checkpoint, docs/search.md): these
+  /// strategies, each on every seed of `search_seeds`, `search_budget` evaluations per run, the
+  /// study's truth table reporting each find unless `search_truth` is false (a truth that does
+  /// not cover the space: the farm's, DARTS' published architectures); empty: no search.
+  std::vector<std::string> search;
+  std::int64_t search_budget = 100;
+  std::string search_seeds = "0-4";
+  std::vector<std::string> search_options;
+  bool search_truth = true;
 };
 
 /// Reads a study file; UsageError naming the file, the line and the key on anything wrong.
