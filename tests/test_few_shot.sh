@@ -49,8 +49,8 @@ PY
 for k in 0 1 2 3 4; do
   [ -s "$tmp/owned-$k.txt" ] || continue
   "$bin/wsnas-evaluate" --checkpoint "$tmp/few/sub-$k/supernet.h5" --archs "$tmp/owned-$k.txt" \
-    --out "$tmp/alone-$k.h5" --bn-calib-batch 16 --bn-calib-steps 1 > /dev/null 2>&1 ||
-    echo "FAIL: sub-supernet $k alone"
+    --out "$tmp/alone-$k.h5" --bn-calib-batch 16 --bn-calib-steps 1 > /dev/null 2>&1
+  check "sub-supernet $k alone on the architectures it owns" [ $? -eq 0 ]
 done
 # A rerun retrains only what is missing: two sub-supernets removed come back the same.
 cp -r "$tmp/few" "$tmp/first"
@@ -58,6 +58,7 @@ rm -rf "$tmp/few/sub-1" "$tmp/few/sub-3"
 "${mpi[@]}" "$bin/wsnas-supernet" "${base[@]}" "${two[@]}" --epochs 2 --split-on 0 --fine-tune-epochs 1 \
   --out "$tmp/few" > "$tmp/rerun.log" 2>&1
 check "the rerun" [ $? -eq 0 ]
+check "the list is written again after the rerun" [ -s "$tmp/few/supernet.h5" ]
 check "the rerun skips the one-shot and 3 sub-supernets" \
   [ "$(grep -c "is complete .* nothing to do" "$tmp/rerun.log")" -eq 4 ]
 
@@ -120,6 +121,8 @@ cat "$tmp/owned.txt" "$tmp/cmp.txt"
 check "the one-shot phase is a plain one-shot run" grep -q "one-shot phase equals a plain run True" "$tmp/cmp.txt"
 check "fine-tuning leaves the other operators of the split edge alone" grep -q "other operators untouched True" "$tmp/cmp.txt"
 check "fine-tuning trains the owned operator" grep -q "own operator trained True" "$tmp/cmp.txt"
+check "the convolutions' sub-supernets own 18 tensors each" \
+  [ "$(grep -cE "sub [23] own tensors 18" "$tmp/cmp.txt")" -eq 2 ]
 check "every architecture scored once" grep -q "each architecture once True" "$tmp/cmp.txt"
 check "by the sub-supernet owning its first edge's operator" grep -q "routed by the first edge True" "$tmp/cmp.txt"
 check "routed scores equal the owners' own" grep -q "routed scores equal each sub-supernet alone True" "$tmp/cmp.txt"

@@ -111,13 +111,14 @@ Checkpoints read_checkpoints(const EvaluateJob& job) {
   std::vector<std::string> given;
   for (const auto& c : job.checkpoints) {
     check_input_file(c, "--checkpoint");
+    const std::string real = absolute(c);  // "--checkpoint 'PATH': no such file" before opening
     auto f = io::File::open(c);
     io::check_results(f);
     if (f.attr_string("/", "kind") != "few-shot") {
       given.push_back(c);
       continue;
     }
-    const std::string dir = c.find('/') == std::string::npos ? "." : c.substr(0, c.rfind('/'));
+    const std::string dir = real.substr(0, real.rfind('/'));  // a link's target's folder
     for (const auto& sub : f.read_strings("/subs/checkpoint")) {
       const std::string path = dir + "/" + sub;
       WSNAS_CHECK_INPUT(io::path_exists(path), "--checkpoint '", c, "': its sub-supernet '", path,

@@ -7,6 +7,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 
 #include "stage_options.h"
@@ -75,7 +76,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   std::vector<std::string> pool_strings;
   const std::string pool_what = "--pool '" + job.pool_path + "'";
   if (!job.pool_path.empty()) {
-    for (auto& a : space::read_arch_list(*sp, job.pool_path))
+    for (auto& a : space::read_arch_list(*whole, job.pool_path))
       if (part.matches(a)) pool.push_back(std::move(a));
     WSNAS_CHECK_INPUT(!pool.empty(), pool_what, ": no architectures",
                       job.split.empty() ? "" : " of the sub-supernet " + job.split);
@@ -85,6 +86,12 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
       space::make_sampler(job.sampler, *sp, pool, Rng::derive(job.seed, 2), job.paths, pool_what);
   const auto task = task_for(job.model.space, hp);
 
+  // A one-shot run's configuration holds no few-shot keys (as before they existed: its resume
+  // and its equality with the one-shot phase of a few-shot run).
+  if (job.split.empty()) {
+    cfg.erase("split-on");
+    cfg.erase("fine-tune-epochs");
+  }
   cfg["replicas"] = std::to_string(R);
   cfg["pool-archs"] = std::to_string(pool.size());
   if (!pool.empty()) cfg["pool-archs"] += ":" + std::to_string(fnv1a(join(pool_strings, ";")));
@@ -190,6 +197,7 @@ int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig c
   // Options that change the weights, as declared, and the pool's identity: a resume must agree.
   auto result_keys = options::result_keys(stage_options<SupernetJob>(), options::kSupernet);
   result_keys.push_back("pool-archs");
+  if (!job.init_from.empty()) result_keys.push_back("init-from");  // the one-shot it started from
   cs.result_keys = &result_keys;
   cs.pool = pool_strings;
   cs.out_dir = out_dir;
@@ -243,15 +251,31 @@ int train_few_shot(app::Context& ctx, const SupernetJob& job, const train::RunCo
       " needs --fine-tune-epochs >= 1 (each sub-supernet's training after the split)");
   const std::string& out = job.out_dir;
   const auto lock = app::lock_output(ctx, out + "/wsnas.lock", "'" + out + "'");
+  // What would fail in a sub-supernet fails now, before the one-shot trains.
+  parse_save_epochs(job.save_epochs, job.fine_tune_epochs);
+  if (!job.pool_path.empty()) {
+    const auto pool = space::read_arch_list(*sp, job.pool_path);
+    for (const auto& s : splits) {
+      bool any = false;
+      for (const auto& a : pool) any = any || s.matches(a);
+      WSNAS_CHECK_INPUT(any, "--pool '", job.pool_path, "': no architecture of the sub-supernet ",
+                        s.to_string(), " (--split-on ", job.split_on, ")");
+    }
+  }
   const std::string manifest = out + "/supernet.h5";
   app::on_rank0(ctx, [&] {
     if (!io::path_exists(manifest)) return;
-    auto f = io::File::open(manifest);
-    io::check_results(f);
-    const std::string kind = f.attr_string("/", "kind");
-    WSNAS_CHECK_INPUT(kind == "few-shot", "--out '", out, "' holds a supernet of kind '", kind,
-                      "'; a few-shot run (--split-on) writes OUT/one-shot, OUT/sub-K and a list "
-                      "of them as OUT/supernet.h5: choose another --out");
+    {
+      auto f = io::File::open(manifest);
+      io::check_results(f);
+      const std::string kind = f.attr_string("/", "kind");
+      WSNAS_CHECK_INPUT(kind == "few-shot", "--out '", out, "' holds a supernet of kind '", kind,
+                        "'; a few-shot run (--split-on) writes OUT/one-shot, OUT/sub-K and a "
+                        "list of them as OUT/supernet.h5: choose another --out");
+    }
+    // Rewritten when every sub-supernet is trained: until then no evaluation reads a list of
+    // sub-supernets still training.
+    std::remove(manifest.c_str());
   });
 
   // 1. The one-shot supernet: a plain run (its configuration as one without --split-on).
@@ -268,7 +292,15 @@ int train_few_shot(app::Context& ctx, const SupernetJob& job, const train::RunCo
               << job.split_on << " (" << job.fine_tune_epochs << " epochs each)\n";
   if (const int rc = train_supernet(ctx, one, one_cfg)) return rc;
 
-  // 2. The sub-supernets, each from the one-shot's final weights.
+  // 2. The sub-supernets, each from the one-shot's final weights; each records which one-shot
+  // run (its id and step) it started from, and a resume must agree.
+  std::string one_shot_id;
+  {
+    auto f = io::File::open(one.out_dir + "/supernet.h5");
+    SupernetState absent;
+    const auto st = supernet_state_table().read_attributes(f, "/state", absent);
+    one_shot_id = st.run_id + "@" + std::to_string(st.step);
+  }
   std::vector<std::string> paths, parts;
   for (std::size_t k = 0; k < splits.size(); ++k) {
     SupernetJob sub = one;
@@ -279,7 +311,7 @@ int train_few_shot(app::Context& ctx, const SupernetJob& job, const train::RunCo
     train::RunConfig sub_cfg = cfg;
     sub_cfg["epochs"] = std::to_string(job.fine_tune_epochs);
     sub_cfg["split"] = sub.split;
-    sub_cfg["init-from"] = "one-shot/supernet.h5";
+    sub_cfg["init-from"] = "one-shot/supernet.h5 " + one_shot_id;
     if (rank == 0) {
       std::string options;
       for (const auto& [d, o] : splits[k].fixed)
@@ -293,7 +325,10 @@ int train_few_shot(app::Context& ctx, const SupernetJob& job, const train::RunCo
     parts.push_back(sub.split);
   }
 
-  // 3. The list wsnas-evaluate routes by.
+  // 3. The list wsnas-evaluate routes by, with the few-shot run's own configuration.
+  train::record_config(ctx.provenance, cfg);
+  ctx.provenance.entries.erase("config.split");
+  ctx.provenance.entries.erase("config.init-from");
   app::on_rank0(ctx, [&] {
     io::write_results_file(manifest, "few-shot", ctx.provenance, [&](io::File& f) {
       train::write_config(f, "/config", cfg);

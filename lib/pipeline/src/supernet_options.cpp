@@ -1,7 +1,9 @@
 // The supernet stage's options (wsnas/pipeline/supernet.h).
+#include "wsnas/core/error.h"
 #include "wsnas/data/dataset.h"
 #include "wsnas/pipeline/supernet.h"
 #include "wsnas/space/sampler.h"
+#include "wsnas/space/split.h"
 
 namespace wsnas::pipeline {
 
@@ -45,7 +47,18 @@ po::options_description protocol_option_group(SupernetJob& job) {
   return g;
 }
 
-void check_inputs(const SupernetJob& job) { train::check_data_dir(job.data); }
+void check_inputs(const SupernetJob& job) {
+  train::check_data_dir(job.data);
+  // The few-shot options, checked before anything trains (wsnas-study --check-options too).
+  if (!job.split_on.empty()) {
+    space::parse_split_on(*space::make_space(job.model.space), job.split_on);
+    WSNAS_CHECK_USAGE(job.fine_tune_epochs >= 1, "--split-on ", job.split_on,
+                      " needs --fine-tune-epochs >= 1 (each sub-supernet's training after the "
+                      "split)");
+  }
+  WSNAS_CHECK_USAGE(!job.split_on.empty() || job.fine_tune_epochs == 0,
+                    "--fine-tune-epochs is the sub-supernets' training: it needs --split-on");
+}
 
 void add_options(options::Parser& parser, SupernetJob& job) {
   job.hp.epochs = 1000;

@@ -82,6 +82,14 @@ class Restricted final : public SearchSpace {
     return split_.matches(arch) && base_.is_valid(arch);
   }
   std::string canonical(const Arch& arch) const override { return base_.canonical(arch); }
+  bool truth_by_canonical() const override { return base_.truth_by_canonical(); }
+  std::optional<std::int64_t> index_of(const Arch& arch) const override {
+    return base_.index_of(arch);
+  }
+  std::optional<Arch> at(std::int64_t index) const override { return base_.at(index); }
+  std::optional<ModelCost> cost(const Arch& arch, const CostOptions& options) const override {
+    return base_.cost(arch, options);
+  }
   std::vector<std::size_t> fair_decisions() const override {
     std::vector<std::size_t> out;
     for (const std::size_t d : base_.fair_decisions()) {
