@@ -149,7 +149,7 @@ Checkpoints read_checkpoints(const EvaluateJob& job) {
     out.epochs.push_back(state.epoch);
     // What the checkpoint is, not where: a file trained further (or again) under the same path is
     // another checkpoint, and its earlier scores are stale.
-    out.ids.push_back(state.run_id + "@" + std::to_string(state.step));
+    out.ids.push_back(state.id());
     out.schedule_epochs.push_back(state.schedule_epochs);
     out.splits.push_back(ccfg.count("split") ? ccfg.at("split") : "");
   }

@@ -2,6 +2,7 @@
 // A stage's options as its add_options declares them, for what they declare (options/effect.h):
 // the result keys a resume checks, evaluation's inherited set, the docs table.
 #include "wsnas/options/parser.h"
+#include "wsnas/pipeline/supernet.h"
 
 namespace wsnas::pipeline {
 
@@ -14,5 +15,9 @@ options::po::options_description stage_options() {
   add_options(parser, job);
   return parser.options();
 }
+
+/// The few-shot options (--split-on, --fine-tune-epochs) together and against the space; one
+/// UsageError naming the option. By --check-options (check_inputs) and before a supernet trains.
+void check_split_options(const SupernetJob& job);
 
 }  // namespace wsnas::pipeline

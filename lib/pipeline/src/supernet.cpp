@@ -47,9 +47,8 @@ int train_few_shot(app::Context& ctx, const SupernetJob& job, const train::RunCo
 }  // namespace
 
 int train_supernet(app::Context& ctx, const SupernetJob& job, train::RunConfig cfg) {
+  check_split_options(job);
   if (!job.split_on.empty()) return train_few_shot(ctx, job, cfg);
-  WSNAS_CHECK_USAGE(job.fine_tune_epochs == 0,
-                    "--fine-tune-epochs is the sub-supernets' training: it needs --split-on");
   const auto& hp = job.hp;
   install_stop_handlers();  // from the start: a signal during setup is kept for the first step
   const int world = ctx.world.size(), rank = ctx.world.rank();
@@ -246,9 +245,6 @@ int train_few_shot(app::Context& ctx, const SupernetJob& job, const train::RunCo
   const int rank = ctx.world.rank();
   const auto sp = space::make_space(job.model.space);
   const auto splits = space::splits_of(*sp, space::parse_split_on(*sp, job.split_on));
-  WSNAS_CHECK_USAGE(
-      job.fine_tune_epochs >= 1, "--split-on ", job.split_on,
-      " needs --fine-tune-epochs >= 1 (each sub-supernet's training after the split)");
   const std::string& out = job.out_dir;
   const auto lock = app::lock_output(ctx, out + "/wsnas.lock", "'" + out + "'");
   // What would fail in a sub-supernet fails now, before the one-shot trains.
@@ -283,9 +279,7 @@ int train_few_shot(app::Context& ctx, const SupernetJob& job, const train::RunCo
   one.split_on.clear();
   one.fine_tune_epochs = 0;
   one.out_dir = out + "/one-shot";
-  train::RunConfig one_cfg = cfg;
-  one_cfg["split-on"] = "";
-  one_cfg["fine-tune-epochs"] = "0";
+  const train::RunConfig& one_cfg = cfg;  // its few-shot keys dropped by train_supernet
   if (rank == 0)
     std::cout << ctx.name << ": few-shot: the one-shot supernet (" << job.hp.epochs
               << " epochs), then " << splits.size() << " sub-supernets split on decision(s) "
@@ -299,7 +293,7 @@ int train_few_shot(app::Context& ctx, const SupernetJob& job, const train::RunCo
     auto f = io::File::open(one.out_dir + "/supernet.h5");
     SupernetState absent;
     const auto st = supernet_state_table().read_attributes(f, "/state", absent);
-    one_shot_id = st.run_id + "@" + std::to_string(st.step);
+    one_shot_id = st.id();
   }
   std::vector<std::string> paths, parts;
   for (std::size_t k = 0; k < splits.size(); ++k) {

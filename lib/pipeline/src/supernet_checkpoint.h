@@ -23,6 +23,9 @@ struct SupernetState {
   std::int64_t complete = 0, rollbacks = 0;
   std::string weights = "last";
   std::int64_t schedule_epochs = 0, snapshot = 0;
+  /// "<run id>@<step>": what the checkpoint is, not where (evaluation keys its scores on it; a
+  /// few-shot sub-supernet records the one-shot it started from by it).
+  std::string id() const { return run_id + "@" + std::to_string(step); }
 };
 /// One epoch of the /log of a supernet checkpoint (supernet_log_table).
 struct SupernetLogRow {

@@ -1,4 +1,5 @@
 // The supernet stage's options (wsnas/pipeline/supernet.h).
+#include "stage_options.h"
 #include "wsnas/core/error.h"
 #include "wsnas/data/dataset.h"
 #include "wsnas/pipeline/supernet.h"
@@ -49,7 +50,10 @@ po::options_description protocol_option_group(SupernetJob& job) {
 
 void check_inputs(const SupernetJob& job) {
   train::check_data_dir(job.data);
-  // The few-shot options, checked before anything trains (wsnas-study --check-options too).
+  check_split_options(job);
+}
+
+void check_split_options(const SupernetJob& job) {
   if (!job.split_on.empty()) {
     space::parse_split_on(*space::make_space(job.model.space), job.split_on);
     WSNAS_CHECK_USAGE(job.fine_tune_epochs >= 1, "--split-on ", job.split_on,
